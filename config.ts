@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * Runtime configuration, read once from the environment. Every variable is optional;
+ * the defaults serve a laptop. A bad value is a ConfigError naming the variable and
+ * what it accepts, so start-up can stop with one clear line.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  redisUrl: string | null;
+  geocodingUrl: string;
+  forecastUrl: string;
+  upstreamTimeoutMs: number;
+  weatherMaxCities: number;
+  weatherCacheTtlS: number;
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
+  authSecret: string;
+  /** True when AUTH_SECRET was not set and a random one was made for this process. */
+  authSecretGenerated: boolean;
+  logLevel: LogLevel;
+  production: boolean;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `an integer from ${min} to ${max}`).max(max, `an integer from ${min} to ${max}`));
+
+const httpUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value), 'an http(s) URL')
+  .transform((value) => value.replace(/\/+$/, ''));
+
+const databaseUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => value === ':memory:' || /^file:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
+    'file:PATH, :memory: or postgres://…',
+  );
+
+const redisUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^rediss?:\/\/.+/.test(value) && URL.canParse(value), 'a redis:// or rediss:// URL');
+
+const flag = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['1', 'true', 'yes', '0', 'false', 'no', ''].includes(value), 'true or false')
+  .transform((value) => ['1', 'true', 'yes'].includes(value));
+
+/** Each variable with its parser and default; the order is the order of the README table. */
+const variables = {
+  PORT: integer(0, 65535).default(4000),
+  HOST: z.string().trim().min(1, 'a host name or address').default('127.0.0.1'),
+  DATABASE_URL: databaseUrl.default('file:./data/gatherql.sqlite'),
+  REDIS_URL: redisUrl.optional(),
+  OPEN_METEO_GEOCODING_URL: httpUrl.default('https://geocoding-api.open-meteo.com'),
+  OPEN_METEO_FORECAST_URL: httpUrl.default('https://api.open-meteo.com'),
+  UPSTREAM_TIMEOUT_MS: integer(1, 120_000).default(3000),
+  WEATHER_MAX_CITIES: integer(1, 1000).default(50),
+  WEATHER_CACHE_TTL_S: integer(0, 86_400).default(300),
+  RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(100),
+  TRUST_PROXY: flag.default(false),
+  AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  LOG_LEVEL: z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info'),
+  NODE_ENV: z.string().optional(),
+} as const;
+
+const schema = z.object(variables);
+
+/**
+ * Parses the environment into a Config. Empty strings count as unset, so that
+ * `PORT= npm start` behaves like no PORT at all.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string | undefined> = {};
+  for (const name of Object.keys(variables)) {
+    const value = env[name];
+    input[name] = value === undefined || value.trim() === '' ? undefined : value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0]);
+    // Never echo AUTH_SECRET (or any URL, which may carry a password) back into a log.
+    throw new ConfigError(`${name} is invalid: expected ${issue.message}`);
+  }
+  const vars = parsed.data;
+  const production = vars.NODE_ENV === 'production';
+  if (production && !vars.AUTH_SECRET) {
+    throw new ConfigError('AUTH_SECRET is required when NODE_ENV=production: expected at least 32 characters');
+  }
+  return {
+    port: vars.PORT,
+    host: vars.HOST,
+    databaseUrl: vars.DATABASE_URL,
+    redisUrl: vars.REDIS_URL ?? null,
+    geocodingUrl: vars.OPEN_METEO_GEOCODING_URL,
+    forecastUrl: vars.OPEN_METEO_FORECAST_URL,
+    upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+    weatherMaxCities: vars.WEATHER_MAX_CITIES,
+    weatherCacheTtlS: vars.WEATHER_CACHE_TTL_S,
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    trustProxy: vars.TRUST_PROXY,
+    authSecret: vars.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
+    authSecretGenerated: !vars.AUTH_SECRET,
+    logLevel: vars.LOG_LEVEL,
+    production,
+  };
+}

@@ -1,0 +1,60 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { wrapSqlite } from './sqlite.js';
+
+export type DialectName = 'sqlite' | 'postgres';
+
+export interface DatabaseHandle {
+  db: Kysely<Database>;
+  dialect: DialectName;
+  /** True for `file:` databases, which may be seeded with demo data on first start. */
+  embeddedFile: boolean;
+  /** Closes the pool or the SQLite file. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** Called once per SQL statement sent, after it settles (also when it fails). */
+  onQuery?: (event: LogEvent) => void;
+  /** Connection-level errors of idle PostgreSQL clients; without a listener they crash the process. */
+  onPoolError?: (error: Error) => void;
+  /** PostgreSQL pool size. */
+  poolSize?: number;
+}
+
+// COUNT(*) and BIGINT come back from pg as strings; our counts fit in a double.
+const INT8_OID = 20;
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** Opens the database that DATABASE_URL names: SQLite for `file:`/`:memory:`, PostgreSQL for `postgres://`. */
+export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
+  const log = options.onQuery;
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+    pool.on('error', (error) => options.onPoolError?.(error));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log && { log }) });
+    return { db, dialect: 'postgres', embeddedFile: false, close: once(() => db.destroy()) };
+  }
+
+  const path = url === ':memory:' ? ':memory:' : resolve(url.slice('file:'.length));
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SqliteDatabase(path);
+  // WAL lets readers run while a write is in progress; foreign keys are off by default in SQLite.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapSqlite(sqlite) }), ...(log && { log }) });
+  return { db, dialect: 'sqlite', embeddedFile: path !== ':memory:', close: once(() => db.destroy()) };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let closing: Promise<void> | undefined;
+  return () => (closing ??= fn());
+}

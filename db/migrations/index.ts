@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import * as usersPosts from './2026-11-25-001-users-posts.js';
+
+/**
+ * Every migration, by name; names sort in the order they run. Listed by hand rather than
+ * read from the folder (Kysely's FileMigrationProvider): its dynamic import() runs outside
+ * any TypeScript loader, and test/migrations.test.ts fails when a file is missing here.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-25-001-users-posts': usersPosts,
+};

@@ -1,0 +1,115 @@
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import type { Database } from './database.js';
+import { type Keyset, type PostRecord, timestamp, toDate } from './records.js';
+
+type PostSelection = {
+  id: number;
+  author_id: number;
+  title: string;
+  content: string;
+  published: boolean | number;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+const postColumns = ['id', 'author_id', 'title', 'content', 'published', 'created_at', 'updated_at'] as const;
+
+function toPost(row: PostSelection): PostRecord {
+  return {
+    id: row.id,
+    authorId: row.author_id,
+    title: row.title,
+    content: row.content,
+    published: Boolean(row.published),
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+/** Published posts, plus the viewer's own unpublished ones. */
+function visibleTo(viewerId: number | null) {
+  return (eb: ExpressionBuilder<Database, 'posts'>) =>
+    viewerId === null
+      ? eb('posts.published', '=', true)
+      : eb.or([eb('posts.published', '=', true), eb('posts.author_id', '=', viewerId)]);
+}
+
+function before(after: Keyset) {
+  return (eb: ExpressionBuilder<Database, 'posts'>) =>
+    eb(eb.refTuple('posts.created_at', 'posts.id'), '<', eb.tuple(timestamp(after.createdAt), after.id));
+}
+
+export async function findPostsByIds(db: Kysely<Database>, ids: readonly number[]): Promise<PostRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('posts').select(postColumns).where('id', 'in', ids).execute();
+  return rows.map(toPost);
+}
+
+/** Published posts, newest first, `limit` rows after the keyset position. */
+export async function listPublishedPosts(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<PostRecord[]> {
+  let query = db
+    .selectFrom('posts')
+    .select(postColumns)
+    .where('published', '=', true)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit);
+  if (after) query = query.where(before(after));
+  return (await query.execute()).map(toPost);
+}
+
+export async function countPublishedPosts(db: Kysely<Database>): Promise<number> {
+  const { count } = await db
+    .selectFrom('posts')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('published', '=', true)
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+/**
+ * The first `limit` posts of each author that the viewer may see, newest first, in one
+ * statement: a window function numbers each author's rows, so the statement count does
+ * not grow with the number of authors.
+ */
+export async function listPostsOfAuthors(
+  db: Kysely<Database>,
+  authorIds: readonly number[],
+  options: { limit: number; after: Keyset | null; viewerId: number | null },
+): Promise<PostRecord[]> {
+  if (authorIds.length === 0) return [];
+  let ranked = db
+    .selectFrom('posts')
+    .select(postColumns)
+    .select(sql<number>`row_number() over (partition by author_id order by created_at desc, id desc)`.as('position'))
+    .where('author_id', 'in', authorIds)
+    .where(visibleTo(options.viewerId));
+  if (options.after) ranked = ranked.where(before(options.after));
+  const rows = await db
+    .selectFrom(ranked.as('ranked'))
+    .select(postColumns)
+    .where('position', '<=', options.limit)
+    .orderBy('author_id')
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+  return rows.map(toPost);
+}
+
+/** Number of posts per author; published only, or all the viewer may see. */
+export async function countPostsOfAuthors(
+  db: Kysely<Database>,
+  authorIds: readonly number[],
+  viewerId: number | null,
+  publishedOnly: boolean,
+): Promise<Map<number, number>> {
+  if (authorIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('posts')
+    .select(['author_id', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('author_id', 'in', authorIds)
+    .where(publishedOnly ? visibleTo(null) : visibleTo(viewerId))
+    .groupBy('author_id')
+    .execute();
+  return new Map(rows.map((row) => [row.author_id, Number(row.count)]));
+}

@@ -1,0 +1,103 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { type Logger, pino } from 'pino';
+import type { Config } from './config.js';
+import { type Context, createContext } from './context.js';
+import { type DatabaseHandle, openDatabase } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { seedDemoData } from './db/seed.js';
+import { maskError } from './plugins/mask-error.js';
+import { createMetrics, type Metrics } from './plugins/metrics.js';
+import { requestIdOf, useRequestId } from './plugins/use-request-id.js';
+import { hashPassword } from './resolvers/passwords.js';
+import { schema } from './schema/index.js';
+
+export interface Gateway {
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  database: DatabaseHandle;
+  /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface GatewayOptions {
+  logger?: Logger;
+  /** Seed demo data into an empty database. Default: only for the embedded `file:` database. */
+  seed?: boolean;
+}
+
+const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
+query LatestPosts {
+  posts(first: 5) {
+    edges {
+      node {
+        title
+        createdAt
+        author { username displayName postCount }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+`;
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Defence in depth: whatever a caller logs by mistake, these never reach the output.
+    redact: {
+      paths: ['authorization', '*.authorization', 'headers.authorization', 'password', '*.password', 'token', '*.token', 'variables'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+/** Builds a gateway: process-wide state is made here, once, and closed by close(). */
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const logger = options.logger ?? createLogger(config);
+  const metrics = createMetrics();
+  const database = openDatabase(config.databaseUrl, {
+    onQuery: () => metrics.dbQueries.inc(),
+    onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
+  });
+
+  try {
+    const applied = await migrateToLatest(database.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+    if (options.seed ?? database.embeddedFile) {
+      const seeded = await seedDemoData(database.db, hashPassword);
+      if (seeded) logger.info(seeded, 'empty embedded database: seeded demo data (password of every demo user: see README)');
+    }
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const deps = { db: database.db, logger };
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    context: ({ request }) => createContext(deps, { requestId: requestIdOf(request), viewer: null }),
+    maskedErrors: { maskError },
+    graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
+    // Inlines GraphiQL's scripts and styles: the page works with no network.
+    renderGraphiQL,
+    logging: {
+      debug: (...args) => logger.debug(args.map(String).join(' ')),
+      info: (...args) => logger.info(args.map(String).join(' ')),
+      warn: (...args) => logger.warn(args.map(String).join(' ')),
+      error: (...args) => logger.error(args.map(String).join(' ')),
+    },
+    plugins: [useRequestId()],
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await yoga.dispose();
+      await database.close();
+    })());
+
+  return { yoga, config, logger, metrics, database, close };
+}

@@ -1,0 +1,14 @@
+import DataLoader from 'dataloader';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { UserRecord } from '../db/records.js';
+import { findUsersByIds } from '../db/users.js';
+import { orderByKeys } from './order-by-keys.js';
+
+export function createUserLoaders(db: Kysely<Database>) {
+  return {
+    userById: new DataLoader<number, UserRecord | null>(async (ids) =>
+      orderByKeys(ids, await findUsersByIds(db, ids), (user) => user.id),
+    ),
+  };
+}

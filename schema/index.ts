@@ -1,0 +1,9 @@
+import { lexicographicSortSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars.js';
+import './connection-fields.js';
+import './user.js';
+import './post.js';
+
+/** The executable schema, sorted so that its printed form is stable. */
+export const schema = lexicographicSortSchema(builder.toSchema());

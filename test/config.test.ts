@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../config.js';
+
+describe('loadConfig', () => {
+  it('serves a laptop with no environment at all', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      databaseUrl: 'file:./data/gatherql.sqlite',
+      redisUrl: null,
+      geocodingUrl: 'https://geocoding-api.open-meteo.com',
+      forecastUrl: 'https://api.open-meteo.com',
+      upstreamTimeoutMs: 3000,
+      weatherMaxCities: 50,
+      weatherCacheTtlS: 300,
+      rateLimitPerMinute: 100,
+      trustProxy: false,
+      logLevel: 'info',
+      production: false,
+      authSecretGenerated: true,
+    });
+    expect(config.authSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      DATABASE_URL: 'postgres://u:p@db:5432/app',
+      REDIS_URL: 'redis://cache:6379',
+      OPEN_METEO_GEOCODING_URL: 'http://127.0.0.1:9000/',
+      OPEN_METEO_FORECAST_URL: 'http://127.0.0.1:9001',
+      UPSTREAM_TIMEOUT_MS: '500',
+      WEATHER_MAX_CITIES: '7',
+      WEATHER_CACHE_TTL_S: '60',
+      RATE_LIMIT_PER_MINUTE: '0',
+      TRUST_PROXY: 'true',
+      AUTH_SECRET: 'x'.repeat(32),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'production',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: 'postgres://u:p@db:5432/app',
+      redisUrl: 'redis://cache:6379',
+      geocodingUrl: 'http://127.0.0.1:9000',
+      forecastUrl: 'http://127.0.0.1:9001',
+      upstreamTimeoutMs: 500,
+      weatherMaxCities: 7,
+      weatherCacheTtlS: 60,
+      rateLimitPerMinute: 0,
+      trustProxy: true,
+      authSecret: 'x'.repeat(32),
+      authSecretGenerated: false,
+      logLevel: 'warn',
+      production: true,
+    });
+  });
+
+  it('treats an empty value as unset', () => {
+    expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' }).port).toBe(4000);
+  });
+
+  it.each([
+    ['PORT', 'abc', /^PORT is invalid: expected an integer from 0 to 65535$/],
+    ['PORT', '70000', /^PORT is invalid/],
+    ['DATABASE_URL', 'mysql://x', /^DATABASE_URL is invalid: expected file:PATH, :memory: or postgres:\/\/…$/],
+    ['RATE_LIMIT_PER_MINUTE', '-1', /^RATE_LIMIT_PER_MINUTE is invalid: expected an integer from 0/],
+    ['UPSTREAM_TIMEOUT_MS', '1.5', /^UPSTREAM_TIMEOUT_MS is invalid/],
+    ['OPEN_METEO_FORECAST_URL', 'ftp://x', /^OPEN_METEO_FORECAST_URL is invalid: expected an http\(s\) URL$/],
+    ['REDIS_URL', 'localhost:6379', /^REDIS_URL is invalid/],
+    ['TRUST_PROXY', 'maybe', /^TRUST_PROXY is invalid: expected true or false$/],
+    ['LOG_LEVEL', 'loud', /^LOG_LEVEL is invalid: expected one of fatal, error/],
+    ['AUTH_SECRET', 'short', /^AUTH_SECRET is invalid: expected at least 32 characters$/],
+  ])('rejects %s=%s with one line that names it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrowError(message);
+  });
+
+  it('never repeats a secret value in its error', () => {
+    try {
+      loadConfig({ AUTH_SECRET: 'hunter2-is-secret' });
+      expect.unreachable();
+    } catch (error) {
+      expect(String(error)).not.toContain('hunter2');
+    }
+  });
+
+  it('requires AUTH_SECRET in production', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/AUTH_SECRET is required when NODE_ENV=production/);
+  });
+});
