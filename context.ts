@@ -2,31 +2,44 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from './db/database.js';
 import { createLoaders } from './loaders/index.js';
-import type { DomainContext, Viewer } from './resolvers/context.js';
+import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
+import type { DomainContext } from './resolvers/context.js';
 
 /** Process-wide things a request context is built from; created once by the gateway. */
 export interface ContextDeps {
   db: Kysely<Database>;
   logger: Logger;
+  tokenKey: TokenKey;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
 export interface Context extends DomainContext {
   requestId: string;
   logger: Logger;
+  tokenKey: TokenKey;
 }
 
 export interface RequestFacts {
   requestId: string;
-  viewer: Viewer | null;
+  /** The Authorization header as sent, or null. */
+  authorization: string | null;
 }
 
-export function createContext(deps: ContextDeps, facts: RequestFacts): Context {
+/**
+ * Builds one request's context. The viewer's role is read from the database (one
+ * primary-key look-up, kept in the request's loader), so a demoted admin or a deleted
+ * account loses its rights at once rather than when its token expires.
+ */
+export async function createContext(deps: ContextDeps, facts: RequestFacts): Promise<Context> {
+  const userId = await userIdFromAuthorization(deps.tokenKey, facts.authorization);
+  const loaders = createLoaders({ db: deps.db, viewerId: userId });
+  const viewer = userId === null ? null : toViewer(await loaders.userById.load(userId));
   return {
     db: deps.db,
-    viewer: facts.viewer,
+    viewer,
     requestId: facts.requestId,
     logger: deps.logger.child({ requestId: facts.requestId }),
-    loaders: createLoaders({ db: deps.db, viewerId: facts.viewer?.id ?? null }),
+    tokenKey: deps.tokenKey,
+    loaders,
   };
 }

@@ -2,13 +2,14 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
-import { type Context, createContext } from './context.js';
+import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.js';
+import { tokenKey } from './resolvers/auth.js';
 import { hashPassword } from './resolvers/passwords.js';
 import { schema } from './schema/index.js';
 
@@ -75,10 +76,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
 
-  const deps = { db: database.db, logger };
+  const deps: ContextDeps = { db: database.db, logger, tokenKey: tokenKey(config.authSecret) };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: ({ request }) => createContext(deps, { requestId: requestIdOf(request), viewer: null }),
+    context: ({ request }) =>
+      createContext(deps, { requestId: requestIdOf(request), authorization: request.headers.get('authorization') }),
     maskedErrors: { maskError },
     graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
     // Inlines GraphiQL's scripts and styles: the page works with no network.

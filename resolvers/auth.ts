@@ -1,0 +1,57 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { UserRecord } from '../db/records.js';
+import type { Viewer } from './context.js';
+import { RequestError } from './errors.js';
+
+/** Tokens are short-lived: a leaked one is worth an hour at most. */
+export const TOKEN_TTL_SECONDS = 3600;
+const ISSUER = 'gatherql';
+const ALGORITHM = 'HS256';
+
+export type TokenKey = Uint8Array;
+
+export function tokenKey(secret: string): TokenKey {
+  return new TextEncoder().encode(secret);
+}
+
+/** Signs a bearer token for a user: HS256 with AUTH_SECRET, subject = user id, with an expiry. */
+export function signToken(key: TokenKey, user: Pick<UserRecord, 'id'>, ttlSeconds = TOKEN_TTL_SECONDS): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setSubject(String(user.id))
+    .setIssuer(ISSUER)
+    .setAudience(ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(key);
+}
+
+const unauthenticated = (message: string) =>
+  new RequestError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
+
+/**
+ * The user id a request's Authorization header proves, or null when it sends none.
+ * A header that is present but tampered, expired or malformed is UNAUTHENTICATED:
+ * never silently anonymous, never signed in.
+ */
+export async function userIdFromAuthorization(key: TokenKey, authorization: string | null): Promise<number | null> {
+  if (authorization === null || authorization.trim() === '') return null;
+  const match = /^Bearer\s+([A-Za-z0-9_.-]{1,4096})\s*$/i.exec(authorization);
+  if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
+  try {
+    const { payload } = await jwtVerify(match[1]!, key, { algorithms: [ALGORITHM], issuer: ISSUER, audience: ISSUER });
+    const id = Number(payload.sub);
+    if (!Number.isSafeInteger(id) || id <= 0) throw unauthenticated('The bearer token names no user');
+    return id;
+  } catch (error) {
+    if (error instanceof RequestError) throw error;
+    if (error instanceof joseErrors.JWTExpired) throw unauthenticated('The bearer token has expired: log in again');
+    throw unauthenticated('The bearer token is not valid');
+  }
+}
+
+/** Turns a proven user id into the viewer, with the role as the database has it now. */
+export function toViewer(user: UserRecord | null): Viewer {
+  if (!user) throw unauthenticated('The account of this bearer token no longer exists');
+  return { id: user.id, role: user.role };
+}
