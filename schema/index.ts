@@ -1,6 +1,7 @@
 import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
+import './error-interface.js';
 import './connection-fields.js';
 import './user.js';
 import './post.js';
