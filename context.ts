@@ -16,7 +16,6 @@ export interface ContextDeps {
 export interface Context extends DomainContext {
   requestId: string;
   logger: Logger;
-  tokenKey: TokenKey;
 }
 
 export interface RequestFacts {

@@ -113,3 +113,43 @@ export async function countPostsOfAuthors(
     .execute();
   return new Map(rows.map((row) => [row.author_id, Number(row.count)]));
 }
+
+export interface NewPost {
+  authorId: number;
+  title: string;
+  content: string;
+  published: boolean;
+}
+
+export async function insertPost(db: Kysely<Database>, post: NewPost): Promise<PostRecord> {
+  const now = timestamp();
+  const row = await db
+    .insertInto('posts')
+    .values({ author_id: post.authorId, title: post.title, content: post.content, published: post.published, created_at: now, updated_at: now })
+    .returning(postColumns)
+    .executeTakeFirstOrThrow();
+  return toPost(row);
+}
+
+export interface PostChanges {
+  title?: string;
+  content?: string;
+  published?: boolean;
+}
+
+/** Returns the updated post, or undefined when it no longer exists. */
+export async function updatePost(db: Kysely<Database>, id: number, changes: PostChanges): Promise<PostRecord | undefined> {
+  const row = await db
+    .updateTable('posts')
+    .set({ ...changes, updated_at: timestamp() })
+    .where('id', '=', id)
+    .returning(postColumns)
+    .executeTakeFirst();
+  return row && toPost(row);
+}
+
+/** True when a row was deleted. */
+export async function deletePost(db: Kysely<Database>, id: number): Promise<boolean> {
+  const result = await db.deleteFrom('posts').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

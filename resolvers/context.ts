@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../db/database.js';
 import type { Loaders } from '../loaders/index.js';
+import type { TokenKey } from './auth.js';
+import { RequestError } from './errors.js';
 
 /** Who is asking: taken from a verified bearer token, never from the request body. */
 export interface Viewer {
@@ -13,4 +15,12 @@ export interface DomainContext {
   db: Kysely<Database>;
   loaders: Loaders;
   viewer: Viewer | null;
+  /** Signs the tokens that signUp and logIn hand out. */
+  tokenKey: TokenKey;
+}
+
+/** The viewer of an operation that needs one; the schema's auth scopes normally refuse earlier. */
+export function requireViewer(ctx: DomainContext): Viewer {
+  if (!ctx.viewer) throw new RequestError('UNAUTHENTICATED', 'Sign in first: send "Authorization: Bearer <token>"');
+  return ctx.viewer;
 }

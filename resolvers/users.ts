@@ -1,5 +1,11 @@
 import type { UserRecord } from '../db/records.js';
-import { countUsers, findUserByUsername as selectUserByUsername, listUsers as selectUsers } from '../db/users.js';
+import {
+  type AuthorCount,
+  countUsers,
+  findUserByUsername as selectUserByUsername,
+  listTopAuthors,
+  listUsers as selectUsers,
+} from '../db/users.js';
 import type { DomainContext } from './context.js';
 import { type Connection, type PageArgs, paginate } from './pagination.js';
 
@@ -34,4 +40,14 @@ export async function findViewer(ctx: DomainContext): Promise<UserRecord | null>
 /** Email is private: visible to the user themself and to admins. */
 export function visibleEmail(ctx: DomainContext, user: UserRecord): string | null {
   return ctx.viewer && (ctx.viewer.id === user.id || ctx.viewer.role === 'ADMIN') ? user.email : null;
+}
+
+/** The most rows topAuthors answers. */
+export const MAX_TOP_AUTHORS = 100;
+
+/** Users by number of published posts (one statement); each user primes the loader. */
+export async function topAuthors(ctx: DomainContext, limit: number): Promise<AuthorCount[]> {
+  const rows = await listTopAuthors(ctx.db, limit);
+  for (const { user } of rows) ctx.loaders.userById.prime(user.id, user);
+  return rows;
 }

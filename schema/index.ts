@@ -2,9 +2,15 @@ import { lexicographicSortSchema } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './error-interface.js';
+import './errors.js';
 import './connection-fields.js';
 import './user.js';
 import './post.js';
+import './auth.js';
+import './profile.js';
+import './user-admin.js';
+import './post-mutations.js';
+import './author-stats.js';
 
 /** The executable schema, sorted so that its printed form is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

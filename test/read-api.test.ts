@@ -1,28 +1,14 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { counterValue } from '../plugins/metrics.js';
-import { dialects, truncateAll } from './helpers/databases.js';
-import { insertPost, insertUser, minutes } from './helpers/fixtures.js';
-import { startGateway, type TestGateway } from './helpers/gateway.js';
-
-const toGlobalId = (type: string, id: number) => Buffer.from(`${type}:${id}`).toString('base64');
+import { dialects } from './helpers/databases.js';
+import { useDatabaseGateway } from './helpers/db-suite.js';
+import { insertPost, insertUser, minutes, toGlobalId } from './helpers/fixtures.js';
 
 for (const dialect of dialects) {
   describe.skipIf(!dialect.available)(`users and posts, read side (${dialect.name})`, () => {
-    let gateway: TestGateway;
-    let url: string;
-
-    beforeAll(async () => {
-      url = await dialect.createDatabase();
-      gateway = await startGateway({ DATABASE_URL: url }, { seed: false });
-    });
-    afterAll(async () => {
-      await gateway?.close();
-      await dialect.dropDatabase(url);
-    });
-    beforeEach(() => truncateAll(gateway.database.db, dialect.name));
-
-    const db = () => gateway.database.db;
-    const statements = () => counterValue(gateway.metrics.dbQueries);
+    const suite = useDatabaseGateway(dialect);
+    const db = () => suite.gateway.database.db;
+    const statements = () => counterValue(suite.gateway.metrics.dbQueries);
 
     it('lists published posts newest first with their authors, and counts them', async () => {
       const at = minutes();
@@ -31,7 +17,7 @@ for (const dialect of dialects) {
       await insertPost(db(), { authorId: ada, title: 'draft', published: false, createdAt: at() });
       await insertPost(db(), { authorId: ada, title: 'second', createdAt: at() });
 
-      const { body } = await gateway.query(`{
+      const { body } = await suite.gateway.query(`{
         posts { totalCount edges { node { title published author { username displayName } } } }
       }`);
       expect(body.errors).toBeUndefined();
@@ -54,7 +40,7 @@ for (const dialect of dialects) {
       let after: string | null = null;
       let pages = 0;
       for (;;) {
-        const { body }: any = await gateway.query(
+        const { body }: any = await suite.gateway.query(
           `query($after: String) { posts(first: 5, after: $after) { edges { node { title } } pageInfo { hasNextPage hasPreviousPage endCursor } } }`,
           { after },
         );
@@ -79,7 +65,7 @@ for (const dialect of dialects) {
       for (let p = 0; p < 60; p++) await insertPost(db(), { authorId: authors[p % 10]!, title: `p${p}`, createdAt: at() });
 
       const before = await statements();
-      const { body } = await gateway.query(`{
+      const { body } = await suite.gateway.query(`{
         posts(first: 50) { edges { node { author { postCount posts(first: 5) { edges { node { title } } } } } } }
       }`);
       expect(body.errors).toBeUndefined();
@@ -96,7 +82,7 @@ for (const dialect of dialects) {
       const draft = await insertPost(db(), { authorId: ada, title: 'draft', published: false });
       const published = await insertPost(db(), { authorId: ada, title: 'out' });
 
-      const { body } = await gateway.query(
+      const { body } = await suite.gateway.query(
         `query($draft: ID!, $published: ID!) {
           draft: post(id: $draft) { title }
           draftNode: node(id: $draft) { id }
@@ -118,7 +104,7 @@ for (const dialect of dialects) {
       const ada = await insertUser(db(), { username: 'Ada', displayName: 'Ada L.', createdAt: at() });
       await insertUser(db(), { username: 'grace', createdAt: at() });
       const id = toGlobalId('User', ada);
-      const { body } = await gateway.query(
+      const { body } = await suite.gateway.query(
         `query($id: ID!) {
           user(id: $id) { id username email role }
           node(id: $id) { id ... on User { displayName } }
@@ -139,7 +125,7 @@ for (const dialect of dialects) {
     });
 
     it('returns null for an id of the right type that matches nothing', async () => {
-      const { body } = await gateway.query(`query($id: ID!) { user(id: $id) { id } post(id: $id) { id } }`, {
+      const { body } = await suite.gateway.query(`query($id: ID!) { user(id: $id) { id } post(id: $id) { id } }`, {
         id: toGlobalId('User', 999),
       });
       expect(body.data.user).toBeNull();
@@ -154,7 +140,7 @@ for (const dialect of dialects) {
       ['a global id with a non-numeric key', `{ post(id: "${Buffer.from('Post:abc').toString('base64')}") { id } }`, /Not a valid Post id/],
     ])('rejects %s with BAD_USER_INPUT and a clear message', async (_name, query, message) => {
       const before = await statements();
-      const { status, body } = await gateway.query(query);
+      const { status, body } = await suite.gateway.query(query);
       expect(status).toBe(200);
       expect(body.errors).toHaveLength(1);
       expect(body.errors![0]!.extensions?.code).toBe('BAD_USER_INPUT');

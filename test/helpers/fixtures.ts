@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, Role } from '../../db/database.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { timestamp } from '../../db/records.js';
 
 /** A hash no password matches; tests that log in pass a real one. */
@@ -65,4 +66,9 @@ export async function insertPost(db: Kysely<Database>, post: PostFixture): Promi
 export function minutes(start = Date.UTC(2026, 10, 1, 12)): () => Date {
   let next = start;
   return () => new Date((next += 60_000));
+}
+
+/** The global id the API shows for a row. */
+export function toGlobalId(typename: 'User' | 'Post', id: number): string {
+  return encodeGlobalID(typename, id);
 }

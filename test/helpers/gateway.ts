@@ -1,4 +1,5 @@
 import { type Config, loadConfig } from '../../config.js';
+import { TEST_AUTH_SECRET } from './auth.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway.js';
 
 export interface GraphQLResponse<T = any> {
@@ -14,7 +15,7 @@ export interface TestGateway extends Gateway {
 
 /** Config from a test's environment, with quiet logs and an in-memory database by default. */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', AUTH_SECRET: 'test-secret-that-is-long-enough-to-sign', ...env });
+  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', AUTH_SECRET: TEST_AUTH_SECRET, ...env });
 }
 
 export async function startGateway(env: Record<string, string> = {}, options: GatewayOptions = {}): Promise<TestGateway> {
