@@ -1,0 +1,5 @@
+import type { Command } from './command.js';
+import { posts } from './posts.js';
+
+/** Every subcommand, in the order the usage text lists them. A new command is one file and one line here. */
+export const commands: Command[] = [posts];

@@ -1,0 +1,359 @@
+/* eslint-disable */
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = T | null | undefined;
+export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
+export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
+export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 date-time in UTC, e.g. 2026-11-25T09:30:00.000Z. */
+  DateTime: { input: string; output: string; }
+};
+
+export type AuthPayload = {
+  __typename?: 'AuthPayload';
+  /** Bearer token for the Authorization header. */
+  token: Scalars['String']['output'];
+  user: User;
+};
+
+export type AuthorStats = {
+  __typename?: 'AuthorStats';
+  postCount: Scalars['Int']['output'];
+  user: User;
+};
+
+export type BulkUpdateUsersPayload = {
+  __typename?: 'BulkUpdateUsersPayload';
+  /** Ids that matched no user; nothing else was skipped. */
+  missingIds: Array<Scalars['ID']['output']>;
+  updatedCount: Scalars['Int']['output'];
+};
+
+export type BulkUserUpdate = {
+  bio?: InputMaybe<Scalars['String']['input']>;
+  displayName?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+  id: Scalars['ID']['input'];
+  role?: InputMaybe<Role>;
+};
+
+export type CreatePostInput = {
+  /** At most 100,000 characters. */
+  content: Scalars['String']['input'];
+  published?: InputMaybe<Scalars['Boolean']['input']>;
+  /** 1-200 characters after trimming. */
+  title: Scalars['String']['input'];
+};
+
+export type CreatePostResult = PostPayload | ValidationError;
+
+export type DeletePostPayload = {
+  __typename?: 'DeletePostPayload';
+  deletedId: Scalars['ID']['output'];
+};
+
+export type DeletePostResult = DeletePostPayload | ForbiddenError | NotFoundError;
+
+export type Error = {
+  message: Scalars['String']['output'];
+};
+
+export type FieldError = {
+  __typename?: 'FieldError';
+  message: Scalars['String']['output'];
+  /** Path of the offending input field, e.g. ["input", "email"] or ["inputs", "3", "username"]. */
+  path: Array<Scalars['String']['output']>;
+};
+
+export type ForbiddenError = Error & {
+  __typename?: 'ForbiddenError';
+  message: Scalars['String']['output'];
+};
+
+export type ImportUserResult = ImportedUser | UsernameTakenError | ValidationError;
+
+export type ImportedUser = {
+  __typename?: 'ImportedUser';
+  user: User;
+};
+
+export type InvalidCredentialsError = Error & {
+  __typename?: 'InvalidCredentialsError';
+  message: Scalars['String']['output'];
+};
+
+export type LogInResult = AuthPayload | InvalidCredentialsError;
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Admin only: update several users in one transaction. */
+  bulkUpdateUsers: BulkUpdateUsersPayload;
+  /** Signed-in users only; the author is the viewer. */
+  createPost: CreatePostResult;
+  /** Only the post’s author (or an admin). */
+  deletePost: DeletePostResult;
+  /** Admin only: create many accounts; one result per input, in input order. */
+  importUsers: Array<ImportUserResult>;
+  logIn: LogInResult;
+  /** Create an account (with its profile, in one transaction) and sign in. */
+  signUp: SignUpResult;
+  /** Only the post’s author. */
+  updatePost: UpdatePostResult;
+  /** Signed-in users only: edit one’s own profile. */
+  updateProfile: UpdateProfileResult;
+};
+
+
+export type MutationBulkUpdateUsersArgs = {
+  updates: Array<BulkUserUpdate>;
+};
+
+
+export type MutationCreatePostArgs = {
+  input: CreatePostInput;
+};
+
+
+export type MutationDeletePostArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type MutationImportUsersArgs = {
+  inputs: Array<SignUpInput>;
+};
+
+
+export type MutationLogInArgs = {
+  password: Scalars['String']['input'];
+  username: Scalars['String']['input'];
+};
+
+
+export type MutationSignUpArgs = {
+  input: SignUpInput;
+};
+
+
+export type MutationUpdatePostArgs = {
+  id: Scalars['ID']['input'];
+  input: UpdatePostInput;
+};
+
+
+export type MutationUpdateProfileArgs = {
+  input: UpdateProfileInput;
+};
+
+export type Node = {
+  /** Opaque global id; decode nothing from it. */
+  id: Scalars['ID']['output'];
+};
+
+export type NotFoundError = Error & {
+  __typename?: 'NotFoundError';
+  id: Scalars['ID']['output'];
+  message: Scalars['String']['output'];
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+export type Post = Node & {
+  __typename?: 'Post';
+  author: User;
+  content: Scalars['String']['output'];
+  createdAt: Scalars['DateTime']['output'];
+  /** Opaque global id; decode nothing from it. */
+  id: Scalars['ID']['output'];
+  published: Scalars['Boolean']['output'];
+  title: Scalars['String']['output'];
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+export type PostConnection = {
+  __typename?: 'PostConnection';
+  edges: Array<PostEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type PostEdge = {
+  __typename?: 'PostEdge';
+  cursor: Scalars['String']['output'];
+  node: Post;
+};
+
+export type PostPayload = {
+  __typename?: 'PostPayload';
+  post: Post;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  node?: Maybe<Node>;
+  nodes: Array<Maybe<Node>>;
+  /** A published post, or an unpublished one whose author is the viewer. */
+  post?: Maybe<Post>;
+  /** Published posts, newest first. */
+  posts: PostConnection;
+  /** Users ordered by number of published posts, most first (ties: oldest account first). */
+  topAuthors: Array<AuthorStats>;
+  user?: Maybe<User>;
+  userByUsername?: Maybe<User>;
+  users: UserConnection;
+  /** The signed-in user, from the bearer token; null when anonymous. */
+  viewer?: Maybe<User>;
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
+export type QueryPostArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryPostsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryTopAuthorsArgs = {
+  limit?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryUserArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryUserByUsernameArgs = {
+  username: Scalars['String']['input'];
+};
+
+
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type Role =
+  | 'ADMIN'
+  | 'USER';
+
+export type SignUpInput = {
+  bio?: InputMaybe<Scalars['String']['input']>;
+  displayName?: InputMaybe<Scalars['String']['input']>;
+  email: Scalars['String']['input'];
+  /** At least 10 characters. */
+  password: Scalars['String']['input'];
+  /** 3-32 characters: letters, digits, '_' and '.'; unique, case-insensitively. */
+  username: Scalars['String']['input'];
+};
+
+export type SignUpResult = AuthPayload | UsernameTakenError | ValidationError;
+
+export type UpdatePostInput = {
+  content?: InputMaybe<Scalars['String']['input']>;
+  published?: InputMaybe<Scalars['Boolean']['input']>;
+  title?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdatePostResult = ForbiddenError | NotFoundError | PostPayload | ValidationError;
+
+export type UpdateProfileInput = {
+  bio?: InputMaybe<Scalars['String']['input']>;
+  displayName?: InputMaybe<Scalars['String']['input']>;
+  email?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateProfilePayload = {
+  __typename?: 'UpdateProfilePayload';
+  user: User;
+};
+
+export type UpdateProfileResult = UpdateProfilePayload | ValidationError;
+
+export type User = Node & {
+  __typename?: 'User';
+  bio?: Maybe<Scalars['String']['output']>;
+  createdAt: Scalars['DateTime']['output'];
+  displayName?: Maybe<Scalars['String']['output']>;
+  /** Visible to the user themself and to admins; null for everyone else. */
+  email?: Maybe<Scalars['String']['output']>;
+  /** Opaque global id; decode nothing from it. */
+  id: Scalars['ID']['output'];
+  /** Number of published posts. */
+  postCount: Scalars['Int']['output'];
+  /** Published posts, plus unpublished ones when the viewer is this user. */
+  posts: PostConnection;
+  role: Role;
+  username: Scalars['String']['output'];
+};
+
+
+export type UserPostsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  edges: Array<UserEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  cursor: Scalars['String']['output'];
+  node: User;
+};
+
+export type UsernameTakenError = Error & {
+  __typename?: 'UsernameTakenError';
+  message: Scalars['String']['output'];
+  username: Scalars['String']['output'];
+};
+
+export type ValidationError = Error & {
+  __typename?: 'ValidationError';
+  fields: Array<FieldError>;
+  message: Scalars['String']['output'];
+};
+
+export type LatestPostsQueryVariables = Exact<{
+  first?: InputMaybe<Scalars['Int']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+}>;
+
+
+export type LatestPostsQuery = { __typename?: 'Query', posts: { __typename?: 'PostConnection', totalCount: number, edges: Array<{ __typename?: 'PostEdge', node: { __typename?: 'Post', id: string, title: string, createdAt: string, author: { __typename?: 'User', username: string, displayName?: string | null } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
+
+
+export const LatestPostsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LatestPosts"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"10"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"posts"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"author"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<LatestPostsQuery, LatestPostsQueryVariables>;
