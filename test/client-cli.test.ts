@@ -19,10 +19,14 @@ interface CliRun {
 
 /** Runs `client/cli.ts` as `npm run client` would, against the given endpoint. */
 async function cli(url: string, ...args: string[]): Promise<CliRun> {
+  return cliWith({}, url, ...args);
+}
+
+async function cliWith(env: Record<string, string>, url: string, ...args: string[]): Promise<CliRun> {
   try {
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/cli.ts', ...args], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url },
+      env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url, ...env },
       timeout: 30_000,
     });
     return { code: 0, stdout, stderr };
@@ -81,6 +85,27 @@ describe('npm run client against a real server', () => {
     const bad = await cli(url, 'posts', '--first', 'many');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--first must be an integer from 1 to 100, not "many"');
+  });
+
+  it('signs in with the password from the environment and prints a token that works', async () => {
+    const result = await cliWith({ GATHERQL_PASSWORD: 'gatherql-demo' }, url, 'sign-in', 'ADA');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^signed in as ada \(user\)\nexport GATHERQL_TOKEN=[\w-]+\.[\w-]+\.[\w-]+\n$/);
+    const token = /GATHERQL_TOKEN=(\S+)/.exec(result.stdout)![1]!;
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: '{ viewer { username } }' }),
+    });
+    expect(((await response.json()) as any).data.viewer.username).toBe('ada');
+  });
+
+  it('refuses a wrong password with exit 1, and a password argument is not a thing', async () => {
+    const wrong = await cliWith({ GATHERQL_PASSWORD: 'not the password' }, url, 'sign-in', 'ada');
+    expect(wrong).toMatchObject({ code: 1, stdout: '', stderr: 'Unknown username or wrong password\n' });
+    const noPassword = await cli(url, 'sign-in', 'ada', 'gatherql-demo');
+    expect(noPassword.code).toBe(2);
+    expect(noPassword.stderr).toContain('sign-in takes exactly one username');
   });
 
   it('says which server it cannot reach and exits 1', async () => {

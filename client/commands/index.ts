@@ -1,5 +1,6 @@
 import type { Command } from './command.js';
 import { posts } from './posts.js';
+import { signIn } from './sign-in.js';
 
 /** Every subcommand, in the order the usage text lists them. A new command is one file and one line here. */
-export const commands: Command[] = [posts];
+export const commands: Command[] = [posts, signIn];

@@ -14,9 +14,11 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
  */
 type Documents = {
+    "mutation LogIn($username: String!, $password: String!) {\n  logIn(username: $username, password: $password) {\n    __typename\n    ... on AuthPayload {\n      token\n      user {\n        username\n        displayName\n        role\n      }\n    }\n    ... on InvalidCredentialsError {\n      message\n    }\n  }\n}": typeof types.LogInDocument,
     "query LatestPosts($first: Int = 10, $after: String) {\n  posts(first: $first, after: $after) {\n    totalCount\n    edges {\n      node {\n        id\n        title\n        createdAt\n        author {\n          username\n          displayName\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.LatestPostsDocument,
 };
 const documents: Documents = {
+    "mutation LogIn($username: String!, $password: String!) {\n  logIn(username: $username, password: $password) {\n    __typename\n    ... on AuthPayload {\n      token\n      user {\n        username\n        displayName\n        role\n      }\n    }\n    ... on InvalidCredentialsError {\n      message\n    }\n  }\n}": types.LogInDocument,
     "query LatestPosts($first: Int = 10, $after: String) {\n  posts(first: $first, after: $after) {\n    totalCount\n    edges {\n      node {\n        id\n        title\n        createdAt\n        author {\n          username\n          displayName\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.LatestPostsDocument,
 };
 
@@ -34,6 +36,10 @@ const documents: Documents = {
  */
 export function graphql(source: string): unknown;
 
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "mutation LogIn($username: String!, $password: String!) {\n  logIn(username: $username, password: $password) {\n    __typename\n    ... on AuthPayload {\n      token\n      user {\n        username\n        displayName\n        role\n      }\n    }\n    ... on InvalidCredentialsError {\n      message\n    }\n  }\n}"): (typeof documents)["mutation LogIn($username: String!, $password: String!) {\n  logIn(username: $username, password: $password) {\n    __typename\n    ... on AuthPayload {\n      token\n      user {\n        username\n        displayName\n        role\n      }\n    }\n    ... on InvalidCredentialsError {\n      message\n    }\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
