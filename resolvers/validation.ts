@@ -1,11 +1,16 @@
 import { z } from 'zod';
 import { type FieldError, ValidationError } from './errors.js';
 
-// The contract's limits, in one place. Text is NFC-normalised so that what is stored
-// compares and reads back the same whichever way a client composed it.
-const text = () => z.string().transform((value) => value.normalize('NFC'));
-// Control characters other than tab and newlines have no business in user-facing text.
-const printable = (value: string) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value);
+// The contract's limits, in one place. Text is stored as sent (trimmed where the contract
+// says so) and reads back byte for byte, so it must be text both databases can store:
+// well-formed Unicode (a lone surrogate has no UTF-8 form) and no NUL (PostgreSQL's text
+// type refuses it). In a u-mode regex a surrogate pair is one code point, so \p{Cs} only
+// matches lone halves.
+const storable = (value: string) => !/[\p{Cs}\u0000]/u.test(value);
+const text = () => z.string().refine(storable, 'must be valid Unicode text without NUL characters');
+// One-line text has no control characters at all; multi-line text keeps tab, LF and CR.
+const oneLine = (value: string) => !/[\u0000-\u001F\u007F]/.test(value);
+const multiLine = (value: string) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value);
 const noControl = { message: 'must not contain control characters' };
 
 export const username = z
@@ -21,29 +26,31 @@ export const email = z
   .pipe(z.email('must be an email address'))
   .transform((value) => value.toLowerCase());
 
-export const password = z
-  .string()
+export const password = text()
   .min(10, 'must be at least 10 characters')
   // scrypt's cost grows with the input; a cap keeps a single request cheap.
   .max(256, 'must be at most 256 characters');
 
-/** Optional profile text: trimmed, and empty means "not set". */
-const profileText = (max: number) =>
-  text()
-    .pipe(z.string().trim().max(max, `must be at most ${max} characters`).refine(printable, noControl))
-    .transform((value) => (value === '' ? null : value));
+/** Optional one-line profile text: trimmed, and empty means "not set". */
+export const displayName = text()
+  .trim()
+  .max(100, 'must be at most 100 characters')
+  .refine(oneLine, noControl)
+  .transform((value) => (value === '' ? null : value));
 
-export const displayName = profileText(100);
-export const bio = z
-  .string()
+/** Optional multi-line profile text: kept as sent; blank means "not set". */
+export const bio = text()
   .max(2000, 'must be at most 2000 characters')
-  .refine((value) => printable(value.replace(/[\t\n\r]/g, '')), noControl)
-  .transform((value) => (value.trim() === '' ? null : value.normalize('NFC')));
+  .refine(multiLine, noControl)
+  .transform((value) => (value.trim() === '' ? null : value));
 
-export const title = text().pipe(
-  z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(printable, noControl),
-);
-export const content = z.string().max(100_000, 'must be at most 100,000 characters');
+export const title = text()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine(oneLine, noControl);
+
+export const content = text().max(100_000, 'must be at most 100,000 characters');
 
 export const role = z.enum(['USER', 'ADMIN']);
 

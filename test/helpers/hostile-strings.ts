@@ -1,0 +1,44 @@
+import fc from 'fast-check';
+
+/** Strings that have broken servers before: meta characters of SQL, HTML and JSON, and odd Unicode. */
+const classics = [
+  "'; DROP TABLE posts; --",
+  '" OR 1=1 --',
+  "Robert'); DELETE FROM users;--",
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '{"__proto__":{"admin":true}}',
+  '${7*7}{{7*7}}',
+  '%00%27',
+  '\\',
+  '\u0000',
+  'nul\u0000inside',
+  '\ud800',
+  'lone \udfff low',
+  'family 👩‍👩‍👧‍👦 and flag 🇳🇿',
+  'e\u0301 vs é',
+  'ＦＵＬＬＷＩＤＴＨ',
+  '\u202Eright-to-left override',
+  'zero\u200Bwidth',
+  'line\u2028separator',
+  '\t tab \n newline \r return',
+  '   ',
+  '',
+];
+
+/** Any string a hostile or careless client might send as a text field. */
+export const hostileString = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...classics) },
+  { weight: 3, arbitrary: fc.string({ unit: 'grapheme', maxLength: 120 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 120 }) },
+  {
+    weight: 2,
+    // Control characters and both surrogate halves, alone and mixed with text.
+    arbitrary: fc.string({ unit: fc.constantFrom('\u0000', '\u0007', '\u001b', '\u007f', '\t', '\n', '\ud83d', '\ude00', 'a', ' ', '€'), maxLength: 40 }),
+  },
+  { weight: 1, arbitrary: fc.integer({ min: -2, max: 2 }).map((delta) => 'x'.repeat(200 + delta)) },
+  { weight: 1, arbitrary: fc.integer({ min: -1, max: 1 }).map((delta) => 'y'.repeat(100_000 + delta)) },
+);
+
+/** Any JSON value, for variables of the wrong type. */
+export const anyJson = fc.jsonValue({ maxDepth: 3 });

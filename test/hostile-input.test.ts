@@ -1,0 +1,116 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { as } from './helpers/auth.js';
+import { dialects } from './helpers/databases.js';
+import { useDatabaseGateway } from './helpers/db-suite.js';
+import { insertPost, insertUser, toGlobalId } from './helpers/fixtures.js';
+import type { GraphQLResponse } from './helpers/gateway.js';
+import { anyJson, hostileString } from './helpers/hostile-strings.js';
+
+// Property: whatever a client sends, the answer is a typed result or a typed error, never
+// a 5xx or an unexpected (masked) error, and text that was accepted reads back exactly.
+const RUNS = 40;
+
+function expectNoFailure(response: GraphQLResponse) {
+  expect(response.status).toBeLessThan(500);
+  for (const error of response.body.errors ?? []) expect(error.extensions?.code).not.toBe('INTERNAL_SERVER_ERROR');
+}
+
+const CREATE = `mutation($input: CreatePostInput!) {
+  createPost(input: $input) { __typename ... on PostPayload { post { id title content } } ... on ValidationError { fields { path } } }
+}`;
+const SIGN_UP = `mutation($input: SignUpInput!) {
+  signUp(input: $input) { __typename ... on AuthPayload { user { username email displayName bio } } }
+}`;
+const UPDATE_PROFILE = `mutation($input: UpdateProfileInput!) {
+  updateProfile(input: $input) { __typename ... on UpdateProfilePayload { user { displayName bio email } } }
+}`;
+
+for (const dialect of dialects) {
+  describe.skipIf(!dialect.available)(`hostile input (${dialect.name})`, () => {
+    const suite = useDatabaseGateway(dialect);
+    const db = () => suite.gateway.database.db;
+
+    it('createPost: a post or a ValidationError, and an accepted post reads back byte for byte', async () => {
+      const author = await insertUser(db(), { username: 'fuzzer' });
+      const headers = await as(author);
+      await fc.assert(
+        fc.asyncProperty(hostileString, hostileString, fc.option(fc.boolean()), async (title, content, published) => {
+          const response = await suite.gateway.query(CREATE, { input: { title, content, published } }, headers);
+          expectNoFailure(response);
+          const result = response.body.data.createPost;
+          expect(['PostPayload', 'ValidationError']).toContain(result.__typename);
+          if (result.__typename !== 'PostPayload') return;
+          expect(result.post.title).toBe(title.trim());
+          expect(result.post.content).toBe(content);
+          const read = await suite.gateway.query('query($id: ID!) { post(id: $id) { title content } }', { id: result.post.id }, headers);
+          expect(read.body.data.post).toEqual({ title: title.trim(), content });
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('signUp: an account, a ValidationError or UsernameTakenError; profile text reads back as stored', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(hostileString, fc.stringMatching(/^[a-z][a-z0-9_.]{2,20}$/)),
+          fc.oneof(hostileString, fc.emailAddress()),
+          fc.oneof(hostileString, fc.constant('a perfectly fine password')),
+          fc.option(hostileString),
+          fc.option(hostileString),
+          async (username, email, password, displayName, bio) => {
+            const response = await suite.gateway.query(SIGN_UP, { input: { username, email, password, displayName, bio } });
+            expectNoFailure(response);
+            const result = response.body.data.signUp;
+            expect(['AuthPayload', 'ValidationError', 'UsernameTakenError']).toContain(result.__typename);
+            if (result.__typename !== 'AuthPayload') return;
+            expect(result.user.username).toBe(username);
+            expect(result.user.displayName).toBe(displayName?.trim() || null);
+            expect(result.user.bio).toBe(bio?.trim() ? bio : null);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('updateProfile: a payload or a ValidationError, never a failure', async () => {
+      const user = await insertUser(db(), { username: 'profiled' });
+      const headers = await as(user);
+      await fc.assert(
+        fc.asyncProperty(fc.option(hostileString), fc.option(hostileString), fc.option(hostileString), async (displayName, bio, email) => {
+          const response = await suite.gateway.query(UPDATE_PROFILE, { input: { displayName, bio, email: email ?? undefined } }, headers);
+          expectNoFailure(response);
+          expect(['UpdateProfilePayload', 'ValidationError']).toContain(response.body.data.updateProfile.__typename);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+
+    it('answers variables of the wrong type with a 4xx or a typed error, for every operation', async () => {
+      const author = await insertUser(db(), { username: 'typist' });
+      const post = toGlobalId('Post', await insertPost(db(), { authorId: author }));
+      const headers = await as(author);
+      const operations = [
+        CREATE,
+        SIGN_UP,
+        UPDATE_PROFILE,
+        'mutation($id: ID!, $input: UpdatePostInput!) { updatePost(id: $id, input: $input) { __typename } }',
+        'mutation($id: ID!) { deletePost(id: $id) { __typename } }',
+        'mutation($username: String!, $password: String!) { logIn(username: $username, password: $password) { __typename } }',
+        'mutation($inputs: [SignUpInput!]!) { importUsers(inputs: $inputs) { __typename } }',
+        'query($first: Int, $after: String) { posts(first: $first, after: $after) { totalCount } }',
+        'query($id: ID!) { node(id: $id) { id } user(id: $id) { id } }',
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom(...operations),
+          fc.dictionary(fc.constantFrom('input', 'id', 'username', 'password', 'inputs', 'first', 'after'), anyJson),
+          async (query, variables) => {
+            expectNoFailure(await suite.gateway.query(query, { id: post, ...variables }, headers));
+          },
+        ),
+        { numRuns: RUNS * 2 },
+      );
+    });
+  });
+}
