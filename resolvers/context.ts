@@ -13,4 +13,6 @@ export interface DomainContext {
   db: Kysely<Database>;
   loaders: Loaders;
   viewer: Viewer | null;
+  /** WEATHER_MAX_CITIES: more cities in one `weather` field is BAD_USER_INPUT. */
+  weatherMaxCities: number;
 }
