@@ -1,33 +1,25 @@
 import type { WeatherLookup } from '../loaders/weather-service.js';
-import type { GeoLocation } from '../sources/open-meteo.js';
+import type { CurrentWeather, GeoLocation } from '../sources/open-meteo.js';
 import { UpstreamError, type UpstreamErrorCode } from '../sources/upstream-error.js';
 import { normaliseCity } from './city-name.js';
 import type { DomainContext } from './context.js';
 import { RequestError } from './errors.js';
 
 /** Why one city has no weather; the API contract's WeatherErrorCode. */
-export const WEATHER_ERROR_CODES = [
-  'INVALID_CITY',
-  'CITY_NOT_FOUND',
-  'UPSTREAM_TIMEOUT',
-  'UPSTREAM_UNAVAILABLE',
-  'UPSTREAM_BAD_RESPONSE',
-  'RATE_LIMITED',
-] as const;
+export type WeatherErrorCode =
+  | 'INVALID_CITY'
+  | 'CITY_NOT_FOUND'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'RATE_LIMITED';
 
-export type WeatherErrorCode = (typeof WEATHER_ERROR_CODES)[number];
-
-export interface CityWeather {
+/** What a client sees of a city with weather; the conditions are the source's, the time a Date. */
+export interface CityWeather extends Omit<CurrentWeather, 'observedAt'> {
   kind: 'CityWeather';
   /** The city exactly as the client asked for it. */
   city: string;
   location: GeoLocation;
-  temperatureC: number;
-  apparentTemperatureC: number | null;
-  relativeHumidity: number | null;
-  windSpeedKmh: number;
-  weatherCode: number;
-  conditions: string;
   observedAt: Date;
   stale: boolean;
 }

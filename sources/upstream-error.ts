@@ -53,7 +53,7 @@ export function toUpstreamError(error: unknown, what: string): UpstreamError {
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
     if (status === 429) {
-      return new UpstreamError('RATE_LIMITED', `${what} is rate limiting us (HTTP 429)`, { cause: error, hostFailure: false });
+      return new UpstreamError('RATE_LIMITED', `${what} is rate limiting us (HTTP 429)`, { cause: error });
     }
     if (status === 408) return new UpstreamError('TIMEOUT', `${what} timed out (HTTP 408)`, { cause: error });
     if (status >= 500) return new UpstreamError('UNAVAILABLE', `${what} failed (HTTP ${status})`, { cause: error });
