@@ -2,8 +2,9 @@ import { once, setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findCityByName, findCityNear, type SimCity, simNameKey, simWeatherAt } from './cities.js';
+import { findCityByName, findCityNear, simNameKey } from './cities.js';
 import { type ChosenFaults, type Endpoint, FaultBook, type FaultRule, faultRule, faultRules } from './faults.js';
+import { CURRENT_UNITS, forecastEntry, geocodingEntry, parseCoordinates } from './responses.js';
 
 export interface SimulatorOptions {
   /** Always a loopback address unless you mean otherwise. Default 127.0.0.1. */
@@ -43,15 +44,6 @@ export interface OpenMeteoSimulator {
 }
 
 const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
-const CURRENT_UNITS: Record<string, string> = {
-  time: 'iso8601',
-  interval: 'seconds',
-  temperature_2m: '°C',
-  relative_humidity_2m: '%',
-  apparent_temperature: '°C',
-  weather_code: 'wmo code',
-  wind_speed_10m: 'km/h',
-};
 
 /**
  * A local stand-in for Open-Meteo's geocoding and forecast APIs: real HTTP on two loopback
@@ -161,7 +153,10 @@ export async function startOpenMeteoSimulator(options: SimulatorOptions = {}): P
       const body = await readJson(req);
       // One rule or a list of rules; checked as whichever it is, so that the reason names the field.
       const parsed = (Array.isArray(body) ? faultRules : faultRule.transform((rule) => [rule])).safeParse(body);
-      if (!parsed.success) return sendJson(res, 400, { error: true, reason: parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ') });
+      if (!parsed.success) {
+        const reason = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+        return sendJson(res, 400, { error: true, reason });
+      }
       book.set(parsed.data);
       return sendJson(res, 200, { rules: parsed.data.length });
     }
@@ -216,52 +211,6 @@ export async function startOpenMeteoSimulator(options: SimulatorOptions = {}): P
 
 function emptyCalls(): SimulatorCalls {
   return { geocoding: 0, forecast: 0, geocodingByName: {}, forecastByCity: {}, forecastBatchSizes: [], abandoned: 0 };
-}
-
-function geocodingEntry(city: SimCity) {
-  return {
-    id: city.id,
-    name: city.name,
-    latitude: city.latitude,
-    longitude: city.longitude,
-    feature_code: 'PPLC',
-    country_code: city.countryCode,
-    timezone: city.timezone,
-    country: city.country,
-  };
-}
-
-function forecastEntry(latitude: number, longitude: number, fields: string[], locationId: number | undefined) {
-  const weather = simWeatherAt(latitude, longitude) as unknown as Record<string, number>;
-  const current: Record<string, string | number> = {
-    // GMT, as the API answers when no timezone is asked for; the current 15-minute slot.
-    time: new Date(Math.floor(Date.now() / 900_000) * 900_000).toISOString().slice(0, 16),
-    interval: 900,
-  };
-  for (const field of fields) if (field in weather) current[field] = weather[field]!;
-  return {
-    latitude,
-    longitude,
-    generationtime_ms: 0.05,
-    utc_offset_seconds: 0,
-    timezone: 'GMT',
-    timezone_abbreviation: 'GMT',
-    elevation: 40,
-    ...(locationId === undefined ? {} : { location_id: locationId }),
-    current_units: Object.fromEntries(['time', 'interval', ...fields].map((field) => [field, CURRENT_UNITS[field]])),
-    current,
-  };
-}
-
-/** The latitude/longitude lists of a forecast call, or Open-Meteo's reason for a 400. */
-function parseCoordinates(url: URL): [number, number][] | string {
-  const latitudes = url.searchParams.get('latitude')?.split(',').map(Number);
-  const longitudes = url.searchParams.get('longitude')?.split(',').map(Number);
-  if (!latitudes || !longitudes) return "Parameter 'latitude' and 'longitude' are required";
-  if (latitudes.length !== longitudes.length) return "Parameter 'latitude' and 'longitude' must have the same number of elements";
-  for (const latitude of latitudes) if (!(Math.abs(latitude) <= 90)) return `Latitude must be in range of -90 to 90°. Given: ${latitude}.`;
-  for (const longitude of longitudes) if (!(Math.abs(longitude) <= 180)) return `Longitude must be in range of -180 to 180°. Given: ${longitude}.`;
-  return latitudes.map((latitude, index) => [latitude, longitudes[index]!]);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
