@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from './db/database.js';
 import { createLoaders } from './loaders/index.js';
+import type { WeatherService } from './loaders/weather-service.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
 import type { DomainContext } from './resolvers/context.js';
 
@@ -10,6 +11,8 @@ export interface ContextDeps {
   db: Kysely<Database>;
   logger: Logger;
   tokenKey: TokenKey;
+  weather: WeatherService;
+  weatherMaxCities: number;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
@@ -31,7 +34,7 @@ export interface RequestFacts {
  */
 export async function createContext(deps: ContextDeps, facts: RequestFacts): Promise<Context> {
   const userId = await userIdFromAuthorization(deps.tokenKey, facts.authorization);
-  const loaders = createLoaders({ db: deps.db, viewerId: userId });
+  const loaders = createLoaders({ db: deps.db, viewerId: userId, weather: deps.weather });
   const viewer = userId === null ? null : toViewer(await loaders.userById.load(userId));
   return {
     db: deps.db,
@@ -40,5 +43,6 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     logger: deps.logger.child({ requestId: facts.requestId }),
     tokenKey: deps.tokenKey,
     loaders,
+    weatherMaxCities: deps.weatherMaxCities,
   };
 }

@@ -6,6 +6,7 @@ import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
+import { createWeatherService, type WeatherService, type WeatherServiceOptions } from './loaders/weather-service.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.js';
@@ -19,6 +20,7 @@ export interface Gateway {
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
+  weather: WeatherService;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -27,6 +29,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Seed demo data into an empty database. Default: only for the embedded `file:` database. */
   seed?: boolean;
+  /** Replaces parts of the weather service's settings: tests pass small backoffs, a clock, a shared tier. */
+  weather?: Partial<WeatherServiceOptions>;
 }
 
 const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
@@ -76,7 +80,24 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
 
-  const deps: ContextDeps = { db: database.db, logger, tokenKey: tokenKey(config.authSecret) };
+  const weather = createWeatherService({
+    geocodingUrl: config.geocodingUrl,
+    forecastUrl: config.forecastUrl,
+    timeoutMs: config.upstreamTimeoutMs,
+    weatherTtlMs: config.weatherCacheTtlS * 1000,
+    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
+    onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
+    onCircuitChange: (change) =>
+      logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.host}`),
+    ...options.weather,
+  });
+  const deps: ContextDeps = {
+    db: database.db,
+    logger,
+    tokenKey: tokenKey(config.authSecret),
+    weather,
+    weatherMaxCities: config.weatherMaxCities,
+  };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: ({ request }) =>
@@ -98,8 +119,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const close = () =>
     (closing ??= (async () => {
       await yoga.dispose();
+      await weather.close();
       await database.close();
     })());
 
-  return { yoga, config, logger, metrics, database, close };
+  return { yoga, config, logger, metrics, database, weather, close };
 }

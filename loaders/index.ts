@@ -2,10 +2,14 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { createPostLoaders } from './post-loaders.js';
 import { createUserLoaders } from './user-loaders.js';
+import { createWeatherLoaders } from './weather-loaders.js';
+import type { WeatherService } from './weather-service.js';
 
 export interface LoaderDeps {
   db: Kysely<Database>;
   viewerId: number | null;
+  /** Process-wide; absent where nothing asks for weather (a loader test on the database alone). */
+  weather?: WeatherService;
 }
 
 /** Fresh loaders for one request: their caches must never outlive it or cross viewers. */
@@ -13,7 +17,17 @@ export function createLoaders(deps: LoaderDeps) {
   return {
     ...createUserLoaders(deps.db),
     ...createPostLoaders(deps.db, deps.viewerId),
+    ...createWeatherLoaders(deps.weather),
   };
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;
+
+/**
+ * The loaders of a request whose viewer changed part-way (signUp, logIn): what depends on
+ * the viewer starts afresh, the viewer-independent weather loader is kept.
+ */
+export function loadersForViewer(loaders: Loaders, deps: Omit<LoaderDeps, 'weather'>): Loaders {
+  return { ...loaders, ...createUserLoaders(deps.db), ...createPostLoaders(deps.db, deps.viewerId) };
+}
+

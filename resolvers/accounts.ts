@@ -1,7 +1,7 @@
 import { userUniqueViolation } from '../db/constraint-errors.js';
 import type { UserRecord } from '../db/records.js';
 import { findCredentials, insertUserWithProfile } from '../db/users.js';
-import { createLoaders } from '../loaders/index.js';
+import { loadersForViewer } from '../loaders/index.js';
 import { signToken } from './auth.js';
 import type { DomainContext } from './context.js';
 import { InvalidCredentialsError, RequestError, UsernameTakenError, ValidationError } from './errors.js';
@@ -49,7 +49,7 @@ async function createAccount(ctx: DomainContext, fields: SignUpFields, passwordH
  */
 async function signIn(ctx: DomainContext, user: UserRecord): Promise<AuthPayload> {
   ctx.viewer = { id: user.id, role: user.role };
-  ctx.loaders = createLoaders({ db: ctx.db, viewerId: user.id });
+  ctx.loaders = loadersForViewer(ctx.loaders, { db: ctx.db, viewerId: user.id });
   ctx.loaders.userById.prime(user.id, user);
   return { token: await signToken(ctx.tokenKey, user), user };
 }

@@ -17,6 +17,8 @@ export interface DomainContext {
   viewer: Viewer | null;
   /** Signs the tokens that signUp and logIn hand out. */
   tokenKey: TokenKey;
+  /** WEATHER_MAX_CITIES: more cities in one `weather` field is BAD_USER_INPUT. */
+  weatherMaxCities: number;
 }
 
 /** The viewer of an operation that needs one; the schema's auth scopes normally refuse earlier. */

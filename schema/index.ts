@@ -11,6 +11,7 @@ import './profile.js';
 import './user-admin.js';
 import './post-mutations.js';
 import './author-stats.js';
+import './weather.js';
 
 /** The executable schema, sorted so that its printed form is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

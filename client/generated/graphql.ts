@@ -46,6 +46,24 @@ export type BulkUserUpdate = {
   role?: InputMaybe<Role>;
 };
 
+export type CityWeather = {
+  __typename?: 'CityWeather';
+  apparentTemperatureC?: Maybe<Scalars['Float']['output']>;
+  /** The city exactly as the client asked for it. */
+  city: Scalars['String']['output'];
+  /** Plain words for weatherCode, e.g. "Partly cloudy". */
+  conditions: Scalars['String']['output'];
+  location: Location;
+  observedAt: Scalars['DateTime']['output'];
+  relativeHumidity?: Maybe<Scalars['Float']['output']>;
+  /** True when served from cache because the upstream failed just now. */
+  stale: Scalars['Boolean']['output'];
+  temperatureC: Scalars['Float']['output'];
+  /** WMO weather interpretation code. */
+  weatherCode: Scalars['Int']['output'];
+  windSpeedKmh: Scalars['Float']['output'];
+};
+
 export type CreatePostInput = {
   /** At most 100,000 characters. */
   content: Scalars['String']['input'];
@@ -89,6 +107,15 @@ export type ImportedUser = {
 export type InvalidCredentialsError = Error & {
   __typename?: 'InvalidCredentialsError';
   message: Scalars['String']['output'];
+};
+
+export type Location = {
+  __typename?: 'Location';
+  country?: Maybe<Scalars['String']['output']>;
+  latitude: Scalars['Float']['output'];
+  longitude: Scalars['Float']['output'];
+  name: Scalars['String']['output'];
+  timezone?: Maybe<Scalars['String']['output']>;
 };
 
 export type LogInResult = AuthPayload | InvalidCredentialsError;
@@ -218,6 +245,12 @@ export type Query = {
   users: UserConnection;
   /** The signed-in user, from the bearer token; null when anonymous. */
   viewer?: Maybe<User>;
+  /**
+   * Current weather for each city, fetched concurrently. One result per input
+   * city, in input order. A failing city never fails the others.
+   * More cities than the configured maximum (default 50) is BAD_USER_INPUT.
+   */
+  weather: Array<WeatherResult>;
 };
 
 
@@ -260,6 +293,11 @@ export type QueryUserByUsernameArgs = {
 export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryWeatherArgs = {
+  cities: Array<Scalars['String']['input']>;
 };
 
 export type Role =
@@ -346,6 +384,27 @@ export type ValidationError = Error & {
   fields: Array<FieldError>;
   message: Scalars['String']['output'];
 };
+
+export type WeatherError = Error & {
+  __typename?: 'WeatherError';
+  city: Scalars['String']['output'];
+  code: WeatherErrorCode;
+  message: Scalars['String']['output'];
+};
+
+export type WeatherErrorCode =
+  | 'CITY_NOT_FOUND'
+  /** Empty, too long, or not a plausible place name. */
+  | 'INVALID_CITY'
+  /** The upstream said 429 and no cached value could stand in. */
+  | 'RATE_LIMITED'
+  /** The upstream answered with something that is not the documented shape. */
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'UPSTREAM_TIMEOUT'
+  /** Connection failed, 5xx after retries, or the circuit is open. */
+  | 'UPSTREAM_UNAVAILABLE';
+
+export type WeatherResult = CityWeather | WeatherError;
 
 export type LogInMutationVariables = Exact<{
   username: Scalars['String']['input'];

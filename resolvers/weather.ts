@@ -1,0 +1,75 @@
+import type { WeatherLookup } from '../loaders/weather-service.js';
+import type { CurrentWeather, GeoLocation } from '../sources/open-meteo.js';
+import { UpstreamError, type UpstreamErrorCode } from '../sources/upstream-error.js';
+import { normaliseCity } from './city-name.js';
+import type { DomainContext } from './context.js';
+import { RequestError } from './errors.js';
+
+/** Why one city has no weather; the API contract's WeatherErrorCode. */
+export type WeatherErrorCode =
+  | 'INVALID_CITY'
+  | 'CITY_NOT_FOUND'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'RATE_LIMITED';
+
+/** What a client sees of a city with weather; the conditions are the source's, the time a Date. */
+export interface CityWeather extends Omit<CurrentWeather, 'observedAt'> {
+  kind: 'CityWeather';
+  /** The city exactly as the client asked for it. */
+  city: string;
+  location: GeoLocation;
+  observedAt: Date;
+  stale: boolean;
+}
+
+export interface WeatherFailure {
+  kind: 'WeatherError';
+  city: string;
+  code: WeatherErrorCode;
+  message: string;
+}
+
+export type WeatherResult = CityWeather | WeatherFailure;
+
+const UPSTREAM_CODES: Record<UpstreamErrorCode, WeatherErrorCode> = {
+  TIMEOUT: 'UPSTREAM_TIMEOUT',
+  UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
+  BAD_RESPONSE: 'UPSTREAM_BAD_RESPONSE',
+  RATE_LIMITED: 'RATE_LIMITED',
+};
+
+/**
+ * Current weather for each city, one result per input in input order. A city that cannot
+ * be answered is a WeatherFailure and never fails the others; only a list longer than the
+ * configured maximum fails the whole field, before anything is sent upstream.
+ */
+export async function currentWeather(ctx: DomainContext, cities: readonly string[]): Promise<WeatherResult[]> {
+  const max = ctx.weatherMaxCities;
+  if (cities.length > max) {
+    throw new RequestError('BAD_USER_INPUT', `Ask for at most ${max} cities at once (got ${cities.length})`, { maxCities: max });
+  }
+  return Promise.all(
+    cities.map(async (city): Promise<WeatherResult> => {
+      const name = normaliseCity(city);
+      if (!name.ok) return failure(city, 'INVALID_CITY', name.reason);
+      try {
+        const found = await ctx.loaders.weatherByCity.load(name.key);
+        return found ? toCityWeather(city, found) : failure(city, 'CITY_NOT_FOUND', `No place called ${JSON.stringify(city)} is known`);
+      } catch (error) {
+        // Anything else is a bug, and is masked as one rather than passed off as the upstream's fault.
+        if (!(error instanceof UpstreamError)) throw error;
+        return failure(city, UPSTREAM_CODES[error.code], error.message);
+      }
+    }),
+  );
+}
+
+function toCityWeather(city: string, { location, weather, stale }: WeatherLookup): CityWeather {
+  return { kind: 'CityWeather', city, location, ...weather, observedAt: new Date(weather.observedAt), stale };
+}
+
+function failure(city: string, code: WeatherErrorCode, message: string): WeatherFailure {
+  return { kind: 'WeatherError', city, code, message };
+}

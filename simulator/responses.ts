@@ -1,0 +1,62 @@
+import { type SimCity, simWeatherAt } from './cities.js';
+
+// Open-Meteo's documented response bodies, built for the simulator.
+
+/** The `current` variables the simulator answers, with their units. */
+export const CURRENT_UNITS: Record<string, string> = {
+  time: 'iso8601',
+  interval: 'seconds',
+  temperature_2m: '°C',
+  relative_humidity_2m: '%',
+  apparent_temperature: '°C',
+  weather_code: 'wmo code',
+  wind_speed_10m: 'km/h',
+};
+
+/** One geocoding result as Open-Meteo documents it. */
+export function geocodingEntry(city: SimCity) {
+  return {
+    id: city.id,
+    name: city.name,
+    latitude: city.latitude,
+    longitude: city.longitude,
+    feature_code: 'PPLC',
+    country_code: city.countryCode,
+    timezone: city.timezone,
+    country: city.country,
+  };
+}
+
+/** One location of a forecast answer; `locationId` only when the call asked for several. */
+export function forecastEntry(latitude: number, longitude: number, fields: string[], locationId: number | undefined) {
+  const weather = simWeatherAt(latitude, longitude) as unknown as Record<string, number>;
+  const current: Record<string, string | number> = {
+    // GMT, as the API answers when no timezone is asked for; the current 15-minute slot.
+    time: new Date(Math.floor(Date.now() / 900_000) * 900_000).toISOString().slice(0, 16),
+    interval: 900,
+  };
+  for (const field of fields) if (field in weather) current[field] = weather[field]!;
+  return {
+    latitude,
+    longitude,
+    generationtime_ms: 0.05,
+    utc_offset_seconds: 0,
+    timezone: 'GMT',
+    timezone_abbreviation: 'GMT',
+    elevation: 40,
+    ...(locationId === undefined ? {} : { location_id: locationId }),
+    current_units: Object.fromEntries(['time', 'interval', ...fields].map((field) => [field, CURRENT_UNITS[field]])),
+    current,
+  };
+}
+
+/** The latitude/longitude lists of a forecast call, or Open-Meteo's reason for a 400. */
+export function parseCoordinates(url: URL): [number, number][] | string {
+  const latitudes = url.searchParams.get('latitude')?.split(',').map(Number);
+  const longitudes = url.searchParams.get('longitude')?.split(',').map(Number);
+  if (!latitudes || !longitudes) return "Parameter 'latitude' and 'longitude' are required";
+  if (latitudes.length !== longitudes.length) return "Parameter 'latitude' and 'longitude' must have the same number of elements";
+  for (const latitude of latitudes) if (!(Math.abs(latitude) <= 90)) return `Latitude must be in range of -90 to 90°. Given: ${latitude}.`;
+  for (const longitude of longitudes) if (!(Math.abs(longitude) <= 180)) return `Longitude must be in range of -180 to 180°. Given: ${longitude}.`;
+  return latitudes.map((latitude, index) => [latitude, longitudes[index]!]);
+}

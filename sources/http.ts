@@ -1,0 +1,172 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import got, { type Got, type RetryObject, TimeoutError } from 'got';
+import { createHostGuard, type CircuitChange, type HostGuard } from './host-guard.js';
+import { UpstreamError, toUpstreamError } from './upstream-error.js';
+import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
+
+export type UpstreamSource = 'geocoding' | 'forecast';
+export type AttemptOutcome = 'ok' | 'error' | 'timeout';
+
+/** One HTTP attempt that was sent, as the metrics (and Server-Timing) see it. */
+export interface UpstreamAttempt {
+  source: UpstreamSource;
+  outcome: AttemptOutcome;
+  durationMs: number;
+}
+
+export interface UpstreamHttpOptions {
+  policy: UpstreamPolicy;
+  onAttempt?: (attempt: UpstreamAttempt) => void;
+  onCircuitChange?: (change: CircuitChange) => void;
+}
+
+export interface GetJsonRequest<T> {
+  source: UpstreamSource;
+  /** Names the upstream in error messages, e.g. "The geocoding service". */
+  what: string;
+  url: URL;
+  /** Checks the parsed body; throws UpstreamError('BAD_RESPONSE') when it is not the documented shape. */
+  parse: (body: unknown) => T;
+  /** `performance.now()` after which no attempt starts; by default now + the policy's budget. */
+  deadline?: number;
+  /**
+   * Whether a timed-out attempt is retried (default true). A batch call turns it off: asking
+   * each location alone is then the better retry, and costs no second timeout.
+   */
+  retryTimeouts?: boolean;
+}
+
+export interface UpstreamHttp {
+  getJson<T>(request: GetJsonRequest<T>): Promise<T>;
+  /** Circuit state per host that has been called, for diagnostics and tests. */
+  circuits(): Record<string, HostGuard['state']>;
+  close(): void;
+}
+
+/** Per-call bookkeeping, carried through got's retries in `options.context`. */
+interface CallState {
+  source: UpstreamSource;
+  deadline: number;
+  retryTimeouts: boolean;
+  /** When the attempt in flight started; null once its outcome is recorded. */
+  attemptStartedAt: number | null;
+}
+
+const CALL = 'gatherqlCall';
+const SERVER_ERRORS = Array.from({ length: 100 }, (_, index) => 500 + index);
+
+/**
+ * The one HTTP client for every upstream: keep-alive agents, a timeout per attempt, retries
+ * with backoff inside a total budget, and per host a concurrency cap and a circuit breaker.
+ * Attempts are counted in got's hooks, so that every attempt sent is seen exactly once.
+ */
+export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
+  const { policy } = options;
+  const onAttempt = options.onAttempt ?? (() => {});
+  const agentOptions = { keepAlive: true, maxSockets: policy.concurrencyPerHost };
+  const agent = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+  const guards = new Map<string, HostGuard>();
+
+  const finishAttempt = (call: CallState, outcome: AttemptOutcome) => {
+    if (call.attemptStartedAt === null) return;
+    onAttempt({ source: call.source, outcome, durationMs: performance.now() - call.attemptStartedAt });
+    call.attemptStartedAt = null;
+  };
+
+  // got calls this once for every failed attempt, retryable or not, before it waits.
+  const calculateDelay = ({ attemptCount, error, computedValue, retryAfter }: RetryObject): number => {
+    const call = error.options.context[CALL] as CallState;
+    finishAttempt(call, error instanceof TimeoutError ? 'timeout' : 'error');
+    // got's own rules (limit, method, status, error code, Retry-After over the cap) said no.
+    if (computedValue === 0) return 0;
+    if (error instanceof TimeoutError && !call.retryTimeouts) return 0;
+    const delay = retryAfter ? computedValue : backoffDelay(policy, attemptCount);
+    return performance.now() + delay + MIN_ATTEMPT_MS <= call.deadline ? delay : 0;
+  };
+
+  const client: Got = got.extend({
+    agent,
+    timeout: { request: policy.timeoutMs },
+    headers: { accept: 'application/json', 'user-agent': 'gatherql' },
+    retry: {
+      limit: policy.retryLimit,
+      methods: ['GET'],
+      statusCodes: [408, 429, ...SERVER_ERRORS],
+      errorCodes: ['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH'],
+      maxRetryAfter: policy.maxRetryAfterMs,
+      calculateDelay,
+    },
+    hooks: {
+      beforeRequest: [
+        (requestOptions) => {
+          const call = requestOptions.context[CALL] as CallState;
+          const now = performance.now();
+          call.attemptStartedAt = now;
+          // A late attempt (after queueing or backoff) gets only what is left of the budget.
+          requestOptions.timeout.request = Math.max(1, Math.min(policy.timeoutMs, call.deadline - now));
+        },
+      ],
+    },
+  });
+
+  const guardFor = (host: string) => {
+    let guard = guards.get(host);
+    if (!guard) {
+      guard = createHostGuard(host, policy.concurrencyPerHost, policy.breaker, options.onCircuitChange);
+      guards.set(host, guard);
+    }
+    return guard;
+  };
+
+  return {
+    getJson<T>(request: GetJsonRequest<T>): Promise<T> {
+      const deadline = request.deadline ?? performance.now() + policy.budgetMs;
+      return guardFor(request.url.host).run(async () => {
+        if (performance.now() + MIN_ATTEMPT_MS > deadline) {
+          // Waited for a free connection until no time was left: the host is busy, not down.
+          throw new UpstreamError('TIMEOUT', `${request.what} did not answer in time`, { hostFailure: false });
+        }
+        const call: CallState = {
+          source: request.source,
+          deadline,
+          retryTimeouts: request.retryTimeouts ?? true,
+          attemptStartedAt: null,
+        };
+        let text: string;
+        try {
+          text = await client.get(request.url, { context: { [CALL]: call } }).text();
+        } catch (error) {
+          finishAttempt(call, error instanceof TimeoutError ? 'timeout' : 'error');
+          throw toUpstreamError(error, request.what);
+        }
+        try {
+          const value = request.parse(parseJson(text, request.what));
+          finishAttempt(call, 'ok');
+          return value;
+        } catch (error) {
+          finishAttempt(call, 'error');
+          throw toUpstreamError(error, request.what);
+        }
+      }, request.what);
+    },
+    circuits() {
+      return Object.fromEntries([...guards].map(([host, guard]) => [host, guard.state]));
+    },
+    close() {
+      for (const guard of guards.values()) guard.close();
+      guards.clear();
+      agent.http.destroy();
+      agent.https.destroy();
+    },
+  };
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UpstreamError('BAD_RESPONSE', `${what} answered with a body that is not JSON`, { cause: error });
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * How gatherql treats every upstream host: timeouts, retries, concurrency and the circuit
+ * breaker. The production defaults live here and nowhere else; tests pass small values.
+ */
+export interface UpstreamPolicy {
+  /** Timeout of one attempt, from the first byte sent to the last byte received. */
+  timeoutMs: number;
+  /** Retries after the first attempt (GET only, on network errors, 408, 429 and 5xx). */
+  retryLimit: number;
+  /** Backoff before retry n is a random delay in [0, min(backoffMaxMs, backoffBaseMs * 2^(n-1))] ("full jitter"). */
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** A Retry-After up to this is honoured; a longer one ends the call at once (RATE_LIMITED). */
+  maxRetryAfterMs: number;
+  /**
+   * Total time one call may take, retries and queueing included: no attempt starts after it,
+   * and an attempt that starts late gets only what is left.
+   */
+  budgetMs: number;
+  /** Attempts in flight per host; more wait in a queue (and count against the budget). */
+  concurrencyPerHost: number;
+  breaker: BreakerPolicy;
+}
+
+export interface BreakerPolicy {
+  /** Failure share, in percent, above which the breaker opens. */
+  errorThresholdPercentage: number;
+  /** Calls in the rolling window before the breaker may open at all. */
+  volumeThreshold: number;
+  rollingWindowMs: number;
+  /** How long the breaker stays open before one probe call may try to close it. */
+  resetTimeoutMs: number;
+}
+
+/** An attempt shorter than this is not worth starting. */
+export const MIN_ATTEMPT_MS = 50;
+
+/** Production defaults. The budget leaves room for two full attempts and their backoff. */
+export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
+  return {
+    timeoutMs,
+    retryLimit: 2,
+    backoffBaseMs: 200,
+    backoffMaxMs: 2_000,
+    maxRetryAfterMs: 3_000,
+    budgetMs: 2 * timeoutMs + 1_000,
+    // Above WEATHER_MAX_CITIES' default (50), so one cold request never queues behind itself.
+    concurrencyPerHost: 64,
+    breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
+  };
+}
+
+/** The default policy with some fields replaced (the breaker's field by field). */
+export function upstreamPolicy(timeoutMs: number, overrides: UpstreamPolicyOverrides = {}): UpstreamPolicy {
+  const defaults = defaultUpstreamPolicy(overrides.timeoutMs ?? timeoutMs);
+  return { ...defaults, ...overrides, breaker: { ...defaults.breaker, ...overrides.breaker } };
+}
+
+export type UpstreamPolicyOverrides = Partial<Omit<UpstreamPolicy, 'breaker'>> & { breaker?: Partial<BreakerPolicy> };
+
+/** Exponential backoff with full jitter: spreads the retries of many callers apart. */
+export function backoffDelay(policy: Pick<UpstreamPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, retry: number, random = Math.random): number {
+  const ceiling = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** (retry - 1));
+  // got reads 0 as "do not retry", so the shortest delay is 1 ms.
+  return Math.max(1, Math.round(random() * ceiling));
+}

@@ -1,0 +1,89 @@
+import type { WeatherServiceOptions } from '../../loaders/weather-service.js';
+import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../../simulator/open-meteo-sim.js';
+import type { UpstreamPolicyOverrides } from '../../sources/upstream-policy.js';
+import { type GraphQLResponse, startGateway, type TestGateway } from './gateway.js';
+
+/** Small timeouts and backoffs, so that fault tests take milliseconds; the shape of the policy is production's. */
+export const TEST_TIMEOUT_MS = 300;
+export const TEST_POLICY: UpstreamPolicyOverrides = {
+  retryLimit: 2,
+  backoffBaseMs: 5,
+  backoffMaxMs: 20,
+  maxRetryAfterMs: 2_000,
+  budgetMs: 1_500,
+};
+
+export const WEATHER_QUERY = /* GraphQL */ `
+  query Weather($cities: [String!]!) {
+    weather(cities: $cities) {
+      __typename
+      ... on CityWeather {
+        city
+        temperatureC
+        apparentTemperatureC
+        relativeHumidity
+        windSpeedKmh
+        weatherCode
+        conditions
+        observedAt
+        stale
+        location { name country latitude longitude timezone }
+      }
+      ... on WeatherError { city code message }
+    }
+  }
+`;
+
+export interface WeatherItem {
+  __typename: 'CityWeather' | 'WeatherError';
+  city: string;
+  code?: string;
+  message?: string;
+  stale?: boolean;
+  temperatureC?: number;
+  [field: string]: unknown;
+}
+
+export interface WeatherHarness {
+  sim: OpenMeteoSimulator;
+  gateway: TestGateway;
+  /** Runs the weather query; fails the test if the response has top-level errors. */
+  weather(cities: string[]): Promise<WeatherItem[]>;
+  /** Runs the weather query and returns the whole response. */
+  query(cities: string[]): Promise<GraphQLResponse<{ weather: WeatherItem[] }>>;
+  close(): Promise<void>;
+}
+
+/** A simulator and a gateway wired to it (in-process, through yoga.fetch). */
+export async function startWeatherHarness(env: Record<string, string> = {}, weather: Partial<WeatherServiceOptions> = {}): Promise<WeatherHarness> {
+  const sim = await startOpenMeteoSimulator();
+  const gateway = await startGateway(
+    {
+      OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+      OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+      UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
+      ...env,
+    },
+    { weather: { ...weather, policy: { ...TEST_POLICY, ...weather.policy } } },
+  );
+  const query = (cities: string[]) => gateway.query<{ weather: WeatherItem[] }>(WEATHER_QUERY, { cities });
+  return {
+    sim,
+    gateway,
+    query,
+    async weather(cities) {
+      const response = await query(cities);
+      if (response.body.errors) throw new Error(`unexpected errors: ${JSON.stringify(response.body.errors)}`);
+      return response.body.data!.weather;
+    },
+    async close() {
+      await gateway.close();
+      await sim.close();
+    },
+  };
+}
+
+/** `__typename` and `code` of each result, the way most assertions read. */
+export function outcomes(items: WeatherItem[]): string[] {
+  return items.map((item) => (item.__typename === 'CityWeather' ? `${item.city}: ok` : `${item.city}: ${item.code}`));
+}

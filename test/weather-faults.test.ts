@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FaultRule } from '../simulator/faults.js';
+import { outcomes, startWeatherHarness, TEST_POLICY, type WeatherHarness } from './helpers/weather.js';
+
+let harness: WeatherHarness;
+beforeEach(async () => {
+  harness = await startWeatherHarness();
+});
+afterEach(() => harness.close());
+
+const ATTEMPTS = TEST_POLICY.retryLimit! + 1;
+const CITIES = ['Paris', 'Berlin', 'Tokyo'];
+const HEALTHY = ['Berlin: ok', 'Tokyo: ok'];
+
+interface Case {
+  name: string;
+  fault: FaultRule['fault'];
+  times?: number;
+  code: string | 'ok';
+  /** Calls the faulty city cost: geocoding calls for its name, or forecast calls that included it. */
+  calls: number;
+}
+
+/** One fault on Paris's geocoding; Berlin and Tokyo in the same request must not notice. */
+const geocodingCases: Case[] = [
+  { name: '500 after retries', fault: { kind: 'status', status: 500 }, code: 'UPSTREAM_UNAVAILABLE', calls: ATTEMPTS },
+  { name: '502 after retries', fault: { kind: 'status', status: 502 }, code: 'UPSTREAM_UNAVAILABLE', calls: ATTEMPTS },
+  { name: '503 once, then 200', fault: { kind: 'status', status: 503 }, times: 1, code: 'ok', calls: 2 },
+  { name: '429 that outlasts the retries', fault: { kind: 'status', status: 429, retryAfterS: 0 }, code: 'RATE_LIMITED', calls: ATTEMPTS },
+  { name: '429 with a Retry-After over the cap (not waited for)', fault: { kind: 'status', status: 429, retryAfterS: 3600 }, code: 'RATE_LIMITED', calls: 1 },
+  { name: 'a hang, cut at the timeout', fault: { kind: 'hang' }, code: 'UPSTREAM_TIMEOUT', calls: ATTEMPTS },
+  { name: 'a connection reset', fault: { kind: 'reset' }, code: 'UPSTREAM_UNAVAILABLE', calls: ATTEMPTS },
+  { name: 'malformed JSON (not retried)', fault: { kind: 'malformed-json' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1 },
+  { name: 'wrong field types (not retried)', fault: { kind: 'wrong-types' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1 },
+  { name: 'a body that drips slower than the timeout', fault: { kind: 'slow-drip', chunkIntervalMs: 200 }, code: 'UPSTREAM_TIMEOUT', calls: ATTEMPTS },
+];
+
+describe('a geocoding fault for one city', () => {
+  it.each(geocodingCases)('$name: $code, the others unaffected', async ({ fault, times, code, calls }) => {
+    harness.sim.setFaults([{ endpoint: 'geocoding', city: 'Paris', fault, ...(times ? { times } : {}) }]);
+    const response = await harness.query(CITIES);
+    expect(response.body.errors).toBeUndefined();
+    expect(outcomes(response.body.data!.weather)).toEqual([`Paris: ${code}`, ...HEALTHY]);
+    expect(harness.sim.calls().geocodingByName.paris).toBe(calls);
+  });
+
+  it('a Retry-After within the cap is waited for, then the retry succeeds', async () => {
+    harness.sim.setFaults([{ endpoint: 'geocoding', city: 'Paris', times: 1, fault: { kind: 'status', status: 429, retryAfterS: 1 } }]);
+    const started = performance.now();
+    expect(outcomes(await harness.weather(['Paris']))).toEqual(['Paris: ok']);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+    expect(harness.sim.calls().geocodingByName.paris).toBe(2);
+  });
+});
+
+/**
+ * One fault on Paris's forecast, in the same batch as Berlin and Tokyo. `calls` counts the
+ * forecast calls that included Paris: the batch's attempts, then Paris alone after the split.
+ */
+const forecastCases: Case[] = [
+  { name: '500 after retries', fault: { kind: 'status', status: 500 }, code: 'UPSTREAM_UNAVAILABLE', calls: 2 * ATTEMPTS },
+  { name: '502 after retries', fault: { kind: 'status', status: 502 }, code: 'UPSTREAM_UNAVAILABLE', calls: 2 * ATTEMPTS },
+  { name: '503 once, then 200 (the batch retried whole)', fault: { kind: 'status', status: 503 }, times: 1, code: 'ok', calls: 2 },
+  // A timed-out batch is split at once rather than retried whole.
+  { name: 'a hang, cut at the timeout', fault: { kind: 'hang' }, code: 'UPSTREAM_TIMEOUT', calls: 1 + ATTEMPTS },
+  { name: 'a connection reset', fault: { kind: 'reset' }, code: 'UPSTREAM_UNAVAILABLE', calls: 2 * ATTEMPTS },
+  { name: 'malformed JSON', fault: { kind: 'malformed-json' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 2 },
+  // Validated per location: only Paris's entry is bad, and nobody is asked again.
+  { name: 'wrong field types in its entry', fault: { kind: 'wrong-types' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1 },
+  { name: 'a body that drips slower than the timeout', fault: { kind: 'slow-drip', chunkIntervalMs: 200 }, code: 'UPSTREAM_TIMEOUT', calls: 1 + ATTEMPTS },
+];
+
+describe('a forecast fault for one location of a batch', () => {
+  it.each(forecastCases)('$name: $code, its batch-mates unaffected', async ({ fault, times, code, calls }) => {
+    harness.sim.setFaults([{ endpoint: 'forecast', city: 'Paris', fault, ...(times ? { times } : {}) }]);
+    const response = await harness.query(CITIES);
+    expect(response.body.errors).toBeUndefined();
+    expect(outcomes(response.body.data!.weather)).toEqual([`Paris: ${code}`, ...HEALTHY]);
+    const { forecastByCity, forecastBatchSizes } = harness.sim.calls();
+    expect(forecastByCity.Paris).toBe(calls);
+    expect(forecastBatchSizes[0]).toBe(3);
+  });
+
+  it('a 429 is about the caller, not a location: the batch is not split, every city is RATE_LIMITED', async () => {
+    harness.sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 429, retryAfterS: 0 } }]);
+    const results = await harness.weather(CITIES);
+    expect(outcomes(results)).toEqual(CITIES.map((city) => `${city}: RATE_LIMITED`));
+    expect(harness.sim.calls().forecastBatchSizes).toEqual(Array.from({ length: ATTEMPTS }, () => 3));
+  });
+
+  it('messages say what happened without URLs or bodies', async () => {
+    harness.sim.setFaults([{ endpoint: 'forecast', city: 'Paris', fault: { kind: 'status', status: 503 } }]);
+    const [paris] = await harness.weather(['Paris']);
+    expect(paris!.message).toBe('The forecast service failed (HTTP 503)');
+  });
+});

@@ -1,0 +1,167 @@
+import { createServer } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { counterValue } from '../plugins/metrics.js';
+import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { outcomes, startWeatherHarness, TEST_POLICY, TEST_TIMEOUT_MS, type WeatherHarness } from './helpers/weather.js';
+
+const BUDGET_MS = TEST_POLICY.budgetMs!;
+/** Slack for a loaded machine; the properties below are bounds, not speed claims. */
+const SLACK_MS = 1_000;
+
+let harness: WeatherHarness | undefined;
+let gateway: TestGateway | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await gateway?.close();
+  harness = gateway = undefined;
+});
+
+async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = performance.now();
+  const value = await work();
+  return { value, ms: performance.now() - started };
+}
+
+describe('timeouts and the budget', () => {
+  it('cuts a hanging upstream at the timeout, and the request stays within the budget', async () => {
+    harness = await startWeatherHarness();
+    harness.sim.setFaults([{ endpoint: 'geocoding', city: 'Paris', fault: { kind: 'hang' } }]);
+    const { value, ms } = await timed(() => harness!.weather(['Paris', 'Berlin']));
+    expect(outcomes(value)).toEqual(['Paris: UPSTREAM_TIMEOUT', 'Berlin: ok']);
+    expect(ms).toBeGreaterThanOrEqual(TEST_TIMEOUT_MS);
+    expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
+    // The client, not the simulator, ended each hanging call.
+    await expect.poll(() => harness!.sim.calls().abandoned).toBe(harness.sim.calls().geocodingByName.paris);
+    expect(await counterValue(harness.gateway.metrics.upstreamRequests, { source: 'geocoding', outcome: 'timeout' })).toBe(3);
+  });
+
+  it('with every call hanging, every city is UPSTREAM_TIMEOUT within the budget', async () => {
+    harness = await startWeatherHarness({}, { policy: { retryLimit: 10 } });
+    harness.sim.setFaults([{ fault: { kind: 'hang' } }]);
+    const { value, ms } = await timed(() => harness!.weather(['Paris', 'Berlin', 'Rome']));
+    expect(outcomes(value)).toEqual(['Paris: UPSTREAM_TIMEOUT', 'Berlin: UPSTREAM_TIMEOUT', 'Rome: UPSTREAM_TIMEOUT']);
+    // Ten retries allowed, but no attempt starts after the budget: at most budget / timeout attempts per name.
+    expect(harness.sim.calls().geocodingByName.paris).toBeLessThanOrEqual(Math.ceil(BUDGET_MS / TEST_TIMEOUT_MS));
+    expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
+  });
+
+  it('a forecast hang costs the batch one timeout, its batch-mates nothing more, and stays within the budget', async () => {
+    harness = await startWeatherHarness();
+    harness.sim.setFaults([{ endpoint: 'forecast', city: 'Rome', fault: { kind: 'hang' } }]);
+    const { value, ms } = await timed(() => harness!.weather(['Rome', 'Madrid', 'Athens']));
+    expect(outcomes(value)).toEqual(['Rome: UPSTREAM_TIMEOUT', 'Madrid: ok', 'Athens: ok']);
+    expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
+  });
+});
+
+describe('the circuit breaker', () => {
+  it('opens when a host keeps failing, fails fast without calling it, and closes after a successful probe', async () => {
+    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: 400 } } });
+    const { sim } = harness;
+    sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
+    // The batch fails, then each city alone: four failed calls to the forecast host.
+    expect(outcomes(await harness.weather(['Paris', 'Berlin', 'Rome']))).toEqual(
+      ['Paris', 'Berlin', 'Rome'].map((city) => `${city}: UPSTREAM_UNAVAILABLE`),
+    );
+    const forecastHost = new URL(sim.forecastUrl).host;
+    expect(harness.gateway.weather.circuits()[forecastHost]).toBe('open');
+
+    sim.resetCalls();
+    const open = await harness.weather(['Madrid']);
+    expect(outcomes(open)).toEqual(['Madrid: UPSTREAM_UNAVAILABLE']);
+    expect(open[0]!.message).toMatch(/not calling it for a while/);
+    expect(sim.calls()).toMatchObject({ geocoding: 1, forecast: 0 });
+
+    sim.resetFaults();
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    expect(outcomes(await harness.weather(['Madrid', 'Lisbon']))).toEqual(['Madrid: ok', 'Lisbon: ok']);
+    expect(harness.gateway.weather.circuits()[forecastHost]).toBe('closed');
+    // The geocoding host has its own breaker, which never opened.
+    expect(harness.gateway.weather.circuits()[new URL(sim.geocodingUrl).host]).toBe('closed');
+  });
+
+  it('does not open for one bad location among healthy ones', async () => {
+    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3 } } });
+    harness.sim.setFaults([{ endpoint: 'forecast', city: 'Paris', fault: { kind: 'status', status: 500 } }]);
+    const cities = ['Paris', 'Berlin', 'Rome', 'Madrid', 'Oslo', 'Lima', 'Cairo', 'Dubai'];
+    const results = await harness.weather(cities);
+    expect(outcomes(results)).toEqual(['Paris: UPSTREAM_UNAVAILABLE', ...cities.slice(1).map((city) => `${city}: ok`)]);
+    expect(Object.values(harness.gateway.weather.circuits())).toEqual(['closed', 'closed']);
+  });
+});
+
+describe('stale values', () => {
+  const TTL_S = 60;
+
+  async function withClock() {
+    let now = Date.UTC(2026, 10, 25, 9);
+    harness = await startWeatherHarness({ WEATHER_CACHE_TTL_S: String(TTL_S) }, { now: () => now });
+    return { advance: (ms: number) => (now += ms) };
+  }
+
+  it('with the upstream down, a recently expired value is served with stale: true', async () => {
+    const clock = await withClock();
+    const [fresh] = await harness!.weather(['Paris']);
+    clock.advance(TTL_S * 1000 + 1);
+    harness!.sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
+    const [stale] = await harness!.weather(['Paris']);
+    expect(stale).toEqual({ ...fresh, stale: true });
+    expect(await counterValue(harness!.gateway.metrics.cacheEvents, { cache: 'weather', event: 'stale' })).toBe(1);
+  });
+
+  it('a 429 with a recent value at hand serves the value rather than RATE_LIMITED', async () => {
+    const clock = await withClock();
+    await harness!.weather(['Rome']);
+    clock.advance(TTL_S * 1000 + 1);
+    harness!.sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 429, retryAfterS: 3600 } }]);
+    const [rome] = await harness!.weather(['Rome']);
+    expect(rome).toMatchObject({ __typename: 'CityWeather', stale: true });
+  });
+
+  it('a value expired longer ago than the stale window is not served', async () => {
+    const clock = await withClock();
+    await harness!.weather(['Paris']);
+    clock.advance(TTL_S * 1000 + 31 * 60_000);
+    harness!.sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
+    expect(outcomes(await harness!.weather(['Paris']))).toEqual(['Paris: UPSTREAM_UNAVAILABLE']);
+  });
+});
+
+describe('offline', () => {
+  async function closedPort(): Promise<number> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  it.each([
+    ['a closed local port', async () => `http://127.0.0.1:${await closedPort()}`],
+    ['a host that does not resolve', async () => 'http://gatherql-offline.invalid'],
+  ])('with %s, every city is UPSTREAM_UNAVAILABLE or UPSTREAM_TIMEOUT within the budget; the rest of the API works', async (_name, url) => {
+    const upstream = await url();
+    gateway = await startGateway(
+      { OPEN_METEO_GEOCODING_URL: upstream, OPEN_METEO_FORECAST_URL: upstream, UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS) },
+      { weather: { policy: TEST_POLICY } },
+    );
+    const cities = ['Paris', 'Berlin', 'Tokyo'];
+    const { value: response, ms } = await timed(() =>
+      gateway!.query(
+        `query ($cities: [String!]!) {
+          posts(first: 1) { totalCount }
+          weather(cities: $cities) { __typename ... on WeatherError { city code message } }
+        }`,
+        { cities },
+      ),
+    );
+    expect(response.body.errors).toBeUndefined();
+    expect(response.body.data.posts).toEqual({ totalCount: 0 });
+    for (const item of response.body.data.weather) {
+      expect(item.__typename).toBe('WeatherError');
+      expect(['UPSTREAM_UNAVAILABLE', 'UPSTREAM_TIMEOUT']).toContain(item.code);
+    }
+    expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
+    expect(await counterValue(gateway.metrics.upstreamRequests, { outcome: 'ok' })).toBe(0);
+  });
+});

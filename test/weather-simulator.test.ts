@@ -1,0 +1,115 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findCityByName, SIM_CITIES } from '../simulator/cities.js';
+import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+
+let sim: OpenMeteoSimulator;
+afterEach(() => sim?.close());
+
+const getJson = async (url: string) => {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+};
+
+describe('the Open-Meteo simulator', () => {
+  it('answers geocoding in Open-Meteo’s shape, with no results key when nothing is found', async () => {
+    sim = await startOpenMeteoSimulator();
+    const found = await getJson(`${sim.geocodingUrl}/v1/search?name=s%C3%A3o+paulo&count=1&language=en&format=json`);
+    expect(found.status).toBe(200);
+    expect(found.body.results).toHaveLength(1);
+    expect(found.body.results[0]).toMatchObject({ name: 'São Paulo', country: 'Brazil', country_code: 'BR', timezone: 'America/Sao_Paulo' });
+    expect(typeof found.body.generationtime_ms).toBe('number');
+    const missing = await getJson(`${sim.geocodingUrl}/v1/search?name=atlantis&count=1`);
+    expect(missing.body).not.toHaveProperty('results');
+    expect((await getJson(`${sim.geocodingUrl}/v1/search`)).status).toBe(400);
+  });
+
+  it('answers one forecast location as an object and several as an array in request order', async () => {
+    sim = await startOpenMeteoSimulator();
+    const fields = 'current=temperature_2m,relative_humidity_2m,apparent_temperature,weather_code,wind_speed_10m';
+    const one = await getJson(`${sim.forecastUrl}/v1/forecast?latitude=52.52&longitude=13.41&${fields}`);
+    expect(Array.isArray(one.body)).toBe(false);
+    expect(Object.keys(one.body.current).sort()).toEqual(
+      ['apparent_temperature', 'interval', 'relative_humidity_2m', 'temperature_2m', 'time', 'weather_code', 'wind_speed_10m'].sort(),
+    );
+    expect(one.body.current.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/);
+    const several = await getJson(`${sim.forecastUrl}/v1/forecast?latitude=52.52,-33.87&longitude=13.41,151.21&${fields}`);
+    expect(several.body.map((entry: { latitude: number; location_id: number }) => [entry.latitude, entry.location_id])).toEqual([
+      [52.52, 0],
+      [-33.87, 1],
+    ]);
+    expect((await getJson(`${sim.forecastUrl}/v1/forecast?latitude=1,2&longitude=3`)).status).toBe(400);
+    expect((await getJson(`${sim.forecastUrl}/v1/forecast?latitude=91&longitude=3`)).status).toBe(400);
+    expect(sim.calls()).toMatchObject({ forecast: 4, forecastBatchSizes: [1, 2], forecastByCity: { Berlin: 2, Sydney: 1 } });
+  });
+
+  it('knows about fifty real cities, each found by its name', () => {
+    expect(SIM_CITIES.length).toBeGreaterThanOrEqual(50);
+    for (const city of SIM_CITIES) expect(findCityByName(city.name.toUpperCase())).toBe(city);
+  });
+
+  it('takes faults and reports calls over HTTP, so that another process can drive it', async () => {
+    sim = await startOpenMeteoSimulator();
+    const post = (path: string, body?: unknown) =>
+      fetch(`${sim.forecastUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const bad = await post('/__sim/faults', [{ fault: { kind: 'status', status: 200 } }]);
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).reason).toMatch(/^0\.fault\.status/);
+    expect((await post('/__sim/faults', [{ endpoint: 'geocoding', city: 'Oslo', times: 1, fault: { kind: 'status', status: 503 } }])).status).toBe(200);
+    expect((await fetch(`${sim.geocodingUrl}/v1/search?name=oslo`)).status).toBe(503);
+    expect((await fetch(`${sim.geocodingUrl}/v1/search?name=oslo`)).status).toBe(200);
+    expect((await getJson(`${sim.forecastUrl}/__sim/calls`)).body).toMatchObject({ geocoding: 2, geocodingByName: { oslo: 2 } });
+    await post('/__sim/reset');
+    expect(sim.calls()).toMatchObject({ geocoding: 0, geocodingByName: {} });
+  });
+
+  it('injects latency into a share of calls only, for tail-latency benchmarks', async () => {
+    let draw = 0;
+    // Every tenth draw falls under 10%.
+    sim = await startOpenMeteoSimulator({ random: () => (draw++ % 10) / 10 + 0.05 });
+    sim.setFaults([{ probability: 0.1, fault: { kind: 'latency', ms: 300 } }]);
+    const durations: number[] = [];
+    for (let call = 0; call < 10; call += 1) {
+      const started = performance.now();
+      await fetch(`${sim.geocodingUrl}/v1/search?name=oslo`);
+      durations.push(performance.now() - started);
+    }
+    expect(durations.filter((ms) => ms >= 290)).toHaveLength(1);
+  });
+});
+
+describe('npm run dev:sim', () => {
+  it('starts the gateway wired to the simulator, and weather flows end to end with no network', async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev-sim.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: ':memory:', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`dev:sim did not start:\n${out}`)), 20_000);
+        child.stdout!.on('data', (chunk) => {
+          out += chunk;
+          const match = /"url":"(http:\/\/[^"]+\/graphql)"/.exec(out);
+          if (match) {
+            clearTimeout(timer);
+            resolve(match[1]!);
+          }
+        });
+      });
+      expect(out).toMatch(/weather\(cities:/);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ weather(cities: ["Berlin", "Atlantis"]) { __typename ... on WeatherError { code } } }' }),
+      });
+      expect((await response.json()).data.weather).toEqual([{ __typename: 'CityWeather' }, { __typename: 'WeatherError', code: 'CITY_NOT_FOUND' }]);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
