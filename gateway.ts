@@ -9,6 +9,7 @@ import { seedDemoData } from './db/seed.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { requestIdOf, useRequestId } from './plugins/use-request-id.js';
+import { closeRedis, openRedis, type Redis } from './redis.js';
 import { tokenKey } from './resolvers/auth.js';
 import { hashPassword } from './resolvers/passwords.js';
 import { schema } from './schema/index.js';
@@ -19,6 +20,12 @@ export interface Gateway {
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
+  /**
+   * The process-wide Redis client when REDIS_URL is set, else null. Shared by everything that
+   * keeps state across instances (rate limits, the shared cache tier); closed by close().
+   * Commands fail fast while Redis is down: callers must fall back, never wait.
+   */
+  redis: Redis | null;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -76,6 +83,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
 
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
   const deps: ContextDeps = { db: database.db, logger, tokenKey: tokenKey(config.authSecret) };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -98,8 +106,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const close = () =>
     (closing ??= (async () => {
       await yoga.dispose();
+      if (redis) await closeRedis(redis);
       await database.close();
     })());
 
-  return { yoga, config, logger, metrics, database, close };
+  return { yoga, config, logger, metrics, database, redis, close };
 }
