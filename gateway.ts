@@ -6,9 +6,10 @@ import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
+import { operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
-import { requestIdOf, useRequestId } from './plugins/use-request-id.js';
+import { requestIdOf } from './plugins/use-request-id.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { tokenKey } from './resolvers/auth.js';
 import { hashPassword } from './resolvers/passwords.js';
@@ -99,7 +100,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [useRequestId()],
+    plugins: operationsPlugins({ logger, metrics, database, redis }),
   });
 
   let closing: Promise<void> | undefined;
