@@ -9,6 +9,7 @@ import { seedDemoData } from './db/seed.js';
 import { operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
+import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { tokenKey } from './resolvers/auth.js';
@@ -100,6 +101,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
+    // The body limit is useQueryLimits' (it answers with the contract's error codes).
+    maxRequestBodySize: false,
+    batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
     plugins: operationsPlugins({ logger, metrics, database, redis }),
   });
 

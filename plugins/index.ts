@@ -5,6 +5,7 @@ import type { DatabaseHandle } from '../db/connect.js';
 import type { Redis } from '../redis.js';
 import type { Metrics } from './metrics.js';
 import { useMetrics } from './use-metrics.js';
+import { useQueryLimits } from './use-query-limits.js';
 import { type ReadinessCheck, useReadiness } from './use-readiness.js';
 import { useRequestId } from './use-request-id.js';
 
@@ -21,5 +22,5 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const checks: Record<string, ReadinessCheck> = { database: () => sql`select 1`.execute(deps.database.db) };
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
-  return [useRequestId(), useReadiness({ checks, logger: deps.logger }), useMetrics({ registry: deps.metrics.registry })];
+  return [useRequestId(), useReadiness({ checks, logger: deps.logger }), useMetrics({ registry: deps.metrics.registry }), useQueryLimits()];
 }
