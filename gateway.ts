@@ -6,11 +6,13 @@ import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
-import { operationsPlugins } from './plugins/index.js';
+import { EXPOSED_HEADERS, operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
+import { yogaLogger } from './plugins/use-request-log.js';
+import { recordTiming } from './plugins/use-server-timing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { tokenKey } from './resolvers/auth.js';
 import { hashPassword } from './resolvers/passwords.js';
@@ -69,7 +71,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config);
   const metrics = createMetrics();
   const database = openDatabase(config.databaseUrl, {
-    onQuery: () => metrics.dbQueries.inc(),
+    onQuery: (event) => {
+      metrics.dbQueries.inc();
+      recordTiming('db', event.queryDurationMillis);
+    },
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
 
@@ -95,16 +100,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
     // Inlines GraphiQL's scripts and styles: the page works with no network.
     renderGraphiQL,
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
-    },
+    logging: yogaLogger(logger),
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
-    plugins: operationsPlugins({ logger, metrics, database, redis }),
+    cors: { exposedHeaders: EXPOSED_HEADERS },
+    plugins: operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
   });
 
   let closing: Promise<void> | undefined;
