@@ -64,11 +64,11 @@ describe('response headers over real HTTP', () => {
     }
   });
 
-  it('lets browser apps on other origins read the request id and timing headers', async () => {
+  it('lets browser apps on other origins read the request id, timing and rate-limit headers', async () => {
     const response = await http.post('{ __typename }', {}, { origin: 'https://app.example' });
     expect(response.headers.get('access-control-allow-origin')).toBe('https://app.example');
     const exposed = response.headers.get('access-control-expose-headers')!.split(', ');
-    expect(exposed).toEqual(expect.arrayContaining(['X-Request-Id', 'X-Processing-Time']));
+    expect(exposed).toEqual(expect.arrayContaining(['X-Request-Id', 'X-Processing-Time', 'Retry-After', 'RateLimit-Remaining']));
   });
 
   it('reports the SQL time of this request, and only of this one, under concurrency', async () => {
