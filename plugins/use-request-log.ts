@@ -20,6 +20,8 @@ interface Entry {
   /** One per operation (a batch has several); null for an anonymous one. */
   operations: (string | null)[];
   errors: number;
+  /** False when a plugin answered before Yoga made a GraphQL result (a 429, say). */
+  processed: boolean;
 }
 
 const entries = new WeakMap<Request, Entry>();
@@ -35,7 +37,7 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
     // Not onRequest: Yoga's own plugins end some responses (health check, GraphiQL) before it runs.
     instrumentation: {
       request({ request }, handle) {
-        entries.set(request, { start: performance.now(), operations: [], errors: 0 });
+        entries.set(request, { start: performance.now(), operations: [], errors: 0, processed: false });
         return handle();
       },
     },
@@ -51,14 +53,14 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
     onResultProcess({ request, result }) {
       const entry = entries.get(request);
       if (!entry) return;
-      for (const single of Array.isArray(result) ? result : [result]) {
-        if (single && typeof single === 'object' && 'errors' in single && Array.isArray(single.errors)) entry.errors += single.errors.length;
-      }
+      entry.processed = true;
+      entry.errors += countErrors(result);
     },
     async onResponse({ request, response, serverContext }) {
       const entry = entries.get(request);
       if (!entry) return;
       const url = new URL(request.url, 'http://localhost');
+      if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
       const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
       const line = {
         requestId: requestIdOf(request),
@@ -74,6 +76,25 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       else options.logger.info(line, 'request');
     },
   };
+}
+
+function countErrors(result: unknown): number {
+  let count = 0;
+  for (const single of Array.isArray(result) ? result : [result]) {
+    if (single && typeof single === 'object' && 'errors' in single && Array.isArray(single.errors)) count += single.errors.length;
+  }
+  return count;
+}
+
+/** The GraphQL errors in a small JSON error response that a plugin wrote itself, such as a 429. */
+async function countErrorsInBody(response: Response): Promise<number> {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (!/json/.test(response.headers.get('content-type') ?? '') || length > 64 * 1024) return 0;
+  try {
+    return countErrors(await response.clone().json());
+  } catch {
+    return 0;
+  }
 }
 
 /**

@@ -172,7 +172,10 @@ describe.skipIf(!redisServer)('rate limit when Redis goes away and comes back', 
   it('serves unlimited while Redis is down (fail open, logged once), and limits again once it is back', async () => {
     expect((await http.post(QUERY)).status).toBe(200);
     expect((await http.post(QUERY)).status).toBe(200);
-    expect((await http.post(QUERY)).status).toBe(429);
+    const limited = await http.post(QUERY);
+    expect(limited.status).toBe(429);
+    const logged = logs.lines().filter((line) => line.msg === 'request' && line.requestId === limited.headers.get('x-request-id'));
+    expect(logged).toEqual([expect.objectContaining({ status: 429, errors: 1, client: 'ip:127.0.0.1' })]);
 
     await redis.stop();
     await until(() => gateway.redis!.status !== 'ready');
