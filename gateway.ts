@@ -7,9 +7,14 @@ import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
 import { createWeatherService, type WeatherService, type WeatherServiceOptions } from './loaders/weather-service.js';
+import { EXPOSED_HEADERS, operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
-import { requestIdOf, useRequestId } from './plugins/use-request-id.js';
+import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
+import { requestIdOf } from './plugins/use-request-id.js';
+import { yogaLogger } from './plugins/use-request-log.js';
+import { recordTiming } from './plugins/use-server-timing.js';
+import { closeRedis, openRedis, type Redis } from './redis.js';
 import { tokenKey } from './resolvers/auth.js';
 import { hashPassword } from './resolvers/passwords.js';
 import { schema } from './schema/index.js';
@@ -21,6 +26,12 @@ export interface Gateway {
   metrics: Metrics;
   database: DatabaseHandle;
   weather: WeatherService;
+  /**
+   * The process-wide Redis client when REDIS_URL is set, else null. Shared by everything that
+   * keeps state across instances (rate limits, the shared cache tier); closed by close().
+   * Commands fail fast while Redis is down: callers must fall back, never wait.
+   */
+  redis: Redis | null;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -64,7 +75,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config);
   const metrics = createMetrics();
   const database = openDatabase(config.databaseUrl, {
-    onQuery: () => metrics.dbQueries.inc(),
+    onQuery: (event) => {
+      metrics.dbQueries.inc();
+      recordTiming('db', event.queryDurationMillis);
+    },
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
 
@@ -80,12 +94,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
 
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
   const weather = createWeatherService({
     geocodingUrl: config.geocodingUrl,
     forecastUrl: config.forecastUrl,
     timeoutMs: config.upstreamTimeoutMs,
     weatherTtlMs: config.weatherCacheTtlS * 1000,
-    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
+    onAttempt: ({ source, outcome, durationMs }) => {
+      metrics.upstreamRequests.inc({ source, outcome });
+      recordTiming('upstream', durationMs);
+    },
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>
       logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.host}`),
@@ -106,13 +124,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
     // Inlines GraphiQL's scripts and styles: the page works with no network.
     renderGraphiQL,
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
-    },
-    plugins: [useRequestId()],
+    logging: yogaLogger(logger),
+    // The body limit is useQueryLimits' (it answers with the contract's error codes).
+    maxRequestBodySize: false,
+    batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
+    cors: { exposedHeaders: EXPOSED_HEADERS },
+    plugins: operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
   });
 
   let closing: Promise<void> | undefined;
@@ -120,8 +137,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     (closing ??= (async () => {
       await yoga.dispose();
       await weather.close();
+      if (redis) await closeRedis(redis);
       await database.close();
     })());
 
-  return { yoga, config, logger, metrics, database, weather, close };
+  return { yoga, config, logger, metrics, database, weather, redis, close };
 }

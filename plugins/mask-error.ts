@@ -5,11 +5,10 @@ import { createGraphQLError, maskError as yogaMaskError } from 'graphql-yoga';
 import { RequestError } from '../resolvers/errors.js';
 
 /**
- * Decides what a client sees of an error. Request-level problems that the code raised
- * on purpose keep their message and get `extensions.code`; everything else is masked
- * as INTERNAL_SERVER_ERROR by Yoga (the logging plugin records the original).
+ * The client-facing form of an error that the code raised on purpose (a RequestError, an
+ * input validation failure), with `extensions.code`; null for anything unexpected.
  */
-export function maskError(error: unknown, message: string, isDev?: boolean): Error {
+export function expectedError(error: unknown): GraphQLError | null {
   const original = error instanceof GraphQLError ? error.originalError : error;
   const at = error instanceof GraphQLError ? { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path } : {};
 
@@ -28,5 +27,14 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
   if (original instanceof PothosValidationError) {
     return createGraphQLError(original.message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
   }
-  return yogaMaskError(error, message, isDev);
+  return null;
+}
+
+/**
+ * Decides what a client sees of an error. Request-level problems that the code raised
+ * on purpose keep their message and get `extensions.code`; everything else is masked
+ * as INTERNAL_SERVER_ERROR by Yoga (the request log records the original, see use-request-log.ts).
+ */
+export function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  return expectedError(error) ?? yogaMaskError(error, message, isDev);
 }

@@ -24,9 +24,13 @@ export function requestIdOf(request: Request): string {
 export function useRequestId(options: RequestIdOptions = {}): Plugin {
   const header = options.header ?? 'X-Request-Id';
   return {
-    onRequest({ request }) {
-      const sent = request.headers.get(header);
-      ids.set(request, sent && SANE_ID.test(sent) ? sent : randomUUID());
+    // The earliest hook: onRequest would miss responses that Yoga's own plugins end first (/health).
+    instrumentation: {
+      request({ request }, handle) {
+        const sent = request.headers.get(header);
+        ids.set(request, sent && SANE_ID.test(sent) ? sent : randomUUID());
+        return handle();
+      },
     },
     onResponse({ request, response }) {
       response.headers.set(header, requestIdOf(request));

@@ -1,0 +1,58 @@
+import { isIP } from 'node:net';
+import { type TokenKey, userIdFromAuthorization } from '../resolvers/auth.js';
+
+export interface ClientKeyOptions {
+  /** Verifies bearer tokens, so that a signed-in user is keyed by the user id the token proves. */
+  tokenKey: TokenKey;
+  /** Believe the left-most X-Forwarded-For address (only behind a proxy that sets it). */
+  trustProxy: boolean;
+}
+
+/** What the server adapter passes along: on node:http, the incoming message and its socket. */
+export interface ServerContextWithSocket {
+  req?: { socket?: { remoteAddress?: string | undefined } };
+}
+
+/** Names the client of a request: `user:<id>`, `ip:<address>` or `ip:unknown`. Memoised per request. */
+export type ClientKeyFn = (request: Request, serverContext: unknown) => Promise<string>;
+
+/**
+ * Builds the function that names clients, for rate limits and logs. A valid bearer token
+ * wins (a user keeps one budget across networks, and many users behind one NAT do not
+ * share one); an invalid token counts as no token here, since the request fails with 401
+ * later anyway. Requests that carry no socket (in-process `yoga.fetch`) are `ip:unknown`.
+ */
+export function createClientKey(options: ClientKeyOptions): ClientKeyFn {
+  const keys = new WeakMap<Request, Promise<string>>();
+  return (request, serverContext) => {
+    let key = keys.get(request);
+    if (!key) {
+      key = resolve(options, request, serverContext as ServerContextWithSocket | undefined);
+      keys.set(request, key);
+    }
+    return key;
+  };
+}
+
+async function resolve(options: ClientKeyOptions, request: Request, serverContext: ServerContextWithSocket | undefined): Promise<string> {
+  const userId = await userIdFromAuthorization(options.tokenKey, request.headers.get('authorization')).catch(() => null);
+  if (userId !== null) return `user:${userId}`;
+  return `ip:${clientAddress(request, serverContext, options.trustProxy) ?? 'unknown'}`;
+}
+
+/** The address a request came from, normalised; null when it cannot be known. */
+export function clientAddress(request: Request, serverContext: ServerContextWithSocket | undefined, trustProxy: boolean): string | null {
+  if (trustProxy) {
+    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    const address = forwarded && normalise(forwarded);
+    if (address) return address;
+  }
+  const socketAddress = serverContext?.req?.socket?.remoteAddress;
+  return socketAddress ? normalise(socketAddress) : null;
+}
+
+function normalise(address: string): string | null {
+  // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; one client, one key.
+  const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
+  return isIP(plain) ? plain.toLowerCase() : null;
+}

@@ -1,0 +1,52 @@
+import type { Plugin } from 'graphql-yoga';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/connect.js';
+import type { Redis } from '../redis.js';
+import type { TokenKey } from '../resolvers/auth.js';
+import { createClientKey } from './client-key.js';
+import type { Metrics } from './metrics.js';
+import { useMetrics } from './use-metrics.js';
+import { useQueryLimits } from './use-query-limits.js';
+import { useRateLimit } from './use-rate-limit.js';
+import { type ReadinessCheck, useReadiness } from './use-readiness.js';
+import { useRequestId } from './use-request-id.js';
+import { useRequestLog } from './use-request-log.js';
+import { useRequestScope } from './use-request-scope.js';
+import { useServerTiming } from './use-server-timing.js';
+
+/** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
+export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
+
+/** What the operations plugins are built from; all of it made once by the gateway. */
+export interface OperationsDeps {
+  config: Pick<Config, 'rateLimitPerMinute' | 'trustProxy'>;
+  logger: Logger;
+  metrics: Metrics;
+  database: DatabaseHandle;
+  redis: Redis | null;
+  tokenKey: TokenKey;
+}
+
+/**
+ * The gateway's operations and protection plugins, in the order they must run: the request
+ * scope wraps everything; response hooks run in list order (id and timing headers first,
+ * so the log line sees the final response); probes and metrics answer before the rate limit.
+ */
+export function operationsPlugins(deps: OperationsDeps): Plugin[] {
+  const clientKey = createClientKey({ tokenKey: deps.tokenKey, trustProxy: deps.config.trustProxy });
+  const checks: Record<string, ReadinessCheck> = { database: () => sql`select 1`.execute(deps.database.db) };
+  const { redis } = deps;
+  if (redis) checks.redis = () => redis.ping();
+  return [
+    useRequestScope(),
+    useRequestId(),
+    useServerTiming(),
+    useRequestLog({ logger: deps.logger, clientKey }),
+    useReadiness({ checks, logger: deps.logger }),
+    useMetrics({ registry: deps.metrics.registry }),
+    useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
+    useQueryLimits(),
+  ];
+}

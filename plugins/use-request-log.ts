@@ -1,0 +1,131 @@
+import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
+import type { Plugin, YogaLogger } from 'graphql-yoga';
+import type { Logger } from 'pino';
+import type { ClientKeyFn } from './client-key.js';
+import { expectedError } from './mask-error.js';
+import { currentRequest } from './use-request-scope.js';
+import { requestIdOf } from './use-request-id.js';
+
+export interface RequestLogOptions {
+  /** Where the lines go. */
+  logger: Logger;
+  /** Names the client of a request (`user:<id>`, `ip:<address>`); without it lines have no `client`. */
+  clientKey?: ClientKeyFn;
+  /** Paths logged at debug rather than info: probes and scrapes would drown the log. Default `/health`, `/ready`, `/metrics`. */
+  quietPaths?: string[];
+}
+
+interface Entry {
+  start: number;
+  /** One per operation (a batch has several); null for an anonymous one. */
+  operations: (string | null)[];
+  errors: number;
+  /** False when a plugin answered before Yoga made a GraphQL result (a 429, say). */
+  processed: boolean;
+}
+
+const entries = new WeakMap<Request, Entry>();
+
+/**
+ * One line per request: request id, method, path, operation name, status, duration, number
+ * of GraphQL errors and client. Deliberately nothing else from the request: never headers
+ * (Authorization), never variables (passwords, tokens), never the query text.
+ */
+export function useRequestLog(options: RequestLogOptions): Plugin {
+  const quiet = new Set(options.quietPaths ?? ['/health', '/ready', '/metrics']);
+  return {
+    // Not onRequest: Yoga's own plugins end some responses (health check, GraphiQL) before it runs.
+    instrumentation: {
+      request({ request }, handle) {
+        entries.set(request, { start: performance.now(), operations: [], errors: 0, processed: false });
+        return handle();
+      },
+    },
+    onParse() {
+      return ({ result, context }) => {
+        const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
+        const entry = request && entries.get(request);
+        if (!entry || result instanceof Error) return;
+        const operation = getOperationAST(result as DocumentNode, params?.operationName ?? undefined);
+        entry.operations.push(operation?.name?.value ?? params?.operationName ?? null);
+      };
+    },
+    onResultProcess({ request, result }) {
+      const entry = entries.get(request);
+      if (!entry) return;
+      entry.processed = true;
+      entry.errors += countErrors(result);
+    },
+    async onResponse({ request, response, serverContext }) {
+      const entry = entries.get(request);
+      if (!entry) return;
+      const url = new URL(request.url, 'http://localhost');
+      if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
+      const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
+      const line = {
+        requestId: requestIdOf(request),
+        method: request.method,
+        path: url.pathname,
+        operationName: entry.operations.length <= 1 ? (entry.operations[0] ?? null) : entry.operations.map((name) => name ?? 'anonymous').join(','),
+        status: response.status,
+        durationMs: Math.round((performance.now() - entry.start) * 100) / 100,
+        errors: entry.errors,
+        client,
+      };
+      if (quiet.has(url.pathname)) options.logger.debug(line, 'request');
+      else options.logger.info(line, 'request');
+    },
+  };
+}
+
+function countErrors(result: unknown): number {
+  let count = 0;
+  for (const single of Array.isArray(result) ? result : [result]) {
+    if (single && typeof single === 'object' && 'errors' in single && Array.isArray(single.errors)) count += single.errors.length;
+  }
+  return count;
+}
+
+/** The GraphQL errors in a small JSON error response that a plugin wrote itself, such as a 429. */
+async function countErrorsInBody(response: Response): Promise<number> {
+  const length = Number(response.headers.get('content-length') ?? 0);
+  if (!/json/.test(response.headers.get('content-type') ?? '') || length > 64 * 1024) return 0;
+  try {
+    return countErrors(await response.clone().json());
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Yoga's logger, onto pino. Yoga hands its `error` every error that masking changed; an
+ * unexpected one is logged here once, with its original stack and the id of the request it
+ * broke (the client saw only INTERNAL_SERVER_ERROR); one raised on purpose only at debug.
+ */
+export function yogaLogger(logger: Logger): YogaLogger {
+  // Yoga reports a masked parse or context error twice; one line is enough.
+  const seen = new WeakSet<object>();
+  const text = (args: unknown[]) => args.map(String).join(' ');
+  return {
+    debug: (...args) => logger.debug(text(args)),
+    info: (...args) => logger.info(text(args)),
+    warn: (...args) => logger.warn(text(args)),
+    error: (...args) => {
+      for (const arg of args) {
+        if (!(arg instanceof Error)) {
+          logger.error(String(arg));
+          continue;
+        }
+        if (seen.has(arg)) continue;
+        seen.add(arg);
+        const request = currentRequest();
+        const requestId = request && requestIdOf(request);
+        const path = arg instanceof GraphQLError ? arg.path?.join('.') : undefined;
+        const original = arg instanceof GraphQLError && arg.originalError ? arg.originalError : arg;
+        const expected = expectedError(arg);
+        if (expected) logger.debug({ requestId, path, code: expected.extensions.code }, original.message);
+        else logger.error({ requestId, path, err: original }, `unexpected error: ${original.message}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import type { Plugin } from 'graphql-yoga';
+import { currentRequest } from './use-request-scope.js';
+
+/** Work whose time a response reports besides the total: SQL statements and upstream HTTP calls. */
+export type TimingKind = 'db' | 'upstream';
+
+export interface ServerTimingOptions {
+  /** Header with the total in seconds, e.g. `0.0123s`. Default `X-Processing-Time`. */
+  processingTimeHeader?: string;
+}
+
+interface Timings {
+  start: number;
+  db: { ms: number; count: number };
+  upstream: { ms: number; count: number };
+}
+
+const timings = new WeakMap<Request, Timings>();
+
+/**
+ * Adds `ms` of `kind` work to the Server-Timing of the request that the calling code runs
+ * for (found through the request scope, see useRequestScope); a no-op outside a request.
+ * The gateway calls it for every SQL statement; upstream clients call it once per attempt
+ * with `recordTiming('upstream', durationMs)`. Concurrent calls add up, so `upstream` is
+ * the summed time of the attempts, which exceeds wall time when they overlap.
+ */
+export function recordTiming(kind: TimingKind, ms: number): void {
+  const request = currentRequest();
+  const entry = request && timings.get(request);
+  if (!entry || !Number.isFinite(ms) || ms < 0) return;
+  entry[kind].ms += ms;
+  entry[kind].count += 1;
+}
+
+const descriptions = { db: (n: number) => `${n} SQL statement${n === 1 ? '' : 's'}`, upstream: (n: number) => `${n} upstream call${n === 1 ? '' : 's'}` };
+
+/**
+ * Times every response: `Server-Timing: db;dur=…, upstream;dur=…, total;dur=…` (db and
+ * upstream only when the request did such work) and `X-Processing-Time: 0.0123s`. The total
+ * runs from the arrival of the request to the response hooks, so it excludes sending the body.
+ */
+export function useServerTiming(options: ServerTimingOptions = {}): Plugin {
+  const processingTimeHeader = options.processingTimeHeader ?? 'X-Processing-Time';
+  return {
+    // The earliest hook there is: onRequest would miss responses that Yoga's own plugins
+    // (health check, GraphiQL, CORS preflight) end before ours run.
+    instrumentation: {
+      request({ request }, handle) {
+        timings.set(request, { start: performance.now(), db: { ms: 0, count: 0 }, upstream: { ms: 0, count: 0 } });
+        return handle();
+      },
+    },
+    onResponse({ request, response }) {
+      const entry = timings.get(request);
+      if (!entry) return;
+      const total = performance.now() - entry.start;
+      const metrics: string[] = [];
+      for (const kind of ['db', 'upstream'] as const) {
+        const { ms, count } = entry[kind];
+        if (count > 0) metrics.push(`${kind};dur=${ms.toFixed(2)};desc="${descriptions[kind](count)}"`);
+      }
+      metrics.push(`total;dur=${total.toFixed(2)}`);
+      response.headers.append('Server-Timing', metrics.join(', '));
+      response.headers.set(processingTimeHeader, `${(total / 1000).toFixed(4)}s`);
+    },
+  };
+}

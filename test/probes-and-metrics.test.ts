@@ -1,0 +1,121 @@
+import { createSchema, createYoga } from 'graphql-yoga';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { useReadiness } from '../plugins/use-readiness.js';
+import { postgres } from './helpers/databases.js';
+import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { type HttpGateway, serveOverHttp } from './helpers/http.js';
+import { freePort } from './services/free-port.js';
+
+const sharedRedis = inject('redisUrl');
+
+async function ready(http: HttpGateway) {
+  const response = await fetch(`${http.url}/ready`);
+  return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as any };
+}
+
+describe('/health and /ready over real HTTP', () => {
+  const started: { gateway: TestGateway; http: HttpGateway }[] = [];
+  afterAll(async () => {
+    for (const { gateway, http } of started) {
+      await http.close();
+      await gateway.close();
+    }
+  });
+  const serve = async (env: Record<string, string>) => {
+    const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '0', ...env }, { seed: false });
+    const http = await serveOverHttp(gateway);
+    started.push({ gateway, http });
+    return { gateway, http };
+  };
+
+  it('says the process is up on /health and the database answers on /ready', async () => {
+    const { http } = await serve({});
+    expect((await fetch(`${http.url}/health`)).status).toBe(200);
+    expect(await ready(http)).toEqual({ status: 200, type: 'application/json; charset=utf-8', body: { status: 'ready', checks: { database: 'ok' } } });
+  });
+
+  it.skipIf(!sharedRedis)('checks Redis too when REDIS_URL is set', async () => {
+    const { http } = await serve({ REDIS_URL: `${sharedRedis}/2` });
+    expect((await ready(http)).body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
+  });
+
+  it('is 503 naming Redis when Redis cannot be reached, while /health and GraphQL carry on', async () => {
+    const { http } = await serve({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    expect(await ready(http)).toMatchObject({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', redis: 'unreachable' } } });
+    expect((await fetch(`${http.url}/health`)).status).toBe(200);
+    expect((await http.post('{ __typename }')).status).toBe(200);
+  });
+
+  it.skipIf(!postgres.available)('is 503 naming the database once PostgreSQL loses it, while /health stays 200', async () => {
+    const url = await postgres.createDatabase();
+    const { http } = await serve({ DATABASE_URL: url });
+    expect((await ready(http)).status).toBe(200);
+    await postgres.dropDatabase(url);
+    expect(await ready(http)).toMatchObject({ status: 503, body: { checks: { database: 'unreachable' } } });
+    expect((await fetch(`${http.url}/health`)).status).toBe(200);
+  });
+});
+
+describe('useReadiness', () => {
+  it('bounds a probe that never answers by its timeout', async () => {
+    const yoga = createYoga({
+      schema: createSchema({ typeDefs: 'type Query { ok: Boolean }' }),
+      plugins: [useReadiness({ checks: { fast: async () => 1, stuck: () => new Promise(() => {}) }, timeoutMs: 50 })],
+    });
+    const response = await yoga.fetch('http://yoga/ready');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: 'unavailable', checks: { fast: 'ok', stuck: 'timed out' } });
+  });
+});
+
+describe('/metrics over real HTTP', () => {
+  let one: { gateway: TestGateway; http: HttpGateway };
+  let two: { gateway: TestGateway; http: HttpGateway };
+  beforeAll(async () => {
+    const start = async () => {
+      const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '0' });
+      return { gateway, http: await serveOverHttp(gateway) };
+    };
+    one = await start();
+    two = await start();
+  });
+  afterAll(async () => {
+    for (const { gateway, http } of [one, two]) {
+      await http?.close();
+      await gateway?.close();
+    }
+  });
+
+  const scrape = async (http: HttpGateway) => {
+    const response = await fetch(`${http.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    return response.text();
+  };
+  const sample = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+  it('serves the three gatherql metrics and Yoga request metrics in Prometheus text', async () => {
+    const response = await one.http.post('query LatestPosts { posts(first: 2) { totalCount } }');
+    expect(response.status).toBe(200);
+    const text = await scrape(one.http);
+    for (const name of ['gatherql_upstream_requests_total', 'gatherql_cache_events_total', 'gatherql_db_queries_total']) {
+      expect(text).toContain(`# TYPE ${name} counter`);
+    }
+    expect(sample(text, 'gatherql_db_queries_total')).toBeGreaterThan(0);
+    expect(text).toMatch(/^graphql_envelop_request\{operationType="query"\} [1-9]/m);
+    expect(text).toMatch(/^graphql_envelop_request_duration_count\{operationType="query"\} [1-9]/m);
+    expect(text).toMatch(/^graphql_yoga_http_duration_count\{(?=[^}]*method="POST")(?=[^}]*statusCode="200")[^}]*\} [1-9]/m);
+    // Client-chosen values never become labels.
+    expect(text).not.toContain('LatestPosts');
+    expect(text).not.toContain('url=');
+  });
+
+  it('keeps two gateways in one process apart', async () => {
+    for (let i = 0; i < 3; i++) await two.http.post('{ posts(first: 1) { totalCount } }');
+    const [a, b] = [await scrape(one.http), await scrape(two.http)];
+    expect(sample(b, 'gatherql_db_queries_total')).not.toBe(sample(a, 'gatherql_db_queries_total'));
+    const requests = (text: string) => Number(/^graphql_envelop_request\{operationType="query"\} (\d+)/m.exec(text)?.[1]);
+    expect(requests(b)).toBe(3);
+    expect(requests(a)).toBe(1);
+  });
+});
