@@ -15,6 +15,7 @@ import { requestIdOf } from './plugins/use-request-id.js';
 import { yogaLogger } from './plugins/use-request-log.js';
 import { recordTiming } from './plugins/use-server-timing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
+import { createRedisCacheTier } from './sources/redis-cache-tier.js';
 import { tokenKey } from './resolvers/auth.js';
 import { hashPassword } from './resolvers/passwords.js';
 import { schema } from './schema/index.js';
@@ -107,6 +108,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>
       logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.host}`),
+    // With Redis, what one instance fetched serves the others too.
+    ...(redis && { sharedTier: createRedisCacheTier(redis) }),
     ...options.weather,
   });
   const deps: ContextDeps = {

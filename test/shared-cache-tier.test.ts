@@ -1,0 +1,84 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { counterValue } from '../plugins/metrics.js';
+import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { TEST_POLICY, TEST_TIMEOUT_MS, WEATHER_QUERY } from './helpers/weather.js';
+import { freePort } from './services/free-port.js';
+
+const sharedRedis = inject('redisUrl');
+// A database of its own on the run's Redis, so other suites' keys never meet these.
+const redisUrl = `${sharedRedis}/3`;
+
+async function instance(sim: OpenMeteoSimulator, redis: string): Promise<TestGateway> {
+  return startGateway(
+    {
+      OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+      OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+      UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
+      REDIS_URL: redis,
+    },
+    { weather: { policy: TEST_POLICY } },
+  );
+}
+
+async function weather(gateway: TestGateway, cities: string[]) {
+  const { body } = await gateway.query(WEATHER_QUERY, { cities });
+  expect(body.errors).toBeUndefined();
+  return body.data.weather as { __typename: string; city: string; temperatureC?: number; stale?: boolean }[];
+}
+
+describe.skipIf(!sharedRedis)('the shared cache tier in Redis', () => {
+  let sim: OpenMeteoSimulator;
+  let first: TestGateway;
+  let second: TestGateway;
+
+  beforeAll(async () => {
+    const admin = new Redis(redisUrl);
+    await admin.flushdb();
+    admin.disconnect();
+    sim = await startOpenMeteoSimulator();
+    first = await instance(sim, redisUrl);
+    second = await instance(sim, redisUrl);
+  });
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await sim?.close();
+  });
+
+  it('lets a second instance answer what the first fetched, without going upstream', async () => {
+    const fetched = await weather(first, ['Berlin', 'Paris', 'Lima']);
+    expect(fetched.map((item) => item.__typename)).toEqual(['CityWeather', 'CityWeather', 'CityWeather']);
+    expect(sim.calls()).toMatchObject({ geocoding: 3, forecast: 1 });
+
+    const answered = await weather(second, [' berlin', 'PARIS', 'Lima']);
+    expect(answered.map((item) => [item.city, item.temperatureC, item.stale])).toEqual([
+      [' berlin', fetched[0]!.temperatureC, false],
+      ['PARIS', fetched[1]!.temperatureC, false],
+      ['Lima', fetched[2]!.temperatureC, false],
+    ]);
+    expect(sim.calls()).toMatchObject({ geocoding: 3, forecast: 1 });
+    expect(await counterValue(second.metrics.cacheEvents, { cache: 'geocoding', event: 'hit' })).toBe(3);
+    expect(await counterValue(second.metrics.cacheEvents, { cache: 'weather', event: 'hit' })).toBe(3);
+    expect(await counterValue(second.metrics.upstreamRequests)).toBe(0);
+  });
+});
+
+describe('the shared cache tier while Redis is unreachable', () => {
+  it('serves from the upstream as if the tier were empty', async () => {
+    const sim = await startOpenMeteoSimulator();
+    const gateway = await instance(sim, `redis://127.0.0.1:${await freePort()}`);
+    try {
+      const answered = await weather(gateway, ['Berlin', 'Paris']);
+      expect(answered.map((item) => item.__typename)).toEqual(['CityWeather', 'CityWeather']);
+      expect(sim.calls()).toMatchObject({ geocoding: 2, forecast: 1 });
+      // The local tier still works: a repeat costs nothing upstream.
+      await weather(gateway, ['Berlin', 'Paris']);
+      expect(sim.calls()).toMatchObject({ geocoding: 2, forecast: 1 });
+    } finally {
+      await gateway.close();
+      await sim.close();
+    }
+  });
+});
