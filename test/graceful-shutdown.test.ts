@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { startServerProcess } from './helpers/server-process.js';
+import { WEATHER_QUERY } from './helpers/weather.js';
+
+describe('SIGTERM under load', () => {
+  let sim: OpenMeteoSimulator;
+  beforeAll(async () => {
+    // Slow enough upstreams that the signal lands while every request is still in flight.
+    sim = await startOpenMeteoSimulator({ faults: [{ fault: { kind: 'latency', ms: 800 } }] });
+  });
+  afterAll(() => sim?.close());
+
+  it('lets weather requests in flight finish, refuses new ones, then exits 0', async () => {
+    const server = await startServerProcess({
+      DATABASE_URL: ':memory:',
+      OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+      OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+    const cities = [['Berlin', 'Paris'], ['Lima'], ['Tokyo', 'Oslo', 'Cairo'], ['Sydney'], ['Madrid', 'Rome']];
+    const inFlight = cities.map(async (names) => {
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: WEATHER_QUERY, variables: { cities: names } }),
+      });
+      return { status: response.status, body: (await response.json()) as any };
+    });
+    // Every request has reached the upstream (its geocoding calls are waiting there).
+    const deadline = Date.now() + 10_000;
+    while (sim.calls().geocoding < 9 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sim.calls().geocoding).toBe(9);
+
+    server.child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+
+    const answers = await Promise.all(inFlight);
+    for (const [index, answer] of answers.entries()) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.errors).toBeUndefined();
+      expect(answer.body.data.weather.map((item: any) => `${item.city}: ${item.__typename}`)).toEqual(
+        cities[index]!.map((city) => `${city}: CityWeather`),
+      );
+    }
+    expect(await server.exited).toBe(0);
+    expect(server.stdout()).toContain('"msg":"stopped"');
+  });
+});
