@@ -44,5 +44,6 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     tokenKey: deps.tokenKey,
     loaders,
     weatherMaxCities: deps.weatherMaxCities,
+    weatherCitiesAsked: 0,
   };
 }

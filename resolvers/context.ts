@@ -19,6 +19,8 @@ export interface DomainContext {
   tokenKey: TokenKey;
   /** WEATHER_MAX_CITIES: more cities in one `weather` field is BAD_USER_INPUT. */
   weatherMaxCities: number;
+  /** Cities asked for so far by this request's `weather` fields, against a per-request allowance. */
+  weatherCitiesAsked: number;
 }
 
 /** The viewer of an operation that needs one; the schema's auth scopes normally refuse earlier. */

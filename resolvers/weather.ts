@@ -33,6 +33,9 @@ export interface WeatherFailure {
 
 export type WeatherResult = CityWeather | WeatherFailure;
 
+/** A request may ask for this many times WEATHER_MAX_CITIES cities over all its `weather` fields. */
+export const REQUEST_CITY_FACTOR = 4;
+
 const UPSTREAM_CODES: Record<UpstreamErrorCode, WeatherErrorCode> = {
   TIMEOUT: 'UPSTREAM_TIMEOUT',
   UNAVAILABLE: 'UPSTREAM_UNAVAILABLE',
@@ -50,6 +53,17 @@ export async function currentWeather(ctx: DomainContext, cities: readonly string
   if (cities.length > max) {
     throw new RequestError('BAD_USER_INPUT', `Ask for at most ${max} cities at once (got ${cities.length})`, { maxCities: max });
   }
+  // Aliases multiply fields: thirty `weather` fields of fifty cities each would be 1,500
+  // upstream look-ups from one request. The fields of a request share one allowance.
+  const allowance = max * REQUEST_CITY_FACTOR;
+  if (ctx.weatherCitiesAsked + cities.length > allowance) {
+    throw new RequestError(
+      'BAD_USER_INPUT',
+      `Ask for at most ${allowance} cities in one request, over all its weather fields`,
+      { maxCitiesPerRequest: allowance },
+    );
+  }
+  ctx.weatherCitiesAsked += cities.length;
   return Promise.all(
     cities.map(async (city): Promise<WeatherResult> => {
       const name = normaliseCity(city);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { FORECAST_BATCH_CAP } from '../loaders/forecast-batcher.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/weather.js';
 import { counterValue } from '../plugins/metrics.js';
 import { SIM_CITIES, simWeatherAt } from '../simulator/cities.js';
 import { outcomes, startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
@@ -117,6 +118,21 @@ describe('weather', () => {
     expect(response.body.errors![0]!.message).toMatch(/at most 5 cities/);
     expect(harness.sim.calls()).toMatchObject({ geocoding: 0, forecast: 0 });
     expect(outcomes(await harness.weather(['Paris', 'Berlin', 'Rome', 'Madrid', 'Oslo']))).toHaveLength(5);
+  });
+
+  it(`shares an allowance of ${REQUEST_CITY_FACTOR} x WEATHER_MAX_CITIES cities among a request's weather fields`, async () => {
+    harness = await startWeatherHarness({ WEATHER_MAX_CITIES: '3' });
+    const fields = Array.from({ length: 5 }, (_, i) => `f${i}: weather(cities: ["Paris", "Rome", "Lima"]) { __typename }`);
+    const response = await harness.gateway.query(`{ ${fields.join(' ')} }`);
+    // Four fields of three fit in twelve; the fifth is refused (and, the field being
+    // non-null, takes the whole data with it).
+    expect(response.body.data).toBeNull();
+    expect(response.body.errors).toHaveLength(1);
+    expect(response.body.errors![0]).toMatchObject({ path: ['f4'], extensions: { code: 'BAD_USER_INPUT', maxCitiesPerRequest: 12 } });
+    // The allowance is per request: the next one starts afresh.
+    const next = await harness.gateway.query(`{ ${fields.slice(0, 4).join(' ')} }`);
+    expect(next.body.errors).toBeUndefined();
+    for (let i = 0; i < 4; i++) expect(next.body.data![`f${i}`]).toHaveLength(3);
   });
 
   it('counts every attempt sent and every cache look-up in the Prometheus counters', async () => {
