@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simWeatherAt } from '../simulator/cities.js';
+import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
 import { freePort } from './services/free-port.js';
 
@@ -40,15 +42,43 @@ async function cliWith(env: Record<string, string>, url: string, ...args: string
 describe('npm run client against a real server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-client-'));
   let server: ServerProcess;
+  let sim: OpenMeteoSimulator;
   let url: string;
   beforeAll(async () => {
+    // Lima's geocoding always fails, so that one row shows an upstream error.
+    sim = await startOpenMeteoSimulator({ faults: [{ endpoint: 'geocoding', city: 'Lima', fault: { kind: 'status', status: 503 } }] });
     // A fresh embedded database is seeded with the demo posts on start.
-    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'client.sqlite')}` });
+    server = await startServerProcess({
+      DATABASE_URL: `file:${join(dir, 'client.sqlite')}`,
+      OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+      OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+    });
     url = `${server.url}/graphql`;
   });
   afterAll(async () => {
     await server?.stop();
+    await sim?.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('prints the weather of each city as a row, a failing city included, from the simulator', async () => {
+    const result = await cli(url, 'weather', 'Berlin', 'paris', 'Atlantis', 'Lima');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const [header, ...rows] = result.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^CITY +PLACE +WEATHER +CONDITIONS$/);
+    const berlin = simWeatherAt(52.52, 13.41);
+    expect(rows[0]).toMatch(new RegExp(`^Berlin +Berlin, Germany +${berlin.temperature_2m.toFixed(1)} °C, wind \\d+ km/h +\\S`));
+    expect(rows[1]).toMatch(/^paris +Paris, France +-?\d+\.\d °C/);
+    expect(rows[2]).toMatch(/^Atlantis +CITY_NOT_FOUND +No place called "Atlantis" is known$/);
+    expect(rows[3]).toMatch(/^Lima +UPSTREAM_UNAVAILABLE +/);
+    expect(rows).toHaveLength(4);
+  });
+
+  it('asks for at least one city', async () => {
+    const result = await cli(url, 'weather');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('name at least one city');
   });
 
   it('prints the newest posts as a table and how to get the next page', async () => {

@@ -16,10 +16,12 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "mutation LogIn($username: String!, $password: String!) {\n  logIn(username: $username, password: $password) {\n    __typename\n    ... on AuthPayload {\n      token\n      user {\n        username\n        displayName\n        role\n      }\n    }\n    ... on InvalidCredentialsError {\n      message\n    }\n  }\n}": typeof types.LogInDocument,
     "query LatestPosts($first: Int = 10, $after: String) {\n  posts(first: $first, after: $after) {\n    totalCount\n    edges {\n      node {\n        id\n        title\n        createdAt\n        author {\n          username\n          displayName\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": typeof types.LatestPostsDocument,
+    "query CurrentWeather($cities: [String!]!) {\n  weather(cities: $cities) {\n    __typename\n    ... on CityWeather {\n      city\n      temperatureC\n      windSpeedKmh\n      conditions\n      stale\n      location {\n        name\n        country\n      }\n    }\n    ... on WeatherError {\n      city\n      code\n      message\n    }\n  }\n}": typeof types.CurrentWeatherDocument,
 };
 const documents: Documents = {
     "mutation LogIn($username: String!, $password: String!) {\n  logIn(username: $username, password: $password) {\n    __typename\n    ... on AuthPayload {\n      token\n      user {\n        username\n        displayName\n        role\n      }\n    }\n    ... on InvalidCredentialsError {\n      message\n    }\n  }\n}": types.LogInDocument,
     "query LatestPosts($first: Int = 10, $after: String) {\n  posts(first: $first, after: $after) {\n    totalCount\n    edges {\n      node {\n        id\n        title\n        createdAt\n        author {\n          username\n          displayName\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}": types.LatestPostsDocument,
+    "query CurrentWeather($cities: [String!]!) {\n  weather(cities: $cities) {\n    __typename\n    ... on CityWeather {\n      city\n      temperatureC\n      windSpeedKmh\n      conditions\n      stale\n      location {\n        name\n        country\n      }\n    }\n    ... on WeatherError {\n      city\n      code\n      message\n    }\n  }\n}": types.CurrentWeatherDocument,
 };
 
 /**
@@ -44,6 +46,10 @@ export function graphql(source: "mutation LogIn($username: String!, $password: S
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "query LatestPosts($first: Int = 10, $after: String) {\n  posts(first: $first, after: $after) {\n    totalCount\n    edges {\n      node {\n        id\n        title\n        createdAt\n        author {\n          username\n          displayName\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"): (typeof documents)["query LatestPosts($first: Int = 10, $after: String) {\n  posts(first: $first, after: $after) {\n    totalCount\n    edges {\n      node {\n        id\n        title\n        createdAt\n        author {\n          username\n          displayName\n        }\n      }\n    }\n    pageInfo {\n      hasNextPage\n      endCursor\n    }\n  }\n}"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "query CurrentWeather($cities: [String!]!) {\n  weather(cities: $cities) {\n    __typename\n    ... on CityWeather {\n      city\n      temperatureC\n      windSpeedKmh\n      conditions\n      stale\n      location {\n        name\n        country\n      }\n    }\n    ... on WeatherError {\n      city\n      code\n      message\n    }\n  }\n}"): (typeof documents)["query CurrentWeather($cities: [String!]!) {\n  weather(cities: $cities) {\n    __typename\n    ... on CityWeather {\n      city\n      temperatureC\n      windSpeedKmh\n      conditions\n      stale\n      location {\n        name\n        country\n      }\n    }\n    ... on WeatherError {\n      city\n      code\n      message\n    }\n  }\n}"];
 
 export function graphql(source: string) {
   return (documents as any)[source] ?? {};
