@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { useReadiness } from '../plugins/use-readiness.js';
 import { postgres } from './helpers/databases.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { type HttpGateway, serveOverHttp } from './helpers/http.js';
+import { type HttpGateway, serveOverHttp, useHttpGateways } from './helpers/http.js';
 import { freePort } from './services/free-port.js';
 
 const sharedRedis = inject('redisUrl');
@@ -14,19 +14,7 @@ async function ready(http: HttpGateway) {
 }
 
 describe('/health and /ready over real HTTP', () => {
-  const started: { gateway: TestGateway; http: HttpGateway }[] = [];
-  afterAll(async () => {
-    for (const { gateway, http } of started) {
-      await http.close();
-      await gateway.close();
-    }
-  });
-  const serve = async (env: Record<string, string>) => {
-    const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '0', ...env }, { seed: false });
-    const http = await serveOverHttp(gateway);
-    started.push({ gateway, http });
-    return { gateway, http };
-  };
+  const serve = useHttpGateways({}, { seed: false });
 
   it('says the process is up on /health and the database answers on /ready', async () => {
     const { http } = await serve({});

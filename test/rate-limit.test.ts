@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { signToken, tokenKey } from '../resolvers/auth.js';
 import { insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { type HttpGateway, serveOverHttp } from './helpers/http.js';
+import { type HttpGateway, serveOverHttp, useHttpGateways } from './helpers/http.js';
 import { captureLogs } from './helpers/log-capture.js';
 import { findRedisServer, startRedis, type ThrowawayRedis } from './services/redis.js';
 
@@ -71,19 +71,8 @@ describe('rate limit in memory', () => {
 });
 
 describe('rate limit by client address over real HTTP', () => {
-  const started: { gateway: TestGateway; http: HttpGateway }[] = [];
-  afterAll(async () => {
-    for (const { gateway, http } of started) {
-      await http.close();
-      await gateway.close();
-    }
-  });
-  const serve = async (env: Record<string, string>) => {
-    const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '2', ...env });
-    const http = await serveOverHttp(gateway);
-    started.push({ gateway, http });
-    return http;
-  };
+  const serveGateway = useHttpGateways({ RATE_LIMIT_PER_MINUTE: '2' });
+  const serve = async (env: Record<string, string>) => (await serveGateway(env)).http;
 
   it('keys on the socket address and ignores X-Forwarded-For unless TRUST_PROXY is set', async () => {
     const http = await serve({});

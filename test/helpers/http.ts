@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Gateway } from '../../gateway.js';
+import { afterAll } from 'vitest';
+import type { Gateway, GatewayOptions } from '../../gateway.js';
+import { startGateway, type TestGateway } from './gateway.js';
 
 export interface HttpGateway {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -14,7 +16,10 @@ export interface HttpGateway {
 /** Serves a gateway on node:http on a free loopback port, as server.ts does, for tests that need real sockets. */
 export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<HttpGateway> {
   const server = createServer(gateway.yoga);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
@@ -26,8 +31,29 @@ export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<Htt
       }),
     close: () =>
       new Promise<void>((resolve) => {
+        // Keep-alive sockets from fetch or a browser would otherwise hold close() open.
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * For a describe block that starts gateways over HTTP as it goes: serve() starts one
+ * (config from testConfig), and every one started is closed after the block.
+ */
+export function useHttpGateways(defaults: Record<string, string> = {}, options: GatewayOptions = {}) {
+  const started: { gateway: TestGateway; http: HttpGateway }[] = [];
+  afterAll(async () => {
+    for (const { gateway, http } of started) {
+      await http.close();
+      await gateway.close();
+    }
+  });
+  return async (env: Record<string, string> = {}) => {
+    const gateway = await startGateway({ ...defaults, ...env }, options);
+    const http = await serveOverHttp(gateway);
+    started.push({ gateway, http });
+    return { gateway, http };
   };
 }
