@@ -42,3 +42,11 @@ export const hostileString = fc.oneof(
 
 /** Any JSON value, for variables of the wrong type. */
 export const anyJson = fc.jsonValue({ maxDepth: 3 });
+
+/** Ids a client might forge: any string, and base64 global ids of other types, of junk, of huge numbers. */
+export const hostileId = fc.oneof(
+  hostileString,
+  fc
+    .tuple(fc.constantFrom('Post', 'User', 'Nope', ''), fc.oneof(fc.constantFrom('0', '-1', '1.5', '99999999999999999999', '1e3', ' 1'), fc.string({ maxLength: 20 })))
+    .map(([typename, id]) => Buffer.from(`${typename}:${id}`).toString('base64')),
+);
