@@ -29,6 +29,7 @@ const UPDATE_PROFILE = `mutation($input: UpdateProfileInput!) {
 const UPDATE_POST = `mutation($id: ID!, $input: UpdatePostInput!) {
   updatePost(id: $id, input: $input) { __typename ... on PostPayload { post { title content } } }
 }`;
+const LOG_IN = 'mutation($username: String!, $password: String!) { logIn(username: $username, password: $password) { __typename } }';
 
 for (const dialect of dialects) {
   describe.skipIf(!dialect.available)(`hostile input (${dialect.name})`, () => {
@@ -135,6 +136,32 @@ for (const dialect of dialects) {
         { numRuns: RUNS },
       );
       expect(await db().selectFrom('posts').select('author_id').execute()).toEqual([{ author_id: other }]);
+    });
+
+    it('logIn: InvalidCredentialsError for any wrong username or password, never a failure', async () => {
+      await suite.gateway.query(SIGN_UP, { input: { username: 'known', email: 'known@example.com', password: 'the right password' } });
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('known', 'KNOWN')), hostileString, async (username, password) => {
+          const response = await suite.gateway.query(LOG_IN, { username, password });
+          expectNoFailure(response);
+          expect(response.body.data.logIn.__typename).toBe('InvalidCredentialsError');
+        }),
+        // Every attempt costs a password hash (also for unknown names, so that timing tells nothing).
+        { numRuns: RUNS / 2, examples: [['nul\u0000inside', 'any password']] },
+      );
+      expect((await suite.gateway.query(LOG_IN, { username: 'KNOWN', password: 'the right password' })).body.data.logIn.__typename).toBe('AuthPayload');
+    });
+
+    it('userByUsername: a user or null for any string, never a failure', async () => {
+      await insertUser(db(), { username: 'Findable' });
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('findable', 'FINDABLE')), async (username) => {
+          const response = await suite.gateway.query('query($u: String!) { userByUsername(username: $u) { username } }', { u: username });
+          expectNoFailure(response);
+          expect(response.body.data.userByUsername).toEqual(username.toLowerCase() === 'findable' ? { username: 'Findable' } : null);
+        }),
+        { numRuns: RUNS, examples: [['find\u0000able']] },
+      );
     });
 
     it('answers variables of the wrong type with a 4xx or a typed error, for every operation', async () => {
