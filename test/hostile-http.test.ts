@@ -1,7 +1,10 @@
+import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { type HttpGateway, serveOverHttp } from './helpers/http.js';
+import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 // Malformed HTTP around a GraphQL request: whatever arrives, the answer is the client's
 // error (4xx, or a GraphQL error that is not masked), never a 5xx. The body-level limits
@@ -86,5 +89,36 @@ describe('any request to /graphql', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('a Host header that is not a host, against server.ts', () => {
+  let server: ServerProcess;
+  beforeAll(async () => {
+    server = await startServerProcess({ DATABASE_URL: ':memory:', AUTH_SECRET: TEST_AUTH_SECRET, RATE_LIMIT_PER_MINUTE: '0' });
+  });
+  afterAll(() => server?.stop());
+
+  /** Sends one request with the Host header as given (fetch would refuse to), and reads the status line and body. */
+  const raw = (host: string, path = '/graphql') =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const { port } = new URL(server.url);
+      const socket = connect(Number(port), '127.0.0.1');
+      const body = '{"query":"{ __typename }"}';
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      let text = '';
+      socket.on('data', (chunk) => (text += chunk));
+      socket.on('error', reject);
+      socket.on('end', () => resolve({ status: Number(text.split(' ')[1]), text }));
+    });
+
+  it.each(['a b', 'x:99999', '[::1', 'undefined:undefined', '%%'])('answers Host %j with 400 and no stack trace', async (host) => {
+    for (const path of ['/graphql', '/health']) {
+      const { status, text } = await raw(host, path);
+      expect(status).toBe(400);
+      expect(text).toContain('BAD_REQUEST');
+      expect(text).not.toMatch(/\bat .*(\.js|\.ts)|node_modules|Invalid URL/);
+    }
+    expect((await raw('gatherql.example:8080')).status).toBe(200);
   });
 });

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Gateway } from '../../gateway.js';
+import { nodeListener } from '../../plugins/node-listener.js';
 
 export interface HttpGateway {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -13,7 +14,7 @@ export interface HttpGateway {
 
 /** Serves a gateway on node:http on a free loopback port, as server.ts does, for tests that need real sockets. */
 export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<HttpGateway> {
-  const server = createServer(gateway.yoga);
+  const server = createServer(nodeListener(gateway.yoga));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway.js';
+import { nodeListener } from '../../plugins/node-listener.js';
 import { testConfig } from './gateway.js';
 
 export interface ListeningGateway extends Gateway {
@@ -15,7 +16,7 @@ export interface ListeningGateway extends Gateway {
  */
 export async function startListeningGateway(env: Record<string, string> = {}, options: GatewayOptions = {}): Promise<ListeningGateway> {
   const gateway = await createGateway(testConfig(env), options);
-  const server = createServer(gateway.yoga);
+  const server = createServer(nodeListener(gateway.yoga));
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
