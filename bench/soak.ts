@@ -49,6 +49,10 @@ const server = await startServer('gatherql', 'server.ts', {
   // One client address sends everything: keep the limiter in the path, but never reached.
   RATE_LIMIT_PER_MINUTE: '1000000',
   LOG_LEVEL: 'info',
+}).catch(async (error: unknown) => {
+  await sim.close();
+  rmSync(dir, { recursive: true, force: true });
+  throw error;
 });
 const logs = countLogLines(server.child);
 const pid = server.child.pid!;
