@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
@@ -10,6 +9,7 @@ import { createWeatherService, type WeatherService, type WeatherServiceOptions }
 import { EXPOSED_HEADERS, operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
+import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { yogaLogger } from './plugins/use-request-log.js';
@@ -124,15 +124,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     context: ({ request }) =>
       createContext(deps, { requestId: requestIdOf(request), authorization: request.headers.get('authorization') }),
     maskedErrors: { maskError },
-    graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
-    // Inlines GraphiQL's scripts and styles: the page works with no network.
-    renderGraphiQL,
+    // Served by useGraphiQLPage instead: rendered once and rate limited (see there).
+    graphiql: false,
     logging: yogaLogger(logger),
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
     cors: { exposedHeaders: EXPOSED_HEADERS },
-    plugins: operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
+    plugins: [
+      ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
+      useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+    ],
   });
 
   let closing: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import { ConfigError, loadConfig } from './config.js';
 import { createGateway, createLogger } from './gateway.js';
+import { nodeListener } from './plugins/node-listener.js';
 
 /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -27,7 +28,7 @@ const gateway = await createGateway(config, { logger }).catch((error: unknown) =
   fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`),
 );
 
-const server = createServer(gateway.yoga);
+const server = createServer(nodeListener(gateway.yoga));
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
   const address = server.address();

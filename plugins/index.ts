@@ -7,6 +7,7 @@ import type { Redis } from '../redis.js';
 import type { TokenKey } from '../resolvers/auth.js';
 import { createClientKey } from './client-key.js';
 import type { Metrics } from './metrics.js';
+import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useRateLimit } from './use-rate-limit.js';
@@ -48,5 +49,6 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
     useMetrics({ registry: deps.metrics.registry }),
     useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
     useQueryLimits(),
+    useJsonParams(),
   ];
 }

@@ -43,7 +43,7 @@ function tooComplex(limit: Limit, max: number, rejection: GraphQLError): GraphQL
   const found = /found (\d+(?:\.\d+)?)/.exec(rejection.message)?.[1];
   const foundText = found ? ` (found ${Math.round(Number(found))})` : '';
   return createGraphQLError(`Query too complex: the ${limit} limit is ${max}${foundText}`, {
-    extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, ...(found && { found: Math.round(Number(found)) }) },
+    extensions: { code: 'QUERY_TOO_COMPLEX', limit, max, ...(found && { found: Math.round(Number(found)) }), http: { status: 400 } },
   });
 }
 
@@ -133,6 +133,17 @@ export function useQueryLimits(options: QueryLimitsOptions = {}): Plugin {
           }
         },
       };
+    },
+    onResultProcess({ result }) {
+      // Yoga marks parse and validation failures as the spec's own, which makes them HTTP 200
+      // for application/json: right for a query that merely does not validate, wrong for one
+      // refused as too costly, which is 400 whatever the client asked to accept.
+      for (const single of Array.isArray(result) ? result : [result]) {
+        for (const error of (single as { errors?: readonly GraphQLError[] }).errors ?? []) {
+          const http = error.extensions?.code === 'QUERY_TOO_COMPLEX' ? error.extensions.http : undefined;
+          if (http && typeof http === 'object') (http as { spec?: boolean }).spec = false;
+        }
+      }
     },
   };
 }

@@ -7,7 +7,7 @@ import type { DomainContext } from './context.js';
 import { InvalidCredentialsError, RequestError, UsernameTakenError, ValidationError } from './errors.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { findUser } from './users.js';
-import { parseInput, signUpInput } from './validation.js';
+import { couldBeUsername, parseInput, signUpInput } from './validation.js';
 
 /** The most accounts one importUsers call may create. */
 export const MAX_IMPORT = 100;
@@ -64,7 +64,7 @@ export async function signUp(ctx: DomainContext, input: unknown): Promise<AuthPa
 let decoyHash: Promise<string> | undefined;
 
 export async function logIn(ctx: DomainContext, username: string, password: string): Promise<AuthPayload> {
-  const credentials = username.length <= 64 ? await findCredentials(ctx.db, username) : undefined;
+  const credentials = couldBeUsername(username) ? await findCredentials(ctx.db, username) : undefined;
   const stored = credentials?.password_hash ?? (await (decoyHash ??= hashPassword('decoy password, never valid')));
   const matches = password.length <= 256 && (await verifyPassword(password, stored));
   if (!credentials || !matches) throw new InvalidCredentialsError();

@@ -8,6 +8,7 @@ import {
 } from '../db/users.js';
 import type { DomainContext } from './context.js';
 import { type Connection, type PageArgs, paginate } from './pagination.js';
+import { couldBeUsername } from './validation.js';
 
 export function findUser(ctx: DomainContext, id: number): Promise<UserRecord | null> {
   return ctx.loaders.userById.load(id);
@@ -19,6 +20,7 @@ export function findUsers(ctx: DomainContext, ids: readonly (number | null)[]): 
 }
 
 export async function findUserByUsername(ctx: DomainContext, username: string): Promise<UserRecord | null> {
+  if (!couldBeUsername(username)) return null;
   const user = await selectUserByUsername(ctx.db, username);
   if (!user) return null;
   ctx.loaders.userById.prime(user.id, user);

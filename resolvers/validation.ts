@@ -19,6 +19,15 @@ export const username = z
   .max(32, 'must be at most 32 characters')
   .regex(/^[A-Za-z0-9_.]+$/, "may contain only letters, digits, '_' and '.'");
 
+/**
+ * Whether a string could name an account. Every username passed `username` when it was
+ * made, so anything else is known not to exist without asking the database, which is also
+ * spared text it may refuse (PostgreSQL rejects a NUL character in a parameter).
+ */
+export function couldBeUsername(value: string): boolean {
+  return username.safeParse(value).success;
+}
+
 export const email = z
   .string()
   .trim()

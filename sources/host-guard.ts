@@ -43,7 +43,8 @@ export function createHostGuard(
     rollingCountTimeout: policy.rollingWindowMs,
     resetTimeout: policy.resetTimeoutMs,
     rollingPercentilesEnabled: false,
-    // A bad body or a 429 says nothing about whether the host is up.
+    // Only failures that say something about the host count: not a slow queue of our own,
+    // not one location's bad entry (see UpstreamError.hostFailure).
     errorFilter: (error: unknown) => !(error instanceof UpstreamError && error.hostFailure),
   });
   breaker.on('open', () => onChange({ host, state: 'open' }));

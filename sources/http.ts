@@ -167,6 +167,6 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new UpstreamError('BAD_RESPONSE', `${what} answered with a body that is not JSON`, { cause: error });
+    throw new UpstreamError('BAD_RESPONSE', `${what} answered with a body that is not JSON`, { cause: error, hostFailure: true });
   }
 }

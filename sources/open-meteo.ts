@@ -97,10 +97,13 @@ function parseForecast(body: unknown, expected: number): (CurrentWeather | Upstr
   if (entries.length !== expected) {
     throw badResponse(FORECAST, `expected ${expected} location(s), got ${Array.isArray(body) ? entries.length : 'an object'}`);
   }
-  return entries.map((entry) => {
+  const results = entries.map((entry) => {
     const parsed = forecastLocation.safeParse(entry);
     return parsed.success ? toCurrentWeather(parsed.data) : badResponse(FORECAST, firstIssue(parsed.error));
   });
+  // One bad entry is that location's problem; an answer with no usable entry at all is the host's.
+  if (results.every((result) => result instanceof UpstreamError)) throw results[0]!;
+  return results;
 }
 
 function toCurrentWeather({ utc_offset_seconds: offset = 0, current }: ForecastLocation): CurrentWeather {
@@ -116,6 +119,7 @@ function toCurrentWeather({ utc_offset_seconds: offset = 0, current }: ForecastL
   };
 }
 
+/** Thrown, it fails the whole call and counts against the host; returned, it is one location's. */
 function badResponse(what: string, detail: string): UpstreamError {
-  return new UpstreamError('BAD_RESPONSE', `${what} answered with an unexpected shape (${detail})`);
+  return new UpstreamError('BAD_RESPONSE', `${what} answered with an unexpected shape (${detail})`, { hostFailure: true });
 }

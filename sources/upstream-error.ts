@@ -23,7 +23,9 @@ export class UpstreamError extends Error {
     options: UpstreamErrorOptions = {},
   ) {
     super(message, { cause: options.cause });
-    this.hostFailure = options.hostFailure ?? (code === 'TIMEOUT' || code === 'UNAVAILABLE');
+    // A host that only says 429 is as unusable as one that is down, and calling it on only
+    // prolongs the storm. A bad response says so itself where it is about the whole body.
+    this.hostFailure = options.hostFailure ?? (code === 'TIMEOUT' || code === 'UNAVAILABLE' || code === 'RATE_LIMITED');
   }
 }
 

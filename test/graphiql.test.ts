@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { startServerProcess } from './helpers/server-process.js';
 
 describe('GraphiQL', () => {
   let gateway: TestGateway;
@@ -25,3 +29,43 @@ describe('GraphiQL', () => {
     expect(body.data.__type.fields.map((f: any) => f.name)).toContain('author');
   });
 });
+
+describe('GraphiQL under hostile load', () => {
+  it('counts page loads against the rate limit like any request to the endpoint', async () => {
+    const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
+    try {
+      const load = () => gateway.yoga.fetch('http://gatherql.test/graphql', { headers: { accept: 'text/html' } });
+      expect((await load()).status).toBe(200);
+      expect((await load()).status).toBe(200);
+      expect((await load()).status).toBe(429);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('does not hold a copy of the 9 MB page for every client that stops reading it', async () => {
+    const server = await startServerProcess({ DATABASE_URL: ':memory:', AUTH_SECRET: TEST_AUTH_SECRET, RATE_LIMIT_PER_MINUTE: '0' });
+    const sockets: Socket[] = [];
+    try {
+      const before = rssMiB(server.child.pid!);
+      // Each client reads the first bytes (so the server has queued the whole page for it), then nothing more.
+      await Promise.all(
+        Array.from({ length: 40 }, () => {
+          const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+          sockets.push(socket);
+          socket.write('GET /graphql HTTP/1.1\r\nHost: gatherql.test\r\nAccept: text/html\r\n\r\n');
+          return new Promise<void>((resolve) => socket.once('data', () => resolve(void socket.pause())));
+        }),
+      );
+      // Rendered per request, 40 pages held until read cost about a gigabyte here.
+      expect(rssMiB(server.child.pid!) - before).toBeLessThan(200);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await server.stop();
+    }
+  });
+});
+
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+}

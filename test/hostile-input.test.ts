@@ -5,7 +5,7 @@ import { dialects } from './helpers/databases.js';
 import { useDatabaseGateway } from './helpers/db-suite.js';
 import { insertPost, insertUser, toGlobalId } from './helpers/fixtures.js';
 import type { GraphQLResponse } from './helpers/gateway.js';
-import { anyJson, hostileString } from './helpers/hostile-strings.js';
+import { anyJson, hostileId, hostileString, validEmail } from './helpers/hostile-strings.js';
 
 // Property: whatever a client sends, the answer is a typed result or a typed error, never
 // a 5xx or an unexpected (masked) error, and text that was accepted reads back exactly.
@@ -25,6 +25,11 @@ const SIGN_UP = `mutation($input: SignUpInput!) {
 const UPDATE_PROFILE = `mutation($input: UpdateProfileInput!) {
   updateProfile(input: $input) { __typename ... on UpdateProfilePayload { user { displayName bio email } } }
 }`;
+
+const UPDATE_POST = `mutation($id: ID!, $input: UpdatePostInput!) {
+  updatePost(id: $id, input: $input) { __typename ... on PostPayload { post { title content } } }
+}`;
+const LOG_IN = 'mutation($username: String!, $password: String!) { logIn(username: $username, password: $password) { __typename } }';
 
 for (const dialect of dialects) {
   describe.skipIf(!dialect.available)(`hostile input (${dialect.name})`, () => {
@@ -54,7 +59,7 @@ for (const dialect of dialects) {
       await fc.assert(
         fc.asyncProperty(
           fc.oneof(hostileString, fc.stringMatching(/^[a-z][a-z0-9_.]{2,20}$/)),
-          fc.oneof(hostileString, fc.emailAddress()),
+          fc.oneof(hostileString, validEmail),
           fc.oneof(hostileString, fc.constant('a perfectly fine password')),
           fc.option(hostileString),
           fc.option(hostileString),
@@ -83,6 +88,79 @@ for (const dialect of dialects) {
           expect(['UpdateProfilePayload', 'ValidationError']).toContain(response.body.data.updateProfile.__typename);
         }),
         { numRuns: RUNS },
+      );
+    });
+
+    it('updatePost: a payload or a typed error for any id and input; accepted text reads back byte for byte', async () => {
+      const author = await insertUser(db(), { username: 'editor' });
+      const other = await insertUser(db(), { username: 'bystander' });
+      const own = toGlobalId('Post', await insertPost(db(), { authorId: author }));
+      const theirs = toGlobalId('Post', await insertPost(db(), { authorId: other, title: 'untouched', content: 'as is' }));
+      const headers = await as(author);
+      await fc.assert(
+        fc.asyncProperty(
+          fc.oneof(fc.constant(own), fc.constant(theirs), hostileId),
+          fc.option(hostileString, { nil: undefined }),
+          fc.option(hostileString, { nil: undefined }),
+          fc.option(fc.boolean(), { nil: undefined }),
+          async (id, title, content, published) => {
+            const response = await suite.gateway.query(UPDATE_POST, { id, input: { title, content, published } }, headers);
+            expectNoFailure(response);
+            const result = response.body.data.updatePost;
+            expect(['PostPayload', 'ValidationError', 'NotFoundError', 'ForbiddenError']).toContain(result.__typename);
+            if (id === theirs) expect(result.__typename).not.toBe('PostPayload');
+            if (result.__typename !== 'PostPayload') return;
+            const read = (await suite.gateway.query('query($id: ID!) { post(id: $id) { title content } }', { id }, headers)).body.data.post;
+            expect(read).toEqual(result.post && { title: result.post.title, content: result.post.content });
+            if (title !== undefined) expect(read.title).toBe(title.trim());
+            if (content !== undefined) expect(read.content).toBe(content);
+          },
+        ),
+        { numRuns: RUNS },
+      );
+      const untouched = await db().selectFrom('posts').select(['title', 'content']).where('author_id', '=', other).execute();
+      expect(untouched).toEqual([{ title: 'untouched', content: 'as is' }]);
+    });
+
+    it('deletePost: a forged or foreign id deletes nothing and gets a typed error', async () => {
+      const author = await insertUser(db(), { username: 'deleter' });
+      const other = await insertUser(db(), { username: 'keeper' });
+      const theirs = toGlobalId('Post', await insertPost(db(), { authorId: other }));
+      const headers = await as(author);
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(fc.constant(theirs), hostileId), async (id) => {
+          const response = await suite.gateway.query('mutation($id: ID!) { deletePost(id: $id) { __typename } }', { id }, headers);
+          expectNoFailure(response);
+          expect(['NotFoundError', 'ForbiddenError']).toContain(response.body.data.deletePost.__typename);
+        }),
+        { numRuns: RUNS },
+      );
+      expect(await db().selectFrom('posts').select('author_id').execute()).toEqual([{ author_id: other }]);
+    });
+
+    it('logIn: InvalidCredentialsError for any wrong username or password, never a failure', async () => {
+      await suite.gateway.query(SIGN_UP, { input: { username: 'known', email: 'known@example.com', password: 'the right password' } });
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('known', 'KNOWN')), hostileString, async (username, password) => {
+          const response = await suite.gateway.query(LOG_IN, { username, password });
+          expectNoFailure(response);
+          expect(response.body.data.logIn.__typename).toBe('InvalidCredentialsError');
+        }),
+        // Every attempt costs a password hash (also for unknown names, so that timing tells nothing).
+        { numRuns: RUNS / 2, examples: [['nul\u0000inside', 'any password']] },
+      );
+      expect((await suite.gateway.query(LOG_IN, { username: 'KNOWN', password: 'the right password' })).body.data.logIn.__typename).toBe('AuthPayload');
+    });
+
+    it('userByUsername: a user or null for any string, never a failure', async () => {
+      await insertUser(db(), { username: 'Findable' });
+      await fc.assert(
+        fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('findable', 'FINDABLE')), async (username) => {
+          const response = await suite.gateway.query('query($u: String!) { userByUsername(username: $u) { username } }', { u: username });
+          expectNoFailure(response);
+          expect(response.body.data.userByUsername).toEqual(username.toLowerCase() === 'findable' ? { username: 'Findable' } : null);
+        }),
+        { numRuns: RUNS, examples: [['find\u0000able']] },
       );
     });
 

@@ -96,6 +96,25 @@ describe('query limits on the gateway (real HTTP)', () => {
     expect(body.errors[0].extensions.found).toBeGreaterThan(QUERY_LIMIT_DEFAULTS.maxCost);
   });
 
+  // A hostile client picks its own Accept header: a refusal must be a 4xx for every one of them.
+  it.each([
+    ['depth', nested(13)],
+    ['aliases', `{ ${Array.from({ length: 31 }, (_, i) => `v${i}: viewer { id }`).join(' ')} }`],
+    ['tokens', `{ ${'__typename '.repeat(2100)}}`],
+    ['directives', `{ ${'__typename @include(if: true) '.repeat(51)}}`],
+    ['cost', '{ posts(first: 100) { edges { node { author { posts(first: 100) { edges { node { author { username } } } } } } } } }'],
+  ])('refuses a query over the %s limit with HTTP 400 whatever the Accept header', async (limit, query) => {
+    for (const accept of ['application/json', 'application/graphql-response+json', '*/*', undefined]) {
+      const response = await fetch(`${http.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(accept && { accept }) },
+        body: JSON.stringify({ query }),
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).errors).toContainEqual(tooComplex(limit));
+    }
+  });
+
   it('answers a body over the limit with 413 before parsing it, with or without Content-Length', async () => {
     const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(QUERY_LIMIT_DEFAULTS.maxBodyBytes) } });
     const declared = await fetch(`${http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });

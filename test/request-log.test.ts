@@ -97,7 +97,7 @@ describe('unexpected errors in the log', () => {
     ['while building the context', { authorization: 'Bearer TOKEN' }, 500],
   ])('masks one %s for the client and logs it once, with its stack and the request id', async (_where, headers, expectedStatus) => {
     const withToken = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value.replace('TOKEN', token)]));
-    const { status, headers: responseHeaders, body } = await gateway.query('query Q($secret: String!) { userByUsername(username: $secret) { id } }', { secret: PASSWORD }, withToken);
+    const { status, headers: responseHeaders, body } = await gateway.query('mutation Q($secret: String!) { logIn(username: "ada", password: $secret) { __typename } }', { secret: PASSWORD }, withToken);
     expect(body.errors).toEqual([expect.objectContaining({ message: 'Unexpected error.', extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR' }) })]);
     expect(JSON.stringify(body)).not.toMatch(/destroyed|at .*\.js/);
     expect(status).toBe(expectedStatus);

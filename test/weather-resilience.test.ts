@@ -80,6 +80,34 @@ describe('the circuit breaker', () => {
     expect(harness.gateway.weather.circuits()[new URL(sim.geocodingUrl).host]).toBe('closed');
   });
 
+  // A host that only says 429 or only answers garbage is as unusable as one that is down;
+  // calling it on regardless only adds to its load (and to ours).
+  it.each([
+    ['a 429 storm', 'geocoding', { kind: 'status', status: 429, retryAfterS: 0 }, 'RATE_LIMITED'],
+    ['bodies that are not JSON', 'geocoding', { kind: 'malformed-json' }, 'UPSTREAM_BAD_RESPONSE'],
+    ['bodies of the wrong shape', 'geocoding', { kind: 'wrong-types' }, 'UPSTREAM_BAD_RESPONSE'],
+    ['forecasts with every location mistyped', 'forecast', { kind: 'wrong-types' }, 'UPSTREAM_BAD_RESPONSE'],
+  ] as const)('opens on %s too, and then fails fast without calling the host', async (_name, endpoint, fault, code) => {
+    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: 400 } } });
+    const { sim } = harness;
+    sim.setFaults([{ endpoint, fault }]);
+    const cities = ['Paris', 'Berlin', 'Rome'];
+    expect(outcomes(await harness.weather(cities))).toEqual(cities.map((city) => `${city}: ${code}`));
+    const host = new URL(endpoint === 'geocoding' ? sim.geocodingUrl : sim.forecastUrl).host;
+    expect(harness.gateway.weather.circuits()[host]).toBe('open');
+
+    sim.resetCalls();
+    expect(outcomes(await harness.weather(['Madrid']))).toEqual(['Madrid: UPSTREAM_UNAVAILABLE']);
+    expect(sim.calls()[endpoint]).toBe(0);
+
+    sim.resetFaults();
+    await new Promise((resolve) => setTimeout(resolve, 450));
+    // Half open lets one call through; its success closes the circuit for everyone.
+    expect(outcomes(await harness.weather(['Madrid']))).toEqual(['Madrid: ok']);
+    expect(harness.gateway.weather.circuits()[host]).toBe('closed');
+    expect(outcomes(await harness.weather(['Lisbon', 'Oslo']))).toEqual(['Lisbon: ok', 'Oslo: ok']);
+  });
+
   it('does not open for one bad location among healthy ones', async () => {
     harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3 } } });
     harness.sim.setFaults([{ endpoint: 'forecast', city: 'Paris', fault: { kind: 'status', status: 500 } }]);

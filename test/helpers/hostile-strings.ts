@@ -42,3 +42,18 @@ export const hostileString = fc.oneof(
 
 /** Any JSON value, for variables of the wrong type. */
 export const anyJson = fc.jsonValue({ maxDepth: 3 });
+
+/** Ids a client might forge: any string, and base64 global ids of other types, of junk, of huge numbers. */
+export const hostileId = fc.oneof(
+  hostileString,
+  fc
+    .tuple(fc.constantFrom('Post', 'User', 'Nope', ''), fc.oneof(fc.constantFrom('0', '-1', '1.5', '99999999999999999999', '1e3', ' 1'), fc.string({ maxLength: 20 })))
+    .map(([typename, id]) => Buffer.from(`${typename}:${id}`).toString('base64')),
+);
+
+/**
+ * Addresses the email rules accept. fast-check's emailAddress() mostly makes RFC-valid ones
+ * with characters such as ` { | } that the stricter rules here refuse, so inputs built with
+ * it are nearly always invalid and their accepted branch would go untested.
+ */
+export const validEmail = fc.stringMatching(/^[a-z0-9][a-z0-9_+-]{0,15}@[a-z0-9]{1,12}\.[a-z]{2,6}$/);

@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll } from 'vitest';
 import type { Gateway, GatewayOptions } from '../../gateway.js';
+import { nodeListener } from '../../plugins/node-listener.js';
 import { startGateway, type TestGateway } from './gateway.js';
 
 export interface HttpGateway {
@@ -15,7 +16,7 @@ export interface HttpGateway {
 
 /** Serves a gateway on node:http on a free loopback port, as server.ts does, for tests that need real sockets. */
 export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<HttpGateway> {
-  const server = createServer(gateway.yoga);
+  const server = createServer(nodeListener(gateway.yoga));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);

@@ -7,7 +7,12 @@ import { freePort } from './free-port.js';
 export interface ThrowawayPostgres {
   /** Superuser URL of the server's `postgres` database. */
   url: string;
+  /** Stops the server for good and deletes its data. */
   stop(): void;
+  /** Stops the server (fast shutdown: sessions are cut) but keeps its data, as an outage would. */
+  pause(): void;
+  /** Starts the paused server again on the same data and port: the same URL works again. */
+  resume(): void;
 }
 
 /** The newest PostgreSQL server binaries installed by Debian's packages, if any. */
@@ -38,16 +43,28 @@ export async function startPostgres(bin: string): Promise<ThrowawayPostgres> {
   const port = await freePort();
   const data = join(dir, 'data');
   run('initdb', ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
-  run('pg_ctl', [
-    '-D', data, '-l', join(dir, 'log'), '-w', '-t', '30',
-    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
-    'start',
-  ]);
+  const start = () =>
+    run('pg_ctl', [
+      '-D', data, '-l', join(dir, 'log'), '-w', '-t', '30',
+      '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      'start',
+    ]);
+  start();
+  let running = true;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pause() {
+      run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+      running = false;
+    },
+    resume() {
+      start();
+      running = true;
+    },
     stop() {
       try {
-        run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        if (running) run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+        running = false;
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -1,0 +1,33 @@
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { type Plugin, shouldRenderGraphiQL } from 'graphql-yoga';
+
+export interface GraphiQLPageOptions {
+  /** The page title. */
+  title: string;
+  /** The query the editor opens with. */
+  defaultQuery: string;
+}
+
+/**
+ * Serves GraphiQL to a browser's GET of the GraphQL endpoint, with every asset inline (no
+ * CDN). The page is about 9 MB. Yoga's own GraphiQL renders it afresh for every request and
+ * answers before any plugin of ours, so each page view cost a render, 20-odd MB of memory
+ * held until the client had read it all (a client that never reads holds it for good), and
+ * no rate limit. Here it is rendered once, every response sends that one buffer, and the
+ * page is served after the rate limit like any other request to the endpoint. Give Yoga
+ * `graphiql: false` and list this plugin after useRateLimit.
+ */
+export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
+  let page: Uint8Array<ArrayBuffer> | undefined;
+  let endpoint = '/graphql';
+  return {
+    onYogaInit({ yoga }) {
+      endpoint = yoga.graphqlEndpoint;
+    },
+    onRequest({ request, url, fetchAPI, endResponse }) {
+      if (url.pathname !== endpoint || !shouldRenderGraphiQL(request)) return;
+      page ??= new TextEncoder().encode(renderGraphiQL({ title: options.title, defaultQuery: options.defaultQuery }));
+      endResponse(new fetchAPI.Response(page, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } }));
+    },
+  };
+}
