@@ -28,7 +28,17 @@ const gateway = await createGateway(config, { logger }).catch((error: unknown) =
   fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`),
 );
 
-const server = createServer(nodeListener(gateway.yoga));
+const server = createServer(
+  {
+    // A client gets 10 s to send its headers and 30 s for the whole request (bodies are at
+    // most 1 MiB): a slow-loris connection is cut rather than held for Node's 5 minutes.
+    headersTimeout: 10_000,
+    requestTimeout: 30_000,
+    // How often those timeouts are checked; Node's default of 30 s would triple the first.
+    connectionsCheckingInterval: 1_000,
+  },
+  nodeListener(gateway.yoga),
+);
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
   const address = server.address();

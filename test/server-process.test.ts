@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,6 +33,27 @@ describe('server.ts as a process', () => {
     const second = await startServerProcess(env);
     expect(second.stdout()).not.toContain('seeded demo data');
     expect(await second.stop('SIGINT')).toBe(0);
+  });
+
+  it('cuts a client that never finishes its headers after 10 s with a 408', async () => {
+    const server = await startServerProcess({ DATABASE_URL: ':memory:' });
+    try {
+      const { port } = new URL(server.url);
+      const started = Date.now();
+      const answer = await new Promise<string>((resolve, reject) => {
+        let received = '';
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+        socket.on('data', (chunk) => (received += chunk));
+        socket.on('close', () => resolve(received));
+        socket.on('error', reject);
+      });
+      const waited = Date.now() - started;
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(waited).toBeGreaterThanOrEqual(9_000);
+      expect(waited).toBeLessThan(20_000);
+    } finally {
+      await server.stop();
+    }
   });
 
   it.each([
