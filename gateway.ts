@@ -7,9 +7,10 @@ import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
 import { createWeatherService, type WeatherService, type WeatherServiceOptions } from './loaders/weather-service.js';
-import { EXPOSED_HEADERS, operationsPlugins } from './plugins/index.js';
+import { EXPOSED_HEADERS, executionPlugins, operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
+import { createResponseStore } from './plugins/use-public-response-cache.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { yogaLogger } from './plugins/use-request-log.js';
@@ -42,7 +43,24 @@ export interface GatewayOptions {
   seed?: boolean;
   /** Replaces parts of the weather service's settings: tests pass small backoffs, a clock, a shared tier. */
   weather?: Partial<WeatherServiceOptions>;
+  /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
+  tuning?: Partial<GatewayTuning>;
 }
+
+/** Features that make the gateway faster without changing what it answers. */
+export interface GatewayTuning {
+  /**
+   * How long, in ms, an anonymous answer may be served again (see usePublicResponseCache);
+   * 0 turns the response cache off. Only on SQLite: this process is then the only writer, and
+   * every write it makes forgets the kept answers. On PostgreSQL other instances write too,
+   * so the cache stays off there.
+   */
+  responseCacheMs: number;
+}
+
+export const DEFAULT_TUNING: GatewayTuning = {
+  responseCacheMs: 1000,
+};
 
 const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
 query LatestPosts {
@@ -73,12 +91,15 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 /** Builds a gateway: process-wide state is made here, once, and closed by close(). */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config);
+  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
+  const responses = tuning.responseCacheMs > 0 && !/^postgres(ql)?:/.test(config.databaseUrl) ? createResponseStore() : null;
   const database = openDatabase(config.databaseUrl, {
     onQuery: (event) => {
       metrics.dbQueries.inc();
       recordTiming('db', event.queryDurationMillis);
     },
+    ...(responses && { onWrite: () => responses.invalidate() }),
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
 
@@ -129,7 +150,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
     cors: { exposedHeaders: EXPOSED_HEADERS },
-    plugins: operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
+    plugins: [
+      ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
+      ...executionPlugins({ responses, responseTtlMs: tuning.responseCacheMs, now: options.weather?.now ?? Date.now }),
+    ],
   });
 
   let closing: Promise<void> | undefined;

@@ -8,6 +8,7 @@ import type { TokenKey } from '../resolvers/auth.js';
 import { createClientKey } from './client-key.js';
 import type { Metrics } from './metrics.js';
 import { useMetrics } from './use-metrics.js';
+import { type ResponseStore, usePublicResponseCache } from './use-public-response-cache.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { type ReadinessCheck, useReadiness } from './use-readiness.js';
@@ -49,4 +50,24 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
     useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
     useQueryLimits(),
   ];
+}
+
+/** What the plugins that make execution cheaper are built from. */
+export interface ExecutionDeps {
+  /** Where anonymous answers are kept; null turns the response cache off. */
+  responses: ResponseStore | null;
+  /** Longest time an anonymous answer is served again, in ms. */
+  responseTtlMs: number;
+  /** The clock the weather caches' freshness is measured on. */
+  now: () => number;
+}
+
+/**
+ * Plugins that make execution cheaper without changing any answer. They come after the
+ * operations plugins, so that rate limits, limits and logs apply to every request, cached or not.
+ */
+export function executionPlugins(deps: ExecutionDeps): Plugin[] {
+  const plugins: Plugin[] = [];
+  if (deps.responses) plugins.push(usePublicResponseCache({ store: deps.responses, maxTtlMs: deps.responseTtlMs, now: deps.now }));
+  return plugins;
 }

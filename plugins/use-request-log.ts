@@ -15,6 +15,12 @@ export interface RequestLogOptions {
   quietPaths?: string[];
 }
 
+/**
+ * A plugin that answers an operation without parsing it (the response cache) tags its result
+ * with the operation's name under this key, so that the log line still names it.
+ */
+export const OPERATION_NAME = Symbol.for('gatherql.operationName');
+
 interface Entry {
   start: number;
   /** One per operation (a batch has several); null for an anonymous one. */
@@ -55,6 +61,9 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       if (!entry) return;
       entry.processed = true;
       entry.errors += countErrors(result);
+      for (const single of Array.isArray(result) ? result : [result]) {
+        if (single && typeof single === 'object' && OPERATION_NAME in single) entry.operations.push(single[OPERATION_NAME] as string | null);
+      }
     },
     async onResponse({ request, response, serverContext }) {
       const entry = entries.get(request);
