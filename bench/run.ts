@@ -1,26 +1,29 @@
-// `npm run bench [-- --quick] [-- --only=a,b] [-- --servers=gatherql,mercurius] [-- --out=FILE]`
+// `npm run bench [-- --quick] [-- --ab] [-- --only=a,b] [-- --servers=gatherql,mercurius] [-- --out=FILE]`
 // Starts the Open-Meteo simulator in its own process, seeds one SQLite file, then for every
 // scenario starts each server fresh on a copy of it, warms it up, measures it with
-// autocannon on 127.0.0.1 and stops it. Writes BENCHMARKS.md (or --out) and the raw figures.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// autocannon on 127.0.0.1 and stops it. Writes BENCHMARKS.md (or --out) and the raw figures
+// in bench/results/. With --ab it runs the A/B experiments of bench/experiments.ts instead,
+// whose results the next BENCHMARKS.md includes.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { seedBenchDatabase } from './harness/database.js';
+import { EXPERIMENTS } from './experiments.js';
+import { type AbReport, renderExperiments, runExperiments } from './harness/ab.js';
+import { startBenchEnvironment } from './harness/environment.js';
 import { machine } from './harness/machine.js';
-import { freePort, startServer } from './harness/processes.js';
+import { measureOnce } from './harness/measure.js';
 import { renderReport, type RunReport, type ScenarioRun } from './harness/report.js';
 import { SERVERS } from './harness/servers.js';
-import { simulatorClient } from './harness/simulator-client.js';
-import { upstreamLatency } from './harness/upstream-latency.js';
 import { SCENARIOS } from './scenarios/index.js';
-import { type Durations, LATENCY } from './scenarios/types.js';
+import type { Durations } from './scenarios/types.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const results = join(root, 'bench/results');
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    ab: { type: 'boolean', default: false },
     only: { type: 'string' },
     servers: { type: 'string' },
     out: { type: 'string' },
@@ -30,72 +33,54 @@ const { values: args } = parseArgs({
 const FULL: Durations = { warmS: 3, measureS: 10, coldRequests: 30, tailRequests: 300 };
 const QUICK: Durations = { warmS: 1, measureS: 2, coldRequests: 10, tailRequests: 100 };
 const durations = args.quick ? QUICK : FULL;
-const scenarios = args.only ? SCENARIOS.filter((scenario) => args.only!.split(',').includes(scenario.id)) : SCENARIOS;
-const servers = args.servers ? SERVERS.filter((server) => args.servers!.split(',').includes(server.name)) : SERVERS;
+const wanted = (list: string | undefined, name: string) => !list || list.split(',').includes(name);
 
 const started = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
-
-const workDir = mkdtempSync(join(tmpdir(), 'gatherql-bench-'));
-const [geocodingPort, forecastPort] = [await freePort(), await freePort()];
-const geocodingUrl = `http://127.0.0.1:${geocodingPort}`;
-const forecastUrl = `http://127.0.0.1:${forecastPort}`;
-const simProcess = await startServer(
-  'simulator',
-  'bench/harness/simulator-process.ts',
-  { GEOCODING_PORT: String(geocodingPort), FORECAST_PORT: String(forecastPort), SIM_SEED: '20260105' },
-  { url: geocodingUrl, readyUrl: `${geocodingUrl}/__sim/calls` },
-);
-const sim = simulatorClient(geocodingUrl, forecastUrl);
-
-let nextCity = 0;
-const freshCity = () => `Sim ${(nextCity += 1)}`;
+const env = await startBenchEnvironment();
+log(`upstream call: median ${env.upstream.medianMs.toFixed(1)} ms, p95 ${env.upstream.p95Ms.toFixed(1)} ms`);
+mkdirSync(results, { recursive: true });
 
 try {
-  const seedFile = await seedBenchDatabase(workDir);
-  await sim.reset(LATENCY);
-  const upstream = await upstreamLatency(sim, freshCity);
-  log(`upstream call: median ${upstream.medianMs.toFixed(1)} ms, p95 ${upstream.p95Ms.toFixed(1)} ms`);
-
-  const runs: ScenarioRun[] = [];
-  for (const scenario of scenarios) {
-    const run: ScenarioRun = { scenario, rows: [] };
-    runs.push(run);
-    for (const spec of servers) {
-      await sim.reset(scenario.faults);
-      const server = await spec.start({ sim, seedFile, workDir });
-      try {
-        const values = await scenario.measure(server, { sim, durations, freshCity, upstreamMedianMs: upstream.medianMs });
-        run.rows.push({ server: spec.name, values, rssMiB: server.peakRssMiB() });
-        log(`(${scenario.id}) ${spec.name}: ${JSON.stringify(values)} rss ${server.peakRssMiB()} MiB`);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        run.rows.push({ server: spec.name, values: {}, rssMiB: server.peakRssMiB(), error: message.slice(0, 300) });
-        log(`(${scenario.id}) ${spec.name} FAILED: ${message}`);
-      } finally {
-        await server.stop();
+  if (args.ab) {
+    const experiments = EXPERIMENTS.filter((experiment) => wanted(args.only, experiment.scenario));
+    const report: AbReport = { date: new Date().toISOString(), quick: args.quick, experiments: await runExperiments(experiments, SCENARIOS, env, durations, log) };
+    const out = args.out ?? join(results, 'ab.json');
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(renderExperiments(report));
+    log(`wrote ${out}`);
+  } else {
+    const runs: ScenarioRun[] = [];
+    for (const scenario of SCENARIOS.filter((candidate) => wanted(args.only, candidate.id))) {
+      const run: ScenarioRun = { scenario, rows: [] };
+      runs.push(run);
+      for (const spec of SERVERS.filter((candidate) => wanted(args.servers, candidate.name))) {
+        const row = await measureOnce(scenario, spec, env, durations);
+        run.rows.push(row);
+        log(`(${scenario.id}) ${spec.name}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
       }
     }
+    const report: RunReport = {
+      date: new Date().toISOString(),
+      quick: args.quick,
+      machine: machine(),
+      durations,
+      servers: SERVERS.filter((candidate) => wanted(args.servers, candidate.name)),
+      upstream: env.upstream,
+      scenarios: runs,
+      elapsedS: (performance.now() - started) / 1000,
+    };
+    const abFile = join(results, 'ab.json');
+    const extra = existsSync(abFile) ? [renderExperiments(JSON.parse(readFileSync(abFile, 'utf8')) as AbReport)] : [];
+    const findings = join(root, 'bench/findings.md');
+    if (existsSync(findings)) extra.push(readFileSync(findings, 'utf8'));
+    const out = args.out ?? join(root, 'BENCHMARKS.md');
+    writeFileSync(out, renderReport(report, extra));
+    writeFileSync(join(results, args.quick ? 'quick.json' : 'full.json'), `${JSON.stringify(report, replacer, 2)}\n`);
+    log(`wrote ${out} in ${report.elapsedS.toFixed(0)} s`);
   }
-
-  const report: RunReport = {
-    date: new Date().toISOString(),
-    quick: args.quick,
-    machine: machine(),
-    durations,
-    servers,
-    upstream,
-    scenarios: runs,
-    elapsedS: (performance.now() - started) / 1000,
-  };
-  const out = args.out ?? join(root, 'BENCHMARKS.md');
-  writeFileSync(out, renderReport(report));
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results', args.quick ? 'quick.json' : 'full.json'), `${JSON.stringify(report, replacer, 2)}\n`);
-  log(`wrote ${out} in ${report.elapsedS.toFixed(0)} s`);
 } finally {
-  await simProcess.stop();
-  rmSync(workDir, { recursive: true, force: true });
+  await env.close();
 }
 
 /** Scenario objects carry functions; the raw figures need only their ids. */
