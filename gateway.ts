@@ -125,6 +125,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       metrics.upstreamRequests.inc({ source, outcome });
       recordTiming('upstream', durationMs);
     },
+    onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>
       logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.host}`),

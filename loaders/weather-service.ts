@@ -1,5 +1,5 @@
 import type { CircuitChange, CircuitState } from '../sources/host-guard.js';
-import { createUpstreamHttp, type UpstreamAttempt } from '../sources/http.js';
+import { createUpstreamHttp, type UpstreamAttempt, type UpstreamSource } from '../sources/http.js';
 import { createOpenMeteo, type CurrentWeather, type GeoLocation } from '../sources/open-meteo.js';
 import { upstreamPolicy, type UpstreamPolicyOverrides } from '../sources/upstream-policy.js';
 import { coordinatesKey, createForecastBatcher, FORECAST_BATCH_CAP } from './forecast-batcher.js';
@@ -44,6 +44,7 @@ export interface WeatherServiceOptions {
   /** Wall clock for the caches; tests pass their own. */
   now?: () => number;
   onAttempt?: (attempt: UpstreamAttempt) => void;
+  onHedge?: (source: UpstreamSource) => void;
   onCacheEvent?: (cache: WeatherCacheName, event: CacheEvent) => void;
   onCircuitChange?: (change: CircuitChange) => void;
 }
@@ -78,7 +79,7 @@ export interface WeatherService {
 export function createWeatherService(options: WeatherServiceOptions): WeatherService {
   const policy = upstreamPolicy(options.timeoutMs, options.policy);
   const settings = { ...DEFAULT_WEATHER_CACHE, ...options.cache };
-  const http = createUpstreamHttp({ policy, onAttempt: options.onAttempt, onCircuitChange: options.onCircuitChange });
+  const http = createUpstreamHttp({ policy, onAttempt: options.onAttempt, onHedge: options.onHedge, onCircuitChange: options.onCircuitChange });
   const openMeteo = createOpenMeteo({ http, geocodingUrl: options.geocodingUrl, forecastUrl: options.forecastUrl });
   const batcher = createForecastBatcher(openMeteo, { budgetMs: policy.budgetMs, batchCap: options.forecastBatchCap ?? FORECAST_BATCH_CAP });
   const onEvent = (cache: WeatherCacheName) => (event: CacheEvent) => options.onCacheEvent?.(cache, event);
