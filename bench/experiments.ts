@@ -18,4 +18,16 @@ export const EXPERIMENTS: Experiment[] = [
     off: { tuning: NO_RESPONSE_CACHE },
     on: {},
   },
+  {
+    name: 'Hedged upstream calls (after the p95, at most 5% of calls)',
+    scenario: 'd',
+    off: { policy: { hedge: { percentile: 0 } } },
+    on: {},
+  },
+  {
+    name: 'Upstream concurrency cap per host 256 instead of 64 (got agent maxSockets with it)',
+    scenario: 'd',
+    off: {},
+    on: { policy: { concurrencyPerHost: 256 } },
+  },
 ];
