@@ -7,10 +7,10 @@ import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
 import { createWeatherService, type WeatherService, type WeatherServiceOptions } from './loaders/weather-service.js';
-import { EXPOSED_HEADERS, executionPlugins, operationsPlugins } from './plugins/index.js';
+import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
-import { createResponseStore } from './plugins/use-public-response-cache.js';
+import { createResponseStore } from './plugins/response-store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { yogaLogger } from './plugins/use-request-log.js';
@@ -45,6 +45,8 @@ export interface GatewayOptions {
   weather?: Partial<WeatherServiceOptions>;
   /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
   tuning?: Partial<GatewayTuning>;
+  /** Operations plugins to leave out, only to measure what each costs; never in production. */
+  omitPlugins?: OperationsPluginName[];
 }
 
 /** Features that make the gateway faster without changing what it answers. */
@@ -56,10 +58,16 @@ export interface GatewayTuning {
    * so the cache stays off there.
    */
   responseCacheMs: number;
+  /**
+   * Identical anonymous queries in flight share one execution (see useSharedQueries). Same
+   * conditions as the response cache, whose store it uses.
+   */
+  shareQueries: boolean;
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
   responseCacheMs: 1000,
+  shareQueries: true,
 };
 
 const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
@@ -93,7 +101,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config);
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
-  const responses = tuning.responseCacheMs > 0 && !/^postgres(ql)?:/.test(config.databaseUrl) ? createResponseStore() : null;
+  // Both keep or share answers across requests: only where this process is the only writer.
+  const singleWriter = !/^postgres(ql)?:/.test(config.databaseUrl);
+  const responses = singleWriter && (tuning.responseCacheMs > 0 || tuning.shareQueries) ? createResponseStore() : null;
   const database = openDatabase(config.databaseUrl, {
     onQuery: (event) => {
       metrics.dbQueries.inc();
@@ -152,8 +162,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
     cors: { exposedHeaders: EXPOSED_HEADERS },
     plugins: [
-      ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
-      ...executionPlugins({ responses, responseTtlMs: tuning.responseCacheMs, now: options.weather?.now ?? Date.now }),
+      ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),
+      ...executionPlugins({ responses, responseTtlMs: tuning.responseCacheMs, shareQueries: tuning.shareQueries, now: options.weather?.now ?? Date.now }),
     ],
   });
 

@@ -1,46 +1,9 @@
-import { createHash } from 'node:crypto';
 import { type Cache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { LRUCache } from 'lru-cache';
 import type { Freshness } from '../resolvers/freshness.js';
+import { type ResponseStore, type ResponseStoreInternals, responseKey } from './response-store.js';
 import { OPERATION_NAME } from './use-request-log.js';
-
-/**
- * The kept responses and a generation that every write to their data bumps. Made by the
- * gateway, so that the database's write hook can reach it.
- */
-export interface ResponseStore {
-  /** Forgets every kept response; answers being built now are not kept either. */
-  invalidate(): void;
-  readonly size: number;
-}
-
-interface Kept {
-  result: ExecutionResult;
-  /** On the plugin's clock, which is the weather caches' clock: what Freshness is measured on. */
-  until: number;
-}
-
-interface StoreInternals extends ResponseStore {
-  responses: LRUCache<string, Kept>;
-  generation: number;
-}
-
-export function createResponseStore(maxEntries = 1000): ResponseStore {
-  const store: StoreInternals = {
-    responses: new LRUCache<string, Kept>({ max: maxEntries }),
-    generation: 0,
-    invalidate() {
-      store.generation += 1;
-      store.responses.clear();
-    },
-    get size() {
-      return store.responses.size;
-    },
-  };
-  return store;
-}
 
 export interface PublicResponseCacheOptions {
   /** Where responses are kept; `invalidate()` it on every write to the data they come from. */
@@ -75,7 +38,7 @@ export function keepFor(maxTtlMs: number, freshness: Freshness, now: number): nu
  * after its own mutation.
  */
 export function usePublicResponseCache(options: PublicResponseCacheOptions): Plugin {
-  const store = options.store as StoreInternals;
+  const store = options.store as ResponseStoreInternals;
   const maxTtlMs = options.maxTtlMs ?? 1000;
   const now = options.now ?? Date.now;
   // The generation each request began in, and the name of the operation it executed.
@@ -112,12 +75,7 @@ export function usePublicResponseCache(options: PublicResponseCacheOptions): Plu
           // Also what keeps mutations out: without it the plugin would cache their results.
           invalidateViaMutation: true,
           includeExtensionMetadata: false,
-          // Node's synchronous hash: the default goes through WebCrypto's promise, which cost
-          // a sixth of the CPU time of a cached answer.
-          buildResponseCacheKey: ({ documentString, operationName, variableValues }) =>
-            createHash('sha256')
-              .update(`${documentString}|${operationName ?? ''}|${JSON.stringify(variableValues ?? {})}`)
-              .digest('base64url'),
+          buildResponseCacheKey: ({ documentString, operationName, variableValues }) => responseKey(documentString, operationName, variableValues),
           onTtl({ ttl, context }) {
             const { request, freshness } = context as FreshContext;
             naming = names.get(context) ?? null;
