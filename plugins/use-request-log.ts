@@ -69,6 +69,9 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       const entry = entries.get(request);
       if (!entry) return;
       const url = new URL(request.url, 'http://localhost');
+      const level = quiet.has(url.pathname) ? 'debug' : 'info';
+      // Nothing to write at this level: skip the work of the line (the client key, the body of an error).
+      if (!options.logger.isLevelEnabled(level)) return;
       if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
       const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
       const line = {
@@ -81,8 +84,7 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
         errors: entry.errors,
         client,
       };
-      if (quiet.has(url.pathname)) options.logger.debug(line, 'request');
-      else options.logger.info(line, 'request');
+      options.logger[level](line, 'request');
     },
   };
 }
