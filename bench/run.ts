@@ -76,7 +76,9 @@ try {
     if (existsSync(findings)) extra.push(readFileSync(findings, 'utf8'));
     const out = args.out ?? join(root, 'BENCHMARKS.md');
     writeFileSync(out, renderReport(report, extra));
-    writeFileSync(join(results, args.quick ? 'quick.json' : 'full.json'), `${JSON.stringify(report, replacer, 2)}\n`);
+    // The raw figures go next to the report: a partial run with --out never replaces the committed ones.
+    const raw = args.out ? out.replace(/(\.md)?$/, '.json') : join(results, args.quick ? 'quick.json' : 'full.json');
+    writeFileSync(raw, `${JSON.stringify(report, replacer, 2)}\n`);
     log(`wrote ${out} in ${report.elapsedS.toFixed(0)} s`);
   }
 } finally {

@@ -1,4 +1,5 @@
 import type { GatewayTuning } from '../../gateway.js';
+import type { OperationsPluginName } from '../../plugins/index.js';
 import type { UpstreamPolicyOverrides } from '../../sources/upstream-policy.js';
 import type { Durations, Scenario } from '../scenarios/types.js';
 import type { BenchEnvironment } from './environment.js';
@@ -10,6 +11,9 @@ import { gatewaySpec } from './servers.js';
 export interface Variant {
   tuning?: Partial<GatewayTuning>;
   policy?: UpstreamPolicyOverrides;
+  omitPlugins?: OperationsPluginName[];
+  /** Environment on top of the benchmark's (e.g. a rate limit). */
+  env?: Record<string, string>;
 }
 
 export interface Experiment {
@@ -22,6 +26,8 @@ export interface Experiment {
   on: Variant;
   /** Why the variants look the way they do, for the report. */
   note?: string;
+  /** Shorter or longer rounds than the run's. */
+  durations?: Partial<Durations>;
 }
 
 export interface ExperimentResult {
@@ -54,12 +60,13 @@ export async function runExperiments(
     if (!scenario) throw new Error(`experiment ${experiment.name}: no scenario ${experiment.scenario}`);
     const rows: ServerRow[] = [];
     for (const [label, variant] of [['off', experiment.off], ['on', experiment.on]] as const) {
+      const { env: variantEnv, ...rest } = variant;
       const spec = gatewaySpec({
         name: `gatherql-${label}`,
         script: 'bench/harness/gateway-variant.ts',
-        extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify(variant) },
+        extraEnv: { ...variantEnv, GATHERQL_BENCH_VARIANT: JSON.stringify(rest) },
       });
-      const row = await measureOnce(scenario, spec, env, durations);
+      const row = await measureOnce(scenario, spec, env, { ...durations, ...experiment.durations });
       rows.push(row);
       log(`A/B ${experiment.name} (${scenario.id}) ${label}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
     }
@@ -67,7 +74,8 @@ export async function runExperiments(
       name: experiment.name,
       scenario: scenario.id,
       metric: experiment.metric ?? scenario.ratioKey,
-      higherIsBetter: experiment.metric ? !/p50|p99|mean|loop/i.test(experiment.metric) : scenario.higherIsBetter,
+      // Latencies and costs go down when things get better; rates go up.
+      higherIsBetter: experiment.metric ? !/p50|p99|mean|loop|cpu/i.test(experiment.metric) : scenario.higherIsBetter,
       off: rows[0]!,
       on: rows[1]!,
       ...(experiment.note && { note: experiment.note }),

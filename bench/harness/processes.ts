@@ -13,6 +13,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Peak resident set size so far, in MiB, from the kernel's high-water mark. */
   peakRssMiB(): number;
+  /** CPU seconds (user + system) the process has used so far, from /proc. */
+  cpuSeconds(): number;
   /** Event-loop delay p99 (ms) since the last call, reported by the probe in the process. */
   eventLoopDelayP99Ms(): Promise<number | null>;
   stop(): Promise<void>;
@@ -75,6 +77,7 @@ export function startServer(name: string, script: string, env: Record<string, st
     url: url.endsWith('/graphql') ? url : `${url}/graphql`,
     child,
     peakRssMiB: () => peakRss(child.pid!),
+    cpuSeconds: () => cpuSeconds(child.pid!),
     eventLoopDelayP99Ms: () =>
       new Promise((done) => {
         delays.push(done);
@@ -136,3 +139,18 @@ function peakRss(pid: number): number {
     return 0;
   }
 }
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15, after the parenthesised name), in seconds. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the name start at field 3, so utime (14) and stime (15) are at 11 and 12.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux that Node supports. */
+const CLOCK_TICKS = 100;

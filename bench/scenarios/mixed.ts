@@ -22,6 +22,13 @@ export const mixedLoad: Scenario = {
     // warm-up leaves only the measured round in the figure asked for afterwards.
     const measured = await warmThenMeasure(server, ctx, body, () => server.eventLoopDelayP99Ms());
     const loopP99 = await server.eventLoopDelayP99Ms();
-    return { rps: measured.result.requestsPerSecond, p50: measured.result.p50Ms, p99: measured.result.p99Ms, loopP99, failures: measured.result.failures };
+    return {
+      rps: measured.result.requestsPerSecond,
+      p50: measured.result.p50Ms,
+      p99: measured.result.p99Ms,
+      cpuUs: measured.cpuUsPerRequest,
+      loopP99,
+      failures: measured.result.failures,
+    };
   },
 };

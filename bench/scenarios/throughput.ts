@@ -15,12 +15,19 @@ export async function warmThenMeasure(
   await load({ url: server.url, body, connections: CONNECTIONS, duration: warmS });
   await beforeMeasure();
   const before = await ctx.sim.calls();
+  const cpuBefore = server.cpuSeconds();
   const result = await load({ url: server.url, body, connections: CONNECTIONS, duration: measureS });
+  const cpu = server.cpuSeconds() - cpuBefore;
   const after = await ctx.sim.calls();
   const upstreamCalls = after.geocoding + after.forecast - before.geocoding - before.forecast;
   // Over requests sent: the calls of requests still in flight at either edge of the round
   // roughly cancel out (those of the warm-up land in it, those of its last requests after it).
-  return { result, upstreamPerRequest: result.sent > 0 ? upstreamCalls / result.sent : null };
+  return {
+    result,
+    upstreamPerRequest: result.sent > 0 ? upstreamCalls / result.sent : null,
+    // The server's own CPU per answered request: the cost of a request, whatever else the machine does.
+    cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : null,
+  };
 }
 
 export function throughputMethod(what: string, durations: Durations): string {
@@ -33,6 +40,7 @@ export function throughputValues(result: Awaited<ReturnType<typeof warmThenMeasu
     p50: result.result.p50Ms,
     p99: result.result.p99Ms,
     upstream: result.upstreamPerRequest,
+    cpuUs: result.cpuUsPerRequest,
     failures: result.result.failures,
   };
 }
@@ -41,4 +49,5 @@ export const THROUGHPUT_COLUMNS = [
   { key: 'rps', label: 'req/s', digits: 0 },
   { key: 'p50', label: 'p50 ms', digits: 1 },
   { key: 'p99', label: 'p99 ms', digits: 1 },
+  { key: 'cpuUs', label: 'server CPU µs / request', digits: 0 },
 ];
