@@ -63,11 +63,14 @@ export interface GatewayTuning {
    * conditions as the response cache, whose store it uses.
    */
   shareQueries: boolean;
+  /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
+  statementCache: number;
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
   responseCacheMs: 1000,
   shareQueries: true,
+  statementCache: 500,
 };
 
 const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
@@ -105,6 +108,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const singleWriter = !/^postgres(ql)?:/.test(config.databaseUrl);
   const responses = singleWriter && (tuning.responseCacheMs > 0 || tuning.shareQueries) ? createResponseStore() : null;
   const database = openDatabase(config.databaseUrl, {
+    statementCache: tuning.statementCache,
     onQuery: (event) => {
       metrics.dbQueries.inc();
       recordTiming('db', event.queryDurationMillis);

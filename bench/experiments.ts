@@ -20,6 +20,14 @@ export const EXPERIMENTS: Experiment[] = [
     on: {},
   },
   {
+    name: 'SQLite prepared-statement cache (500)',
+    note: 'response cache and sharing off on both sides, so that every request runs its SQL',
+    scenario: 'b',
+    metric: 'rps',
+    off: { tuning: { ...NO_RESPONSE_CACHE, shareQueries: false, statementCache: 0 } },
+    on: { tuning: { ...NO_RESPONSE_CACHE, shareQueries: false } },
+  },
+  {
     name: 'Sharing identical anonymous queries in flight',
     scenario: 'e',
     off: { tuning: { shareQueries: false } },

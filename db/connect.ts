@@ -29,6 +29,8 @@ export interface DatabaseOptions {
   onPoolError?: (error: Error) => void;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** SQLite: prepared statements kept for reuse (see wrapSqlite); 0 prepares each anew. Default 500. */
+  statementCache?: number;
 }
 
 // COUNT(*) and BIGINT come back from pg as strings; our counts fit in a double.
@@ -62,7 +64,8 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapSqlite(sqlite) }), ...(log && { log }) });
+  const database = wrapSqlite(sqlite, { statementCache: options.statementCache ?? 500 });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log && { log }) });
   return { db, dialect: 'sqlite', embeddedFile: path !== ':memory:', close: once(() => db.destroy()) };
 }
 
