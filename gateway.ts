@@ -64,12 +64,15 @@ export interface GatewayTuning {
   shareQueries: boolean;
   /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
   statementCache: number;
+  /** Yoga's cache of parsed and validated documents (its default); off only to measure it. */
+  parserCache: boolean;
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
   responseCacheMs: 1000,
   shareQueries: true,
   statementCache: 500,
+  parserCache: true,
 };
 
 const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
@@ -165,6 +168,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
+    parserAndValidationCache: tuning.parserCache,
     cors: { exposedHeaders: EXPOSED_HEADERS },
     plugins: [
       ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),

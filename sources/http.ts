@@ -73,7 +73,7 @@ const SERVER_ERRORS = Array.from({ length: 100 }, (_, index) => 500 + index);
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const { policy } = options;
   const onAttempt = options.onAttempt ?? (() => {});
-  const agentOptions = { keepAlive: true, maxSockets: policy.concurrencyPerHost };
+  const agentOptions = { keepAlive: policy.keepAlive, maxSockets: policy.concurrencyPerHost };
   const agent = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const guards = new Map<string, HostGuard>();
   const hedges = new Map<UpstreamSource, HedgeController>();

@@ -17,8 +17,10 @@ export interface UpstreamPolicy {
    * and an attempt that starts late gets only what is left.
    */
   budgetMs: number;
-  /** Attempts in flight per host; more wait in a queue (and count against the budget). */
+  /** Attempts in flight per host; more wait in a queue (and count against the budget). Also the agent's sockets per host. */
   concurrencyPerHost: number;
+  /** Reuse connections between calls (HTTP keep-alive); off only to measure what it saves. */
+  keepAlive: boolean;
   breaker: BreakerPolicy;
   hedge: HedgePolicy;
 }
@@ -69,6 +71,7 @@ export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
     budgetMs: 2 * timeoutMs + 1_000,
     // Above WEATHER_MAX_CITIES' default (50), so one cold request never queues behind itself.
     concurrencyPerHost: 64,
+    keepAlive: true,
     breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
     hedge: { percentile: 95, delayMs: null, minDelayMs: 10, window: 512, minSamples: 20, maxShare: 0.05, burst: 10 },
   };
