@@ -50,3 +50,15 @@ export function responseKey(query: string, operationName: string | null | undefi
     .update(`${query}|${operationName ?? ''}|${JSON.stringify(variables ?? {})}`)
     .digest('base64url');
 }
+
+/**
+ * A copy of an answer that is served many times, tagged for the request log and serialised
+ * once: Yoga uses a result's own `stringify` when it has one (graphql-jit's convention), and
+ * every request for a kept or shared answer would otherwise build the same JSON again.
+ */
+export function servedManyTimes(result: ExecutionResult, tags: Record<symbol, unknown>): ExecutionResult {
+  let json: string | undefined;
+  // What Yoga hands in is this answer minus its internals (the ETag headers): the same each time.
+  const stringify = (sanitized: unknown) => (json ??= JSON.stringify(sanitized));
+  return Object.assign({ ...result, ...tags }, { stringify });
+}

@@ -2,7 +2,7 @@ import { type Cache, useResponseCache } from '@graphql-yoga/plugin-response-cach
 import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Freshness } from '../resolvers/freshness.js';
-import { type ResponseStore, type ResponseStoreInternals, responseKey } from './response-store.js';
+import { type ResponseStore, type ResponseStoreInternals, responseKey, servedManyTimes } from './response-store.js';
 import { OPERATION_NAME } from './use-request-log.js';
 
 export interface PublicResponseCacheOptions {
@@ -56,7 +56,7 @@ export function usePublicResponseCache(options: PublicResponseCacheOptions): Plu
     },
     set(key, result, _entities, ttl) {
       // JSON.stringify skips symbol keys: the tag reaches the request log, never a client.
-      store.responses.set(key, { result: { ...result, [OPERATION_NAME]: naming } as ExecutionResult, until: now() + ttl });
+      store.responses.set(key, { result: servedManyTimes(result, { [OPERATION_NAME]: naming }), until: now() + ttl });
     },
     // Called after mutations with the entities they returned. The store's write hook does
     // better: it sees every write, also those no mutation result names.

@@ -65,28 +65,33 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
         if (single && typeof single === 'object' && OPERATION_NAME in single) entry.operations.push(single[OPERATION_NAME] as string | null);
       }
     },
-    async onResponse({ request, response, serverContext }) {
+    // Synchronous when there is nothing to write: a hook that returns a promise makes Yoga wait a turn.
+    onResponse({ request, response, serverContext }) {
       const entry = entries.get(request);
-      if (!entry) return;
+      // Nothing to write at this level (debug implies info): skip the work of the line, even the URL.
+      if (!entry || !options.logger.isLevelEnabled('info')) return;
       const url = new URL(request.url, 'http://localhost');
       const level = quiet.has(url.pathname) ? 'debug' : 'info';
-      // Nothing to write at this level: skip the work of the line (the client key, the body of an error).
       if (!options.logger.isLevelEnabled(level)) return;
-      if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
-      const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
-      const line = {
-        requestId: requestIdOf(request),
-        method: request.method,
-        path: url.pathname,
-        operationName: entry.operations.length <= 1 ? (entry.operations[0] ?? null) : entry.operations.map((name) => name ?? 'anonymous').join(','),
-        status: response.status,
-        durationMs: Math.round((performance.now() - entry.start) * 100) / 100,
-        errors: entry.errors,
-        client,
-      };
-      options.logger[level](line, 'request');
+      return writeLine(entry, url, level, request, response, serverContext);
     },
   };
+
+  async function writeLine(entry: Entry, url: URL, level: 'debug' | 'info', request: Request, response: Response, serverContext: unknown) {
+    if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
+    const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
+    const line = {
+      requestId: requestIdOf(request),
+      method: request.method,
+      path: url.pathname,
+      operationName: entry.operations.length <= 1 ? (entry.operations[0] ?? null) : entry.operations.map((name) => name ?? 'anonymous').join(','),
+      status: response.status,
+      durationMs: Math.round((performance.now() - entry.start) * 100) / 100,
+      errors: entry.errors,
+      client,
+    };
+    options.logger[level](line, 'request');
+  }
 }
 
 function countErrors(result: unknown): number {

@@ -1,7 +1,7 @@
 import { type DocumentNode, type ExecutionResult, getOperationAST, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
-import { type ResponseStore, type ResponseStoreInternals, responseKey } from './response-store.js';
+import { type ResponseStore, type ResponseStoreInternals, responseKey, servedManyTimes } from './response-store.js';
 import { OPERATION_NAME } from './use-request-log.js';
 
 export interface SharedQueriesOptions {
@@ -13,6 +13,7 @@ export interface SharedQueriesOptions {
 
 interface InFlight {
   generation: number;
+  /** The answer as every waiter gets it, or null when there is none to share. */
   answer: Promise<ExecutionResult | null>;
   settle(result: ExecutionResult | null): void;
 }
@@ -68,20 +69,21 @@ export function useSharedQueries(options: SharedQueriesOptions): Plugin {
 
       const flight = inFlight.get(key);
       if (flight && flight.generation === store.generation) {
-        const name = operation.name?.value ?? null;
-        return flight.answer.then((result) => {
+        return flight.answer.then((shared) => {
           // Nothing to share (the first one failed before it had an answer): execute as usual.
-          if (result) setResult({ ...result, [OPERATION_NAME]: name } as ExecutionResult);
+          if (shared) setResult(shared);
         });
       }
       let settle!: (result: ExecutionResult | null) => void;
       const answer = new Promise<ExecutionResult | null>((resolve) => (settle = resolve));
+      const name = operation.name?.value ?? null;
       const lead: InFlight = {
         generation: store.generation,
         answer,
         settle: (result) => {
           if (inFlight.get(key) === lead) inFlight.delete(key);
-          settle(result);
+          // One copy for all waiters: tagged with the name for their log lines, serialised once.
+          settle(result && servedManyTimes(result, { [OPERATION_NAME]: name }));
         },
       };
       inFlight.set(key, lead);
