@@ -35,49 +35,73 @@ export interface ExperimentResult {
   scenario: string;
   metric: string;
   higherIsBetter: boolean;
+  /** The median round of each side, by the metric. */
   off: ServerRow;
   on: ServerRow;
+  /** The metric in every round, in the order measured. */
+  rounds: { off: (number | null)[]; on: (number | null)[] };
   note?: string;
 }
 
 export interface AbReport {
   date: string;
   quick: boolean;
+  /** Alternating rounds per experiment (off, on, then on, off, …). */
+  rounds: number;
   experiments: ExperimentResult[];
 }
 
-/** Runs each experiment: the scenario on the "off" variant, then on the "on" variant, each on a fresh process. */
+/** The row whose metric is the median of the rounds (the lower middle one for an even count). */
+function medianRow(rows: ServerRow[], metric: string): ServerRow {
+  const measured = rows.filter((row) => typeof row.values[metric] === 'number');
+  if (measured.length === 0) return rows[0]!;
+  measured.sort((a, b) => (a.values[metric] as number) - (b.values[metric] as number));
+  return measured[Math.floor((measured.length - 1) / 2)]!;
+}
+
+/**
+ * Runs each experiment in `rounds` alternating rounds (off then on, then on then off, …),
+ * each on fresh processes, and keeps the median of each side: on this machine about one run
+ * in five is slow whatever runs, and a single pair would credit that to whichever side it hit.
+ */
 export async function runExperiments(
   experiments: Experiment[],
   scenarios: Scenario[],
   env: BenchEnvironment,
   durations: Durations,
+  rounds: number,
   log: (line: string) => void,
 ): Promise<ExperimentResult[]> {
   const results: ExperimentResult[] = [];
   for (const experiment of experiments) {
     const scenario = scenarios.find((candidate) => candidate.id === experiment.scenario);
     if (!scenario) throw new Error(`experiment ${experiment.name}: no scenario ${experiment.scenario}`);
-    const rows: ServerRow[] = [];
-    for (const [label, variant] of [['off', experiment.off], ['on', experiment.on]] as const) {
-      const { env: variantEnv, ...rest } = variant;
-      const spec = gatewaySpec({
-        name: `gatherql-${label}`,
-        script: 'bench/harness/gateway-variant.ts',
-        extraEnv: { ...variantEnv, GATHERQL_BENCH_VARIANT: JSON.stringify(rest) },
-      });
-      const row = await measureOnce(scenario, spec, env, { ...durations, ...experiment.durations });
-      rows.push(row);
-      log(`A/B ${experiment.name} (${scenario.id}) ${label}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
+    const metric = experiment.metric ?? scenario.ratioKey;
+    const rows: Record<'off' | 'on', ServerRow[]> = { off: [], on: [] };
+    for (let round = 0; round < rounds; round += 1) {
+      const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+      for (const label of order) {
+        const { env: variantEnv, ...rest } = experiment[label];
+        const spec = gatewaySpec({
+          name: `gatherql-${label}`,
+          script: 'bench/harness/gateway-variant.ts',
+          extraEnv: { ...variantEnv, GATHERQL_BENCH_VARIANT: JSON.stringify(rest) },
+        });
+        const row = await measureOnce(scenario, spec, env, { ...durations, ...experiment.durations });
+        rows[label].push(row);
+        log(`A/B ${experiment.name} (${scenario.id}) ${label} #${round + 1}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
+      }
     }
+    const figure = (row: ServerRow) => (typeof row.values[metric] === 'number' ? (row.values[metric] as number) : null);
     results.push({
       name: experiment.name,
       scenario: scenario.id,
-      metric: experiment.metric ?? scenario.ratioKey,
+      metric,
       // Latencies and costs go down when things get better; rates go up.
       higherIsBetter: experiment.metric ? !/p50|p99|mean|loop|cpu/i.test(experiment.metric) : scenario.higherIsBetter,
-      off: rows[0]!,
-      on: rows[1]!,
+      off: medianRow(rows.off, metric),
+      on: medianRow(rows.on, metric),
+      rounds: { off: rows.off.map(figure), on: rows.on.map(figure) },
       ...(experiment.note && { note: experiment.note }),
     });
   }
@@ -85,6 +109,7 @@ export async function runExperiments(
 }
 
 const fmt = (value: number | null | undefined, digits = 1) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–');
+const roundsText = (values: (number | null)[] | undefined) => (values ?? []).map((value) => fmt(value, 0)).join(', ');
 
 /** The A/B table for BENCHMARKS.md. */
 export function renderExperiments(report: AbReport): string {
@@ -92,11 +117,13 @@ export function renderExperiments(report: AbReport): string {
     '## What helped, what did not (A/B)',
     '',
     `From a dedicated A/B run (\`npm run bench -- --ab\`${report.quick ? ' --quick' : ''}, ${report.date.slice(0, 10)}): each optimisation`,
-    'measured on two gateway processes that differ in that one setting only, one after the other, on the scenario it',
-    'should move. "off" and "on" are the figures of that scenario; "effect" is on against off.',
+    'measured on gateway processes that differ in that one setting only, on the scenario it should move, in',
+    `${report.rounds} alternating rounds (off/on, on/off, …), each on fresh processes. "off" and "on" are the medians of the`,
+    'rounds; "effect" is on against off; "rounds" lists every round. Differences of a few per cent are within the noise of',
+    'this machine, where about one run in five is slow whatever runs.',
     '',
-    '| optimisation | scenario | figure | off | on | effect | peak RSS off / on MiB |',
-    '|---|---|---|--:|--:|--:|--:|',
+    '| optimisation | scenario | figure | off | on | effect | rounds off / on | peak RSS off / on MiB |',
+    '|---|---|---|--:|--:|--:|---|--:|',
   ];
   for (const result of report.experiments) {
     const off = result.off.values[result.metric];
@@ -108,7 +135,7 @@ export function renderExperiments(report: AbReport): string {
       effect = `${change >= 0 ? '+' : ''}${(100 * change).toFixed(0)}% (${Math.abs(change) < 0.03 ? 'no effect' : better ? 'better' : 'worse'})`;
     }
     lines.push(
-      `| ${result.name}${result.note ? ` (${result.note})` : ''} | ${result.scenario} | ${result.metric} | ${fmt(off)} | ${fmt(on)} | ${effect} | ${fmt(result.off.rssMiB, 0)} / ${fmt(result.on.rssMiB, 0)} |`,
+      `| ${result.name}${result.note ? ` (${result.note})` : ''} | ${result.scenario} | ${result.metric} | ${fmt(off)} | ${fmt(on)} | ${effect} | ${roundsText(result.rounds.off)} / ${roundsText(result.rounds.on)} | ${fmt(result.off.rssMiB, 0)} / ${fmt(result.on.rssMiB, 0)} |`,
     );
   }
   lines.push('');

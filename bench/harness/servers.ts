@@ -19,17 +19,25 @@ export interface ServerSpec {
   description: string;
   /** npm packages whose versions the report lists for this server (paths under node_modules). */
   packages: string[];
+  /** Only these scenarios (ids); all when absent. */
+  scenarios?: string[];
+  /** A row that only explains another (left out of --quick runs). */
+  explains?: boolean;
   start(env: ServerEnvironment): Promise<ServerProcess>;
 }
 
 let starts = 0;
 
 /** gatherql as it runs in production: server.ts, NODE_ENV=production, its own config from the environment. */
-export function gatewaySpec(options: { name?: string; script?: string; extraEnv?: Record<string, string> } = {}): ServerSpec {
+export function gatewaySpec(
+  options: { name?: string; description?: string; script?: string; extraEnv?: Record<string, string>; scenarios?: string[]; explains?: boolean } = {},
+): ServerSpec {
   const name = options.name ?? 'gatherql';
   return {
     name,
-    description: 'gatherql (`server.ts`, NODE_ENV=production)',
+    description: options.description ?? 'gatherql (`server.ts`, NODE_ENV=production)',
+    ...(options.scenarios && { scenarios: options.scenarios }),
+    ...(options.explains && { explains: true }),
     packages: ['graphql-yoga', '@pothos/core', 'kysely', 'better-sqlite3', 'got', 'dataloader', '@envelop/graphql-jit', '@graphql-yoga/plugin-response-cache'],
     async start({ sim, seedFile, workDir }) {
       const port = await freePort();
@@ -76,6 +84,16 @@ function peerSpec(name: string, description: string, packages: string[]): Server
 /** gatherql and its peers, in the order of every table. */
 export const SERVERS: ServerSpec[] = [
   gatewaySpec(),
+  // What a request costs when it must execute: signed-in, or on PostgreSQL, where the response
+  // cache and query sharing are off. Same process otherwise.
+  gatewaySpec({
+    name: 'gatherql-executing',
+    description: 'gatherql with the response cache and query sharing off (`bench/harness/gateway-variant.ts`), as for signed-in requests or on PostgreSQL',
+    script: 'bench/harness/gateway-variant.ts',
+    extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
+    scenarios: ['a', 'b', 'e'],
+    explains: true,
+  }),
   peerSpec('yoga-plain', 'graphql-yoga, simplest resolvers: no loaders, no cache', ['graphql-yoga', 'better-sqlite3']),
   peerSpec('apollo', 'Apollo Server 4 standalone, @apollo/datasource-rest, DataLoader', ['@apollo/server', '@apollo/datasource-rest', 'dataloader', 'better-sqlite3']),
   peerSpec('mercurius', 'Mercurius on Fastify, graphql-jit (jit: 1), Mercurius loaders', ['mercurius', 'fastify', 'mercurius/node_modules/graphql-jit', 'better-sqlite3']),

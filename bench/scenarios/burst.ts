@@ -9,11 +9,11 @@ const ALONE = 5;
 export const burst: Scenario = {
   id: 'e',
   title: `Burst: ${BURST} concurrent identical cold requests`,
-  method: () =>
+  method: (durations) =>
     `\`weather\` for one new city, the same in all ${BURST} requests, sent at once (autocannon, ${BURST} connections, ${BURST} requests); upstream ${UPSTREAM_MS} ms per call. ` +
     `"alone" is the median of ${ALONE} such cold requests sent one at a time just before (each with its own new city); ` +
     '"p99 × alone" compares the burst with it. Upstream calls are counted by the simulator over the burst only. ' +
-    `Warm-up: 2 cold requests and two bursts of ${BURST} on other cities.`,
+    `Warm-up: 2 cold requests and ${durations.burstWarmUps} burst(s) of ${BURST} on other cities.`,
   faults: LATENCY,
   columns: [
     { key: 'p50', label: 'p50 ms', digits: 1 },
@@ -29,7 +29,7 @@ export const burst: Scenario = {
     const one = () => weatherBody([ctx.freshCity()]);
     await expectAnswer(server.url, one(), allWeather(1));
     await load({ url: server.url, body: one, connections: 1, amount: 2 });
-    for (let round = 0; round < 2; round += 1) await load({ url: server.url, body: one(), connections: BURST, amount: BURST });
+    for (let round = 0; round < ctx.durations.burstWarmUps; round += 1) await load({ url: server.url, body: one(), connections: BURST, amount: BURST });
     const alone = await load({ url: server.url, body: one, connections: 1, amount: ALONE });
     const before = await ctx.sim.calls();
     const result = await load({ url: server.url, body: one(), connections: BURST, amount: BURST });

@@ -14,7 +14,8 @@ export const tailLatency: Scenario = {
   title: `Tail latency: fan-out of ${FANOUT}, ${SLOW_SHARE * 100}% of upstream calls at ${SLOW_MS} ms`,
   method: (durations) =>
     `\`weather\` for ${FANOUT} new cities per request; every upstream call takes ${UPSTREAM_MS} ms, and a seeded ${SLOW_SHARE * 100}% of them ${SLOW_MS} ms. ` +
-    `autocannon, ${CONNECTIONS} connections, ${durations.tailRequests} requests after 3 unmeasured ones. ` +
+    `autocannon, ${CONNECTIONS} connections, ${durations.tailRequests} requests after a warm-up of ${durations.tailWarmUp} at the same concurrency ` +
+    '(a server learns what "slow" is from the latencies it has seen). ' +
     '"× upstream p50" is the fan-out p99 over the median upstream call. Upstream calls are counted by the simulator; ' +
     '"extra calls" are hedged attempts (from the gateway\'s own counter) over the calls without them.',
   faults: [
@@ -32,7 +33,7 @@ export const tailLatency: Scenario = {
   higherIsBetter: false,
   async measure(server, ctx) {
     await expectAnswer(server.url, coldBody(ctx.freshCity), allWeather(FANOUT));
-    await load({ url: server.url, body: () => coldBody(ctx.freshCity), connections: 1, amount: 2 });
+    await load({ url: server.url, body: () => coldBody(ctx.freshCity), connections: CONNECTIONS, amount: ctx.durations.tailWarmUp });
     const callsBefore = await ctx.sim.calls();
     const hedgesBefore = await counterTotal(server, 'gatherql_upstream_hedges_total');
     const result = await load({ url: server.url, body: () => coldBody(ctx.freshCity), connections: CONNECTIONS, amount: ctx.durations.tailRequests });

@@ -10,8 +10,13 @@ export interface Durations {
   measureS: number;
   /** Sequential requests of the cold fan-out. */
   coldRequests: number;
-  /** Requests of the tail scenario. */
+  /** Requests of the tail scenario, and of its warm-up. */
   tailRequests: number;
+  tailWarmUp: number;
+  /** Bursts on other cities before the measured burst. */
+  burstWarmUps: number;
+  /** Whether the run includes the extra rows that only explain (gatherql-executing). */
+  explain: boolean;
 }
 
 export interface ScenarioContext {
