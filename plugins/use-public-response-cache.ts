@@ -41,9 +41,10 @@ export function usePublicResponseCache(options: PublicResponseCacheOptions): Plu
   const store = options.store as ResponseStoreInternals;
   const maxTtlMs = options.maxTtlMs ?? 1000;
   const now = options.now ?? Date.now;
-  // The generation each request began in, and the name of the operation it executed.
+  // The generation each request began in, and the name of the operation each context executed.
   const began = new WeakMap<Request, number>();
   const names = new WeakMap<object, string | null>();
+  // The plugin calls onTtl and then, in the same turn, set: onTtl leaves the name here for set.
   let naming: string | null = null;
 
   const cache: Cache = {
