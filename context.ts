@@ -5,6 +5,7 @@ import { createLoaders } from './loaders/index.js';
 import type { WeatherService } from './loaders/weather-service.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
 import type { DomainContext } from './resolvers/context.js';
+import { unlimitedFreshness } from './resolvers/freshness.js';
 
 /** Process-wide things a request context is built from; created once by the gateway. */
 export interface ContextDeps {
@@ -45,5 +46,6 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     loaders,
     weatherMaxCities: deps.weatherMaxCities,
     weatherCitiesAsked: 0,
+    freshness: unlimitedFreshness(),
   };
 }

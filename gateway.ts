@@ -6,10 +6,11 @@ import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
 import { createWeatherService, type WeatherService, type WeatherServiceOptions } from './loaders/weather-service.js';
-import { EXPOSED_HEADERS, operationsPlugins } from './plugins/index.js';
+import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins } from './plugins/index.js';
 import { maskError } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
+import { createResponseStore } from './plugins/response-store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { yogaLogger } from './plugins/use-request-log.js';
@@ -43,7 +44,38 @@ export interface GatewayOptions {
   seed?: boolean;
   /** Replaces parts of the weather service's settings: tests pass small backoffs, a clock, a shared tier. */
   weather?: Partial<WeatherServiceOptions>;
+  /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
+  tuning?: Partial<GatewayTuning>;
+  /** Operations plugins to leave out, only to measure what each costs; never in production. */
+  omitPlugins?: OperationsPluginName[];
 }
+
+/** Features that make the gateway faster without changing what it answers. */
+export interface GatewayTuning {
+  /**
+   * How long, in ms, an anonymous answer may be served again (see usePublicResponseCache);
+   * 0 turns the response cache off. Only on SQLite: this process is then the only writer, and
+   * every write it makes forgets the kept answers. On PostgreSQL other instances write too,
+   * so the cache stays off there.
+   */
+  responseCacheMs: number;
+  /**
+   * Identical anonymous queries in flight share one execution (see useSharedQueries). Same
+   * conditions as the response cache, whose store it uses.
+   */
+  shareQueries: boolean;
+  /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
+  statementCache: number;
+  /** Yoga's cache of parsed and validated documents (its default); off only to measure it. */
+  parserCache: boolean;
+}
+
+export const DEFAULT_TUNING: GatewayTuning = {
+  responseCacheMs: 1000,
+  shareQueries: true,
+  statementCache: 500,
+  parserCache: true,
+};
 
 const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
 query LatestPosts {
@@ -74,12 +106,18 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 /** Builds a gateway: process-wide state is made here, once, and closed by close(). */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger(config);
+  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
+  // Both keep or share answers across requests: only where this process is the only writer.
+  const singleWriter = !/^postgres(ql)?:/.test(config.databaseUrl);
+  const responses = singleWriter && (tuning.responseCacheMs > 0 || tuning.shareQueries) ? createResponseStore() : null;
   const database = openDatabase(config.databaseUrl, {
+    statementCache: tuning.statementCache,
     onQuery: (event) => {
       metrics.dbQueries.inc();
       recordTiming('db', event.queryDurationMillis);
     },
+    ...(responses && { onWrite: () => responses.invalidate() }),
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
 
@@ -105,6 +143,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       metrics.upstreamRequests.inc({ source, outcome });
       recordTiming('upstream', durationMs);
     },
+    onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>
       logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.host}`),
@@ -130,10 +169,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
+    parserAndValidationCache: tuning.parserCache,
     cors: { exposedHeaders: EXPOSED_HEADERS },
     plugins: [
-      ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }),
+      ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+      ...executionPlugins({ responses, responseTtlMs: tuning.responseCacheMs, shareQueries: tuning.shareQueries, now: options.weather?.now ?? Date.now }),
     ],
   });
 

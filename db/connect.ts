@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type LogEvent } from 'kysely';
+import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { wrapSqlite } from './sqlite.js';
@@ -20,10 +20,17 @@ export interface DatabaseHandle {
 export interface DatabaseOptions {
   /** Called once per SQL statement sent, after it settles (also when it fails). */
   onQuery?: (event: LogEvent) => void;
+  /**
+   * Called after every statement that may have changed data (anything but a SELECT), so that
+   * whoever keeps answers built from the data can forget them.
+   */
+  onWrite?: () => void;
   /** Connection-level errors of idle PostgreSQL clients; without a listener they crash the process. */
   onPoolError?: (error: Error) => void;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** SQLite: prepared statements kept for reuse (see wrapSqlite); 0 prepares each anew. Default 500. */
+  statementCache?: number;
 }
 
 // COUNT(*) and BIGINT come back from pg as strings; our counts fit in a double.
@@ -35,7 +42,14 @@ const pgTypes = {
 
 /** Opens the database that DATABASE_URL names: SQLite for `file:`/`:memory:`, PostgreSQL for `postgres://`. */
 export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
-  const log = options.onQuery;
+  const { onQuery, onWrite } = options;
+  const log =
+    onQuery || onWrite
+      ? (event: LogEvent) => {
+          onQuery?.(event);
+          if (onWrite && mayWrite(event.query)) onWrite();
+        }
+      : undefined;
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
     pool.on('error', (error) => options.onPoolError?.(error));
@@ -50,8 +64,15 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: wrapSqlite(sqlite) }), ...(log && { log }) });
+  const database = wrapSqlite(sqlite, { statementCache: options.statementCache ?? 500 });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log && { log }) });
   return { db, dialect: 'sqlite', embeddedFile: path !== ':memory:', close: once(() => db.destroy()) };
+}
+
+/** Anything but a plain read may change data: writes, DDL, and raw SQL that is not a SELECT. */
+function mayWrite(query: CompiledQuery): boolean {
+  if (query.query.kind === 'SelectQueryNode') return false;
+  return !(query.query.kind === 'RawNode' && /^\s*select\b/i.test(query.sql));
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

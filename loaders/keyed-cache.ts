@@ -37,6 +37,12 @@ export interface Cached<V> {
   stale: boolean;
 }
 
+/** A cached value and how long it stays fresh, for callers that keep what they answer (a response cache). */
+export interface CachedUntil<V> extends Cached<V> {
+  /** Time on the cache's clock after which the value is no longer fresh; already past for a stale value. */
+  freshUntil: number;
+}
+
 export interface KeyedCache<V> {
   /**
    * The value for `key`: fresh from cache, or from `load`, which runs once however many
@@ -44,6 +50,8 @@ export interface KeyedCache<V> {
    * or the expired value with `stale: true` while that is recent enough.
    */
   get(key: string, load: () => Promise<V>): Promise<Cached<V>>;
+  /** Like get, and says until when the value is fresh. */
+  read(key: string, load: () => Promise<V>): Promise<CachedUntil<V>>;
   readonly size: number;
   clear(): void;
 }
@@ -60,7 +68,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
   const entries = new LRUCache<string, Entry<V>>({ max: options.maxEntries });
-  const inflight = new Map<string, Promise<Cached<V>>>();
+  const inflight = new Map<string, Promise<CachedUntil<V>>>();
   const sharedKey = (key: string) => `gatherql:${options.name}:${key}`;
 
   const store = (key: string, value: V): Entry<V> => {
@@ -81,7 +89,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     }
   };
 
-  const refresh = async (key: string, load: () => Promise<V>, previous: Entry<V> | undefined): Promise<Cached<V>> => {
+  const refresh = async (key: string, load: () => Promise<V>, previous: Entry<V> | undefined): Promise<CachedUntil<V>> => {
     // Without a shared tier nothing is awaited before load() runs, so loads asked for in one
     // tick still reach the upstream batcher in that tick.
     if (options.sharedTier) {
@@ -89,42 +97,46 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       if (shared && now() < shared.freshUntil) {
         entries.set(key, shared);
         emit('hit');
-        return { value: shared.value, stale: false };
+        return { value: shared.value, stale: false, freshUntil: shared.freshUntil };
       }
       if (shared && (!previous || shared.staleUntil > previous.staleUntil)) previous = shared;
     }
     emit('miss');
     try {
-      return { value: store(key, await load()).value, stale: false };
+      const entry = store(key, await load());
+      return { value: entry.value, stale: false, freshUntil: entry.freshUntil };
     } catch (error) {
-      if (previous && now() < previous.staleUntil) return { value: previous.value, stale: true };
+      if (previous && now() < previous.staleUntil) return { value: previous.value, stale: true, freshUntil: previous.freshUntil };
       throw error;
     }
   };
 
-  const countStale = (result: Cached<V>) => {
+  const countStale = (result: CachedUntil<V>) => {
     if (result.stale) emit('stale');
     return result;
   };
 
+  const read = (key: string, load: () => Promise<V>): Promise<CachedUntil<V>> => {
+    const entry = entries.get(key);
+    if (entry && now() < entry.freshUntil) {
+      emit('hit');
+      return Promise.resolve({ value: entry.value, stale: false, freshUntil: entry.freshUntil });
+    }
+    const pending = inflight.get(key);
+    if (pending) {
+      emit('joined');
+      return pending.then(countStale);
+    }
+    const usable = entry && now() < entry.staleUntil ? entry : undefined;
+    if (entry && !usable) entries.delete(key);
+    const loading = refresh(key, load, usable).finally(() => inflight.delete(key));
+    inflight.set(key, loading);
+    return loading.then(countStale);
+  };
+
   return {
-    get(key, load) {
-      const entry = entries.get(key);
-      if (entry && now() < entry.freshUntil) {
-        emit('hit');
-        return Promise.resolve({ value: entry.value, stale: false });
-      }
-      const pending = inflight.get(key);
-      if (pending) {
-        emit('joined');
-        return pending.then(countStale);
-      }
-      const usable = entry && now() < entry.staleUntil ? entry : undefined;
-      if (entry && !usable) entries.delete(key);
-      const loading = refresh(key, load, usable).finally(() => inflight.delete(key));
-      inflight.set(key, loading);
-      return loading.then(countStale);
-    },
+    get: (key, load) => read(key, load).then(({ value, stale }) => ({ value, stale })),
+    read,
     get size() {
       return entries.size;
     },

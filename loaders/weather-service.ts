@@ -1,5 +1,5 @@
 import type { CircuitChange, CircuitState } from '../sources/host-guard.js';
-import { createUpstreamHttp, type UpstreamAttempt } from '../sources/http.js';
+import { createUpstreamHttp, type UpstreamAttempt, type UpstreamSource } from '../sources/http.js';
 import { createOpenMeteo, type CurrentWeather, type GeoLocation } from '../sources/open-meteo.js';
 import { upstreamPolicy, type UpstreamPolicyOverrides } from '../sources/upstream-policy.js';
 import { coordinatesKey, createForecastBatcher, FORECAST_BATCH_CAP } from './forecast-batcher.js';
@@ -44,6 +44,7 @@ export interface WeatherServiceOptions {
   /** Wall clock for the caches; tests pass their own. */
   now?: () => number;
   onAttempt?: (attempt: UpstreamAttempt) => void;
+  onHedge?: (source: UpstreamSource) => void;
   onCacheEvent?: (cache: WeatherCacheName, event: CacheEvent) => void;
   onCircuitChange?: (change: CircuitChange) => void;
 }
@@ -53,6 +54,11 @@ export interface WeatherLookup {
   weather: CurrentWeather;
   /** True when the weather is an expired value standing in for a failed upstream call. */
   stale: boolean;
+  /**
+   * Wall-clock ms (the caches' clock) until which both the place and its weather are fresh
+   * in the caches; in the past when stale. Whoever keeps the answer must not keep it longer.
+   */
+  freshUntil: number;
 }
 
 export interface WeatherService {
@@ -73,7 +79,7 @@ export interface WeatherService {
 export function createWeatherService(options: WeatherServiceOptions): WeatherService {
   const policy = upstreamPolicy(options.timeoutMs, options.policy);
   const settings = { ...DEFAULT_WEATHER_CACHE, ...options.cache };
-  const http = createUpstreamHttp({ policy, onAttempt: options.onAttempt, onCircuitChange: options.onCircuitChange });
+  const http = createUpstreamHttp({ policy, onAttempt: options.onAttempt, onHedge: options.onHedge, onCircuitChange: options.onCircuitChange });
   const openMeteo = createOpenMeteo({ http, geocodingUrl: options.geocodingUrl, forecastUrl: options.forecastUrl });
   const batcher = createForecastBatcher(openMeteo, { budgetMs: policy.budgetMs, batchCap: options.forecastBatchCap ?? FORECAST_BATCH_CAP });
   const onEvent = (cache: WeatherCacheName) => (event: CacheEvent) => options.onCacheEvent?.(cache, event);
@@ -100,18 +106,20 @@ export function createWeatherService(options: WeatherServiceOptions): WeatherSer
   return {
     async lookUp(names) {
       const places = await Promise.all(
-        names.map((name) => geocoding.get(name, () => openMeteo.geocode(name)).then((cached) => cached.value, asError)),
+        names.map((name) => geocoding.read(name, () => openMeteo.geocode(name)).catch(asError)),
       );
       // Every found place asks for its weather in this same turn, so that the batcher sends
       // them together: two round trips for the request, whatever its number of cities.
       return Promise.all(
-        places.map(async (place): Promise<WeatherLookup | null | Error> => {
-          if (place === null || place instanceof Error) return place;
+        places.map(async (found): Promise<WeatherLookup | null | Error> => {
+          if (found instanceof Error) return found;
+          const place = found.value;
+          if (place === null) return null;
           try {
             const key = coordinatesKey(place);
-            const cached = await weather.get(key, () => batcher.load(key));
+            const cached = await weather.read(key, () => batcher.load(key));
             // Only the weather's age makes a result stale: a place's coordinates do not go out of date.
-            return { location: place, weather: cached.value, stale: cached.stale };
+            return { location: place, weather: cached.value, stale: cached.stale, freshUntil: Math.min(found.freshUntil, cached.freshUntil) };
           } catch (error) {
             return asError(error);
           }

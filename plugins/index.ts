@@ -9,6 +9,9 @@ import { createClientKey } from './client-key.js';
 import type { Metrics } from './metrics.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
+import type { ResponseStore } from './response-store.js';
+import { usePublicResponseCache } from './use-public-response-cache.js';
+import { useSharedQueries } from './use-shared-queries.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { type ReadinessCheck, useReadiness } from './use-readiness.js';
@@ -30,25 +33,68 @@ export interface OperationsDeps {
   tokenKey: TokenKey;
 }
 
+/** The operations plugins by name, in the order they must run. */
+export const OPERATIONS_PLUGINS = [
+  'request-scope',
+  'request-id',
+  'server-timing',
+  'request-log',
+  'readiness',
+  'metrics',
+  'rate-limit',
+  'query-limits',
+  'json-params',
+] as const;
+export type OperationsPluginName = (typeof OPERATIONS_PLUGINS)[number];
+
 /**
  * The gateway's operations and protection plugins, in the order they must run: the request
  * scope wraps everything; response hooks run in list order (id and timing headers first,
  * so the log line sees the final response); probes and metrics answer before the rate limit.
+ * `omit` leaves some out, only to measure what each costs (npm run bench -- --ab).
  */
-export function operationsPlugins(deps: OperationsDeps): Plugin[] {
+export function operationsPlugins(deps: OperationsDeps, omit: readonly OperationsPluginName[] = []): Plugin[] {
   const clientKey = createClientKey({ tokenKey: deps.tokenKey, trustProxy: deps.config.trustProxy });
   const checks: Record<string, ReadinessCheck> = { database: () => sql`select 1`.execute(deps.database.db) };
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
-  return [
-    useRequestScope(),
-    useRequestId(),
-    useServerTiming(),
-    useRequestLog({ logger: deps.logger, clientKey }),
-    useReadiness({ checks, logger: deps.logger }),
-    useMetrics({ registry: deps.metrics.registry }),
-    useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
-    useQueryLimits(),
-    useJsonParams(),
-  ];
+  const plugins: Record<OperationsPluginName, () => Plugin> = {
+    'request-scope': () => useRequestScope(),
+    'request-id': () => useRequestId(),
+    'server-timing': () => useServerTiming(),
+    'request-log': () => useRequestLog({ logger: deps.logger, clientKey }),
+    readiness: () => useReadiness({ checks, logger: deps.logger }),
+    metrics: () => useMetrics({ registry: deps.metrics.registry }),
+    'rate-limit': () => useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
+    'query-limits': () => useQueryLimits(),
+    'json-params': () => useJsonParams(),
+  };
+  return OPERATIONS_PLUGINS.filter((name) => !omit.includes(name)).map((name) => plugins[name]());
+}
+
+/** What the plugins that make execution cheaper are built from. */
+export interface ExecutionDeps {
+  /** Where anonymous answers are kept and shared; null turns both off. */
+  responses: ResponseStore | null;
+  /** Longest time an anonymous answer is served again, in ms; 0 keeps none. */
+  responseTtlMs: number;
+  /** Identical anonymous queries in flight share one execution. */
+  shareQueries: boolean;
+  /** The clock the weather caches' freshness is measured on. */
+  now: () => number;
+}
+
+/**
+ * Plugins that make execution cheaper without changing any answer. They come after the
+ * operations plugins, so that rate limits, limits and logs apply to every request, cached,
+ * shared or not.
+ */
+export function executionPlugins(deps: ExecutionDeps): Plugin[] {
+  const plugins: Plugin[] = [];
+  if (deps.responses) {
+    // Sharing first: its onParams decides before the response cache's whether to wait for an answer in flight.
+    if (deps.shareQueries) plugins.push(useSharedQueries({ store: deps.responses, now: deps.now }));
+    if (deps.responseTtlMs > 0) plugins.push(usePublicResponseCache({ store: deps.responses, maxTtlMs: deps.responseTtlMs, now: deps.now }));
+  }
+  return plugins;
 }

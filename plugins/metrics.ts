@@ -14,6 +14,12 @@ export function createMetrics() {
       labelNames: ['source', 'outcome'] as const,
       registers: [registry],
     }),
+    upstreamHedges: new Counter({
+      name: 'gatherql_upstream_hedges_total',
+      help: 'Second attempts sent because a call was slower than most (hedged calls), by source; their attempts count in gatherql_upstream_requests_total too',
+      labelNames: ['source'] as const,
+      registers: [registry],
+    }),
     cacheEvents: new Counter({
       name: 'gatherql_cache_events_total',
       help: 'Look-ups in the upstream caches: hit, miss, joined (waited on an identical call in flight) or stale',

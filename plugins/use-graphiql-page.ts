@@ -1,4 +1,3 @@
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { type Plugin, shouldRenderGraphiQL } from 'graphql-yoga';
 
 export interface GraphiQLPageOptions {
@@ -15,19 +14,26 @@ export interface GraphiQLPageOptions {
  * held until the client had read it all (a client that never reads holds it for good), and
  * no rate limit. Here it is rendered once, every response sends that one buffer, and the
  * page is served after the rate limit like any other request to the endpoint. Give Yoga
- * `graphiql: false` and list this plugin after useRateLimit.
+ * `graphiql: false` and list this plugin after useRateLimit. The renderer is loaded on the
+ * first page view: its inlined bundle costs about 80 MB in every process, and a server
+ * behind a load balancer may never show the page.
  */
 export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
-  let page: Uint8Array<ArrayBuffer> | undefined;
+  let page: Promise<Uint8Array<ArrayBuffer>> | undefined;
   let endpoint = '/graphql';
   return {
     onYogaInit({ yoga }) {
       endpoint = yoga.graphqlEndpoint;
     },
+    // Synchronous for every other request: an async hook costs each request a microtask turn.
     onRequest({ request, url, fetchAPI, endResponse }) {
       if (url.pathname !== endpoint || !shouldRenderGraphiQL(request)) return;
-      page ??= new TextEncoder().encode(renderGraphiQL({ title: options.title, defaultQuery: options.defaultQuery }));
-      endResponse(new fetchAPI.Response(page, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } }));
+      page ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) =>
+        new TextEncoder().encode(renderGraphiQL({ title: options.title, defaultQuery: options.defaultQuery })),
+      );
+      return page.then((body) =>
+        endResponse(new fetchAPI.Response(body, { status: 200, headers: { 'content-type': 'text/html; charset=utf-8' } })),
+      );
     },
   };
 }

@@ -1,10 +1,15 @@
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
+const badRequest = (message: string) => createGraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+
 /**
- * A GET query string or a form-encoded body carries `variables` and `extensions` as JSON
- * text, which Yoga parses with a bare JSON.parse: text that is not JSON would surface as an
- * unexpected error, HTTP 500. It is the client's mistake, so it gets what a malformed JSON
- * body gets: 400 with code BAD_REQUEST. Other errors of the parser pass through untouched.
+ * Makes sure that what reaches the other plugins is the request parameters' documented
+ * shape, so that a malformed request is the client's 400 rather than our 500:
+ * - A GET query string or a form-encoded body carries `variables` and `extensions` as JSON
+ *   text, which Yoga parses with a bare JSON.parse; text that is not JSON would surface as
+ *   an unexpected error. It gets what a malformed JSON body gets: 400 BAD_REQUEST.
+ * - A batch is an array of operations, and any entry may be anything (`[null]`, `[1]`);
+ *   plugins that read each entry's `query` would throw on such an entry.
  */
 export function useJsonParams(): Plugin {
   return {
@@ -12,15 +17,18 @@ export function useJsonParams(): Plugin {
       if (!requestParser) return;
       const parse = requestParser;
       setRequestParser(async (request) => {
+        let params;
         try {
-          return await parse(request);
+          params = await parse(request);
         } catch (error) {
           // Only JSON.parse of a parameter throws a SyntaxError here; the body parsers catch their own.
           if (!(error instanceof SyntaxError)) throw error;
-          throw createGraphQLError('The "variables" and "extensions" parameters must be JSON objects', {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-          });
+          throw badRequest('The "variables" and "extensions" parameters must be JSON objects');
         }
+        if (Array.isArray(params) && params.some((entry) => typeof entry !== 'object' || entry === null || Array.isArray(entry))) {
+          throw badRequest('Each operation of a batch must be a JSON object');
+        }
+        return params;
       });
     },
   };

@@ -106,14 +106,17 @@ export function useQueryLimits(options: QueryLimitsOptions = {}): Plugin {
     onPluginInit({ addPlugin }) {
       addPlugin(EnvelopArmorPlugin(armor));
     },
-    onRequestParse({ request, requestParser, setRequestParser, fetchAPI }) {
+    onRequestParse({ request, requestParser, setRequestParser, fetchAPI, serverContext }) {
       const length = request.headers.get('content-length');
       if (length !== null) {
         if (!/^\d+$/.test(length)) throw badInput('The Content-Length header is not a byte count', 400);
         if (Number(length) > limits.maxBodyBytes) throw badInput(`Request body too large: the limit is ${limits.maxBodyBytes} bytes`, 413);
       }
-      // Content-Length may be absent (chunked) or lie: count what is actually read.
-      if (requestParser && request.body) {
+      // Node's HTTP parser reads exactly Content-Length bytes as the body (more would be the
+      // next request), so over node:http a declared length is the length. Without one
+      // (chunked), or from a caller that built the Request itself, count what is actually read.
+      const framedByNode = length !== null && (serverContext as { req?: unknown } | undefined)?.req !== undefined;
+      if (requestParser && request.body && !framedByNode) {
         const parse = requestParser;
         setRequestParser(async (original) =>
           parse(

@@ -33,29 +33,32 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function useReadiness(options: ReadinessOptions): Plugin {
   const endpoint = options.endpoint ?? '/ready';
   const timeoutMs = options.timeoutMs ?? 2000;
-  return {
-    async onRequest({ url, fetchAPI, endResponse }) {
-      if (url.pathname !== endpoint) return;
-      const names = Object.keys(options.checks);
-      const outcomes = await Promise.all(
-        names.map((name) =>
-          withTimeout(Promise.resolve().then(options.checks[name]!), timeoutMs).then(
-            () => 'ok',
-            (error: unknown) => {
-              options.logger?.warn({ check: name, error: error instanceof Error ? error.message : String(error) }, 'readiness check failed');
-              return error instanceof TimedOut ? 'timed out' : 'unreachable';
-            },
-          ),
+  const answer = async (fetchAPI: { Response: typeof Response }, endResponse: (response: Response) => void) => {
+    const names = Object.keys(options.checks);
+    const outcomes = await Promise.all(
+      names.map((name) =>
+        withTimeout(Promise.resolve().then(options.checks[name]!), timeoutMs).then(
+          () => 'ok',
+          (error: unknown) => {
+            options.logger?.warn({ check: name, error: error instanceof Error ? error.message : String(error) }, 'readiness check failed');
+            return error instanceof TimedOut ? 'timed out' : 'unreachable';
+          },
         ),
-      );
-      const checks = Object.fromEntries(names.map((name, i) => [name, outcomes[i]!]));
-      const ready = outcomes.every((outcome) => outcome === 'ok');
-      endResponse(
-        new fetchAPI.Response(JSON.stringify({ status: ready ? 'ready' : 'unavailable', checks }), {
-          status: ready ? 200 : 503,
-          headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-        }),
-      );
+      ),
+    );
+    const checks = Object.fromEntries(names.map((name, i) => [name, outcomes[i]!]));
+    const ready = outcomes.every((outcome) => outcome === 'ok');
+    endResponse(
+      new fetchAPI.Response(JSON.stringify({ status: ready ? 'ready' : 'unavailable', checks }), {
+        status: ready ? 200 : 503,
+        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      }),
+    );
+  };
+  return {
+    // Synchronous for every other path: a hook that returns a promise makes Yoga wait a turn on each request.
+    onRequest({ url, fetchAPI, endResponse }) {
+      if (url.pathname === endpoint) return answer(fetchAPI, endResponse);
     },
   };
 }

@@ -15,6 +15,12 @@ export interface RequestLogOptions {
   quietPaths?: string[];
 }
 
+/**
+ * A plugin that answers an operation without parsing it (the response cache) tags its result
+ * with the operation's name under this key, so that the log line still names it.
+ */
+export const OPERATION_NAME = Symbol.for('gatherql.operationName');
+
 interface Entry {
   start: number;
   /** One per operation (a batch has several); null for an anonymous one. */
@@ -55,27 +61,37 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       if (!entry) return;
       entry.processed = true;
       entry.errors += countErrors(result);
+      for (const single of Array.isArray(result) ? result : [result]) {
+        if (single && typeof single === 'object' && OPERATION_NAME in single) entry.operations.push(single[OPERATION_NAME] as string | null);
+      }
     },
-    async onResponse({ request, response, serverContext }) {
+    // Synchronous when there is nothing to write: a hook that returns a promise makes Yoga wait a turn.
+    onResponse({ request, response, serverContext }) {
       const entry = entries.get(request);
-      if (!entry) return;
+      // Nothing to write at this level (debug implies info): skip the work of the line, even the URL.
+      if (!entry || !options.logger.isLevelEnabled('info')) return;
       const url = new URL(request.url, 'http://localhost');
-      if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
-      const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
-      const line = {
-        requestId: requestIdOf(request),
-        method: request.method,
-        path: url.pathname,
-        operationName: entry.operations.length <= 1 ? (entry.operations[0] ?? null) : entry.operations.map((name) => name ?? 'anonymous').join(','),
-        status: response.status,
-        durationMs: Math.round((performance.now() - entry.start) * 100) / 100,
-        errors: entry.errors,
-        client,
-      };
-      if (quiet.has(url.pathname)) options.logger.debug(line, 'request');
-      else options.logger.info(line, 'request');
+      const level = quiet.has(url.pathname) ? 'debug' : 'info';
+      if (!options.logger.isLevelEnabled(level)) return;
+      return writeLine(entry, url, level, request, response, serverContext);
     },
   };
+
+  async function writeLine(entry: Entry, url: URL, level: 'debug' | 'info', request: Request, response: Response, serverContext: unknown) {
+    if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
+    const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
+    const line = {
+      requestId: requestIdOf(request),
+      method: request.method,
+      path: url.pathname,
+      operationName: entry.operations.length <= 1 ? (entry.operations[0] ?? null) : entry.operations.map((name) => name ?? 'anonymous').join(','),
+      status: response.status,
+      durationMs: Math.round((performance.now() - entry.start) * 100) / 100,
+      errors: entry.errors,
+      client,
+    };
+    options.logger[level](line, 'request');
+  }
 }
 
 function countErrors(result: unknown): number {

@@ -3,6 +3,7 @@ import type { Database, Role } from '../db/database.js';
 import type { Loaders } from '../loaders/index.js';
 import type { TokenKey } from './auth.js';
 import { RequestError } from './errors.js';
+import type { Freshness } from './freshness.js';
 
 /** Who is asking: taken from a verified bearer token, never from the request body. */
 export interface Viewer {
@@ -21,6 +22,8 @@ export interface DomainContext {
   weatherMaxCities: number;
   /** Cities asked for so far by this request's `weather` fields, against a per-request allowance. */
   weatherCitiesAsked: number;
+  /** How long this request's answer stays true; resolvers that read expiring data lower it. */
+  freshness: Freshness;
 }
 
 /** The viewer of an operation that needs one; the schema's auth scopes normally refuse earlier. */

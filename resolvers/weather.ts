@@ -4,6 +4,7 @@ import { UpstreamError, type UpstreamErrorCode } from '../sources/upstream-error
 import { normaliseCity } from './city-name.js';
 import type { DomainContext } from './context.js';
 import { RequestError } from './errors.js';
+import { doNotKeep, limitFreshness } from './freshness.js';
 
 /** Why one city has no weather; the API contract's WeatherErrorCode. */
 export type WeatherErrorCode =
@@ -67,13 +68,21 @@ export async function currentWeather(ctx: DomainContext, cities: readonly string
   return Promise.all(
     cities.map(async (city): Promise<WeatherResult> => {
       const name = normaliseCity(city);
+      // Only the name decides this one: it stays true as long as the code does.
       if (!name.ok) return failure(city, 'INVALID_CITY', name.reason);
       try {
         const found = await ctx.loaders.weatherByCity.load(name.key);
-        return found ? toCityWeather(city, found) : failure(city, 'CITY_NOT_FOUND', `No place called ${JSON.stringify(city)} is known`);
+        if (!found) {
+          doNotKeep(ctx.freshness);
+          return failure(city, 'CITY_NOT_FOUND', `No place called ${JSON.stringify(city)} is known`);
+        }
+        // A stale stand-in is already past its freshness: such an answer is never kept.
+        limitFreshness(ctx.freshness, found.freshUntil);
+        return toCityWeather(city, found);
       } catch (error) {
         // Anything else is a bug, and is masked as one rather than passed off as the upstream's fault.
         if (!(error instanceof UpstreamError)) throw error;
+        doNotKeep(ctx.freshness);
         return failure(city, UPSTREAM_CODES[error.code], error.message);
       }
     }),

@@ -98,6 +98,32 @@ export function findCityByName(name: string): SimCity | undefined {
   return byName.get(simNameKey(name));
 }
 
+/** Names like `Sim 42`: places no cache has seen yet, for cold-cache benchmarks. */
+const SYNTHETIC_NAME = /^sim (\d{1,7})$/;
+
+/**
+ * The made-up place a synthetic name (`Sim 0` … `Sim 9999999`) stands for, or undefined for
+ * any other name. Deterministic, and each number gets its own coordinates at 2 decimals (what
+ * a client rounds to), so every name is a distinct cache key and a distinct forecast location.
+ */
+export function syntheticCity(name: string): SimCity | undefined {
+  const match = SYNTHETIC_NAME.exec(simNameKey(name));
+  if (!match) return undefined;
+  const number = Number(match[1]);
+  // 12 000 latitudes from -60.00 to 59.99, then the next longitude: 1e7 names fit in ±180°.
+  const latitude = -60 + (number % 12_000) / 100;
+  const longitude = -170 + Math.floor(number / 12_000) / 100;
+  return {
+    id: 1_000_000 + number,
+    name: `Sim ${number}`,
+    country: 'Simland',
+    countryCode: 'XS',
+    latitude: Math.round(latitude * 100) / 100,
+    longitude: Math.round(longitude * 100) / 100,
+    timezone: 'Etc/UTC',
+  };
+}
+
 /** The known city at these coordinates (within 0.01°, as a client that rounds to 2 decimals asks). */
 export function findCityNear(latitude: number, longitude: number): SimCity | undefined {
   return SIM_CITIES.find((city) => Math.abs(city.latitude - latitude) <= 0.01 && Math.abs(city.longitude - longitude) <= 0.01);

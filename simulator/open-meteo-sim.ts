@@ -2,7 +2,7 @@ import { once, setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findCityByName, findCityNear, simNameKey } from './cities.js';
+import { findCityByName, findCityNear, simNameKey, syntheticCity } from './cities.js';
 import { type ChosenFaults, type Endpoint, FaultBook, type FaultRule, faultRule, faultRules } from './faults.js';
 import { CURRENT_UNITS, forecastEntry, geocodingEntry, parseCoordinates } from './responses.js';
 
@@ -15,6 +15,11 @@ export interface SimulatorOptions {
   faults?: FaultRule[];
   /** For fault probabilities; tests may pass a seeded one. */
   random?: () => number;
+  /**
+   * Also find synthetic places named `Sim <number>` (see syntheticCity), so that a benchmark
+   * can ask for cities no cache has seen. Off by default: other names stay not found.
+   */
+  syntheticNames?: boolean;
 }
 
 /** What the simulator was asked, since it started or was last reset. */
@@ -101,7 +106,7 @@ export async function startOpenMeteoSimulator(options: SimulatorOptions = {}): P
     calls.geocoding += 1;
     if (name !== null) calls.geocodingByName[name] = (calls.geocodingByName[name] ?? 0) + 1;
     if (!name) return sendJson(res, 400, { error: true, reason: "Parameter 'name' is required" });
-    const city = findCityByName(name);
+    const city = findCityByName(name) ?? (options.syntheticNames ? syntheticCity(name) : undefined);
     const chosen = book.choose({ endpoint: 'geocoding', cities: [simNameKey(name), ...(city ? [simNameKey(city.name)] : [])] });
     const generation = { generationtime_ms: 0.4 };
     // No `results` key at all is how Open-Meteo says "nothing found".

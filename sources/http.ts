@@ -2,12 +2,14 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import got, { type Got, type RetryObject, TimeoutError } from 'got';
+import { HedgeController, hedged } from './hedging.js';
 import { createHostGuard, type CircuitChange, type HostGuard } from './host-guard.js';
 import { UpstreamError, toUpstreamError } from './upstream-error.js';
 import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
 
 export type UpstreamSource = 'geocoding' | 'forecast';
-export type AttemptOutcome = 'ok' | 'error' | 'timeout';
+/** `cancelled`: a hedged call's other attempt answered first, so this one was aborted. */
+export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'cancelled';
 
 /** One HTTP attempt that was sent, as the metrics (and Server-Timing) see it. */
 export interface UpstreamAttempt {
@@ -19,6 +21,8 @@ export interface UpstreamAttempt {
 export interface UpstreamHttpOptions {
   policy: UpstreamPolicy;
   onAttempt?: (attempt: UpstreamAttempt) => void;
+  /** Called when a slow call gets a second attempt (see HedgePolicy); its attempts are reported by onAttempt too. */
+  onHedge?: (source: UpstreamSource) => void;
   onCircuitChange?: (change: CircuitChange) => void;
 }
 
@@ -50,6 +54,10 @@ interface CallState {
   source: UpstreamSource;
   deadline: number;
   retryTimeouts: boolean;
+  /** Aborted when the other attempt of a hedged call answered first. */
+  signal: AbortSignal;
+  /** Shared with the hedging decision: set once an attempt failed and a retry is coming. */
+  progress: { retrying: boolean };
   /** When the attempt in flight started; null once its outcome is recorded. */
   attemptStartedAt: number | null;
 }
@@ -65,13 +73,25 @@ const SERVER_ERRORS = Array.from({ length: 100 }, (_, index) => 500 + index);
 export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
   const { policy } = options;
   const onAttempt = options.onAttempt ?? (() => {});
-  const agentOptions = { keepAlive: true, maxSockets: policy.concurrencyPerHost };
+  const agentOptions = { keepAlive: policy.keepAlive, maxSockets: policy.concurrencyPerHost };
   const agent = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const guards = new Map<string, HostGuard>();
+  const hedges = new Map<UpstreamSource, HedgeController>();
+  const hedgeFor = (source: UpstreamSource) => {
+    let hedge = hedges.get(source);
+    if (!hedge) {
+      hedge = new HedgeController(policy.hedge);
+      hedges.set(source, hedge);
+    }
+    return hedge;
+  };
 
   const finishAttempt = (call: CallState, outcome: AttemptOutcome) => {
     if (call.attemptStartedAt === null) return;
-    onAttempt({ source: call.source, outcome, durationMs: performance.now() - call.attemptStartedAt });
+    const durationMs = performance.now() - call.attemptStartedAt;
+    const final = call.signal.aborted ? 'cancelled' : outcome;
+    onAttempt({ source: call.source, outcome: final, durationMs });
+    if (final === 'ok') hedgeFor(call.source).observe(durationMs);
     call.attemptStartedAt = null;
   };
 
@@ -83,7 +103,9 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     if (computedValue === 0) return 0;
     if (error instanceof TimeoutError && !call.retryTimeouts) return 0;
     const delay = retryAfter ? computedValue : backoffDelay(policy, attemptCount);
-    return performance.now() + delay + MIN_ATTEMPT_MS <= call.deadline ? delay : 0;
+    if (performance.now() + delay + MIN_ATTEMPT_MS > call.deadline) return 0;
+    call.progress.retrying = true;
+    return delay;
   };
 
   const client: Got = got.extend({
@@ -120,36 +142,60 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     return guard;
   };
 
+  const cancelled = (what: string, cause?: unknown) =>
+    new UpstreamError('UNAVAILABLE', `${what}: cancelled, another attempt answered first`, { cause, hostFailure: false });
+
+  /** One call with its retries, under the host's guard; the signal aborts it when a hedge answered first. */
+  const attempt = <T>(request: GetJsonRequest<T>, deadline: number, signal: AbortSignal, sent: () => void, progress = { retrying: false }): Promise<T> =>
+    guardFor(request.url.host).run(async () => {
+      if (signal.aborted) throw cancelled(request.what);
+      if (performance.now() + MIN_ATTEMPT_MS > deadline) {
+        // Waited for a free connection until no time was left: the host is busy, not down.
+        throw new UpstreamError('TIMEOUT', `${request.what} did not answer in time`, { hostFailure: false });
+      }
+      const call: CallState = {
+        source: request.source,
+        deadline,
+        retryTimeouts: request.retryTimeouts ?? true,
+        signal,
+        progress,
+        attemptStartedAt: null,
+      };
+      let text: string;
+      try {
+        sent();
+        text = await client.get(request.url, { context: { [CALL]: call }, signal }).text();
+      } catch (error) {
+        finishAttempt(call, error instanceof TimeoutError ? 'timeout' : 'error');
+        // An aborted loser says nothing about the host: it must not count against its circuit.
+        throw signal.aborted ? cancelled(request.what, error) : toUpstreamError(error, request.what);
+      }
+      try {
+        const value = request.parse(parseJson(text, request.what));
+        finishAttempt(call, 'ok');
+        return value;
+      } catch (error) {
+        finishAttempt(call, 'error');
+        throw toUpstreamError(error, request.what);
+      }
+    }, request.what);
+
   return {
     getJson<T>(request: GetJsonRequest<T>): Promise<T> {
       const deadline = request.deadline ?? performance.now() + policy.budgetMs;
-      return guardFor(request.url.host).run(async () => {
-        if (performance.now() + MIN_ATTEMPT_MS > deadline) {
-          // Waited for a free connection until no time was left: the host is busy, not down.
-          throw new UpstreamError('TIMEOUT', `${request.what} did not answer in time`, { hostFailure: false });
-        }
-        const call: CallState = {
-          source: request.source,
-          deadline,
-          retryTimeouts: request.retryTimeouts ?? true,
-          attemptStartedAt: null,
-        };
-        let text: string;
-        try {
-          text = await client.get(request.url, { context: { [CALL]: call } }).text();
-        } catch (error) {
-          finishAttempt(call, error instanceof TimeoutError ? 'timeout' : 'error');
-          throw toUpstreamError(error, request.what);
-        }
-        try {
-          const value = request.parse(parseJson(text, request.what));
-          finishAttempt(call, 'ok');
-          return value;
-        } catch (error) {
-          finishAttempt(call, 'error');
-          throw toUpstreamError(error, request.what);
-        }
-      }, request.what);
+      const hedge = hedgeFor(request.source);
+      const first = { retrying: false };
+      let started = 0;
+      return hedged(
+        (signal, sent) => attempt(request, deadline, signal, sent, (started += 1) === 1 ? first : undefined),
+        hedge.delayForNewCall(),
+        () => {
+          // A call that is failing is being retried already: hedges are for slowness, not for failures.
+          if (first.retrying || performance.now() + MIN_ATTEMPT_MS > deadline || !hedge.trySpend()) return false;
+          options.onHedge?.(request.source);
+          return true;
+        },
+      );
     },
     circuits() {
       return Object.fromEntries([...guards].map(([host, guard]) => [host, guard.state]));

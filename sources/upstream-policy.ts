@@ -17,9 +17,34 @@ export interface UpstreamPolicy {
    * and an attempt that starts late gets only what is left.
    */
   budgetMs: number;
-  /** Attempts in flight per host; more wait in a queue (and count against the budget). */
+  /** Attempts in flight per host; more wait in a queue (and count against the budget). Also the agent's sockets per host. */
   concurrencyPerHost: number;
+  /** Reuse connections between calls (HTTP keep-alive); off only to measure what it saves. */
+  keepAlive: boolean;
   breaker: BreakerPolicy;
+  hedge: HedgePolicy;
+}
+
+/**
+ * Hedged calls ("The Tail at Scale"): when a call has not answered after about the latency
+ * most calls stay under, a second attempt goes out and the first answer wins. It cuts the
+ * tail that one slow call in a fan-out would otherwise give the whole request.
+ */
+export interface HedgePolicy {
+  /** Hedge after this percentile (0-100) of the source's recent answered latencies; 0 turns hedging off. */
+  percentile: number;
+  /** A fixed delay in ms instead of the percentile, or null for the percentile. */
+  delayMs: number | null;
+  /** Never hedge sooner than this many ms. */
+  minDelayMs: number;
+  /** Latencies remembered per source. */
+  window: number;
+  /** Latencies needed before the first hedge: until then no one knows what slow is. */
+  minSamples: number;
+  /** Share of calls that may be hedged: each call earns this much of a hedge, each hedge spends one. */
+  maxShare: number;
+  /** Hedges saved up at most (and available at start). */
+  burst: number;
 }
 
 export interface BreakerPolicy {
@@ -46,17 +71,27 @@ export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
     budgetMs: 2 * timeoutMs + 1_000,
     // Above WEATHER_MAX_CITIES' default (50), so one cold request never queues behind itself.
     concurrencyPerHost: 64,
+    keepAlive: true,
     breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
+    hedge: { percentile: 95, delayMs: null, minDelayMs: 10, window: 512, minSamples: 20, maxShare: 0.05, burst: 10 },
   };
 }
 
-/** The default policy with some fields replaced (the breaker's field by field). */
+/** The default policy with some fields replaced (the breaker's and the hedge's field by field). */
 export function upstreamPolicy(timeoutMs: number, overrides: UpstreamPolicyOverrides = {}): UpstreamPolicy {
   const defaults = defaultUpstreamPolicy(overrides.timeoutMs ?? timeoutMs);
-  return { ...defaults, ...overrides, breaker: { ...defaults.breaker, ...overrides.breaker } };
+  return {
+    ...defaults,
+    ...overrides,
+    breaker: { ...defaults.breaker, ...overrides.breaker },
+    hedge: { ...defaults.hedge, ...overrides.hedge },
+  };
 }
 
-export type UpstreamPolicyOverrides = Partial<Omit<UpstreamPolicy, 'breaker'>> & { breaker?: Partial<BreakerPolicy> };
+export type UpstreamPolicyOverrides = Partial<Omit<UpstreamPolicy, 'breaker' | 'hedge'>> & {
+  breaker?: Partial<BreakerPolicy>;
+  hedge?: Partial<HedgePolicy>;
+};
 
 /** Exponential backoff with full jitter: spreads the retries of many callers apart. */
 export function backoffDelay(policy: Pick<UpstreamPolicy, 'backoffBaseMs' | 'backoffMaxMs'>, retry: number, random = Math.random): number {

@@ -43,6 +43,8 @@ describe('malformed GraphQL-over-HTTP requests', () => {
     ['a mutation over GET', 405, '/graphql?query=mutation%7BlogIn(username:%22a%22,password:%22b%22)%7B__typename%7D%7D', {}],
     ['PUT', 405, '/graphql', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' }],
     ['a JSON body that is null', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'null' }],
+    ['a batch with a null operation', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[null]' }],
+    ['a batch with a number for an operation', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"query":"{__typename}"},1]' }],
     ['a query that is not a string', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":42}' }],
     ['a __proto__ parameter', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}","__proto__":{"a":1}}' }],
     ['multipart that is not multipart', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: 'garbage' }],

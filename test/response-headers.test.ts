@@ -74,8 +74,9 @@ describe('response headers over real HTTP', () => {
   it('reports the SQL time of this request, and only of this one, under concurrency', async () => {
     const before = await counterValue(gateway.metrics.dbQueries);
     const [a, b, c, health] = await Promise.all([
-      http.post('{ posts(first: 5) { totalCount edges { node { title author { username } } } } }'),
-      http.post('{ posts(first: 5) { totalCount edges { node { title author { username } } } } }'),
+      // Two documents asking the same: an identical anonymous one could be answered from the response cache.
+      http.post('query A { posts(first: 5) { totalCount edges { node { title author { username } } } } }'),
+      http.post('query B { posts(first: 5) { totalCount edges { node { title author { username } } } } }'),
       http.post('{ users(first: 1) { totalCount } }'),
       fetch(`${http.url}/health`),
     ]);

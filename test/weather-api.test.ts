@@ -45,7 +45,9 @@ describe('weather', () => {
     harness = await startWeatherHarness();
     // Slow enough that every request arrives while the first calls are still in flight.
     harness.sim.setFaults([{ fault: { kind: 'latency', ms: 150 } }]);
-    const responses = await Promise.all(Array.from({ length: 50 }, () => harness.weather(['Lima'])));
+    // Fifty spellings of one city: identical requests would share one answer before reaching the cache.
+    const spellings = Array.from({ length: 50 }, (_, n) => `${' '.repeat(n % 5)}Lima${' '.repeat(Math.floor(n / 5))}`);
+    const responses = await Promise.all(spellings.map((spelling) => harness.weather([spelling])));
     expect(responses.flat().every((item) => item.__typename === 'CityWeather')).toBe(true);
     expect(harness.sim.calls()).toMatchObject({ geocoding: 1, forecast: 1 });
     const events = harness.gateway.metrics.cacheEvents;

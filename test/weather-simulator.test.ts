@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findCityByName, SIM_CITIES } from '../simulator/cities.js';
+import { findCityByName, findCityNear, SIM_CITIES, syntheticCity } from '../simulator/cities.js';
 import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
 
 let sim: OpenMeteoSimulator;
@@ -76,6 +76,33 @@ describe('the Open-Meteo simulator', () => {
       durations.push(performance.now() - started);
     }
     expect(durations.filter((ms) => ms >= 290)).toHaveLength(1);
+  });
+
+  it('finds synthetic places named "Sim <n>" only when asked to, each with coordinates of its own', async () => {
+    const search = async (name: string) =>
+      (await getJson(`${sim.geocodingUrl}/v1/search?name=${encodeURIComponent(name)}&count=1`)).body.results?.[0];
+    sim = await startOpenMeteoSimulator();
+    expect(await search('Sim 7')).toBeUndefined();
+    await sim.close();
+
+    sim = await startOpenMeteoSimulator({ syntheticNames: true });
+    const seven = await search(' sim  7 ');
+    expect(seven).toMatchObject({ name: 'Sim 7', country: 'Simland' });
+    expect(await search('Sim 7')).toEqual(seven);
+    expect((await search('Berlin')).name).toBe('Berlin');
+    expect(await search('Sim seven')).toBeUndefined();
+    const keys = new Set<string>();
+    for (const n of [0, 1, 11_999, 12_000, 9_999_999]) {
+      const city = syntheticCity(`Sim ${n}`)!;
+      expect(Math.abs(city.latitude)).toBeLessThanOrEqual(90);
+      expect(Math.abs(city.longitude)).toBeLessThanOrEqual(180);
+      expect(findCityNear(city.latitude, city.longitude)).toBeUndefined();
+      keys.add(`${city.latitude.toFixed(2)},${city.longitude.toFixed(2)}`);
+    }
+    expect(keys.size).toBe(5);
+    const fields = 'current=temperature_2m,weather_code';
+    const forecast = await getJson(`${sim.forecastUrl}/v1/forecast?latitude=${seven.latitude}&longitude=${seven.longitude}&${fields}`);
+    expect(typeof forecast.body.current.temperature_2m).toBe('number');
   });
 });
 

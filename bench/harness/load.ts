@@ -4,7 +4,11 @@ export interface LoadResult {
   requestsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
+  meanMs: number;
+  maxMs: number;
   requests: number;
+  /** Requests sent, answered or not when the round ended. */
+  sent: number;
   /** Connection errors, timeouts and non-2xx answers together. */
   failures: number;
 }
@@ -47,7 +51,10 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
+    meanMs: result.latency.mean,
+    maxMs: result.latency.max,
     requests: result.requests.total,
+    sent: result.requests.sent,
     failures: result.errors + result.timeouts + result.non2xx,
   };
 }

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -11,62 +13,120 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Peak resident set size so far, in MiB, from the kernel's high-water mark. */
   peakRssMiB(): number;
+  /** CPU seconds (user + system) the process has used so far, from /proc. */
+  cpuSeconds(): number;
   /** Event-loop delay p99 (ms) since the last call, reported by the probe in the process. */
   eventLoopDelayP99Ms(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
+export interface StartOptions {
+  timeoutMs?: number;
+  /**
+   * The URL the server will listen on (its PORT chosen by the caller). Then readiness is a
+   * 200 from `readyUrl` rather than a log line: a server that logs at warn prints no URL.
+   */
+  url?: string;
+  readyUrl?: string;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof address !== 'object' || !address) throw new Error('no free port');
+  return address.port;
+}
+
 /**
  * Starts a server script under Node with the TypeScript loader and the event-loop probe,
- * and waits for the JSON log line that carries its URL.
+ * and waits until it serves: for the JSON log line that carries its URL, or, when the
+ * caller knows the URL, for a 200 from its readiness URL.
  */
-export function startServer(name: string, script: string, env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
+export function startServer(name: string, script: string, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', probe, script], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // Only the start of the output is kept: it is what explains a failed start, and a server
+  // that logs per request must not grow the harness's memory.
   let out = '';
   let err = '';
+  const keep = (text: string, chunk: Buffer) => (text.length < 64 * 1024 ? text + chunk.toString() : text);
   const delays: ((value: number | null) => void)[] = [];
   child.stderr!.on('data', (chunk: Buffer) => {
-    err += chunk;
+    err = keep(err, chunk);
     for (const match of chunk.toString().matchAll(/^event-loop-delay-p99-ms (\S+)$/gm)) {
       delays.shift()?.(Number(match[1]));
     }
   });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let exitedEarly = false;
+  const exited = new Promise<void>((resolve) =>
+    child.on('exit', () => {
+      exitedEarly = true;
+      resolve();
+    }),
+  );
+
+  const started = (url: string): ServerProcess => ({
+    name,
+    url: url.endsWith('/graphql') ? url : `${url}/graphql`,
+    child,
+    peakRssMiB: () => peakRss(child.pid!),
+    cpuSeconds: () => cpuSeconds(child.pid!),
+    eventLoopDelayP99Ms: () =>
+      new Promise((done) => {
+        delays.push(done);
+        child.kill('SIGUSR2');
+        setTimeout(() => done(null), 2000).unref();
+      }),
+    stop: async () => {
+      if (exitedEarly) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  });
+
   return new Promise((resolve, reject) => {
+    let done = false;
     const timer = setTimeout(() => {
+      done = true;
       child.kill('SIGKILL');
       reject(new Error(`${name} did not start:\n${out}\n${err}`));
     }, timeoutMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk;
-      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (!match || child.listenerCount('started')) return;
-      child.emit('started');
+    const ready = (url: string) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
-      resolve({
-        name,
-        url: match[1]!.endsWith('/graphql') ? match[1]! : `${match[1]}/graphql`,
-        child,
-        peakRssMiB: () => peakRss(child.pid!),
-        eventLoopDelayP99Ms: () =>
-          new Promise((done) => {
-            delays.push(done);
-            child.kill('SIGUSR2');
-            setTimeout(() => done(null), 2000).unref();
-          }),
-        stop: async () => {
-          child.kill('SIGTERM');
-          const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-          await exited;
-          clearTimeout(killer);
-        },
-      });
+      resolve(started(url));
+    };
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out = keep(out, chunk);
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(out);
+      if (match && !options.url) ready(match[1]!);
     });
-    void exited.then(() => reject(new Error(`${name} exited before listening:\n${out}\n${err}`)));
+    if (options.url) {
+      const { url, readyUrl = url } = options;
+      void (async () => {
+        while (!done && !exitedEarly) {
+          const ok = await fetch(readyUrl).then((response) => response.ok, () => false);
+          if (ok) return ready(url);
+          await sleep(100);
+        }
+      })();
+    }
+    void exited.then(() => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      reject(new Error(`${name} exited before listening:\n${out}\n${err}`));
+    });
   });
 }
 
@@ -79,3 +139,18 @@ function peakRss(pid: number): number {
     return 0;
   }
 }
+
+/** utime + stime of /proc/<pid>/stat (fields 14 and 15, after the parenthesised name), in seconds. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields after the name start at field 3, so utime (14) and stime (15) are at 11 and 12.
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux that Node supports. */
+const CLOCK_TICKS = 100;

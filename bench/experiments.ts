@@ -1,0 +1,56 @@
+// The A/B experiments of `npm run bench -- --ab`: each measures one optimisation by running
+// the same scenario on two variants of the gateway that differ in that one setting only.
+import { OPERATIONS_PLUGINS } from '../plugins/index.js';
+import type { Experiment } from './harness/ab.js';
+
+/** Settings shared by experiments that measure execution itself, so that no answer comes from elsewhere. */
+const EXECUTE_ALL = { responseCacheMs: 0, shareQueries: false };
+/** Throughput rounds of the A/B run: shorter than the report's, since each experiment runs several. */
+const SHORT = { warmS: 2, measureS: 5 };
+const SHORTER = { warmS: 1, measureS: 3 };
+
+export const EXPERIMENTS: Experiment[] = [
+  { name: 'Response cache of anonymous queries', scenario: 'b', off: { tuning: { responseCacheMs: 0 } }, on: {}, durations: SHORT },
+  { name: 'Response cache of anonymous queries', scenario: 'a', off: { tuning: { responseCacheMs: 0 } }, on: {}, durations: SHORT },
+  {
+    name: 'SQLite prepared-statement cache (500)',
+    note: 'response cache and sharing off on both sides, so that every request runs its SQL',
+    scenario: 'b',
+    metric: 'cpuUs',
+    off: { tuning: { ...EXECUTE_ALL, statementCache: 0 } },
+    on: { tuning: EXECUTE_ALL },
+    durations: SHORT,
+  },
+  {
+    name: "Yoga's parse and validation cache",
+    note: 'response cache and sharing off on both sides',
+    scenario: 'b',
+    metric: 'cpuUs',
+    off: { tuning: { ...EXECUTE_ALL, parserCache: false } },
+    on: { tuning: EXECUTE_ALL },
+    durations: SHORT,
+  },
+  { name: 'Sharing identical anonymous queries in flight', scenario: 'e', off: { tuning: { shareQueries: false } }, on: {} },
+  { name: 'Hedged upstream calls (after the p95, at most 5% of calls)', scenario: 'd', off: { policy: { hedge: { percentile: 0 } } }, on: {} },
+  { name: 'HTTP keep-alive to the upstreams', scenario: 'c', off: { policy: { keepAlive: false } }, on: {} },
+  {
+    name: 'Upstream concurrency cap per host 256 instead of 64 (agent maxSockets with it)',
+    note: 'not adopted: see the findings',
+    scenario: 'd',
+    off: {},
+    on: { policy: { concurrencyPerHost: 256 } },
+  },
+  // What each operations plugin costs on the cheapest path there is (an answer from the response cache).
+  ...OPERATIONS_PLUGINS.filter((name) => name !== 'rate-limit').map(
+    (name): Experiment => ({ name: `Plugin ${name}`, scenario: 'b', metric: 'cpuUs', off: { omitPlugins: [name] }, on: {}, durations: SHORTER }),
+  ),
+  {
+    name: 'Plugin rate-limit',
+    note: 'off in every other measurement: all load comes from one address',
+    scenario: 'b',
+    metric: 'cpuUs',
+    off: {},
+    on: { env: { RATE_LIMIT_PER_MINUTE: '1000000' } },
+    durations: SHORTER,
+  },
+];

@@ -1,0 +1,23 @@
+// server.ts's gateway with parts of its tuning replaced, for A/B runs (`npm run bench -- --ab`).
+// GATHERQL_BENCH_VARIANT is JSON: { tuning?, policy?, omitPlugins? } (see Variant in ab.ts).
+// Everything else comes from the environment exactly as for server.ts.
+import { createServer } from 'node:http';
+import { loadConfig } from '../../config.js';
+import { createGateway, createLogger } from '../../gateway.js';
+import type { Variant } from './ab.js';
+
+const variant = JSON.parse(process.env.GATHERQL_BENCH_VARIANT ?? '{}') as Variant;
+const config = loadConfig();
+const gateway = await createGateway(config, {
+  logger: createLogger(config),
+  ...(variant.tuning && { tuning: variant.tuning }),
+  ...(variant.policy && { weather: { policy: variant.policy } }),
+  ...(variant.omitPlugins && { omitPlugins: variant.omitPlugins }),
+});
+const server = createServer(gateway.yoga);
+server.listen(config.port, config.host);
+process.on('SIGTERM', () => {
+  server.close();
+  server.closeAllConnections();
+  void gateway.close().then(() => process.exit(0));
+});

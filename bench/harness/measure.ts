@@ -1,0 +1,24 @@
+import type { Durations, Scenario } from '../scenarios/types.js';
+import type { BenchEnvironment } from './environment.js';
+import type { ServerRow } from './report.js';
+import type { ServerSpec } from './servers.js';
+
+/** One scenario on one freshly started server: its figures and peak RSS, or why it failed. */
+export async function measureOnce(scenario: Scenario, spec: ServerSpec, env: BenchEnvironment, durations: Durations): Promise<ServerRow> {
+  await env.sim.reset(scenario.faults);
+  let server;
+  try {
+    server = await spec.start(env);
+  } catch (error) {
+    return { server: spec.name, values: {}, rssMiB: 0, error: `did not start: ${String(error).slice(0, 280)}` };
+  }
+  try {
+    const values = await scenario.measure(server, { sim: env.sim, durations, freshCity: env.freshCity, upstreamMedianMs: env.upstream.medianMs });
+    return { server: spec.name, values, rssMiB: server.peakRssMiB() };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { server: spec.name, values: {}, rssMiB: server.peakRssMiB(), error: message.slice(0, 300) };
+  } finally {
+    await server.stop();
+  }
+}

@@ -1,0 +1,32 @@
+import type { FaultRule } from '../../simulator/faults.js';
+import type { SimulatorCalls } from '../../simulator/open-meteo-sim.js';
+
+/** Drives a simulator in another process over its /__sim/* control routes. */
+export interface SimulatorClient {
+  geocodingUrl: string;
+  forecastUrl: string;
+  /** Replaces the fault rules and zeroes the call counts. */
+  reset(faults: FaultRule[]): Promise<void>;
+  calls(): Promise<SimulatorCalls>;
+}
+
+export function simulatorClient(geocodingUrl: string, forecastUrl: string): SimulatorClient {
+  const control = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${geocodingUrl}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`simulator ${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    return response.json();
+  };
+  return {
+    geocodingUrl,
+    forecastUrl,
+    async reset(faults) {
+      await control('POST', '/__sim/reset');
+      if (faults.length > 0) await control('POST', '/__sim/faults', faults);
+    },
+    calls: () => control('GET', '/__sim/calls') as Promise<SimulatorCalls>,
+  };
+}

@@ -1,0 +1,119 @@
+// `npm run bench [-- --quick] [-- --ab [--rounds=3]] [-- --render] [-- --only=a,b] [-- --servers=gatherql,mercurius] [-- --out=FILE]`
+// Starts the Open-Meteo simulator in its own process, seeds one SQLite file, then for every
+// scenario starts each server fresh on a copy of it, warms it up, measures it with
+// autocannon on 127.0.0.1 and stops it. Writes BENCHMARKS.md (or --out) and the raw figures
+// in bench/results/. With --ab it runs the A/B experiments of bench/experiments.ts instead,
+// whose results the next BENCHMARKS.md includes. With --render it only writes BENCHMARKS.md
+// again from the committed figures (bench/results/full.json), the A/B results and the findings.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { EXPERIMENTS } from './experiments.js';
+import { type AbReport, renderExperiments, runExperiments } from './harness/ab.js';
+import { startBenchEnvironment } from './harness/environment.js';
+import { machine } from './harness/machine.js';
+import { measureOnce } from './harness/measure.js';
+import { renderReport, type RunReport, type ScenarioRun } from './harness/report.js';
+import { SERVERS } from './harness/servers.js';
+import { SCENARIOS } from './scenarios/index.js';
+import type { Durations } from './scenarios/types.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const results = join(root, 'bench/results');
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    ab: { type: 'boolean', default: false },
+    render: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    only: { type: 'string' },
+    servers: { type: 'string' },
+    out: { type: 'string' },
+  },
+});
+
+const FULL: Durations = { warmS: 3, measureS: 10, coldRequests: 30, tailRequests: 500, tailWarmUp: 60, burstWarmUps: 2, explain: true };
+const QUICK: Durations = { warmS: 1, measureS: 2, coldRequests: 8, tailRequests: 80, tailWarmUp: 20, burstWarmUps: 1, explain: false };
+const durations = args.quick ? QUICK : FULL;
+const wanted = (list: string | undefined, name: string) => !list || list.split(',').includes(name);
+
+/** The sections after the scenario tables: the latest A/B results and the findings. */
+function extraSections(): string[] {
+  const abFile = join(results, 'ab.json');
+  const extra = existsSync(abFile) ? [renderExperiments(JSON.parse(readFileSync(abFile, 'utf8')) as AbReport)] : [];
+  const findings = join(root, 'bench/findings.md');
+  if (existsSync(findings)) extra.push(readFileSync(findings, 'utf8'));
+  return extra;
+}
+
+if (args.render) {
+  // The raw figures name scenarios and servers by id; the report needs their descriptions back.
+  const raw = JSON.parse(readFileSync(join(results, 'full.json'), 'utf8')) as Omit<RunReport, 'scenarios' | 'servers'> & {
+    scenarios: (Omit<ScenarioRun, 'scenario'> & { scenario: string })[];
+    servers: string[];
+  };
+  const report: RunReport = {
+    ...raw,
+    servers: raw.servers.map((name) => SERVERS.find((spec) => spec.name === name)!),
+    scenarios: raw.scenarios.map((run) => ({ ...run, scenario: SCENARIOS.find((scenario) => scenario.id === run.scenario)! })),
+  };
+  writeFileSync(args.out ?? join(root, 'BENCHMARKS.md'), renderReport(report, extraSections()));
+  process.exit(0);
+}
+
+const started = performance.now();
+const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+const env = await startBenchEnvironment();
+log(`upstream call: median ${env.upstream.medianMs.toFixed(1)} ms, p95 ${env.upstream.p95Ms.toFixed(1)} ms`);
+mkdirSync(results, { recursive: true });
+
+try {
+  if (args.ab) {
+    const experiments = EXPERIMENTS.filter((experiment) => wanted(args.only, experiment.scenario));
+    const rounds = Number(args.rounds ?? (args.quick ? 1 : 3));
+    const report: AbReport = { date: new Date().toISOString(), quick: args.quick, rounds, experiments: await runExperiments(experiments, SCENARIOS, env, durations, rounds, log) };
+    const out = args.out ?? join(results, 'ab.json');
+    writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(renderExperiments(report));
+    log(`wrote ${out}`);
+  } else {
+    const runs: ScenarioRun[] = [];
+    for (const scenario of SCENARIOS.filter((candidate) => wanted(args.only, candidate.id))) {
+      const run: ScenarioRun = { scenario, rows: [] };
+      runs.push(run);
+      const runsHere = (spec: (typeof SERVERS)[number]) =>
+        wanted(args.servers, spec.name) && (!spec.scenarios || spec.scenarios.includes(scenario.id)) && (durations.explain || !spec.explains);
+      for (const spec of SERVERS.filter(runsHere)) {
+        const row = await measureOnce(scenario, spec, env, durations);
+        run.rows.push(row);
+        log(`(${scenario.id}) ${spec.name}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
+      }
+    }
+    const report: RunReport = {
+      date: new Date().toISOString(),
+      quick: args.quick,
+      machine: machine(),
+      durations,
+      servers: SERVERS.filter((candidate) => wanted(args.servers, candidate.name) && (durations.explain || !candidate.explains)),
+      upstream: env.upstream,
+      scenarios: runs,
+      elapsedS: (performance.now() - started) / 1000,
+    };
+    const out = args.out ?? join(root, 'BENCHMARKS.md');
+    writeFileSync(out, renderReport(report, extraSections()));
+    // The raw figures go next to the report: a partial run with --out never replaces the committed ones.
+    const raw = args.out ? out.replace(/(\.md)?$/, '.json') : join(results, args.quick ? 'quick.json' : 'full.json');
+    writeFileSync(raw, `${JSON.stringify(report, replacer, 2)}\n`);
+    log(`wrote ${out} in ${report.elapsedS.toFixed(0)} s`);
+  }
+} finally {
+  await env.close();
+}
+
+/** Scenario objects carry functions; the raw figures need only their ids. */
+function replacer(key: string, value: unknown) {
+  if (key === 'scenario' && value && typeof value === 'object' && 'id' in value) return (value as { id: string }).id;
+  if (key === 'servers' && Array.isArray(value)) return value.map((spec: { name: string }) => spec.name);
+  return value;
+}

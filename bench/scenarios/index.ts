@@ -1,0 +1,10 @@
+import { burst } from './burst.js';
+import { coldFanout } from './cold-fanout.js';
+import { mixedLoad } from './mixed.js';
+import { postsWithAuthors } from './posts.js';
+import { tailLatency } from './tail.js';
+import type { Scenario } from './types.js';
+import { warmWeather } from './warm-weather.js';
+
+/** Every scenario, in report order. */
+export const SCENARIOS: Scenario[] = [warmWeather, postsWithAuthors, coldFanout, tailLatency, burst, mixedLoad];

@@ -1,0 +1,53 @@
+import { load } from '../harness/load.js';
+import type { ServerProcess } from '../harness/processes.js';
+import type { Durations, ScenarioContext, Values } from './types.js';
+
+export const CONNECTIONS = 100;
+
+/** A warm-up round, then a measured one, both at CONNECTIONS with no pipelining. */
+export async function warmThenMeasure(
+  server: ServerProcess,
+  ctx: ScenarioContext,
+  body: string | ((index: number) => string),
+  beforeMeasure: () => Promise<unknown> = async () => {},
+) {
+  const { warmS, measureS } = ctx.durations;
+  await load({ url: server.url, body, connections: CONNECTIONS, duration: warmS });
+  await beforeMeasure();
+  const before = await ctx.sim.calls();
+  const cpuBefore = server.cpuSeconds();
+  const result = await load({ url: server.url, body, connections: CONNECTIONS, duration: measureS });
+  const cpu = server.cpuSeconds() - cpuBefore;
+  const after = await ctx.sim.calls();
+  const upstreamCalls = after.geocoding + after.forecast - before.geocoding - before.forecast;
+  // Over requests sent: the calls of requests still in flight at either edge of the round
+  // roughly cancel out (those of the warm-up land in it, those of its last requests after it).
+  return {
+    result,
+    upstreamPerRequest: result.sent > 0 ? upstreamCalls / result.sent : null,
+    // The server's own CPU per answered request: the cost of a request, whatever else the machine does.
+    cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : null,
+  };
+}
+
+export function throughputMethod(what: string, durations: Durations): string {
+  return `${what}: autocannon, ${CONNECTIONS} connections, no pipelining, ${durations.warmS} s warm-up then ${durations.measureS} s measured.`;
+}
+
+export function throughputValues(result: Awaited<ReturnType<typeof warmThenMeasure>>): Values {
+  return {
+    rps: result.result.requestsPerSecond,
+    p50: result.result.p50Ms,
+    p99: result.result.p99Ms,
+    upstream: result.upstreamPerRequest,
+    cpuUs: result.cpuUsPerRequest,
+    failures: result.result.failures,
+  };
+}
+
+export const THROUGHPUT_COLUMNS = [
+  { key: 'rps', label: 'req/s', digits: 0 },
+  { key: 'p50', label: 'p50 ms', digits: 1 },
+  { key: 'p99', label: 'p99 ms', digits: 1 },
+  { key: 'cpuUs', label: 'server CPU µs / request', digits: 0 },
+];
