@@ -2,30 +2,10 @@
 // first run of a query, and Mercurius loaders to batch authors.
 import Fastify from 'fastify';
 import mercurius from 'mercurius';
-import {
-  announce,
-  cityWeather,
-  type ForecastAnswer,
-  forecastPath,
-  type GeocodingAnswer,
-  geocodingPath,
-  openPeerDatabase,
-  type PostRow,
-  peerSettings,
-  postEdges,
-  typeDefs,
-  type UserRow,
-  weatherError,
-} from './shared.js';
+import { announce, fetchWeather, openPeerDatabase, type PostRow, peerSettings, postEdges, typeDefs, type UserRow } from './shared.js';
 
 const settings = peerSettings();
 const db = openPeerDatabase(settings.databaseFile);
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`upstream answered ${response.status}`);
-  return (await response.json()) as T;
-}
 
 const app = Fastify({ logger: false });
 await app.register(mercurius, {
@@ -34,21 +14,7 @@ await app.register(mercurius, {
   graphiql: false,
   resolvers: {
     Query: {
-      weather: (_root: unknown, args: { cities: string[] }) =>
-        Promise.all(
-          args.cities.map(async (city) => {
-            try {
-              const geocoding = await getJson<GeocodingAnswer>(settings.geocodingUrl + geocodingPath(city));
-              const place = geocoding.results?.[0];
-              const forecast = place
-                ? await getJson<ForecastAnswer>(settings.forecastUrl + forecastPath(place.latitude, place.longitude))
-                : null;
-              return cityWeather(city, geocoding, forecast);
-            } catch (error) {
-              return weatherError(city, error);
-            }
-          }),
-        ),
+      weather: (_root: unknown, args: { cities: string[] }) => fetchWeather(settings, args.cities),
       posts: (_root: unknown, args: { first: number }) => postEdges(db.postsPage(args.first + 1), args.first),
     },
     WeatherResult: { resolveType: (value: { __typename: string }) => value.__typename },

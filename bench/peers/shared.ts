@@ -120,6 +120,32 @@ export function postEdges(rows: PostRow[], first: number) {
   };
 }
 
+async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`upstream answered ${response.status}`);
+  return (await response.json()) as T;
+}
+
+/**
+ * The weather resolver a tutorial would write with fetch: per city, geocoding then the
+ * forecast, cities side by side, no batching and no cache. Used by the peers whose own docs
+ * prescribe nothing else for REST calls.
+ */
+export function fetchWeather(settings: PeerSettings, cities: string[]) {
+  return Promise.all(
+    cities.map(async (city) => {
+      try {
+        const geocoding = await getJson<GeocodingAnswer>(settings.geocodingUrl + geocodingPath(city));
+        const place = geocoding.results?.[0];
+        const forecast = place ? await getJson<ForecastAnswer>(settings.forecastUrl + forecastPath(place.latitude, place.longitude)) : null;
+        return cityWeather(city, geocoding, forecast);
+      } catch (error) {
+        return weatherError(city, error);
+      }
+    }),
+  );
+}
+
 /** Tells the benchmark where the peer listens, on a line of its own. */
 export function announce(name: string, url: string): void {
   console.log(JSON.stringify({ peer: name, url }));

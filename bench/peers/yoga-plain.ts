@@ -2,30 +2,10 @@
 // DataLoader, no cache, one fetch per upstream call, one SQL query per author.
 import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
-import {
-  announce,
-  cityWeather,
-  type ForecastAnswer,
-  forecastPath,
-  type GeocodingAnswer,
-  geocodingPath,
-  openPeerDatabase,
-  type PostRow,
-  peerSettings,
-  postEdges,
-  typeDefs,
-  type UserRow,
-  weatherError,
-} from './shared.js';
+import { announce, fetchWeather, openPeerDatabase, type PostRow, peerSettings, postEdges, typeDefs, type UserRow } from './shared.js';
 
 const settings = peerSettings();
 const db = openPeerDatabase(settings.databaseFile);
-
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`upstream answered ${response.status}`);
-  return (await response.json()) as T;
-}
 
 const yoga = createYoga({
   logging: false,
@@ -34,21 +14,7 @@ const yoga = createYoga({
     typeDefs,
     resolvers: {
       Query: {
-        weather: (_root: unknown, args: { cities: string[] }) =>
-          Promise.all(
-            args.cities.map(async (city) => {
-              try {
-                const geocoding = await getJson<GeocodingAnswer>(settings.geocodingUrl + geocodingPath(city));
-                const place = geocoding.results?.[0];
-                const forecast = place
-                  ? await getJson<ForecastAnswer>(settings.forecastUrl + forecastPath(place.latitude, place.longitude))
-                  : null;
-                return cityWeather(city, geocoding, forecast);
-              } catch (error) {
-                return weatherError(city, error);
-              }
-            }),
-          ),
+        weather: (_root: unknown, args: { cities: string[] }) => fetchWeather(settings, args.cities),
         posts: (_root: unknown, args: { first: number }) => postEdges(db.postsPage(args.first + 1), args.first),
       },
       WeatherResult: { __resolveType: (value: { __typename: string }) => value.__typename },
