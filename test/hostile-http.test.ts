@@ -2,27 +2,17 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
-import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { type HttpGateway, serveOverHttp } from './helpers/http.js';
+import { useHttpGateway } from './helpers/http.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 // Malformed HTTP around a GraphQL request: whatever arrives, the answer is the client's
 // error (4xx, or a GraphQL error that is not masked), never a 5xx. The body-level limits
 // (size, batch, depth, cost, malformed JSON, content type) are in query-limits.test.ts.
 
-let gateway: TestGateway;
-let http: HttpGateway;
-beforeAll(async () => {
-  gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '0' });
-  http = await serveOverHttp(gateway);
-});
-afterAll(async () => {
-  await http?.close();
-  await gateway?.close();
-});
+const suite = useHttpGateway();
 
 const send = async (path: string, init: RequestInit = {}) => {
-  const response = await fetch(`${http.url}${path}`, init);
+  const response = await fetch(`${suite.http.url}${path}`, init);
   return { status: response.status, text: await response.text() };
 };
 const form = (body: string) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });

@@ -1,9 +1,8 @@
 import { getIntrospectionQuery } from 'graphql';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QUERY_LIMIT_DEFAULTS, useQueryLimits } from '../plugins/use-query-limits.js';
-import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { type HttpGateway, serveOverHttp } from './helpers/http.js';
+import { useHttpGateway } from './helpers/http.js';
 
 const tooComplex = (limit: string) =>
   expect.objectContaining({ message: expect.stringContaining(`the ${limit} limit is`), extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit }) });
@@ -19,19 +18,10 @@ function nested(depth: number): string {
 }
 
 describe('query limits on the gateway (real HTTP)', () => {
-  let gateway: TestGateway;
-  let http: HttpGateway;
-  beforeAll(async () => {
-    gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '0' });
-    http = await serveOverHttp(gateway);
-  });
-  afterAll(async () => {
-    await http?.close();
-    await gateway?.close();
-  });
+  const suite = useHttpGateway();
 
   const post = async (query: string, variables?: Record<string, unknown>) => {
-    const response = await http.post(query, variables);
+    const response = await suite.http.post(query, variables);
     return { status: response.status, body: (await response.json()) as any };
   };
 
@@ -105,7 +95,7 @@ describe('query limits on the gateway (real HTTP)', () => {
     ['cost', '{ posts(first: 100) { edges { node { author { posts(first: 100) { edges { node { author { username } } } } } } } } }'],
   ])('refuses a query over the %s limit with HTTP 400 whatever the Accept header', async (limit, query) => {
     for (const accept of ['application/json', 'application/graphql-response+json', '*/*', undefined]) {
-      const response = await fetch(`${http.url}/graphql`, {
+      const response = await fetch(`${suite.http.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(accept && { accept }) },
         body: JSON.stringify({ query }),
@@ -117,7 +107,7 @@ describe('query limits on the gateway (real HTTP)', () => {
 
   it('answers a body over the limit with 413 before parsing it, with or without Content-Length', async () => {
     const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(QUERY_LIMIT_DEFAULTS.maxBodyBytes) } });
-    const declared = await fetch(`${http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    const declared = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     expect(declared.status).toBe(413);
     expect(((await declared.json()) as any).errors[0]).toMatchObject({ message: `Request body too large: the limit is ${QUERY_LIMIT_DEFAULTS.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } });
 
@@ -129,17 +119,17 @@ describe('query limits on the gateway (real HTTP)', () => {
         controller.close();
       },
     });
-    const chunked = await fetch(`${http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
     expect(chunked.status).toBe(413);
     expect(((await chunked.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
     const justUnder = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(QUERY_LIMIT_DEFAULTS.maxBodyBytes - 100) } });
-    expect((await fetch(`${http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: justUnder })).status).toBe(200);
+    expect((await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: justUnder })).status).toBe(200);
   });
 
   it('caps batched operations', async () => {
     const batch = (n: number) =>
-      fetch(`${http.url}/graphql`, {
+      fetch(`${suite.http.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(Array.from({ length: n }, () => ({ query: '{ __typename }' }))),
@@ -161,7 +151,7 @@ describe('query limits on the gateway (real HTTP)', () => {
     ['a wrong content type', { 'content-type': 'text/plain' }, '{ __typename }', 415],
     ['no query', { 'content-type': 'application/json' }, '{}', 400],
   ])('still answers %s with the spec 4xx', async (_name, headers, body, expected) => {
-    const response = await fetch(`${http.url}/graphql`, { method: 'POST', headers: { accept: 'application/graphql-response+json', ...headers }, body });
+    const response = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { accept: 'application/graphql-response+json', ...headers }, body });
     expect(response.status).toBe(expected);
   });
 });

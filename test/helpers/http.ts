@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
 import type { Gateway, GatewayOptions } from '../../gateway.js';
 import { nodeListener } from '../../plugins/node-listener.js';
 import { startGateway, type TestGateway } from './gateway.js';
@@ -57,4 +57,21 @@ export function useHttpGateways(defaults: Record<string, string> = {}, options: 
     started.push({ gateway, http });
     return { gateway, http };
   };
+}
+
+/**
+ * For a file or describe block with one gateway over HTTP: started before its tests, closed
+ * after them. Read `.gateway` and `.http` inside the tests.
+ */
+export function useHttpGateway(env: Record<string, string> = {}, options: GatewayOptions = {}) {
+  const suite = {} as { gateway: TestGateway; http: HttpGateway };
+  beforeAll(async () => {
+    suite.gateway = await startGateway(env, options);
+    suite.http = await serveOverHttp(suite.gateway);
+  });
+  afterAll(async () => {
+    await suite.http?.close();
+    await suite.gateway?.close();
+  });
+  return suite;
 }
