@@ -93,6 +93,8 @@ describe('/metrics over real HTTP', () => {
     expect(text).toMatch(/^graphql_envelop_request\{operationType="query"\} [1-9]/m);
     expect(text).toMatch(/^graphql_envelop_request_duration_count\{operationType="query"\} [1-9]/m);
     expect(text).toMatch(/^graphql_yoga_http_duration_count\{(?=[^}]*method="POST")(?=[^}]*statusCode="200")[^}]*\} [1-9]/m);
+    // Off for what they cost every request (plugins/use-metrics.ts).
+    expect(text).not.toMatch(/graphql_envelop_deprecated_field|graphql_envelop_request_time_summary/);
     // Client-chosen values never become labels.
     expect(text).not.toContain('LatestPosts');
     expect(text).not.toContain('url=');
