@@ -7,14 +7,14 @@ import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
 import { createWeatherService, type WeatherService, type WeatherServiceOptions } from './loaders/weather-service.js';
 import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins } from './plugins/index.js';
-import { maskError } from './plugins/mask-error.js';
+import { maskError, masksAsInternal } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { createResponseStore } from './plugins/response-store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
-import { yogaLogger } from './plugins/use-request-log.js';
-import { recordTiming } from './plugins/use-server-timing.js';
+import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
+import { timingOf } from './plugins/use-server-timing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createRedisCacheTier } from './sources/redis-cache-tier.js';
 import { tokenKey } from './resolvers/auth.js';
@@ -113,10 +113,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const responses = singleWriter && (tuning.responseCacheMs > 0 || tuning.shareQueries) ? createResponseStore() : null;
   const database = openDatabase(config.databaseUrl, {
     statementCache: tuning.statementCache,
-    onQuery: (event) => {
-      metrics.dbQueries.inc();
-      recordTiming('db', event.queryDurationMillis);
-    },
+    onQuery: () => metrics.dbQueries.inc(),
     ...(responses && { onWrite: () => responses.invalidate() }),
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
@@ -139,10 +136,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     forecastUrl: config.forecastUrl,
     timeoutMs: config.upstreamTimeoutMs,
     weatherTtlMs: config.weatherCacheTtlS * 1000,
-    onAttempt: ({ source, outcome, durationMs }) => {
-      metrics.upstreamRequests.inc({ source, outcome });
-      recordTiming('upstream', durationMs);
-    },
+    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
     onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>
@@ -152,7 +146,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     ...options.weather,
   });
   const deps: ContextDeps = {
-    db: database.db,
+    database,
     logger,
     tokenKey: tokenKey(config.authSecret),
     weather,
@@ -160,8 +154,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: ({ request }) =>
-      createContext(deps, { requestId: requestIdOf(request), authorization: request.headers.get('authorization') }),
+    context: ({ request }) => {
+      const requestId = requestIdOf(request);
+      return createContext(deps, { requestId, authorization: request.headers.get('authorization'), recordTiming: timingOf(request) }).catch(
+        (error: unknown) => {
+          // Logged here, where the request is known; Yoga then masks it and does not log it again.
+          if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
+          throw error;
+        },
+      );
+    },
     maskedErrors: { maskError },
     // Served by useGraphiQLPage instead: rendered once and rate limited (see there).
     graphiql: false,

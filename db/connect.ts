@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type CompiledQuery, Kysely, type LogEvent, PostgresDialect, SqliteDialect } from 'kysely';
+import { type CompiledQuery, Kysely, type KyselyPlugin, type LogEvent, PostgresDialect, type QueryId, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { wrapSqlite } from './sqlite.js';
@@ -13,6 +13,12 @@ export interface DatabaseHandle {
   dialect: DialectName;
   /** True for `file:` databases, which may be seeded with demo data on first start. */
   embeddedFile: boolean;
+  /**
+   * The same database, with every statement sent through it also reported to `onStatement`
+   * with its duration, failed ones included: how one request learns its own SQL time, with
+   * no async scope. Cheap enough to make per request; transactions begun on it report too.
+   */
+  observed(onStatement: (durationMs: number) => void): Kysely<Database>;
   /** Closes the pool or the SQLite file. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -43,18 +49,21 @@ const pgTypes = {
 /** Opens the database that DATABASE_URL names: SQLite for `file:`/`:memory:`, PostgreSQL for `postgres://`. */
 export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   const { onQuery, onWrite } = options;
-  const log =
-    onQuery || onWrite
-      ? (event: LogEvent) => {
-          onQuery?.(event);
-          if (onWrite && mayWrite(event.query)) onWrite();
-        }
-      : undefined;
+  // Kysely's log is process-wide; the id it gives each statement says which observer sent it.
+  const observers = new WeakMap<QueryId, (durationMs: number) => void>();
+  const log = (event: LogEvent) => {
+    onQuery?.(event);
+    observers.get(event.query.queryId)?.(event.queryDurationMillis);
+    if (onWrite && mayWrite(event.query)) onWrite();
+  };
+  const observe = (db: Kysely<Database>) => (onStatement: (durationMs: number) => void) =>
+    db.withPlugin(observerPlugin(observers, onStatement));
+
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
     pool.on('error', (error) => options.onPoolError?.(error));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log && { log }) });
-    return { db, dialect: 'postgres', embeddedFile: false, close: once(() => db.destroy()) };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    return { db, dialect: 'postgres', embeddedFile: false, observed: observe(db), close: once(() => db.destroy()) };
   }
 
   const path = url === ':memory:' ? ':memory:' : resolve(url.slice('file:'.length));
@@ -65,8 +74,19 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   const database = wrapSqlite(sqlite, { statementCache: options.statementCache ?? 500 });
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), ...(log && { log }) });
-  return { db, dialect: 'sqlite', embeddedFile: path !== ':memory:', close: once(() => db.destroy()) };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+  return { db, dialect: 'sqlite', embeddedFile: path !== ':memory:', observed: observe(db), close: once(() => db.destroy()) };
+}
+
+/** Tags each statement with its observer as it is built; the log then reports its duration to it. */
+function observerPlugin(observers: WeakMap<QueryId, (durationMs: number) => void>, onStatement: (durationMs: number) => void): KyselyPlugin {
+  return {
+    transformQuery({ node, queryId }) {
+      observers.set(queryId, onStatement);
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
 }
 
 /** Anything but a plain read may change data: writes, DDL, and raw SQL that is not a SELECT. */

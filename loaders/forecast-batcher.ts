@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import DataLoader from 'dataloader';
-import type { Coordinates, CurrentWeather, OpenMeteo } from '../sources/open-meteo.js';
+import type { UpstreamAttempt } from '../sources/http.js';
+import type { CallOptions, Coordinates, CurrentWeather, OpenMeteo } from '../sources/open-meteo.js';
 import { UpstreamError } from '../sources/upstream-error.js';
 
 /**
@@ -25,39 +26,68 @@ export interface ForecastBatcherOptions {
   batchCap?: number;
 }
 
+type AttemptObserver = (attempt: UpstreamAttempt) => void;
+
+export interface ForecastBatcher {
+  /**
+   * The current weather at a coordinates key, asked for together with every other key
+   * loaded in the same turn. `onAttempt` hears of every attempt of the call(s) that carry
+   * this key: a request's accounting of the upstream time it waited for.
+   */
+  load(key: string, onAttempt?: AttemptObserver): Promise<CurrentWeather>;
+}
+
 /**
  * Process-wide: the locations asked for in one turn of the event loop, by any request, go
  * out in as few forecast calls as the cap allows. No cache of its own (the keyed cache in
  * front of it is the cache), so a key is never answered from a previous batch.
  */
-export function createForecastBatcher(source: OpenMeteo, options: ForecastBatcherOptions): DataLoader<string, CurrentWeather> {
+export function createForecastBatcher(source: OpenMeteo, options: ForecastBatcherOptions): ForecastBatcher {
+  // Who waits for each key that has not gone out yet; a batch takes those of its keys.
+  const observers = new Map<string, AttemptObserver[]>();
+  const observersOf = (keys: readonly string[]): AttemptObserver | undefined => {
+    const all = new Set<AttemptObserver>();
+    for (const key of keys) {
+      for (const observer of observers.get(key) ?? []) all.add(observer);
+      observers.delete(key);
+    }
+    return all.size === 0 ? undefined : (attempt) => all.forEach((observer) => observer(attempt));
+  };
+
   const loadBatch = async (keys: readonly string[]): Promise<(CurrentWeather | Error)[]> => {
+    const onAttempt = observersOf(keys);
     const locations = keys.map(coordinatesOf);
     const deadline = performance.now() + options.budgetMs;
-    if (locations.length === 1) return [await alone(source, locations[0]!, deadline)];
+    if (locations.length === 1) return [await alone(source, locations[0]!, { deadline, onAttempt })];
     try {
       // A timed-out batch is not retried whole: asking each location alone is the better retry.
-      return await source.currentWeather(locations, { deadline, retryTimeouts: false });
+      return await source.currentWeather(locations, { deadline, retryTimeouts: false, onAttempt });
     } catch (error) {
       // A 429 is about us, not about a location: asking once per location would only make it worse.
       if (error instanceof UpstreamError && error.code === 'RATE_LIMITED') return locations.map(() => error);
       // One bad location must never fail its batch-mates: each is asked for alone, within the same budget.
-      return Promise.all(locations.map((location) => alone(source, location, deadline)));
+      return Promise.all(locations.map((location) => alone(source, location, { deadline, onAttempt })));
     }
   };
-  return new DataLoader(loadBatch, {
+  const loader = new DataLoader(loadBatch, {
     cache: false,
     maxBatchSize: options.batchCap ?? FORECAST_BATCH_CAP,
     // setImmediate rather than DataLoader's default tick: it also gathers the locations of
     // requests whose geocoding answers arrived in the same I/O phase, at no measurable cost.
     batchScheduleFn: (dispatch) => setImmediate(dispatch),
   });
+  return {
+    load(key, onAttempt) {
+      if (onAttempt) observers.set(key, [...(observers.get(key) ?? []), onAttempt]);
+      return loader.load(key);
+    },
+  };
 }
 
 /** The weather of one location, or the error that stopped it, as DataLoader wants a failed key. */
-async function alone(source: OpenMeteo, location: Coordinates, deadline: number): Promise<CurrentWeather | Error> {
+async function alone(source: OpenMeteo, location: Coordinates, options: CallOptions): Promise<CurrentWeather | Error> {
   try {
-    return (await source.currentWeather([location], { deadline }))[0]!;
+    return (await source.currentWeather([location], options))[0]!;
   } catch (error) {
     return error instanceof Error ? error : new Error(String(error));
   }

@@ -65,8 +65,11 @@ export interface WeatherService {
   /**
    * Weather for normalised city names, one entry per name in order: the lookup, null when
    * geocoding knows no such place, or the error (an UpstreamError) that stopped that name.
+   * `onAttempt` hears of every upstream attempt made for these names: those this call
+   * started, and a forecast call shared with other callers (each hears of it), but not one
+   * another caller started for the same name and this one merely joined.
    */
-  lookUp(names: readonly string[]): Promise<(WeatherLookup | null | Error)[]>;
+  lookUp(names: readonly string[], onAttempt?: (attempt: UpstreamAttempt) => void): Promise<(WeatherLookup | null | Error)[]>;
   cacheSizes(): Record<WeatherCacheName, number>;
   circuits(): Record<string, CircuitState>;
   close(): Promise<void>;
@@ -104,9 +107,9 @@ export function createWeatherService(options: WeatherServiceOptions): WeatherSer
   });
 
   return {
-    async lookUp(names) {
+    async lookUp(names, onAttempt) {
       const places = await Promise.all(
-        names.map((name) => geocoding.read(name, () => openMeteo.geocode(name)).catch(asError)),
+        names.map((name) => geocoding.read(name, () => openMeteo.geocode(name, { onAttempt })).catch(asError)),
       );
       // Every found place asks for its weather in this same turn, so that the batcher sends
       // them together: two round trips for the request, whatever its number of cities.
@@ -117,7 +120,7 @@ export function createWeatherService(options: WeatherServiceOptions): WeatherSer
           if (place === null) return null;
           try {
             const key = coordinatesKey(place);
-            const cached = await weather.read(key, () => batcher.load(key));
+            const cached = await weather.read(key, () => batcher.load(key, onAttempt));
             // Only the weather's age makes a result stale: a place's coordinates do not go out of date.
             return { location: place, weather: cached.value, stale: cached.stale, freshUntil: Math.min(found.freshUntil, cached.freshUntil) };
           } catch (error) {

@@ -17,7 +17,6 @@ import { useRateLimit } from './use-rate-limit.js';
 import { type ReadinessCheck, useReadiness } from './use-readiness.js';
 import { useRequestId } from './use-request-id.js';
 import { useRequestLog } from './use-request-log.js';
-import { useRequestScope } from './use-request-scope.js';
 import { useServerTiming } from './use-server-timing.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
@@ -35,7 +34,6 @@ export interface OperationsDeps {
 
 /** The operations plugins by name, in the order they must run. */
 export const OPERATIONS_PLUGINS = [
-  'request-scope',
   'request-id',
   'server-timing',
   'request-log',
@@ -48,8 +46,8 @@ export const OPERATIONS_PLUGINS = [
 export type OperationsPluginName = (typeof OPERATIONS_PLUGINS)[number];
 
 /**
- * The gateway's operations and protection plugins, in the order they must run: the request
- * scope wraps everything; response hooks run in list order (id and timing headers first,
+ * The gateway's operations and protection plugins, in the order they must run: response
+ * hooks run in list order (id and timing headers first,
  * so the log line sees the final response); probes and metrics answer before the rate limit.
  * `omit` leaves some out, only to measure what each costs (npm run bench -- --ab).
  */
@@ -59,7 +57,6 @@ export function operationsPlugins(deps: OperationsDeps, omit: readonly Operation
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
   const plugins: Record<OperationsPluginName, () => Plugin> = {
-    'request-scope': () => useRequestScope(),
     'request-id': () => useRequestId(),
     'server-timing': () => useServerTiming(),
     'request-log': () => useRequestLog({ logger: deps.logger, clientKey }),

@@ -38,3 +38,8 @@ export function expectedError(error: unknown): GraphQLError | null {
 export function maskError(error: unknown, message: string, isDev?: boolean): Error {
   return expectedError(error) ?? yogaMaskError(error, message, isDev);
 }
+
+/** True for an error that the client will see only as INTERNAL_SERVER_ERROR: one to log with its stack. */
+export function masksAsInternal(error: unknown): boolean {
+  return expectedError(error) === null && yogaMaskError(error, 'Unexpected error.') !== error;
+}

@@ -2,8 +2,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ClientKeyFn } from './client-key.js';
-import { expectedError } from './mask-error.js';
-import { currentRequest } from './use-request-scope.js';
+import { expectedError, masksAsInternal } from './mask-error.js';
 import { requestIdOf } from './use-request-id.js';
 
 export interface RequestLogOptions {
@@ -54,6 +53,18 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
         if (!entry || result instanceof Error) return;
         const operation = getOperationAST(result as DocumentNode, params?.operationName ?? undefined);
         entry.operations.push(operation?.name?.value ?? params?.operationName ?? null);
+      };
+    },
+    // Before Yoga masks them (its masking plugin comes after ours): the originals, with the request at hand.
+    onExecute() {
+      return {
+        onExecuteDone({ args, result }) {
+          const request = (args.contextValue as { request?: Request }).request;
+          if (!request || !('errors' in result) || !result.errors) return;
+          for (const error of result.errors) {
+            if (masksAsInternal(error)) logUnexpectedError(options.logger, error, requestIdOf(request));
+          }
+        },
       };
     },
     onResultProcess({ request, result }) {
@@ -113,14 +124,29 @@ async function countErrorsInBody(response: Response): Promise<number> {
   }
 }
 
+// Errors logged with their request already; Yoga's logger hands them over again and must skip them.
+const reported = new WeakSet<object>();
+
 /**
- * Yoga's logger, onto pino. Yoga hands its `error` every error that masking changed; an
- * unexpected one is logged here once, with its original stack and the id of the request it
- * broke (the client saw only INTERNAL_SERVER_ERROR); one raised on purpose only at debug.
+ * Logs an error that the client sees only masked (INTERNAL_SERVER_ERROR): once, at error
+ * level, with its original stack and the id of the request it broke. The request log calls it
+ * for errors of execution; the gateway for a context that could not be built.
+ */
+export function logUnexpectedError(logger: Logger, error: unknown, requestId: string | undefined): void {
+  if (typeof error !== 'object' || error === null || reported.has(error)) return;
+  reported.add(error);
+  const path = error instanceof GraphQLError ? error.path?.join('.') : undefined;
+  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+  const message = original instanceof Error ? original.message : String(original);
+  logger.error({ requestId, path, err: original }, `unexpected error: ${message}`);
+}
+
+/**
+ * Yoga's logger, onto pino. Yoga hands its `error` every error that masking changed. Those
+ * of a request were logged with its id already (logUnexpectedError); any other unexpected
+ * one is logged here once, with its stack; one raised on purpose only at debug.
  */
 export function yogaLogger(logger: Logger): YogaLogger {
-  // Yoga reports a masked parse or context error twice; one line is enough.
-  const seen = new WeakSet<object>();
   const text = (args: unknown[]) => args.map(String).join(' ');
   return {
     debug: (...args) => logger.debug(text(args)),
@@ -132,15 +158,16 @@ export function yogaLogger(logger: Logger): YogaLogger {
           logger.error(String(arg));
           continue;
         }
-        if (seen.has(arg)) continue;
-        seen.add(arg);
-        const request = currentRequest();
-        const requestId = request && requestIdOf(request);
+        if (reported.has(arg)) continue;
+        const expected = expectedError(arg);
+        if (!expected) {
+          logUnexpectedError(logger, arg, undefined);
+          continue;
+        }
+        reported.add(arg);
         const path = arg instanceof GraphQLError ? arg.path?.join('.') : undefined;
         const original = arg instanceof GraphQLError && arg.originalError ? arg.originalError : arg;
-        const expected = expectedError(arg);
-        if (expected) logger.debug({ requestId, path, code: expected.extensions.code }, original.message);
-        else logger.error({ requestId, path, err: original }, `unexpected error: ${original.message}`);
+        logger.debug({ path, code: expected.extensions.code }, original.message);
       }
     },
   };

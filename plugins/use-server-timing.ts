@@ -1,8 +1,10 @@
 import type { Plugin } from 'graphql-yoga';
-import { currentRequest } from './use-request-scope.js';
 
 /** Work whose time a response reports besides the total: SQL statements and upstream HTTP calls. */
 export type TimingKind = 'db' | 'upstream';
+
+/** Adds `ms` of one statement or one upstream attempt to a response's Server-Timing. */
+export type RecordTiming = (kind: TimingKind, ms: number) => void;
 
 export interface ServerTimingOptions {
   /** Header with the total in seconds, e.g. `0.0123s`. Default `X-Processing-Time`. */
@@ -18,18 +20,19 @@ interface Timings {
 const timings = new WeakMap<Request, Timings>();
 
 /**
- * Adds `ms` of `kind` work to the Server-Timing of the request that the calling code runs
- * for (found through the request scope, see useRequestScope); a no-op outside a request.
- * The gateway calls it for every SQL statement; upstream clients call it once per attempt
- * with `recordTiming('upstream', durationMs)`. Concurrent calls add up, so `upstream` is
- * the summed time of the attempts, which exceeds wall time when they overlap.
+ * Where the work done for `request` is added up: the gateway hands it to the request's
+ * context, which reports every SQL statement and every upstream attempt made on the
+ * request's behalf. Concurrent calls add up, so `upstream` is the summed time of the
+ * attempts, which exceeds wall time when they overlap. Records nothing for a request this
+ * plugin does not time.
  */
-export function recordTiming(kind: TimingKind, ms: number): void {
-  const request = currentRequest();
-  const entry = request && timings.get(request);
-  if (!entry || !Number.isFinite(ms) || ms < 0) return;
-  entry[kind].ms += ms;
-  entry[kind].count += 1;
+export function timingOf(request: Request): RecordTiming {
+  return (kind, ms) => {
+    const entry = timings.get(request);
+    if (!entry || !Number.isFinite(ms) || ms < 0) return;
+    entry[kind].ms += ms;
+    entry[kind].count += 1;
+  };
 }
 
 const descriptions = { db: (n: number) => `${n} SQL statement${n === 1 ? '' : 's'}`, upstream: (n: number) => `${n} upstream call${n === 1 ? '' : 's'}` };

@@ -40,6 +40,11 @@ export interface GetJsonRequest<T> {
    * each location alone is then the better retry, and costs no second timeout.
    */
   retryTimeouts?: boolean;
+  /**
+   * Told of every attempt of this call too, besides UpstreamHttpOptions.onAttempt: the
+   * caller's own accounting (a request's Server-Timing).
+   */
+  onAttempt?: (attempt: UpstreamAttempt) => void;
 }
 
 export interface UpstreamHttp {
@@ -60,6 +65,7 @@ interface CallState {
   progress: { retrying: boolean };
   /** When the attempt in flight started; null once its outcome is recorded. */
   attemptStartedAt: number | null;
+  onAttempt: ((attempt: UpstreamAttempt) => void) | undefined;
 }
 
 const CALL = 'gatherqlCall';
@@ -90,7 +96,9 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
     if (call.attemptStartedAt === null) return;
     const durationMs = performance.now() - call.attemptStartedAt;
     const final = call.signal.aborted ? 'cancelled' : outcome;
-    onAttempt({ source: call.source, outcome: final, durationMs });
+    const attempt: UpstreamAttempt = { source: call.source, outcome: final, durationMs };
+    onAttempt(attempt);
+    call.onAttempt?.(attempt);
     if (final === 'ok') hedgeFor(call.source).observe(durationMs);
     call.attemptStartedAt = null;
   };
@@ -160,6 +168,7 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         signal,
         progress,
         attemptStartedAt: null,
+        onAttempt: request.onAttempt,
       };
       let text: string;
       try {

@@ -1,4 +1,4 @@
-import type { UpstreamHttp } from './http.js';
+import type { GetJsonRequest, UpstreamHttp } from './http.js';
 import { type ForecastLocation, firstIssue, forecastLocation, geocodingResponse } from './open-meteo-schemas.js';
 import { UpstreamError } from './upstream-error.js';
 import { describeWeatherCode } from './wmo-codes.js';
@@ -28,11 +28,7 @@ export interface CurrentWeather {
   observedAt: string;
 }
 
-export interface CallOptions {
-  /** `performance.now()` after which no attempt starts. */
-  deadline?: number;
-  retryTimeouts?: boolean;
-}
+export type CallOptions = Pick<GetJsonRequest<unknown>, 'deadline' | 'retryTimeouts' | 'onAttempt'>;
 
 export interface OpenMeteoOptions {
   http: UpstreamHttp;

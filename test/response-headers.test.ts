@@ -1,11 +1,9 @@
-import { createSchema, createYoga } from 'graphql-yoga';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from '../plugins/metrics.js';
-import { useRequestScope } from '../plugins/use-request-scope.js';
-import { recordTiming, useServerTiming } from '../plugins/use-server-timing.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { type HttpGateway, serveOverHttp } from './helpers/http.js';
+import { startWeatherHarness, WEATHER_QUERY, type WeatherHarness } from './helpers/weather.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const PROCESSING_TIME = /^\d+\.\d{4}s$/;
@@ -101,34 +99,32 @@ describe('response headers over real HTTP', () => {
   });
 });
 
-describe('recordTiming for upstream calls', () => {
-  // A resolver that awaits like an upstream client would, then reports its time.
-  const yoga = createYoga({
-    schema: createSchema({
-      typeDefs: 'type Query { slow(ms: Int!): Int! }',
-      resolvers: {
-        Query: {
-          slow: async (_: unknown, { ms }: { ms: number }) => {
-            await new Promise((resolve) => setTimeout(resolve, 1));
-            await Promise.resolve();
-            recordTiming('upstream', ms);
-            return ms;
-          },
-        },
-      },
-    }),
-    plugins: [useRequestScope(), useServerTiming()],
+describe('upstream time in Server-Timing', () => {
+  let harness: WeatherHarness;
+  beforeAll(async () => {
+    harness = await startWeatherHarness();
+    // Long enough that both requests below are in flight together.
+    harness.sim.setFaults([{ fault: { kind: 'latency', ms: 30 } }]);
   });
-  const run = (query: string) =>
-    yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  afterAll(() => harness?.close());
 
-  it('adds every attempt of the request to upstream;dur, across awaits and concurrent fields', async () => {
-    const [one, two] = await Promise.all([run('{ a: slow(ms: 7) b: slow(ms: 5) }'), run('{ slow(ms: 40) }')]);
-    expect(serverTiming(one.headers.get('server-timing')).upstream).toEqual({ dur: 12, desc: '2 upstream calls' });
-    expect(serverTiming(two.headers.get('server-timing')).upstream).toEqual({ dur: 40, desc: '1 upstream call' });
-  });
+  const upstreamOf = async (cities: string[]) => {
+    const response = await harness.gateway.query(WEATHER_QUERY, { cities });
+    return serverTiming(response.headers.get('server-timing')).upstream;
+  };
 
-  it('is a no-op outside a request', () => {
-    expect(() => recordTiming('upstream', 3)).not.toThrow();
+  it('reports the attempts made for this request, and only for this one, under concurrency', async () => {
+    const [two, one] = await Promise.all([upstreamOf(['Berlin', 'Paris']), upstreamOf(['Rome'])]);
+    // Each request geocoded its own cities; a forecast call that both waited for (when their
+    // geocoding answers came back in one turn) counts for both, so the figures hold either way.
+    expect(harness.sim.calls().geocoding).toBe(3);
+    expect(harness.sim.calls().forecast).toBeLessThanOrEqual(2);
+    expect(two?.desc).toBe('3 upstream calls');
+    expect(one?.desc).toBe('2 upstream calls');
+    expect(two!.dur).toBeGreaterThanOrEqual(3 * 30);
+    expect(one!.dur).toBeGreaterThanOrEqual(2 * 30);
+    // Answered from the caches: nothing upstream to report.
+    expect(await upstreamOf(['Paris', 'Rome'])).toBeUndefined();
+    expect(harness.sim.calls().geocoding).toBe(3);
   });
 });
