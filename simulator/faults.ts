@@ -16,6 +16,8 @@ const fault = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('malformed-json') }),
   /** 200 with valid JSON whose fields have the wrong types (for a city, only its entry). */
   z.object({ kind: z.literal('wrong-types') }),
+  /** 200 with the real answer padded by this many bytes of whitespace (still valid JSON). */
+  z.object({ kind: z.literal('oversized'), bytes: z.number().int().min(1).max(64 * 1024 * 1024) }),
   /** 200 at once, then the body a few bytes at a time. */
   z.object({ kind: z.literal('slow-drip'), chunkIntervalMs: z.number().int().min(1).max(60_000), chunkBytes: z.number().int().min(1).optional() }),
 ]);

@@ -96,6 +96,9 @@ export async function startOpenMeteoSimulator(options: SimulatorOptions = {}): P
       }
       case 'wrong-types':
         return sendJson(res, 200, corrupt(chosen.city));
+      case 'oversized':
+        res.writeHead(200, JSON_TYPE);
+        return res.end(JSON.stringify(body) + ' '.repeat(fault.bytes));
       case 'slow-drip':
         return drip(res, JSON.stringify(body), fault.chunkIntervalMs, fault.chunkBytes ?? 8, stopping.signal);
     }

@@ -171,13 +171,25 @@ export function createUpstreamHttp(options: UpstreamHttpOptions): UpstreamHttp {
         onAttempt: request.onAttempt,
       };
       let text: string;
+      let tooLarge = false;
       try {
         sent();
-        text = await client.get(request.url, { context: { [CALL]: call }, signal }).text();
+        const response = client.get(request.url, { context: { [CALL]: call }, signal });
+        response.on('downloadProgress', ({ transferred }) => {
+          if (transferred > policy.maxResponseBytes && !tooLarge) {
+            tooLarge = true;
+            response.cancel();
+          }
+        });
+        text = await response.text();
       } catch (error) {
         finishAttempt(call, error instanceof TimeoutError ? 'timeout' : 'error');
         // An aborted loser says nothing about the host: it must not count against its circuit.
-        throw signal.aborted ? cancelled(request.what, error) : toUpstreamError(error, request.what);
+        if (signal.aborted) throw cancelled(request.what, error);
+        if (tooLarge) {
+          throw new UpstreamError('BAD_RESPONSE', `${request.what} answered with a body over ${policy.maxResponseBytes} bytes`, { cause: error, hostFailure: true });
+        }
+        throw toUpstreamError(error, request.what);
       }
       try {
         const value = request.parse(parseJson(text, request.what));

@@ -21,6 +21,12 @@ export interface UpstreamPolicy {
   concurrencyPerHost: number;
   /** Reuse connections between calls (HTTP keep-alive); off only to measure what it saves. */
   keepAlive: boolean;
+  /**
+   * Largest response body read, in bytes; a longer one is cut off and is a bad response. The
+   * timeout bounds a body in time, this in memory: a broken or hostile upstream must not make
+   * the gateway buffer megabytes per call.
+   */
+  maxResponseBytes: number;
   breaker: BreakerPolicy;
   hedge: HedgePolicy;
 }
@@ -72,6 +78,8 @@ export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
     // Above WEATHER_MAX_CITIES' default (50), so one cold request never queues behind itself.
     concurrencyPerHost: 64,
     keepAlive: true,
+    // Open-Meteo's largest answer here (a forecast batch of 20) is about 12 kB.
+    maxResponseBytes: 1024 * 1024,
     breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
     hedge: { percentile: 95, delayMs: null, minDelayMs: 10, window: 512, minSamples: 20, maxShare: 0.05, burst: 10 },
   };

@@ -33,6 +33,7 @@ const geocodingCases: Case[] = [
   { name: 'malformed JSON (not retried)', fault: { kind: 'malformed-json' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1 },
   { name: 'wrong field types (not retried)', fault: { kind: 'wrong-types' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1 },
   { name: 'a body that drips slower than the timeout', fault: { kind: 'slow-drip', chunkIntervalMs: 200 }, code: 'UPSTREAM_TIMEOUT', calls: ATTEMPTS },
+  { name: 'a body over the size cap, cut off (not retried)', fault: { kind: 'oversized', bytes: 4 * 1024 * 1024 }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1 },
 ];
 
 describe('a geocoding fault for one city', () => {
@@ -68,6 +69,7 @@ const forecastCases: Case[] = [
   // Validated per location: only Paris's entry is bad, and nobody is asked again.
   { name: 'wrong field types in its entry', fault: { kind: 'wrong-types' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1 },
   { name: 'a body that drips slower than the timeout', fault: { kind: 'slow-drip', chunkIntervalMs: 200 }, code: 'UPSTREAM_TIMEOUT', calls: 1 + ATTEMPTS },
+  { name: 'a body over the size cap, cut off', fault: { kind: 'oversized', bytes: 4 * 1024 * 1024 }, code: 'UPSTREAM_BAD_RESPONSE', calls: 2 },
 ];
 
 describe('a forecast fault for one location of a batch', () => {
