@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { defaultUpstreamPolicy } from './sources/upstream-policy.js';
 
 /**
  * Runtime configuration, read once from the environment. Every variable is optional;
@@ -22,6 +23,10 @@ export interface Config {
   /** True when AUTH_SECRET was not set and a random one was made for this process. */
   authSecretGenerated: boolean;
   logLevel: LogLevel;
+  /** Open connections at most; more are closed as they arrive. */
+  maxConnections: number;
+  /** A connection on which nothing moves for this long is closed, also mid-response. */
+  socketTimeoutMs: number;
   production: boolean;
 }
 
@@ -82,6 +87,8 @@ const variables = {
   TRUST_PROXY: flag.default(false),
   AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info'),
+  MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
+  SOCKET_TIMEOUT_S: integer(1, 3600).default(60),
   NODE_ENV: z.string().optional(),
 } as const;
 
@@ -109,6 +116,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !vars.AUTH_SECRET) {
     throw new ConfigError('AUTH_SECRET is required when NODE_ENV=production: expected at least 32 characters');
   }
+  // Waiting for the upstreams is silence on the client's connection: it must not count as a stalled client.
+  const budgetMs = defaultUpstreamPolicy(vars.UPSTREAM_TIMEOUT_MS).budgetMs;
+  if (vars.SOCKET_TIMEOUT_S * 1000 <= budgetMs) {
+    throw new ConfigError(
+      `SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (2 x UPSTREAM_TIMEOUT_MS + 1 s = ${budgetMs / 1000} s)`,
+    );
+  }
   return {
     port: vars.PORT,
     host: vars.HOST,
@@ -124,6 +138,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     authSecret: vars.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
     authSecretGenerated: !vars.AUTH_SECRET,
     logLevel: vars.LOG_LEVEL,
+    maxConnections: vars.MAX_CONNECTIONS,
+    socketTimeoutMs: vars.SOCKET_TIMEOUT_S * 1000,
     production,
   };
 }

@@ -39,6 +39,18 @@ const server = createServer(
   },
   nodeListener(gateway.yoga),
 );
+// Bounds what slow or numerous clients can hold: a connection beyond the cap is closed at
+// once, and one on which nothing moves for SOCKET_TIMEOUT_S is closed, which frees an answer
+// that a client stopped reading (the request timeouts above cover only the way in).
+server.maxConnections = config.maxConnections;
+server.setTimeout(config.socketTimeoutMs);
+let lastDropLogged = 0;
+server.on('drop', () => {
+  // Once a second at most: under a flood, one line per refused connection would be a flood too.
+  if (Date.now() - lastDropLogged < 1_000) return;
+  lastDropLogged = Date.now();
+  logger.warn({ maxConnections: config.maxConnections }, 'connection refused: MAX_CONNECTIONS open already');
+});
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
   const address = server.address();

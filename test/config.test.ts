@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       rateLimitPerMinute: 100,
       trustProxy: false,
       logLevel: 'info',
+      maxConnections: 10_000,
+      socketTimeoutMs: 60_000,
       production: false,
       authSecretGenerated: true,
     });
@@ -38,6 +40,8 @@ describe('loadConfig', () => {
       TRUST_PROXY: 'true',
       AUTH_SECRET: 'x'.repeat(32),
       LOG_LEVEL: 'warn',
+      MAX_CONNECTIONS: '50',
+      SOCKET_TIMEOUT_S: '20',
       NODE_ENV: 'production',
     });
     expect(config).toMatchObject({
@@ -55,6 +59,8 @@ describe('loadConfig', () => {
       authSecret: 'x'.repeat(32),
       authSecretGenerated: false,
       logLevel: 'warn',
+      maxConnections: 50,
+      socketTimeoutMs: 20_000,
       production: true,
     });
   });
@@ -74,6 +80,9 @@ describe('loadConfig', () => {
     ['TRUST_PROXY', 'maybe', /^TRUST_PROXY is invalid: expected true or false$/],
     ['LOG_LEVEL', 'loud', /^LOG_LEVEL is invalid: expected one of fatal, error/],
     ['AUTH_SECRET', 'short', /^AUTH_SECRET is invalid: expected at least 32 characters$/],
+    ['MAX_CONNECTIONS', '0', /^MAX_CONNECTIONS is invalid: expected an integer from 1/],
+    // The default upstream timeout (3 s) may keep a request waiting 7 s: a client silent that long is not stalled.
+    ['SOCKET_TIMEOUT_S', '7', /^SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait \(2 x UPSTREAM_TIMEOUT_MS \+ 1 s = 7 s\)$/],
   ])('rejects %s=%s with one line that names it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(message);

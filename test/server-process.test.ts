@@ -1,8 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { insertPost, insertUser } from './helpers/fixtures.js';
 import { runServerToExit, startServerProcess } from './helpers/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatherql-server-'));
@@ -56,11 +59,80 @@ describe('server.ts as a process', () => {
     }
   });
 
+  it('closes connections over MAX_CONNECTIONS as they arrive, and takes new ones once others close', async () => {
+    const server = await startServerProcess({ DATABASE_URL: ':memory:', MAX_CONNECTIONS: '2' });
+    const port = Number(new URL(server.url).port);
+    const open = () =>
+      new Promise<Socket>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => resolve(socket));
+        socket.on('error', reject);
+      });
+    /** What the server says to a GET /health on this socket; '' when it closes the connection instead. */
+    const health = (socket: Socket) =>
+      new Promise<string>((resolve) => {
+        let received = '';
+        socket.on('data', (chunk) => {
+          received += chunk;
+          if (received.includes('\r\n\r\n')) resolve(received);
+        });
+        socket.on('close', () => resolve(received));
+        socket.on('error', () => resolve(received));
+        socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+      });
+    try {
+      const [first, second] = [await open(), await open()];
+      const third = await open();
+      expect(await health(third)).toBe('');
+      expect(await health(first)).toMatch(/^HTTP\/1\.1 200 /);
+      first.destroy();
+      second.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await health(await open())).toMatch(/^HTTP\/1\.1 200 /);
+      expect(server.stdout()).toContain('connection refused: MAX_CONNECTIONS open already');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('closes a connection whose client stopped reading its answer after SOCKET_TIMEOUT_S', async () => {
+    // About 30 MB of answer: more than the kernel buffers of both ends hold, so the server's writes stall.
+    const file = join(dir, 'large.sqlite');
+    const database = openDatabase(`file:${file}`);
+    await migrateToLatest(database.db);
+    const authorId = await insertUser(database.db, { username: 'prolific' });
+    for (let n = 0; n < 100; n += 1) await insertPost(database.db, { authorId, content: 'x'.repeat(100_000) });
+    await database.close();
+    const server = await startServerProcess({ DATABASE_URL: `file:${file}`, SOCKET_TIMEOUT_S: '2', UPSTREAM_TIMEOUT_MS: '100' });
+    try {
+      const page = 'posts(first: 100) { edges { node { content } } }';
+      const body = JSON.stringify({ query: `{ a: ${page} b: ${page} c: ${page} }` });
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.pause();
+      const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      // The buffers fill while the writes still count as activity; the 2 s of silence come after.
+      await new Promise((resolve) => setTimeout(resolve, 7_000));
+      let received = 0;
+      socket.on('data', (chunk: Buffer) => (received += chunk.length));
+      socket.resume();
+      await closed;
+      // The server gave up on the stalled answer: the client got what the buffers held, not all of it.
+      expect(received).toBeGreaterThan(0);
+      expect(received).toBeLessThan(30_000_000);
+      // A reading client gets the whole of the same answer.
+      const whole = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect((await whole.text()).length).toBeGreaterThan(30_000_000);
+    } finally {
+      await server.stop();
+    }
+  }, 30_000);
+
   it.each([
     [{ PORT: 'abc' }, 'gatherql: PORT is invalid: expected an integer from 0 to 65535'],
     [{ DATABASE_URL: 'mysql://x' }, 'gatherql: DATABASE_URL is invalid: expected file:PATH, :memory: or postgres://…'],
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'gatherql: RATE_LIMIT_PER_MINUTE is invalid: expected an integer from 0 to 1000000'],
     [{ NODE_ENV: 'production' }, 'gatherql: AUTH_SECRET is required when NODE_ENV=production: expected at least 32 characters'],
+    [{ SOCKET_TIMEOUT_S: '5', UPSTREAM_TIMEOUT_MS: '3000' }, 'gatherql: SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (2 x UPSTREAM_TIMEOUT_MS + 1 s = 7 s)'],
   ])('refuses to start on bad configuration %j with one clear line and exit code 1', async (env, line) => {
     const result = await runServerToExit({ DATABASE_URL: ':memory:', ...env });
     expect(result.code).toBe(1);
