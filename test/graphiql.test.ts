@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pageEncodingFor } from '../plugins/use-graphiql-page.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { startServerProcess } from './helpers/server-process.js';
@@ -21,6 +23,40 @@ describe('GraphiQL', () => {
     expect(page.length).toBeGreaterThan(100_000); // the inlined GraphiQL bundle
     const external = [...page.matchAll(/<(?:script|link)[^>]+(?:src|href)=["'](https?:)?\/\/[^"']+/g)].map((m) => m[0]);
     expect(external).toEqual([]);
+  });
+
+  it('sends the page compressed to a client that accepts it, brotli first, and the same page either way', async () => {
+    const load = async (acceptEncoding?: string) => {
+      const response = await gateway.yoga.fetch('http://gatherql.test/graphql', {
+        headers: { accept: 'text/html', ...(acceptEncoding && { 'accept-encoding': acceptEncoding }) },
+      });
+      expect(response.headers.get('vary')).toMatch(/accept-encoding/i);
+      return { encoding: response.headers.get('content-encoding'), body: Buffer.from(await response.arrayBuffer()) };
+    };
+    const plain = await load();
+    expect(plain.encoding).toBeNull();
+    expect(plain.body.toString()).toContain('<title>gatherql</title>');
+    const br = await load('gzip, deflate, br');
+    expect(br.encoding).toBe('br');
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+    expect(br.body.length).toBeLessThan(plain.body.length / 3);
+    const gzip = await load('gzip');
+    expect(gzip.encoding).toBe('gzip');
+    expect(gunzipSync(gzip.body).equals(plain.body)).toBe(true);
+    expect(gzip.body.length).toBeLessThan(plain.body.length / 3);
+  });
+
+  it.each([
+    [null, 'identity'],
+    ['', 'identity'],
+    ['gzip, deflate, br, zstd', 'br'],
+    ['gzip;q=1.0, br;q=0', 'gzip'],
+    ['deflate', 'identity'],
+    ['*', 'br'],
+    ['*;q=0, gzip', 'gzip'],
+    ['identity', 'identity'],
+  ] as const)('picks an encoding for Accept-Encoding %j: %s', (header, expected) => {
+    expect(pageEncodingFor(header)).toBe(expected);
   });
 
   it('leaves introspection on', async () => {
