@@ -75,8 +75,10 @@ export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
     backoffMaxMs: 2_000,
     maxRetryAfterMs: 3_000,
     budgetMs: 2 * timeoutMs + 1_000,
-    // Above WEATHER_MAX_CITIES' default (50), so one cold request never queues behind itself.
-    concurrencyPerHost: 64,
+    // Above the 200 cities one request may ask for with WEATHER_MAX_CITIES' default (4 x 50 over
+    // all its fields), so one cold request never queues behind itself. Still a bound: a burst
+    // of cold requests waits here rather than opening a socket per call.
+    concurrencyPerHost: 256,
     keepAlive: true,
     // Open-Meteo's largest answer here (a forecast batch of 20) is about 12 kB.
     maxResponseBytes: 1024 * 1024,
