@@ -31,7 +31,7 @@ export const EXPERIMENTS: Experiment[] = [
     durations: SHORT,
   },
   { name: 'Sharing identical anonymous queries in flight', scenario: 'e', off: { tuning: { shareQueries: false } }, on: {} },
-  { name: 'Hedged upstream calls (after the p95, at most 5% of calls)', scenario: 'd', off: { policy: { hedge: { percentile: 0 } } }, on: {} },
+  { name: 'Hedged upstream calls (after the p97, at most 5% of calls)', scenario: 'd', off: { policy: { hedge: { percentile: 0 } } }, on: {} },
   { name: 'HTTP keep-alive to the upstreams', scenario: 'c', off: { policy: { keepAlive: false } }, on: {} },
   {
     name: 'Upstream concurrency cap per host 256 instead of 64 (agent maxSockets with it)',

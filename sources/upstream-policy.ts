@@ -83,7 +83,10 @@ export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
     // Open-Meteo's largest answer here (a forecast batch of 20) is about 12 kB.
     maxResponseBytes: 1024 * 1024,
     breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
-    hedge: { percentile: 95, delayMs: null, minDelayMs: 10, window: 512, minSamples: 20, maxShare: 0.05, burst: 10 },
+    // After the p97: after the p95, ordinary jitter alone asks for 5% of calls, the whole budget,
+    // and the really slow calls compete with it for tokens. A burst of 40 lets a wave of a few
+    // hundred calls sent at once hedge its slow ones; over time hedges stay near maxShare.
+    hedge: { percentile: 97, delayMs: null, minDelayMs: 10, window: 512, minSamples: 20, maxShare: 0.05, burst: 40 },
   };
 }
 
