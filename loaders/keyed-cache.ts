@@ -35,11 +35,10 @@ export interface Cached<V> {
   value: V;
   /** True when the load failed and an expired value stood in. */
   stale: boolean;
-}
-
-/** A cached value and how long it stays fresh, for callers that keep what they answer (a response cache). */
-export interface CachedUntil<V> extends Cached<V> {
-  /** Time on the cache's clock after which the value is no longer fresh; already past for a stale value. */
+  /**
+   * Time on the cache's clock after which the value is no longer fresh; already past for a
+   * stale value. For callers that keep what they answer (a response cache).
+   */
   freshUntil: number;
 }
 
@@ -50,8 +49,6 @@ export interface KeyedCache<V> {
    * or the expired value with `stale: true` while that is recent enough.
    */
   get(key: string, load: () => Promise<V>): Promise<Cached<V>>;
-  /** Like get, and says until when the value is fresh. */
-  read(key: string, load: () => Promise<V>): Promise<CachedUntil<V>>;
   readonly size: number;
   clear(): void;
 }
@@ -68,7 +65,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
   const entries = new LRUCache<string, Entry<V>>({ max: options.maxEntries });
-  const inflight = new Map<string, Promise<CachedUntil<V>>>();
+  const inflight = new Map<string, Promise<Cached<V>>>();
   const sharedKey = (key: string) => `gatherql:${options.name}:${key}`;
 
   const store = (key: string, value: V): Entry<V> => {
@@ -89,7 +86,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     }
   };
 
-  const refresh = async (key: string, load: () => Promise<V>, previous: Entry<V> | undefined): Promise<CachedUntil<V>> => {
+  const refresh = async (key: string, load: () => Promise<V>, previous: Entry<V> | undefined): Promise<Cached<V>> => {
     // Without a shared tier nothing is awaited before load() runs, so loads asked for in one
     // tick still reach the upstream batcher in that tick.
     if (options.sharedTier) {
@@ -111,12 +108,12 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     }
   };
 
-  const countStale = (result: CachedUntil<V>) => {
+  const countStale = (result: Cached<V>) => {
     if (result.stale) emit('stale');
     return result;
   };
 
-  const read = (key: string, load: () => Promise<V>): Promise<CachedUntil<V>> => {
+  const get = (key: string, load: () => Promise<V>): Promise<Cached<V>> => {
     const entry = entries.get(key);
     if (entry && now() < entry.freshUntil) {
       emit('hit');
@@ -135,8 +132,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   };
 
   return {
-    get: (key, load) => read(key, load).then(({ value, stale }) => ({ value, stale })),
-    read,
+    get,
     get size() {
       return entries.size;
     },

@@ -109,7 +109,7 @@ export function createWeatherService(options: WeatherServiceOptions): WeatherSer
   return {
     async lookUp(names, onAttempt) {
       const places = await Promise.all(
-        names.map((name) => geocoding.read(name, () => openMeteo.geocode(name, { onAttempt })).catch(asError)),
+        names.map((name) => geocoding.get(name, () => openMeteo.geocode(name, { onAttempt })).catch(asError)),
       );
       // Every found place asks for its weather in this same turn, so that the batcher sends
       // them together: two round trips for the request, whatever its number of cities.
@@ -120,7 +120,7 @@ export function createWeatherService(options: WeatherServiceOptions): WeatherSer
           if (place === null) return null;
           try {
             const key = coordinatesKey(place);
-            const cached = await weather.read(key, () => batcher.load(key, onAttempt));
+            const cached = await weather.get(key, () => batcher.load(key, onAttempt));
             // Only the weather's age makes a result stale: a place's coordinates do not go out of date.
             return { location: place, weather: cached.value, stale: cached.stale, freshUntil: Math.min(found.freshUntil, cached.freshUntil) };
           } catch (error) {

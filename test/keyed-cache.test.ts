@@ -2,9 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type CacheEvent, createKeyedCache, type KeyedCacheOptions, type SharedTier } from '../loaders/keyed-cache.js';
 
 const MINUTE = 60_000;
+/** Where every test's clock starts. */
+const START = 1_000_000;
 
 function setUp<V>(options: Partial<KeyedCacheOptions<V>> = {}) {
-  let clock = 1_000_000;
+  let clock = START;
   const events: CacheEvent[] = [];
   const cache = createKeyedCache<V>({
     name: 'test',
@@ -32,7 +34,7 @@ describe('keyed cache', () => {
     const pending = Array.from({ length: 10 }, () => cache.get('paris', load));
     expect(calls).toHaveLength(1);
     calls[0]!.resolve('sunny');
-    expect(await Promise.all(pending)).toEqual(Array.from({ length: 10 }, () => ({ value: 'sunny', stale: false })));
+    expect(await Promise.all(pending)).toEqual(Array.from({ length: 10 }, () => ({ value: 'sunny', stale: false, freshUntil: START + 5 * MINUTE })));
     expect(events).toEqual(['miss', ...Array.from({ length: 9 }, () => 'joined')]);
   });
 
@@ -42,9 +44,9 @@ describe('keyed cache', () => {
     const load = async () => `value ${++loads}`;
     await cache.get('k', load);
     advance(5 * MINUTE - 1);
-    expect(await cache.get('k', load)).toEqual({ value: 'value 1', stale: false });
+    expect(await cache.get('k', load)).toEqual({ value: 'value 1', stale: false, freshUntil: START + 5 * MINUTE });
     advance(1);
-    expect(await cache.get('k', load)).toEqual({ value: 'value 2', stale: false });
+    expect(await cache.get('k', load)).toEqual({ value: 'value 2', stale: false, freshUntil: START + 10 * MINUTE });
     expect(events).toEqual(['miss', 'hit', 'miss']);
   });
 
@@ -71,7 +73,7 @@ describe('keyed cache', () => {
     const again = cache.get('k', load);
     expect(calls).toHaveLength(2);
     calls[1]!.resolve('back');
-    expect(await again).toEqual({ value: 'back', stale: false });
+    expect(await again).toEqual({ value: 'back', stale: false, freshUntil: START + 5 * MINUTE });
   });
 
   it('serves a recently expired value as stale when the load fails, and not once the stale window has passed', async () => {
@@ -81,7 +83,8 @@ describe('keyed cache', () => {
     const failing = async (): Promise<string> => {
       throw new Error('upstream down');
     };
-    expect(await cache.get('k', failing)).toEqual({ value: 'old', stale: true });
+    // A stale stand-in's freshness is already past.
+    expect(await cache.get('k', failing)).toEqual({ value: 'old', stale: true, freshUntil: START + 5 * MINUTE });
     advance(10 * MINUTE);
     await expect(cache.get('k', failing)).rejects.toThrow('upstream down');
     expect(events).toEqual(['miss', 'miss', 'stale', 'miss']);
@@ -95,9 +98,9 @@ describe('keyed cache', () => {
     }
     expect(cache.size).toBe(1000);
     let loaded = false;
-    expect(await cache.get('city 99999', async () => ((loaded = true), -1))).toEqual({ value: 99_999, stale: false });
+    expect(await cache.get('city 99999', async () => ((loaded = true), -1))).toEqual({ value: 99_999, stale: false, freshUntil: START + 99_999 * 7 + 5 * MINUTE });
     expect(loaded).toBe(false);
-    expect(await cache.get('city 0', async () => -1)).toEqual({ value: -1, stale: false });
+    expect(await cache.get('city 0', async () => -1)).toEqual({ value: -1, stale: false, freshUntil: START + 100_000 * 7 + 5 * MINUTE });
   });
 
   it('reads and writes an optional shared tier as JSON, so another instance need not load', async () => {
@@ -114,7 +117,7 @@ describe('keyed cache', () => {
     expect(store.get('gatherql:test:paris')!.ttlMs).toBe(15 * MINUTE);
 
     let loaded = false;
-    expect(await other.cache.get('paris', async () => ((loaded = true), { temperatureC: 0 }))).toEqual({ value: { temperatureC: 12.5 }, stale: false });
+    expect(await other.cache.get('paris', async () => ((loaded = true), { temperatureC: 0 }))).toEqual({ value: { temperatureC: 12.5 }, stale: false, freshUntil: START + 5 * MINUTE });
     expect(loaded).toBe(false);
     expect(other.events).toEqual(['hit']);
   });
@@ -129,6 +132,6 @@ describe('keyed cache', () => {
       },
     };
     const { cache } = setUp<string>({ sharedTier });
-    expect(await cache.get('k', async () => 'loaded')).toEqual({ value: 'loaded', stale: false });
+    expect(await cache.get('k', async () => 'loaded')).toEqual({ value: 'loaded', stale: false, freshUntil: START + 5 * MINUTE });
   });
 });
