@@ -127,6 +127,13 @@ async function countErrorsInBody(response: Response): Promise<number> {
 // Errors logged with their request already; Yoga's logger hands them over again and must skip them.
 const reported = new WeakSet<object>();
 
+/** Where a GraphQL error happened, and the error the code actually threw, with its message. */
+function origin(error: object): { path: string | undefined; original: unknown; message: string } {
+  const graphql = error instanceof GraphQLError;
+  const original = graphql ? (error.originalError ?? error) : error;
+  return { path: graphql ? error.path?.join('.') : undefined, original, message: original instanceof Error ? original.message : String(original) };
+}
+
 /**
  * Logs an error that the client sees only masked (INTERNAL_SERVER_ERROR): once, at error
  * level, with its original stack and the id of the request it broke. The request log calls it
@@ -135,9 +142,7 @@ const reported = new WeakSet<object>();
 export function logUnexpectedError(logger: Logger, error: unknown, requestId: string | undefined): void {
   if (typeof error !== 'object' || error === null || reported.has(error)) return;
   reported.add(error);
-  const path = error instanceof GraphQLError ? error.path?.join('.') : undefined;
-  const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-  const message = original instanceof Error ? original.message : String(original);
+  const { path, original, message } = origin(error);
   logger.error({ requestId, path, err: original }, `unexpected error: ${message}`);
 }
 
@@ -165,9 +170,8 @@ export function yogaLogger(logger: Logger): YogaLogger {
           continue;
         }
         reported.add(arg);
-        const path = arg instanceof GraphQLError ? arg.path?.join('.') : undefined;
-        const original = arg instanceof GraphQLError && arg.originalError ? arg.originalError : arg;
-        logger.debug({ path, code: expected.extensions.code }, original.message);
+        const { path, message } = origin(arg);
+        logger.debug({ path, code: expected.extensions.code }, message);
       }
     },
   };
