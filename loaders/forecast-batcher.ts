@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import DataLoader from 'dataloader';
-import type { UpstreamAttempt } from '../sources/http.js';
+import type { AttemptListener } from '../sources/http.js';
 import type { CallOptions, Coordinates, CurrentWeather, OpenMeteo } from '../sources/open-meteo.js';
 import { UpstreamError } from '../sources/upstream-error.js';
 
@@ -26,15 +26,13 @@ export interface ForecastBatcherOptions {
   batchCap?: number;
 }
 
-type AttemptObserver = (attempt: UpstreamAttempt) => void;
-
 export interface ForecastBatcher {
   /**
    * The current weather at a coordinates key, asked for together with every other key
    * loaded in the same turn. `onAttempt` hears of every attempt of the call(s) that carry
    * this key: a request's accounting of the upstream time it waited for.
    */
-  load(key: string, onAttempt?: AttemptObserver): Promise<CurrentWeather>;
+  load(key: string, onAttempt?: AttemptListener): Promise<CurrentWeather>;
 }
 
 /**
@@ -44,9 +42,9 @@ export interface ForecastBatcher {
  */
 export function createForecastBatcher(source: OpenMeteo, options: ForecastBatcherOptions): ForecastBatcher {
   // Who waits for each key that has not gone out yet; a batch takes those of its keys.
-  const observers = new Map<string, AttemptObserver[]>();
-  const observersOf = (keys: readonly string[]): AttemptObserver | undefined => {
-    const all = new Set<AttemptObserver>();
+  const observers = new Map<string, AttemptListener[]>();
+  const observersOf = (keys: readonly string[]): AttemptListener | undefined => {
+    const all = new Set<AttemptListener>();
     for (const key of keys) {
       for (const observer of observers.get(key) ?? []) all.add(observer);
       observers.delete(key);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { UpstreamAttempt } from '../sources/http.js';
+import type { AttemptListener } from '../sources/http.js';
 import { createPostLoaders } from './post-loaders.js';
 import { createUserLoaders } from './user-loaders.js';
 import { createWeatherLoaders } from './weather-loaders.js';
@@ -12,7 +12,7 @@ export interface LoaderDeps {
   /** Process-wide; absent where nothing asks for weather (a loader test on the database alone). */
   weather?: WeatherService;
   /** Hears of every upstream attempt made for this request (its Server-Timing). */
-  onUpstreamAttempt?: (attempt: UpstreamAttempt) => void;
+  onUpstreamAttempt?: AttemptListener;
 }
 
 /** Fresh loaders for one request: their caches must never outlive it or cross viewers. */

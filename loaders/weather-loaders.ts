@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { UpstreamAttempt } from '../sources/http.js';
+import type { AttemptListener } from '../sources/http.js';
 import type { WeatherLookup, WeatherService } from './weather-service.js';
 
 /**
@@ -8,7 +8,7 @@ import type { WeatherLookup, WeatherService } from './weather-service.js';
  * It resolves null for a place geocoding does not know and rejects with the UpstreamError
  * that stopped a city. `onAttempt` hears of the upstream attempts made for the request.
  */
-export function createWeatherLoaders(weather: WeatherService | undefined, onAttempt?: (attempt: UpstreamAttempt) => void) {
+export function createWeatherLoaders(weather: WeatherService | undefined, onAttempt?: AttemptListener) {
   return {
     weatherByCity: new DataLoader<string, WeatherLookup | null>(async (names) => {
       if (!weather) throw new Error('weatherByCity needs a weather service: pass `weather` to createLoaders');

@@ -1,5 +1,5 @@
 import type { CircuitChange, CircuitState } from '../sources/host-guard.js';
-import { createUpstreamHttp, type UpstreamAttempt, type UpstreamSource } from '../sources/http.js';
+import { type AttemptListener, createUpstreamHttp, type UpstreamSource } from '../sources/http.js';
 import { createOpenMeteo, type CurrentWeather, type GeoLocation } from '../sources/open-meteo.js';
 import { upstreamPolicy, type UpstreamPolicyOverrides } from '../sources/upstream-policy.js';
 import { coordinatesKey, createForecastBatcher, FORECAST_BATCH_CAP } from './forecast-batcher.js';
@@ -43,7 +43,7 @@ export interface WeatherServiceOptions {
   sharedTier?: SharedTier;
   /** Wall clock for the caches; tests pass their own. */
   now?: () => number;
-  onAttempt?: (attempt: UpstreamAttempt) => void;
+  onAttempt?: AttemptListener;
   onHedge?: (source: UpstreamSource) => void;
   onCacheEvent?: (cache: WeatherCacheName, event: CacheEvent) => void;
   onCircuitChange?: (change: CircuitChange) => void;
@@ -69,7 +69,7 @@ export interface WeatherService {
    * started, and a forecast call shared with other callers (each hears of it), but not one
    * another caller started for the same name and this one merely joined.
    */
-  lookUp(names: readonly string[], onAttempt?: (attempt: UpstreamAttempt) => void): Promise<(WeatherLookup | null | Error)[]>;
+  lookUp(names: readonly string[], onAttempt?: AttemptListener): Promise<(WeatherLookup | null | Error)[]>;
   cacheSizes(): Record<WeatherCacheName, number>;
   circuits(): Record<string, CircuitState>;
   close(): Promise<void>;

@@ -18,9 +18,12 @@ export interface UpstreamAttempt {
   durationMs: number;
 }
 
+/** Hears of each attempt as it ends: the metrics, or one request's Server-Timing. */
+export type AttemptListener = (attempt: UpstreamAttempt) => void;
+
 export interface UpstreamHttpOptions {
   policy: UpstreamPolicy;
-  onAttempt?: (attempt: UpstreamAttempt) => void;
+  onAttempt?: AttemptListener;
   /** Called when a slow call gets a second attempt (see HedgePolicy); its attempts are reported by onAttempt too. */
   onHedge?: (source: UpstreamSource) => void;
   onCircuitChange?: (change: CircuitChange) => void;
@@ -44,7 +47,7 @@ export interface GetJsonRequest<T> {
    * Told of every attempt of this call too, besides UpstreamHttpOptions.onAttempt: the
    * caller's own accounting (a request's Server-Timing).
    */
-  onAttempt?: (attempt: UpstreamAttempt) => void;
+  onAttempt?: AttemptListener;
 }
 
 export interface UpstreamHttp {
@@ -65,7 +68,7 @@ interface CallState {
   progress: { retrying: boolean };
   /** When the attempt in flight started; null once its outcome is recorded. */
   attemptStartedAt: number | null;
-  onAttempt: ((attempt: UpstreamAttempt) => void) | undefined;
+  onAttempt: AttemptListener | undefined;
 }
 
 const CALL = 'gatherqlCall';
