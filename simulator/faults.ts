@@ -6,6 +6,12 @@ export type Endpoint = 'geocoding' | 'forecast';
 const fault = z.discriminatedUnion('kind', [
   /** Answer normally, this much later. Adds up with the other faults of a call. */
   z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(120_000) }),
+  /**
+   * Answer normally once the simulator is released (`release()`), however long that takes:
+   * a test that needs calls to be in flight waits for them to be held, rather than for a
+   * latency that a busy machine may outlast. Adds up with the other faults of a call.
+   */
+  z.object({ kind: z.literal('hold') }),
   /** Answer this HTTP status (500, 502, 503, 429…) with an Open-Meteo style error body. */
   z.object({ kind: z.literal('status'), status: z.number().int().min(400).max(599), retryAfterS: z.number().int().min(0).optional() }),
   /** Accept the request and never answer. */
@@ -51,6 +57,8 @@ export interface CallFacts {
 export interface ChosenFaults {
   /** Total latency to add before answering. */
   delayMs: number;
+  /** Wait for the simulator's release before answering. */
+  hold?: boolean;
   /** The first non-latency fault that applies, if any. */
   fault?: Fault;
   /** The city the chosen fault's rule was about, when it named one. */
@@ -86,11 +94,12 @@ export class FaultBook {
       if (active.left <= 0) continue;
       if (rule.endpoint && rule.endpoint !== call.endpoint) continue;
       if (active.city && !call.cities.includes(active.city)) continue;
-      const isLatency = rule.fault.kind === 'latency';
-      if (!isLatency && chosen.fault) continue;
+      const delays = rule.fault.kind === 'latency' || rule.fault.kind === 'hold';
+      if (!delays && chosen.fault) continue;
       if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       active.left -= 1;
       if (rule.fault.kind === 'latency') chosen.delayMs += rule.fault.ms;
+      else if (rule.fault.kind === 'hold') chosen.hold = true;
       else {
         chosen.fault = rule.fault;
         if (active.city) chosen.city = active.city;

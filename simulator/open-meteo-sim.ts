@@ -45,6 +45,10 @@ export interface OpenMeteoSimulator {
   addFault(rule: FaultRule): void;
   resetFaults(): void;
   resetCalls(): void;
+  /** Calls waiting on a `hold` fault right now. */
+  held(): number;
+  /** Answers every held call, and lets later `hold` faults through at once until the faults are set again. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -65,11 +69,18 @@ export async function startOpenMeteoSimulator(options: SimulatorOptions = {}): P
   // Every delayed or dripping answer listens for the close; hundreds at once are expected.
   setMaxListeners(0, stopping.signal);
   let calls = emptyCalls();
+  let held = 0;
+  let gate = openableGate();
 
   const answer = async (req: IncomingMessage, res: ServerResponse, chosen: ChosenFaults, body: unknown, corrupt: (city?: string) => unknown) => {
     res.on('close', () => {
       if (!res.writableFinished) calls.abandoned += 1;
     });
+    if (chosen.hold) {
+      held += 1;
+      await Promise.race([gate.opened, once(stopping.signal, 'abort')]).finally(() => (held -= 1));
+      if (res.destroyed || stopping.signal.aborted) return;
+    }
     if (chosen.delayMs > 0) {
       try {
         await sleep(chosen.delayMs, undefined, { signal: stopping.signal });
@@ -198,9 +209,16 @@ export async function startOpenMeteoSimulator(options: SimulatorOptions = {}): P
     geocodingUrl,
     forecastUrl,
     calls: () => structuredClone(calls),
-    setFaults: (rules) => book.set(faultRules.parse(rules)),
+    setFaults: (rules) => {
+      book.set(faultRules.parse(rules));
+      // Calls held by the old rules go on; new ones wait for the next release.
+      gate.open();
+      gate = openableGate();
+    },
     addFault: (rule) => book.add(faultRule.parse(rule)),
     resetFaults: () => book.clear(),
+    held: () => held,
+    release: () => gate.open(),
     resetCalls: () => {
       calls = emptyCalls();
     },
@@ -215,6 +233,12 @@ export async function startOpenMeteoSimulator(options: SimulatorOptions = {}): P
       );
     },
   };
+}
+
+function openableGate(): { opened: Promise<void>; open(): void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
 }
 
 function emptyCalls(): SimulatorCalls {
