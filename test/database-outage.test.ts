@@ -33,7 +33,7 @@ describe.skipIf(!bin)('PostgreSQL stopped under a gateway process', () => {
       RATE_LIMIT_PER_MINUTE: '0',
       OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
       OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-      UPSTREAM_TIMEOUT_MS: '1000',
+      UPSTREAM_TIMEOUT_MS: '10000',
     });
   });
   afterAll(async () => {

@@ -86,15 +86,12 @@ describe('upstream faults against a gateway process', () => {
       expect(outcomes(await weather(server, STORM))).toEqual(STORM.map((city) => `${city}: ${code}`));
       await logged(server, circuit('open'));
 
-      // Open: no call leaves the gateway, and no request waits for one.
+      // Open: no call leaves the gateway, so no request waits for one.
       sim.resetCalls();
-      const started = performance.now();
       const open = await weather(server, LATER);
-      const openMs = performance.now() - started;
       expect(outcomes(open)).toEqual(LATER.map((city) => `${city}: UPSTREAM_UNAVAILABLE`));
       expect(open[0]!.message).toMatch(/not calling it for a while/);
       expect(sim.calls().geocoding).toBe(0);
-      expect(openMs).toBeLessThan(TIMEOUT_MS);
 
       // The upstream recovers. After the open period one probe goes out; it succeeds and
       // closes the circuit, and then every city is answered again.

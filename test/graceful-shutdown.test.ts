@@ -6,8 +6,8 @@ import { WEATHER_QUERY } from './helpers/weather.js';
 describe('SIGTERM under load', () => {
   let sim: OpenMeteoSimulator;
   beforeAll(async () => {
-    // Slow enough upstreams that the signal lands while every request is still in flight.
-    sim = await startOpenMeteoSimulator({ faults: [{ fault: { kind: 'latency', ms: 800 } }] });
+    // Upstream calls are held until the test releases them: the signal surely lands while every request is in flight.
+    sim = await startOpenMeteoSimulator({ faults: [{ fault: { kind: 'hold' } }] });
   });
   afterAll(() => sim?.close());
 
@@ -17,6 +17,9 @@ describe('SIGTERM under load', () => {
       OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
       OPEN_METEO_FORECAST_URL: sim.forecastUrl,
       RATE_LIMIT_PER_MINUTE: '0',
+      // Held calls must not time out however long the test takes to release them.
+      UPSTREAM_TIMEOUT_MS: '30000',
+      SOCKET_TIMEOUT_S: '120',
     });
     const cities = [['Berlin', 'Paris'], ['Lima'], ['Tokyo', 'Oslo', 'Cairo'], ['Sydney'], ['Madrid', 'Rome']];
     const inFlight = cities.map(async (names) => {
@@ -27,14 +30,14 @@ describe('SIGTERM under load', () => {
       });
       return { status: response.status, body: (await response.json()) as any };
     });
-    // Every request has reached the upstream (its geocoding calls are waiting there).
-    const deadline = Date.now() + 10_000;
-    while (sim.calls().geocoding < 9 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(sim.calls().geocoding).toBe(9);
+    // Every request has reached the upstream (its geocoding calls are held there).
+    await expect.poll(() => sim.held(), { timeout: 20_000 }).toBe(9);
 
     server.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await expect(fetch(`${server.url}/health`)).rejects.toThrow();
+    // New connections are refused once the signal is handled, while the nine calls are still held.
+    await expect.poll(() => fetch(`${server.url}/health`).then(() => 'accepted', () => 'refused'), { timeout: 20_000 }).toBe('refused');
+    expect(sim.held()).toBe(9);
+    sim.release();
 
     const answers = await Promise.all(inFlight);
     for (const [index, answer] of answers.entries()) {

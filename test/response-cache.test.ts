@@ -87,11 +87,12 @@ describe('public response cache', () => {
     const ada = await insertUser(g.database.db, { username: 'ada' });
     await insertPost(g.database.db, { authorId: ada, title: 'first' });
     const both = `{ weather(cities: ["Oslo"]) { __typename } ${POSTS.slice(1, -1)} }`;
-    harness.sim.setFaults([{ endpoint: 'forecast', times: 1, fault: { kind: 'latency', ms: 150 } }]);
+    harness.sim.setFaults([{ endpoint: 'forecast', times: 1, fault: { kind: 'hold' } }]);
     const slow = g.query(both);
-    // Once the forecast call is out, the request is executing: write while it waits.
-    while (harness.sim.calls().forecast === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Once the forecast call is held, the request is executing: write while it waits.
+    await expect.poll(() => harness!.sim.held(), { timeout: 20_000 }).toBe(1);
     await insertPost(g.database.db, { authorId: ada, title: 'second' });
+    harness.sim.release();
     expect(titles((await slow).body)).toEqual(['first']);
     expect(titles((await g.query(both)).body)).toEqual(['second', 'first']);
   });

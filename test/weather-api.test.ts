@@ -43,17 +43,20 @@ describe('weather', () => {
 
   it('50 concurrent identical requests for a cold city cost 1 geocoding call and 1 forecast call', async () => {
     harness = await startWeatherHarness();
-    // Slow enough that every request arrives while the first calls are still in flight.
-    harness.sim.setFaults([{ fault: { kind: 'latency', ms: 150 } }]);
+    const events = harness.gateway.metrics.cacheEvents;
+    // Held until every request has asked: then all of them are surely in flight together.
+    harness.sim.setFaults([{ fault: { kind: 'hold' } }]);
     // Fifty spellings of one city: identical requests would share one answer before reaching the cache.
     const spellings = Array.from({ length: 50 }, (_, n) => `${' '.repeat(n % 5)}Lima${' '.repeat(Math.floor(n / 5))}`);
-    const responses = await Promise.all(spellings.map((spelling) => harness.weather([spelling])));
-    expect(responses.flat().every((item) => item.__typename === 'CityWeather')).toBe(true);
+    const responses = Promise.all(spellings.map((spelling) => harness.weather([spelling])));
+    await expect.poll(() => counterValue(events, { cache: 'geocoding' }), { timeout: 20_000 }).toBe(50);
+    harness.sim.release();
+    expect((await responses).flat().every((item) => item.__typename === 'CityWeather')).toBe(true);
     expect(harness.sim.calls()).toMatchObject({ geocoding: 1, forecast: 1 });
-    const events = harness.gateway.metrics.cacheEvents;
     expect(await counterValue(events, { cache: 'geocoding', event: 'miss' })).toBe(1);
-    expect(await counterValue(events, { cache: 'geocoding', event: 'joined' })).toBeGreaterThan(0);
-    expect(await counterValue(events, { cache: 'geocoding' })).toBe(50);
+    expect(await counterValue(events, { cache: 'geocoding', event: 'joined' })).toBe(49);
+    expect(await counterValue(events, { cache: 'weather', event: 'miss' })).toBe(1);
+    expect(await counterValue(events, { cache: 'weather', event: 'joined' })).toBe(49);
   });
 
   it('a repeat within the TTL costs no upstream call', async () => {

@@ -2,11 +2,15 @@ import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterValue } from '../plugins/metrics.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { outcomes, startWeatherHarness, TEST_POLICY, TEST_TIMEOUT_MS, type WeatherHarness } from './helpers/weather.js';
+import { CUT_TIMEOUT_MS, outcomes, startWeatherHarness, TEST_POLICY, type WeatherHarness } from './helpers/weather.js';
 
-const BUDGET_MS = TEST_POLICY.budgetMs!;
-/** Slack for a loaded machine; the properties below are bounds, not speed claims. */
-const SLACK_MS = 1_000;
+const ATTEMPTS = TEST_POLICY.retryLimit! + 1;
+
+/** A budget that fits a few cut attempts but not all that a generous retry limit allows. */
+const BUDGET_MS = 1_500;
+const CUT = { UPSTREAM_TIMEOUT_MS: String(CUT_TIMEOUT_MS) };
+/** Slack for a loaded machine: these are bounds that a missing budget would break, not speed claims. */
+const SLACK_MS = 10_000;
 
 let harness: WeatherHarness | undefined;
 let gateway: TestGateway | undefined;
@@ -23,40 +27,43 @@ async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number 
 }
 
 describe('timeouts and the budget', () => {
-  it('cuts a hanging upstream at the timeout, and the request stays within the budget', async () => {
-    harness = await startWeatherHarness();
+  it('cuts a hanging upstream at the timeout, retries it, and the rest of the request is unaffected', async () => {
+    harness = await startWeatherHarness(CUT);
     harness.sim.setFaults([{ endpoint: 'geocoding', city: 'Paris', fault: { kind: 'hang' } }]);
     const { value, ms } = await timed(() => harness!.weather(['Paris', 'Berlin']));
     expect(outcomes(value)).toEqual(['Paris: UPSTREAM_TIMEOUT', 'Berlin: ok']);
-    expect(ms).toBeGreaterThanOrEqual(TEST_TIMEOUT_MS);
-    expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
+    expect(ms).toBeGreaterThanOrEqual(ATTEMPTS * CUT_TIMEOUT_MS);
     // The client, not the simulator, ended each hanging call.
-    await expect.poll(() => harness!.sim.calls().abandoned).toBe(harness.sim.calls().geocodingByName.paris);
-    expect(await counterValue(harness.gateway.metrics.upstreamRequests, { source: 'geocoding', outcome: 'timeout' })).toBe(3);
+    expect(harness.sim.calls().geocodingByName.paris).toBe(ATTEMPTS);
+    await expect.poll(() => harness!.sim.calls().abandoned).toBe(ATTEMPTS);
+    expect(await counterValue(harness.gateway.metrics.upstreamRequests, { source: 'geocoding', outcome: 'timeout' })).toBe(ATTEMPTS);
   });
 
-  it('with every call hanging, every city is UPSTREAM_TIMEOUT within the budget', async () => {
-    harness = await startWeatherHarness({}, { policy: { retryLimit: 10 } });
+  it('with every call hanging, no attempt starts after the budget, however many retries are allowed', async () => {
+    harness = await startWeatherHarness(CUT, { policy: { retryLimit: 10, budgetMs: BUDGET_MS } });
     harness.sim.setFaults([{ fault: { kind: 'hang' } }]);
     const { value, ms } = await timed(() => harness!.weather(['Paris', 'Berlin', 'Rome']));
     expect(outcomes(value)).toEqual(['Paris: UPSTREAM_TIMEOUT', 'Berlin: UPSTREAM_TIMEOUT', 'Rome: UPSTREAM_TIMEOUT']);
-    // Ten retries allowed, but no attempt starts after the budget: at most budget / timeout attempts per name.
-    expect(harness.sim.calls().geocodingByName.paris).toBeLessThanOrEqual(Math.ceil(BUDGET_MS / TEST_TIMEOUT_MS));
+    // Eleven attempts allowed, but each takes a timeout: at most budget / timeout of them fit.
+    expect(harness.sim.calls().geocodingByName.paris).toBeLessThanOrEqual(Math.ceil(BUDGET_MS / CUT_TIMEOUT_MS));
     expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
   });
 
-  it('a forecast hang costs the batch one timeout, its batch-mates nothing more, and stays within the budget', async () => {
-    harness = await startWeatherHarness();
+  it('a forecast hang costs the batch one timeout, then the hanging location its attempts alone; its batch-mates are answered', async () => {
+    harness = await startWeatherHarness(CUT);
     harness.sim.setFaults([{ endpoint: 'forecast', city: 'Rome', fault: { kind: 'hang' } }]);
-    const { value, ms } = await timed(() => harness!.weather(['Rome', 'Madrid', 'Athens']));
+    const { value } = await timed(() => harness!.weather(['Rome', 'Madrid', 'Athens']));
     expect(outcomes(value)).toEqual(['Rome: UPSTREAM_TIMEOUT', 'Madrid: ok', 'Athens: ok']);
-    expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
+    expect(harness.sim.calls().forecastByCity.Rome).toBe(1 + ATTEMPTS);
   });
 });
 
 describe('the circuit breaker', () => {
-  it('opens when a host keeps failing, fails fast without calling it, and closes after a successful probe', async () => {
-    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: 400 } } });
+  /** Long enough that no busy machine sees the circuit half open during a test that expects it open. */
+  const STAYS_OPEN_MS = 60_000;
+
+  it('opens when a host keeps failing, and then fails fast without calling it', async () => {
+    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: STAYS_OPEN_MS } } });
     const { sim } = harness;
     sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
     // The batch fails, then each city alone: four failed calls to the forecast host.
@@ -71,13 +78,22 @@ describe('the circuit breaker', () => {
     expect(outcomes(open)).toEqual(['Madrid: UPSTREAM_UNAVAILABLE']);
     expect(open[0]!.message).toMatch(/not calling it for a while/);
     expect(sim.calls()).toMatchObject({ geocoding: 1, forecast: 0 });
-
-    sim.resetFaults();
-    await new Promise((resolve) => setTimeout(resolve, 450));
-    expect(outcomes(await harness.weather(['Madrid', 'Lisbon']))).toEqual(['Madrid: ok', 'Lisbon: ok']);
-    expect(harness.gateway.weather.circuits()[forecastHost]).toBe('closed');
     // The geocoding host has its own breaker, which never opened.
     expect(harness.gateway.weather.circuits()[new URL(sim.geocodingUrl).host]).toBe('closed');
+  });
+
+  it('after the open period lets one probe through, and its success closes the circuit for everyone', async () => {
+    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: 300 } } });
+    const { sim } = harness;
+    sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
+    await harness.weather(['Paris', 'Berlin', 'Rome']);
+    const forecastHost = new URL(sim.forecastUrl).host;
+    sim.resetFaults();
+    // Waits for the state, not for a time: the open period ends when the breaker says so.
+    await expect.poll(() => harness!.gateway.weather.circuits()[forecastHost], { timeout: 20_000 }).toBe('halfOpen');
+    expect(outcomes(await harness.weather(['Madrid']))).toEqual(['Madrid: ok']);
+    expect(harness.gateway.weather.circuits()[forecastHost]).toBe('closed');
+    expect(outcomes(await harness.weather(['Lisbon', 'Oslo']))).toEqual(['Lisbon: ok', 'Oslo: ok']);
   });
 
   // A host that only says 429 or only answers garbage is as unusable as one that is down;
@@ -88,7 +104,7 @@ describe('the circuit breaker', () => {
     ['bodies of the wrong shape', 'geocoding', { kind: 'wrong-types' }, 'UPSTREAM_BAD_RESPONSE'],
     ['forecasts with every location mistyped', 'forecast', { kind: 'wrong-types' }, 'UPSTREAM_BAD_RESPONSE'],
   ] as const)('opens on %s too, and then fails fast without calling the host', async (_name, endpoint, fault, code) => {
-    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: 400 } } });
+    harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: STAYS_OPEN_MS } } });
     const { sim } = harness;
     sim.setFaults([{ endpoint, fault }]);
     const cities = ['Paris', 'Berlin', 'Rome'];
@@ -97,15 +113,9 @@ describe('the circuit breaker', () => {
     expect(harness.gateway.weather.circuits()[host]).toBe('open');
 
     sim.resetCalls();
+    sim.resetFaults();
     expect(outcomes(await harness.weather(['Madrid']))).toEqual(['Madrid: UPSTREAM_UNAVAILABLE']);
     expect(sim.calls()[endpoint]).toBe(0);
-
-    sim.resetFaults();
-    await new Promise((resolve) => setTimeout(resolve, 450));
-    // Half open lets one call through; its success closes the circuit for everyone.
-    expect(outcomes(await harness.weather(['Madrid']))).toEqual(['Madrid: ok']);
-    expect(harness.gateway.weather.circuits()[host]).toBe('closed');
-    expect(outcomes(await harness.weather(['Lisbon', 'Oslo']))).toEqual(['Lisbon: ok', 'Oslo: ok']);
   });
 
   it('does not open for one bad location among healthy ones', async () => {
@@ -170,8 +180,8 @@ describe('offline', () => {
   ])('with %s, every city is UPSTREAM_UNAVAILABLE or UPSTREAM_TIMEOUT within the budget; the rest of the API works', async (_name, url) => {
     const upstream = await url();
     gateway = await startGateway(
-      { OPEN_METEO_GEOCODING_URL: upstream, OPEN_METEO_FORECAST_URL: upstream, UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS) },
-      { weather: { policy: TEST_POLICY } },
+      { OPEN_METEO_GEOCODING_URL: upstream, OPEN_METEO_FORECAST_URL: upstream, ...CUT },
+      { weather: { policy: { ...TEST_POLICY, budgetMs: BUDGET_MS } } },
     );
     const cities = ['Paris', 'Berlin', 'Tokyo'];
     const { value: response, ms } = await timed(() =>
