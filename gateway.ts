@@ -176,7 +176,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
-      ...executionPlugins({ responses, responseTtlMs: tuning.responseCacheMs, shareQueries: tuning.shareQueries, now: options.weather?.now ?? Date.now }),
+      ...executionPlugins({
+        responses,
+        responseTtlMs: tuning.responseCacheMs,
+        shareQueries: tuning.shareQueries,
+        now: options.weather?.now ?? Date.now,
+        onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
+      }),
     ],
   });
 

@@ -79,6 +79,8 @@ export interface ExecutionDeps {
   shareQueries: boolean;
   /** The clock the weather caches' freshness is measured on. */
   now: () => number;
+  /** Counts answers served from the store (`hit`), executed (`miss`) and shared in flight (`joined`). */
+  onCacheEvent?: (event: 'hit' | 'miss' | 'joined') => void;
 }
 
 /**
@@ -90,8 +92,11 @@ export function executionPlugins(deps: ExecutionDeps): Plugin[] {
   const plugins: Plugin[] = [];
   if (deps.responses) {
     // Sharing first: its onParams decides before the response cache's whether to wait for an answer in flight.
-    if (deps.shareQueries) plugins.push(useSharedQueries({ store: deps.responses, now: deps.now }));
-    if (deps.responseTtlMs > 0) plugins.push(usePublicResponseCache({ store: deps.responses, maxTtlMs: deps.responseTtlMs, now: deps.now }));
+    const onEvent = deps.onCacheEvent;
+    if (deps.shareQueries) plugins.push(useSharedQueries({ store: deps.responses, now: deps.now, ...(onEvent && { onJoined: () => onEvent('joined') }) }));
+    if (deps.responseTtlMs > 0) {
+      plugins.push(usePublicResponseCache({ store: deps.responses, maxTtlMs: deps.responseTtlMs, now: deps.now, ...(onEvent && { onLookUp: onEvent }) }));
+    }
   }
   return plugins;
 }

@@ -22,7 +22,7 @@ export function createMetrics() {
     }),
     cacheEvents: new Counter({
       name: 'gatherql_cache_events_total',
-      help: 'Look-ups in the upstream caches: hit, miss, joined (waited on an identical call in flight) or stale',
+      help: 'Look-ups in the upstream caches and the response cache: hit, miss, joined (waited on an identical call in flight) or stale',
       labelNames: ['cache', 'event'] as const,
       registers: [registry],
     }),

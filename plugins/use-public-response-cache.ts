@@ -15,6 +15,8 @@ export interface PublicResponseCacheOptions {
   maxTtlMs?: number;
   /** The clock `Freshness` is measured on. Default Date.now. */
   now?: () => number;
+  /** Told whether each anonymous query was answered from the store (the metrics' `hit` and `miss`). */
+  onLookUp?: (event: 'hit' | 'miss') => void;
 }
 
 /** What the plugin needs of the GraphQL context: the request, and how long its answer stays true. */
@@ -50,9 +52,12 @@ export function usePublicResponseCache(options: PublicResponseCacheOptions): Plu
   const cache: Cache = {
     get(key) {
       const kept = store.responses.get(key);
-      if (!kept) return null;
-      if (now() < kept.until) return kept.result;
-      store.responses.delete(key);
+      if (kept && now() < kept.until) {
+        options.onLookUp?.('hit');
+        return kept.result;
+      }
+      if (kept) store.responses.delete(key);
+      options.onLookUp?.('miss');
       return null;
     },
     set(key, result, _entities, ttl) {

@@ -9,6 +9,8 @@ export interface SharedQueriesOptions {
   store: ResponseStore;
   /** The clock the store's entries are kept on. Default Date.now. */
   now?: () => number;
+  /** Told of each request that waits for an identical one in flight (the metrics' `joined`). */
+  onJoined?: () => void;
 }
 
 interface InFlight {
@@ -70,6 +72,7 @@ export function useSharedQueries(options: SharedQueriesOptions): Plugin {
 
       const flight = inFlight.get(key);
       if (flight && flight.generation === store.generation) {
+        options.onJoined?.();
         return flight.answer.then((shared) => {
           // Nothing to share (the first one failed before it had an answer): execute as usual.
           if (shared) setResult(shared);

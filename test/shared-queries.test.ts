@@ -16,17 +16,23 @@ afterEach(async () => {
 /** Geocoding cache look-ups: one per execution of a weather query for one city. */
 const lookups = (g: TestGateway) => counterValue(g.metrics.cacheEvents, { cache: 'geocoding' });
 
-async function slowOslo() {
+/** Requests that waited for an identical one in flight. */
+const joined = (g: TestGateway) => counterValue(g.metrics.cacheEvents, { cache: 'responses', event: 'joined' });
+
+async function heldOslo() {
   harness = await startWeatherHarness();
-  // The first call is slow, so that the others arrive while it is in flight.
-  harness.sim.setFaults([{ endpoint: 'geocoding', times: 1, fault: { kind: 'latency', ms: 150 } }]);
+  // The first call is held, so that the others surely arrive while it is in flight.
+  harness.sim.setFaults([{ endpoint: 'geocoding', times: 1, fault: { kind: 'hold' } }]);
   return harness.gateway;
 }
 
 describe('identical anonymous queries in flight', () => {
   it('wait for the one being answered instead of executing again, and get its answer', async () => {
-    const g = await slowOslo();
-    const answers = await Promise.all(Array.from({ length: 5 }, () => g.query(WEATHER_QUERY, { cities: ['Oslo'] })));
+    const g = await heldOslo();
+    const all = Promise.all(Array.from({ length: 5 }, () => g.query(WEATHER_QUERY, { cities: ['Oslo'] })));
+    await expect.poll(() => joined(g), { timeout: 20_000 }).toBe(4);
+    harness!.sim.release();
+    const answers = await all;
     for (const answer of answers) expect(answer.body).toEqual(answers[0]!.body);
     expect(answers[0]!.body.data.weather[0].__typename).toBe('CityWeather');
     expect(await lookups(g)).toBe(1);
@@ -34,16 +40,23 @@ describe('identical anonymous queries in flight', () => {
   });
 
   it('are not shared when they carry an Authorization header', async () => {
-    const g = await slowOslo();
+    const g = await heldOslo();
     const headers = await as(await insertUser(g.database.db, { username: 'ada' }));
-    await Promise.all(Array.from({ length: 3 }, () => g.query(WEATHER_QUERY, { cities: ['Oslo'] }, headers)));
-    expect(await lookups(g)).toBe(3);
+    const all = Promise.all(Array.from({ length: 3 }, () => g.query(WEATHER_QUERY, { cities: ['Oslo'] }, headers)));
+    // Each executes: each looks the city up (the first call is out, the others join it).
+    await expect.poll(() => lookups(g), { timeout: 20_000 }).toBe(3);
+    harness!.sim.release();
+    await all;
+    expect(await joined(g)).toBe(0);
   });
 
   it('are not shared when different', async () => {
-    const g = await slowOslo();
-    await Promise.all([g.query(WEATHER_QUERY, { cities: ['Oslo'] }), g.query(WEATHER_QUERY, { cities: ['oslo'] })]);
-    expect(await lookups(g)).toBe(2);
+    const g = await heldOslo();
+    const both = Promise.all([g.query(WEATHER_QUERY, { cities: ['Oslo'] }), g.query(WEATHER_QUERY, { cities: ['oslo'] })]);
+    await expect.poll(() => lookups(g), { timeout: 20_000 }).toBe(2);
+    harness!.sim.release();
+    await both;
+    expect(await joined(g)).toBe(0);
   });
 
   it('never share a mutation', async () => {
@@ -54,16 +67,20 @@ describe('identical anonymous queries in flight', () => {
   });
 
   it('are not joined by a request that arrives after a write', async () => {
-    const g = await slowOslo();
+    const g = await heldOslo();
     const ada = await insertUser(g.database.db, { username: 'ada' });
     await insertPost(g.database.db, { authorId: ada, title: 'first' });
     const both = '{ weather(cities: ["Oslo"]) { __typename } posts(first: 5) { edges { node { title } } } }';
     const first = g.query(both);
-    while (harness!.sim.calls().geocoding === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect.poll(() => harness!.sim.held(), { timeout: 20_000 }).toBe(1);
     await insertPost(g.database.db, { authorId: ada, title: 'second' });
-    const second = await g.query(both);
-    expect(second.body.data.posts.edges.map((edge: { node: { title: string } }) => edge.node.title)).toEqual(['second', 'first']);
+    const second = g.query(both);
+    // The second executes on its own: it looks the city up too (and joins the held call there).
+    await expect.poll(() => lookups(g), { timeout: 20_000 }).toBe(2);
+    harness!.sim.release();
+    expect((await second).body.data.posts.edges.map((edge: { node: { title: string } }) => edge.node.title)).toEqual(['second', 'first']);
     expect((await first).body.data.posts.edges).toHaveLength(1);
+    expect(await joined(g)).toBe(0);
   });
 
   it('still get an answer of their own when the first one fails outright', async () => {
