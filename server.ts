@@ -43,13 +43,21 @@ const server = createServer(
 // once, and one on which nothing moves for SOCKET_TIMEOUT_S is closed, which frees an answer
 // that a client stopped reading (the request timeouts above cover only the way in).
 server.maxConnections = config.maxConnections;
-server.setTimeout(config.socketTimeoutMs);
-let lastDropLogged = 0;
-server.on('drop', () => {
-  // Once a second at most: under a flood, one line per refused connection would be a flood too.
-  if (Date.now() - lastDropLogged < 1_000) return;
-  lastDropLogged = Date.now();
-  logger.warn({ maxConnections: config.maxConnections }, 'connection refused: MAX_CONNECTIONS open already');
+/** Logs at most once a second: under a flood, one line per connection would be a flood too. */
+const onceASecond = () => {
+  let last = 0;
+  return (log: () => void) => {
+    if (Date.now() - last < 1_000) return;
+    last = Date.now();
+    log();
+  };
+};
+const dropLog = onceASecond();
+server.on('drop', () => dropLog(() => logger.warn({ maxConnections: config.maxConnections }, 'connection refused: MAX_CONNECTIONS open already')));
+const stallLog = onceASecond();
+server.setTimeout(config.socketTimeoutMs, (socket) => {
+  socket.destroy();
+  stallLog(() => logger.warn({ socketTimeoutS: config.socketTimeoutMs / 1000 }, 'connection closed: nothing moved on it for SOCKET_TIMEOUT_S'));
 });
 server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
 server.listen(config.port, config.host, () => {
