@@ -1,12 +1,12 @@
 import { createSchema, createYoga } from 'graphql-yoga';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useReadiness } from '../plugins/use-readiness.js';
 import { postgres } from './helpers/databases.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { type HttpGateway, serveOverHttp, useHttpGateways } from './helpers/http.js';
 import { freePort } from './services/free-port.js';
+import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
-const sharedRedis = inject('redisUrl');
 
 async function ready(http: HttpGateway) {
   const response = await fetch(`${http.url}/ready`);
@@ -23,7 +23,7 @@ describe('/health and /ready over real HTTP', () => {
   });
 
   it.skipIf(!sharedRedis)('checks Redis too when REDIS_URL is set', async () => {
-    const { http } = await serve({ REDIS_URL: `${sharedRedis}/2` });
+    const { http } = await serve({ REDIS_URL: redisDatabase('probes-and-metrics') });
     expect((await ready(http)).body).toEqual({ status: 'ready', checks: { database: 'ok', redis: 'ok' } });
   });
 

@@ -1,16 +1,15 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken, tokenKey } from '../resolvers/auth.js';
 import { insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { type HttpGateway, serveOverHttp, useHttpGateways } from './helpers/http.js';
 import { captureLogs } from './helpers/log-capture.js';
 import { findRedisServer, startRedis, type ThrowawayRedis } from './services/redis.js';
+import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 const AUTH_SECRET = 'test-secret-that-is-long-enough-to-sign';
 const QUERY = '{ __typename }';
 // This file's own database on the run's shared Redis server, so no other file's keys meet ours.
-const sharedRedis = inject('redisUrl');
-const redisDb = (n: number) => `${sharedRedis}/${n}`;
 
 async function expectRateLimited(response: Response, limit: number) {
   expect(response.status).toBe(429);
@@ -105,7 +104,7 @@ describe.skipIf(!sharedRedis)('rate limit in Redis, shared by two gateway instan
   const instances: { gateway: TestGateway; http: HttpGateway }[] = [];
   beforeAll(async () => {
     for (let i = 0; i < 2; i++) {
-      const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '5', REDIS_URL: redisDb(1) });
+      const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '5', REDIS_URL: redisDatabase('rate-limit') });
       instances.push({ gateway, http: await serveOverHttp(gateway) });
     }
     await instances[0]!.gateway.redis!.flushdb();

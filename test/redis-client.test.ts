@@ -1,8 +1,8 @@
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startGateway } from './helpers/gateway.js';
 import { freePort } from './services/free-port.js';
+import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
-const sharedRedis = inject('redisUrl');
 
 describe('the gateway Redis client', () => {
   it('is null without REDIS_URL', async () => {
@@ -12,7 +12,7 @@ describe('the gateway Redis client', () => {
   });
 
   it.skipIf(!sharedRedis)('is one connected client for the process, closed by close()', async () => {
-    const gateway = await startGateway({ REDIS_URL: `${sharedRedis}/3` });
+    const gateway = await startGateway({ REDIS_URL: redisDatabase('redis-client') });
     expect(gateway.redis!.status).toBe('ready');
     expect(await gateway.redis!.ping()).toBe('PONG');
     await gateway.close();

@@ -1,14 +1,14 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from '../plugins/metrics.js';
 import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { TEST_POLICY, TEST_TIMEOUT_MS, WEATHER_QUERY } from './helpers/weather.js';
 import { freePort } from './services/free-port.js';
+import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
-const sharedRedis = inject('redisUrl');
 // A database of its own on the run's Redis, so other suites' keys never meet these.
-const redisUrl = `${sharedRedis}/3`;
+const redisUrl = sharedRedis ? redisDatabase('shared-cache-tier') : '';
 
 async function instance(sim: OpenMeteoSimulator, redis: string): Promise<TestGateway> {
   return startGateway(

@@ -1,0 +1,21 @@
+import { inject } from 'vitest';
+
+/**
+ * The database number each test file uses on the run's shared Redis (0-15). One list, so
+ * that two files running at the same time never share keys (or flush each other's).
+ */
+const DATABASES = {
+  'rate-limit': 1,
+  'probes-and-metrics': 2,
+  'shared-cache-tier': 3,
+  'redis-client': 4,
+} as const;
+
+/** The run's Redis server, or null when the run has none (the suite then skips). */
+export const sharedRedis = inject('redisUrl');
+
+/** The URL of the database that `file` owns on the run's Redis. */
+export function redisDatabase(file: keyof typeof DATABASES): string {
+  if (!sharedRedis) throw new Error('this run has no Redis server (see test/global-setup.ts)');
+  return `${sharedRedis}/${DATABASES[file]}`;
+}
