@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { defaultUpstreamPolicy } from './sources/upstream-policy.js';
+import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
 
 /**
  * Runtime configuration, read once from the environment. Every variable is optional;
@@ -14,9 +14,21 @@ export interface Config {
   redisUrl: string | null;
   geocodingUrl: string;
   forecastUrl: string;
+  airQualityUrl: string;
+  restCountriesUrl: string;
+  /** Sent to REST Countries as a bearer token, for a mirror that asks for one; never logged. */
+  restCountriesApiKey: string | null;
   upstreamTimeoutMs: number;
+  /** All upstream work of one request shares this; what is not done by then is UPSTREAM_TIMEOUT. */
+  requestDeadlineMs: number;
   weatherMaxCities: number;
   weatherCacheTtlS: number;
+  airQualityCacheTtlS: number;
+  countryCacheTtlS: number;
+  staleWhileRevalidateS: number;
+  /** The gateway's budget for all Open-Meteo hosts together; null: none. */
+  openMeteoQuota: QuotaLimits | null;
+  restCountriesQuota: QuotaLimits | null;
   rateLimitPerMinute: number;
   trustProxy: boolean;
   authSecret: string;
@@ -65,6 +77,18 @@ const redisUrl = z
   .trim()
   .refine((value) => /^rediss?:\/\/.+/.test(value) && URL.canParse(value), 'a redis:// or rediss:// URL');
 
+const quota = z
+  .string()
+  .trim()
+  .transform((value, context) => {
+    try {
+      return parseQuotaLimits(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: `off, or limits such as 600/minute,5000/hour,10000/day (${(error as Error).message})` });
+      return z.NEVER;
+    }
+  });
+
 const flag = z
   .string()
   .trim()
@@ -80,9 +104,18 @@ const variables = {
   REDIS_URL: redisUrl.optional(),
   OPEN_METEO_GEOCODING_URL: httpUrl.default('https://geocoding-api.open-meteo.com'),
   OPEN_METEO_FORECAST_URL: httpUrl.default('https://api.open-meteo.com'),
+  OPEN_METEO_AIR_QUALITY_URL: httpUrl.default('https://air-quality-api.open-meteo.com'),
+  REST_COUNTRIES_URL: httpUrl.default('https://restcountries.com'),
+  REST_COUNTRIES_API_KEY: z.string().trim().min(1, 'a non-empty key').optional(),
   UPSTREAM_TIMEOUT_MS: integer(1, 120_000).default(3000),
+  REQUEST_DEADLINE_MS: integer(1, 600_000).default(5000),
   WEATHER_MAX_CITIES: integer(1, 1000).default(50),
   WEATHER_CACHE_TTL_S: integer(0, 86_400).default(300),
+  AIR_QUALITY_CACHE_TTL_S: integer(0, 86_400).default(900),
+  COUNTRY_CACHE_TTL_S: integer(0, 30 * 86_400).default(86_400),
+  STALE_WHILE_REVALIDATE_S: integer(0, 86_400).default(60),
+  OPEN_METEO_QUOTA: quota.default(() => parseQuotaLimits('600/minute,5000/hour,10000/day')),
+  REST_COUNTRIES_QUOTA: quota.default(null),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(100),
   TRUST_PROXY: flag.default(false),
   AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
@@ -108,7 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = String(issue.path[0]);
-    // Never echo AUTH_SECRET (or any URL, which may carry a password) back into a log.
+    // Never echo AUTH_SECRET, an API key, or any URL (which may carry a password) back into a log.
     throw new ConfigError(`${name} is invalid: expected ${issue.message}`);
   }
   const vars = parsed.data;
@@ -116,12 +149,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !vars.AUTH_SECRET) {
     throw new ConfigError('AUTH_SECRET is required when NODE_ENV=production: expected at least 32 characters');
   }
+  // One attempt must fit in the time the whole request has for its upstream work.
+  if (vars.REQUEST_DEADLINE_MS < vars.UPSTREAM_TIMEOUT_MS) {
+    throw new ConfigError(`REQUEST_DEADLINE_MS is invalid: expected at least UPSTREAM_TIMEOUT_MS (${vars.UPSTREAM_TIMEOUT_MS})`);
+  }
   // Waiting for the upstreams is silence on the client's connection: it must not count as a stalled client.
-  const budgetMs = defaultUpstreamPolicy(vars.UPSTREAM_TIMEOUT_MS).budgetMs;
-  if (vars.SOCKET_TIMEOUT_S * 1000 <= budgetMs) {
-    throw new ConfigError(
-      `SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (2 x UPSTREAM_TIMEOUT_MS + 1 s = ${budgetMs / 1000} s)`,
-    );
+  if (vars.SOCKET_TIMEOUT_S * 1000 <= vars.REQUEST_DEADLINE_MS) {
+    throw new ConfigError(`SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (REQUEST_DEADLINE_MS = ${vars.REQUEST_DEADLINE_MS / 1000} s)`);
   }
   return {
     port: vars.PORT,
@@ -130,9 +164,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: vars.REDIS_URL ?? null,
     geocodingUrl: vars.OPEN_METEO_GEOCODING_URL,
     forecastUrl: vars.OPEN_METEO_FORECAST_URL,
+    airQualityUrl: vars.OPEN_METEO_AIR_QUALITY_URL,
+    restCountriesUrl: vars.REST_COUNTRIES_URL,
+    restCountriesApiKey: vars.REST_COUNTRIES_API_KEY ?? null,
     upstreamTimeoutMs: vars.UPSTREAM_TIMEOUT_MS,
+    requestDeadlineMs: vars.REQUEST_DEADLINE_MS,
     weatherMaxCities: vars.WEATHER_MAX_CITIES,
     weatherCacheTtlS: vars.WEATHER_CACHE_TTL_S,
+    airQualityCacheTtlS: vars.AIR_QUALITY_CACHE_TTL_S,
+    countryCacheTtlS: vars.COUNTRY_CACHE_TTL_S,
+    staleWhileRevalidateS: vars.STALE_WHILE_REVALIDATE_S,
+    openMeteoQuota: vars.OPEN_METEO_QUOTA,
+    restCountriesQuota: vars.REST_COUNTRIES_QUOTA,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
     trustProxy: vars.TRUST_PROXY,
     authSecret: vars.AUTH_SECRET ?? randomBytes(32).toString('base64url'),

@@ -1,19 +1,22 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from './db/connect.js';
 import { createLoaders } from './loaders/index.js';
-import type { WeatherService } from './loaders/weather-service.js';
+import type { RecordTiming } from './plugins/use-server-timing.js';
+import { limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
 import type { DomainContext } from './resolvers/context.js';
-import { unlimitedFreshness } from './resolvers/freshness.js';
-import type { RecordTiming } from './plugins/use-server-timing.js';
+import type { Sources } from './sources/index.js';
+import { callerWithin } from './sources/kit/caller.js';
 
 /** Process-wide things a request context is built from; created once by the gateway. */
 export interface ContextDeps {
   database: Pick<DatabaseHandle, 'db' | 'observed'>;
   logger: Logger;
   tokenKey: TokenKey;
-  weather: WeatherService;
+  sources: Sources;
   weatherMaxCities: number;
+  /** REQUEST_DEADLINE_MS: the time each request has for its upstream work. */
+  requestDeadlineMs: number;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
@@ -40,12 +43,13 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
   const record = facts.recordTiming;
   // Everything the request does reaches the database through this one handle, so all its statements are counted.
   const db = record ? deps.database.observed((ms) => record('db', ms)) : deps.database.db;
-  const loaders = createLoaders({
-    db,
-    viewerId: userId,
-    weather: deps.weather,
-    ...(record && { onUpstreamAttempt: (attempt) => record('upstream', attempt.durationMs) }),
+  const lifetime = unlimitedLifetime();
+  // The request as every upstream look-up sees it: its deadline, its Server-Timing, and how long its answer may be kept.
+  const caller = callerWithin(deps.requestDeadlineMs, {
+    onDelivery: (freshness) => limitLifetime(lifetime, freshness),
+    ...(record && { onAttempt: (attempt) => record('upstream', attempt.durationMs) }),
   });
+  const loaders = createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
   const viewer = userId === null ? null : toViewer(await loaders.userById.load(userId));
   return {
     db,
@@ -55,7 +59,8 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     tokenKey: deps.tokenKey,
     loaders,
     weatherMaxCities: deps.weatherMaxCities,
-    weatherCitiesAsked: 0,
-    freshness: unlimitedFreshness(),
+    citiesAsked: 0,
+    caller,
+    lifetime,
   };
 }

@@ -5,7 +5,6 @@ import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
-import { createWeatherService, type WeatherService, type WeatherServiceOptions } from './loaders/weather-service.js';
 import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins } from './plugins/index.js';
 import { maskError, masksAsInternal } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
@@ -16,7 +15,7 @@ import { requestIdOf } from './plugins/use-request-id.js';
 import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
 import { timingOf } from './plugins/use-server-timing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
-import { createRedisCacheTier } from './sources/redis-cache-tier.js';
+import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
 import { tokenKey } from './resolvers/auth.js';
 import { hashPassword } from './resolvers/passwords.js';
 import { schema } from './schema/index.js';
@@ -27,7 +26,8 @@ export interface Gateway {
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
-  weather: WeatherService;
+  /** Every upstream API behind its cache, with the one HTTP client and the quotas; closed by close(). */
+  sources: Sources;
   /**
    * The process-wide Redis client when REDIS_URL is set, else null. Shared by everything that
    * keeps state across instances (rate limits, the shared cache tier); closed by close().
@@ -42,8 +42,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Seed demo data into an empty database. Default: only for the embedded `file:` database. */
   seed?: boolean;
-  /** Replaces parts of the weather service's settings: tests pass small backoffs, a clock, a shared tier. */
-  weather?: Partial<WeatherServiceOptions>;
+  /** Replaces parts of the sources' settings: tests pass small backoffs, a clock, small caches. */
+  sources?: Partial<Pick<SourcesOptions, 'policy' | 'batchCap' | 'now'>> & { cache?: Partial<SourcesOptions['cache']> };
   /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
   tuning?: Partial<GatewayTuning>;
   /** Operations plugins to leave out, only to measure what each costs; never in production. */
@@ -131,26 +131,26 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   }
 
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
-  const weather = createWeatherService({
-    geocodingUrl: config.geocodingUrl,
-    forecastUrl: config.forecastUrl,
+  const sources = createSources({
+    urls: { geocoding: config.geocodingUrl, forecast: config.forecastUrl, airQuality: config.airQualityUrl, countries: config.restCountriesUrl },
     timeoutMs: config.upstreamTimeoutMs,
-    weatherTtlMs: config.weatherCacheTtlS * 1000,
-    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
-    onHedge: (source) => metrics.upstreamHedges.inc({ source }),
-    onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
-    onCircuitChange: (change) =>
-      logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.host}`),
-    // With Redis, what one instance fetched serves the others too.
-    ...(redis && { sharedTier: createRedisCacheTier(redis) }),
-    ...options.weather,
+    ttl: { weatherMs: config.weatherCacheTtlS * 1000, airQualityMs: config.airQualityCacheTtlS * 1000, countryMs: config.countryCacheTtlS * 1000 },
+    quotas: { openMeteo: config.openMeteoQuota, restCountries: config.restCountriesQuota },
+    ...(config.restCountriesApiKey && { restCountriesHeaders: { authorization: `Bearer ${config.restCountriesApiKey}` } }),
+    // With Redis, what one instance fetched serves the others too, and the quotas are counted once for all.
+    redis,
+    observers: upstreamObservers(metrics, logger),
+    ...options.sources,
+    cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...options.sources?.cache },
   });
+  metrics.watchQuotas(sources.quotas);
   const deps: ContextDeps = {
     database,
     logger,
     tokenKey: tokenKey(config.authSecret),
-    weather,
+    sources,
     weatherMaxCities: config.weatherMaxCities,
+    requestDeadlineMs: config.requestDeadlineMs,
   };
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -180,7 +180,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         responses,
         responseTtlMs: tuning.responseCacheMs,
         shareQueries: tuning.shareQueries,
-        now: options.weather?.now ?? Date.now,
+        now: options.sources?.now ?? Date.now,
         onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
       }),
     ],
@@ -190,10 +190,27 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const close = () =>
     (closing ??= (async () => {
       await yoga.dispose();
-      await weather.close();
+      sources.close();
       if (redis) await closeRedis(redis);
       await database.close();
     })());
 
-  return { yoga, config, logger, metrics, database, weather, redis, close };
+  return { yoga, config, logger, metrics, database, sources, redis, close };
+}
+
+/** What the metrics and the log hear of the upstreams. */
+function upstreamObservers(metrics: Metrics, logger: Logger): SourcesOptions['observers'] {
+  let lastQuotaWarning = 0;
+  return {
+    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
+    onHedge: (source) => metrics.upstreamHedges.inc({ source }),
+    onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
+    onCircuitChange: (change) => logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.source} (${change.host})`),
+    onQuotaStoreError: (error) => {
+      // Once a minute at most: every upstream call asks the quota.
+      if (Date.now() - lastQuotaWarning < 60_000) return;
+      lastQuotaWarning = Date.now();
+      logger.warn({ error: error.message }, 'upstream quota: Redis is unreachable; counting in this instance alone meanwhile');
+    },
+  };
 }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { startSimulator } from '../simulator/simulator.js';
 import { startServer } from './harness/processes.js';
 import { SOAK_FAULT_WORDS, SOAK_FAULTS } from './soak/faults.js';
 import { SOAK_MIX, soakRequest } from './soak/mix.js';
@@ -37,7 +37,7 @@ if (!(durationS >= 10 && durationS <= 3600) || !(connections >= 1 && connections
 const warmUpS = Math.min(15, durationS / 4);
 
 const dir = mkdtempSync(join(tmpdir(), 'gatherql-soak-'));
-const sim = await startOpenMeteoSimulator({ faults: SOAK_FAULTS });
+const sim = await startSimulator({ faults: SOAK_FAULTS });
 const server = await startServer('gatherql', 'server.ts', {
   NODE_ENV: 'production',
   AUTH_SECRET: randomBytes(32).toString('base64url'),

@@ -5,9 +5,9 @@
 // cache is cold; the process is warmed by one run first, which is not counted.
 import { loadConfig } from '../config.js';
 import { createGateway } from '../gateway.js';
-import { FORECAST_BATCH_CAP } from '../loaders/forecast-batcher.js';
+import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
 import { SIM_CITIES } from '../simulator/cities.js';
-import { startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { startSimulator } from '../simulator/simulator.js';
 
 const LATENCY_MS = 300;
 const CITIES = SIM_CITIES.slice(0, 20).map((city) => city.name);
@@ -15,7 +15,7 @@ const IDEAL_MS = 2 * LATENCY_MS;
 const SERIAL_MS = CITIES.length * 2 * LATENCY_MS;
 const runs = Number(process.argv[2] ?? 5);
 
-const sim = await startOpenMeteoSimulator({ faults: [{ fault: { kind: 'latency', ms: LATENCY_MS } }] });
+const sim = await startSimulator({ faults: [{ fault: { kind: 'latency', ms: LATENCY_MS } }] });
 
 async function oneRun(): Promise<{ ms: number; geocoding: number; forecast: number }> {
   const config = loadConfig({
@@ -54,7 +54,7 @@ await sim.close();
 
 const times = results.map((result) => result.ms).sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)]!;
-console.log(`weather fan-out: ${CITIES.length} cold cities, ${LATENCY_MS} ms per upstream call, forecast batch cap ${FORECAST_BATCH_CAP}`);
+console.log(`weather fan-out: ${CITIES.length} cold cities, ${LATENCY_MS} ms per upstream call, forecast batch cap ${LOCATION_BATCH_CAP}`);
 console.log(`upstream calls per run: ${results[0]!.geocoding} geocoding, ${results[0]!.forecast} forecast`);
 console.log(`wall time per run (ms): ${results.map((result) => result.ms.toFixed(0)).join(', ')}`);
 console.log(`median ${median.toFixed(0)} ms = ${(median / IDEAL_MS).toFixed(2)} x the two-round-trip ideal (${IDEAL_MS} ms); target < ${(1.3 * IDEAL_MS).toFixed(0)} ms`);

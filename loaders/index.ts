@@ -1,18 +1,18 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { AttemptListener } from '../sources/http.js';
+import type { Sources } from '../sources/index.js';
+import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
 import { createPostLoaders } from './post-loaders.js';
+import { createUpstreamLoaders } from './upstream-loaders.js';
 import { createUserLoaders } from './user-loaders.js';
-import { createWeatherLoaders } from './weather-loaders.js';
-import type { WeatherService } from './weather-service.js';
 
 export interface LoaderDeps {
   db: Kysely<Database>;
   viewerId: number | null;
-  /** Process-wide; absent where nothing asks for weather (a loader test on the database alone). */
-  weather?: WeatherService;
-  /** Hears of every upstream attempt made for this request (its Server-Timing). */
-  onUpstreamAttempt?: AttemptListener;
+  /** Process-wide; absent where nothing asks an upstream (a loader test on the database alone). */
+  sources?: Sources;
+  /** The request, as the upstreams see it: its deadline and who hears of its calls. */
+  caller?: Caller;
 }
 
 /** Fresh loaders for one request: their caches must never outlive it or cross viewers. */
@@ -20,7 +20,7 @@ export function createLoaders(deps: LoaderDeps) {
   return {
     ...createUserLoaders(deps.db),
     ...createPostLoaders(deps.db, deps.viewerId),
-    ...createWeatherLoaders(deps.weather, deps.onUpstreamAttempt),
+    ...createUpstreamLoaders(deps.sources, deps.caller ?? BACKGROUND),
   };
 }
 
@@ -28,9 +28,8 @@ export type Loaders = ReturnType<typeof createLoaders>;
 
 /**
  * The loaders of a request whose viewer changed part-way (signUp, logIn): what depends on
- * the viewer starts afresh, the viewer-independent weather loader is kept.
+ * the viewer starts afresh, the viewer-independent upstream loaders are kept.
  */
-export function loadersForViewer(loaders: Loaders, deps: Omit<LoaderDeps, 'weather' | 'onUpstreamAttempt'>): Loaders {
+export function loadersForViewer(loaders: Loaders, deps: Pick<LoaderDeps, 'db' | 'viewerId'>): Loaders {
   return { ...loaders, ...createUserLoaders(deps.db), ...createPostLoaders(deps.db, deps.viewerId) };
 }
-

@@ -1,4 +1,5 @@
-import { Counter, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Quota } from '../sources/kit/quota.js';
 
 /**
  * The gateway's own counters, in a registry per gateway (not prom-client's global one),
@@ -6,8 +7,25 @@ import { Counter, Registry } from 'prom-client';
  */
 export function createMetrics() {
   const registry = new Registry();
+  const quotas: Quota[] = [];
   return {
     registry,
+    upstreamQuotaRemaining: new Gauge({
+      name: 'gatherql_upstream_quota_remaining',
+      help: "Units left of the gateway's own budget for an upstream, per window (with Redis, of the budget all instances share)",
+      labelNames: ['upstream', 'window'] as const,
+      registers: [registry],
+      // Read when scraped: the counts live with the quota (maybe in Redis), not here.
+      async collect() {
+        for (const quota of quotas) {
+          for (const [window, left] of Object.entries(await quota.remaining())) this.set({ upstream: quota.name, window }, left);
+        }
+      },
+    }),
+    /** Reports these budgets in gatherql_upstream_quota_remaining. */
+    watchQuotas(watched: readonly Quota[]) {
+      quotas.push(...watched);
+    },
     upstreamRequests: new Counter({
       name: 'gatherql_upstream_requests_total',
       help: 'HTTP attempts sent to an upstream API, by source and outcome',

@@ -1,7 +1,7 @@
 import { type Cache, useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Freshness } from '../resolvers/freshness.js';
+import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
 import { type ResponseStore, type ResponseStoreInternals, responseKey, servedManyTimes } from './response-store.js';
 import { OPERATION_NAME } from './use-request-log.js';
 
@@ -10,10 +10,10 @@ export interface PublicResponseCacheOptions {
   store: ResponseStore;
   /**
    * Longest time, in ms, a response is served again. An answer that read expiring data (the
-   * weather caches) is kept no longer than that data is fresh; see `Freshness`. Default 1000.
+   * upstream caches) is kept no longer than that data is fresh; see `AnswerLifetime`. Default 1000.
    */
   maxTtlMs?: number;
-  /** The clock `Freshness` is measured on. Default Date.now. */
+  /** The clock `AnswerLifetime` is measured on. Default Date.now. */
   now?: () => number;
   /** Told whether each anonymous query was answered from the store (the metrics' `hit` and `miss`). */
   onLookUp?: (event: 'hit' | 'miss') => void;
@@ -22,20 +22,20 @@ export interface PublicResponseCacheOptions {
 /** What the plugin needs of the GraphQL context: the request, and how long its answer stays true. */
 interface FreshContext {
   request: Request;
-  freshness: Freshness;
+  lifetime: AnswerLifetime;
 }
 
 /** How long an answer may be kept: at most `maxTtlMs`, and never beyond what it read stays fresh. */
-export function keepFor(maxTtlMs: number, freshness: Freshness, now: number): number {
-  return Math.max(0, Math.min(maxTtlMs, freshness.until - now));
+export function keepFor(maxTtlMs: number, lifetime: AnswerLifetime, now: number): number {
+  return Math.max(0, Math.min(maxTtlMs, lifetime.until - now));
 }
 
 /**
  * Answers repeated anonymous queries from memory for a short while, skipping parsing,
  * validation and execution. Only requests without an Authorization header are cached (a
  * signed-in viewer may see more, and a bad token must still get its 401); never mutations,
- * answers with errors, or answers that read a failure or a stale stand-in (their Freshness
- * is past). Every write through the gateway's database forgets every kept response, and an
+ * answers with errors, or answers that read a failure, a stale stand-in or a value fetched
+ * just now (see AnswerLifetime). Every write through the gateway's database forgets every kept response, and an
  * answer whose request began before a write is not kept, so a client never reads older data
  * after its own mutation.
  */
@@ -83,10 +83,10 @@ export function usePublicResponseCache(options: PublicResponseCacheOptions): Plu
           includeExtensionMetadata: false,
           buildResponseCacheKey: ({ documentString, operationName, variableValues }) => responseKey(documentString, operationName, variableValues),
           onTtl({ ttl, context }) {
-            const { request, freshness } = context as FreshContext;
+            const { request, lifetime } = context as FreshContext;
             naming = names.get(context) ?? null;
             if (began.get(request) !== store.generation) return 0;
-            return keepFor(ttl, freshness, now());
+            return keepFor(ttl, lifetime, now());
           },
         }),
       );

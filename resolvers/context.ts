@@ -3,7 +3,8 @@ import type { Database, Role } from '../db/database.js';
 import type { Loaders } from '../loaders/index.js';
 import type { TokenKey } from './auth.js';
 import { RequestError } from './errors.js';
-import type { Freshness } from './freshness.js';
+import type { Caller } from '../sources/kit/caller.js';
+import type { AnswerLifetime } from './answer-lifetime.js';
 
 /** Who is asking: taken from a verified bearer token, never from the request body. */
 export interface Viewer {
@@ -18,12 +19,14 @@ export interface DomainContext {
   viewer: Viewer | null;
   /** Signs the tokens that signUp and logIn hand out. */
   tokenKey: TokenKey;
-  /** WEATHER_MAX_CITIES: more cities in one `weather` field is BAD_USER_INPUT. */
+  /** WEATHER_MAX_CITIES: more names in one `weather` or `cities` field is BAD_USER_INPUT. */
   weatherMaxCities: number;
-  /** Cities asked for so far by this request's `weather` fields, against a per-request allowance. */
-  weatherCitiesAsked: number;
-  /** How long this request's answer stays true; resolvers that read expiring data lower it. */
-  freshness: Freshness;
+  /** Names asked for so far by this request's `weather` and `cities` fields, against a per-request allowance. */
+  citiesAsked: number;
+  /** The request as the upstreams see it: its deadline, and who hears of its calls and of its values' freshness. */
+  caller: Caller;
+  /** How long this request's answer stays true; every upstream value the request reads lowers it (see `caller`). */
+  lifetime: AnswerLifetime;
 }
 
 /** The viewer of an operation that needs one; the schema's auth scopes normally refuse earlier. */

@@ -11,7 +11,12 @@ import './profile.js';
 import './user-admin.js';
 import './post-mutations.js';
 import './author-stats.js';
+import './freshness.js';
+import './upstream-error.js';
 import './weather.js';
+import './air-quality.js';
+import './country.js';
+import './cities.js';
 
 /** The executable schema, sorted so that its printed form is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,7 +1,9 @@
-import type { GeoLocation } from '../sources/open-meteo.js';
-import { currentWeather, type CityWeather as CityWeatherRecord, type WeatherErrorCode as Code, type WeatherFailure } from '../resolvers/weather.js';
+import type { WeatherErrorCode as Code } from '../resolvers/places.js';
+import { currentWeather, type CityWeather as CityWeatherRecord, type WeatherFailure } from '../resolvers/weather.js';
+import type { GeoLocation } from '../sources/open-meteo/geocoding.js';
 import { builder } from './builder.js';
 import { ErrorInterface } from './error-interface.js';
+import { Freshness } from './freshness.js';
 import { DateTime } from './scalars.js';
 
 const codes: Record<Code, { description?: string }> = {
@@ -11,6 +13,7 @@ const codes: Record<Code, { description?: string }> = {
   UPSTREAM_UNAVAILABLE: { description: 'Connection failed, 5xx after retries, or the circuit is open.' },
   UPSTREAM_BAD_RESPONSE: { description: 'The upstream answered with something that is not the documented shape.' },
   RATE_LIMITED: { description: 'The upstream said 429 and no cached value could stand in.' },
+  QUOTA_EXHAUSTED: { description: "The gateway's own budget for this upstream is spent, so it did not call; no cached value could stand in." },
 };
 
 export const WeatherErrorCode = builder.enumType('WeatherErrorCode', { values: codes });
@@ -19,6 +22,10 @@ export const Location = builder.objectRef<GeoLocation>('Location').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     country: t.exposeString('country', { nullable: true }),
+    countryCode: t.exposeString('countryCode', {
+      nullable: true,
+      description: 'ISO 3166-1 alpha-2 code of the country, e.g. "FR"; null where geocoding gives none.',
+    }),
     latitude: t.exposeFloat('latitude'),
     longitude: t.exposeFloat('longitude'),
     timezone: t.exposeString('timezone', { nullable: true }),
@@ -36,7 +43,10 @@ export const CityWeather = builder.objectRef<CityWeatherRecord>('CityWeather').i
     weatherCode: t.exposeInt('weatherCode', { description: 'WMO weather interpretation code.' }),
     conditions: t.exposeString('conditions', { description: 'Plain words for weatherCode, e.g. "Partly cloudy".' }),
     observedAt: t.expose('observedAt', { type: DateTime }),
-    stale: t.exposeBoolean('stale', { description: 'True when served from cache because the upstream failed just now.' }),
+    stale: t.exposeBoolean('stale', {
+      description: 'True when the value is past its time to live: the upstream failed just now, or a refresh is under way.',
+    }),
+    freshness: t.expose('freshness', { type: Freshness }),
   }),
 });
 

@@ -1,30 +1,47 @@
-// `npm run dev:sim`: the gateway wired to a local Open-Meteo simulator, so that weather works
-// end to end with no network. Everything else is `npm start` unchanged (same config, same
-// database); only the two upstream URLs point at the simulator.
-import { startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+// `npm run dev:sim`: the gateway wired to a local simulator of its upstream APIs, so that
+// weather, air quality and countries work end to end with no network. Everything else is
+// `npm start` unchanged (same config, same database); only the upstream URLs point at the simulator.
+import { startSimulator } from '../simulator/simulator.js';
 
-const simulator = await startOpenMeteoSimulator();
+const simulator = await startSimulator();
 process.env.OPEN_METEO_GEOCODING_URL = simulator.geocodingUrl;
 process.env.OPEN_METEO_FORECAST_URL = simulator.forecastUrl;
+process.env.OPEN_METEO_AIR_QUALITY_URL = simulator.airQualityUrl;
+process.env.REST_COUNTRIES_URL = simulator.countriesUrl;
 
 process.stdout.write(`
-Open-Meteo simulator: geocoding ${simulator.geocodingUrl}, forecast ${simulator.forecastUrl}
-It knows about 50 real cities (Berlin, Paris, Tokyo, São Paulo, …); other names are not found.
+Upstream simulator: geocoding ${simulator.geocodingUrl}, forecast ${simulator.forecastUrl},
+air quality ${simulator.airQualityUrl}, countries ${simulator.countriesUrl}
+It knows about 50 real cities (Berlin, Paris, Tokyo, São Paulo, …) and their countries;
+other names are not found.
 
-Try this in GraphiQL (the URL is in the next log line):
+Try this in GraphiQL (its URL is in the log line that says "gatherql is listening"):
 
-  query Weather {
-    weather(cities: ["Berlin", "paris", "Tokyo", "Atlantis", ""]) {
+  query Cities {
+    cities(names: ["Berlin", "paris", "Tokyo", "Atlantis", ""]) {
       __typename
-      ... on CityWeather { city temperatureC conditions observedAt stale location { name country } }
-      ... on WeatherError { city code message }
+      ... on City {
+        name
+        location { name countryCode }
+        weather { __typename ... on CityWeather { temperatureC conditions stale } ... on WeatherError { code message } }
+        airQuality { __typename ... on AirQuality { usAqi category pm2_5 } ... on UpstreamError { source code message } }
+        country { __typename ... on Country { name capitals flag currencies { code symbol } } ... on UpstreamError { source code message } }
+      }
+      ... on CityError { name code message }
     }
   }
 
-Inject a fault, then ask again (see README, "The Open-Meteo simulator"):
+Inject faults, then ask for a city the query above did not ask for: the gateway caches
+answers, so a fault for Berlin, Paris or Tokyo changes nothing until their entries expire.
+Here Lima's air quality fails and Peru's country data comes back with wrong types:
 
   curl -X POST ${simulator.forecastUrl}/__sim/faults -H 'content-type: application/json' \\
-    -d '[{"endpoint":"forecast","city":"Tokyo","fault":{"kind":"status","status":503}}]'
+    -d '[{"endpoint":"air-quality","city":"Lima","fault":{"kind":"status","status":503}},
+         {"endpoint":"countries","country":"PE","fault":{"kind":"wrong-types"}}]'
+
+and run the Cities query again with names: ["Lima"]. To see what the simulator was asked, and to
+clear the faults and counts:
+
   curl ${simulator.forecastUrl}/__sim/calls
   curl -X POST ${simulator.forecastUrl}/__sim/reset
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { WMO_CODES } from '../sources/wmo-codes.js';
+import { WMO_CODES } from '../sources/open-meteo/wmo-codes.js';
 
 /** A real place: coordinates and timezone as public gazetteers give them. */
 export interface SimCity {

@@ -31,8 +31,7 @@ export function geocodingEntry(city: SimCity) {
 export function forecastEntry(latitude: number, longitude: number, fields: string[], locationId: number | undefined) {
   const weather = simWeatherAt(latitude, longitude) as unknown as Record<string, number>;
   const current: Record<string, string | number> = {
-    // GMT, as the API answers when no timezone is asked for; the current 15-minute slot.
-    time: new Date(Math.floor(Date.now() / 900_000) * 900_000).toISOString().slice(0, 16),
+    time: currentSlot(900_000),
     interval: 900,
   };
   for (const field of fields) if (field in weather) current[field] = weather[field]!;
@@ -50,7 +49,22 @@ export function forecastEntry(latitude: number, longitude: number, fields: strin
   };
 }
 
-/** The latitude/longitude lists of a forecast call, or Open-Meteo's reason for a 400. */
+/** Open-Meteo's error body, whatever the status. */
+export function openMeteoError(_status: number, reason: string) {
+  return { error: true, reason };
+}
+
+/** One location answers an object, several an array in request order, as every Open-Meteo API does. */
+export function oneOrList<T>(entries: T[]): T | T[] {
+  return entries.length === 1 ? entries[0]! : entries;
+}
+
+/** The start of the current slot (15 minutes, an hour) in GMT, as the APIs answer when no timezone is asked for. */
+export function currentSlot(slotMs: number): string {
+  return new Date(Math.floor(Date.now() / slotMs) * slotMs).toISOString().slice(0, 16);
+}
+
+/** The latitude/longitude lists of a forecast or air quality call, or Open-Meteo's reason for a 400. */
 export function parseCoordinates(url: URL): [number, number][] | string {
   const latitudes = url.searchParams.get('latitude')?.split(',').map(Number);
   const longitudes = url.searchParams.get('longitude')?.split(',').map(Number);

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simWeatherAt } from '../simulator/cities.js';
-import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
 import { freePort } from './services/free-port.js';
 
@@ -42,11 +42,11 @@ async function cliWith(env: Record<string, string>, url: string, ...args: string
 describe('npm run client against a real server', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-client-'));
   let server: ServerProcess;
-  let sim: OpenMeteoSimulator;
+  let sim: Simulator;
   let url: string;
   beforeAll(async () => {
     // Lima's geocoding always fails, so that one row shows an upstream error.
-    sim = await startOpenMeteoSimulator({ faults: [{ endpoint: 'geocoding', city: 'Lima', fault: { kind: 'status', status: 503 } }] });
+    sim = await startSimulator({ faults: [{ endpoint: 'geocoding', city: 'Lima', fault: { kind: 'status', status: 503 } }] });
     // A fresh embedded database is seeded with the demo posts on start.
     server = await startServerProcess({
       DATABASE_URL: `file:${join(dir, 'client.sqlite')}`,

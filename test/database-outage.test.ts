@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { findPostgresBin, startPostgres, type ThrowawayPostgres } from './services/postgres.js';
@@ -22,11 +22,11 @@ interface Answer {
 
 describe.skipIf(!bin)('PostgreSQL stopped under a gateway process', () => {
   let postgres: ThrowawayPostgres;
-  let sim: OpenMeteoSimulator;
+  let sim: Simulator;
   let server: ServerProcess;
   beforeAll(async () => {
     postgres = await startPostgres(bin!);
-    sim = await startOpenMeteoSimulator();
+    sim = await startSimulator();
     server = await startServerProcess({
       DATABASE_URL: postgres.url,
       AUTH_SECRET: TEST_AUTH_SECRET,
@@ -34,6 +34,7 @@ describe.skipIf(!bin)('PostgreSQL stopped under a gateway process', () => {
       OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
       OPEN_METEO_FORECAST_URL: sim.forecastUrl,
       UPSTREAM_TIMEOUT_MS: '10000',
+      REQUEST_DEADLINE_MS: '30000',
     });
   });
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import type { FaultRule } from '../simulator/faults.js';
 import { SIM_CITIES } from '../simulator/cities.js';
-import { startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { startSimulator } from '../simulator/simulator.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { outcomes, type WeatherItem } from './helpers/weather.js';
@@ -66,7 +66,7 @@ async function logged(server: ServerProcess, pattern: RegExp, timeoutMs = 15_000
 
 describe('upstream faults against a gateway process', () => {
   it.concurrent.for(scenarios)('$name: the right code per city, the circuit opens, fails fast, and closes after the upstream recovers', { timeout: 60_000 }, async ({ rules, code }, { expect }) => {
-    const sim = await startOpenMeteoSimulator();
+    const sim = await startSimulator();
     let server: ServerProcess | undefined;
     try {
       server = await startServerProcess({
@@ -77,8 +77,7 @@ describe('upstream faults against a gateway process', () => {
         OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
         OPEN_METEO_FORECAST_URL: sim.forecastUrl,
       });
-      const geocodingHost = new URL(sim.geocodingUrl).host;
-      const circuit = (state: string) => new RegExp(`"msg":"upstream circuit ${state}: ${geocodingHost}"`);
+      const circuit = (state: string) => new RegExp(`"msg":"upstream circuit ${state}: geocoding \\(`);
       expect(outcomes(await weather(server, [names[0]!]))).toEqual([`${names[0]}: ok`]);
 
       // The storm: every city gets the fault's own code, and the failures open the circuit.
@@ -104,7 +103,7 @@ describe('upstream faults against a gateway process', () => {
       expect(outcomes(await weather(server, [...LATER, ...STORM]))).toEqual([...LATER, ...STORM].map((city) => `${city}: ok`));
 
       // Only the faulty host's circuit ever opened, and the process is still the one we started.
-      expect(server.stdout()).not.toMatch(new RegExp(`upstream circuit open: ${new URL(sim.forecastUrl).host}`));
+      expect(server.stdout()).not.toMatch(/upstream circuit open: forecast/);
       expect(server.child.exitCode).toBeNull();
       expect(await server.stop('SIGTERM')).toBe(0);
     } finally {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { startServerProcess } from './helpers/server-process.js';
 import { WEATHER_QUERY } from './helpers/weather.js';
 
 describe('SIGTERM under load', () => {
-  let sim: OpenMeteoSimulator;
+  let sim: Simulator;
   beforeAll(async () => {
     // Upstream calls are held until the test releases them: the signal surely lands while every request is in flight.
-    sim = await startOpenMeteoSimulator({ faults: [{ fault: { kind: 'hold' } }] });
+    sim = await startSimulator({ faults: [{ fault: { kind: 'hold' } }] });
   });
   afterAll(() => sim?.close());
 
@@ -19,6 +19,7 @@ describe('SIGTERM under load', () => {
       RATE_LIMIT_PER_MINUTE: '0',
       // Held calls must not time out however long the test takes to release them.
       UPSTREAM_TIMEOUT_MS: '30000',
+      REQUEST_DEADLINE_MS: '60000',
       SOCKET_TIMEOUT_S: '120',
     });
     const cities = [['Berlin', 'Paris'], ['Lima'], ['Tokyo', 'Oslo', 'Cairo'], ['Sydney'], ['Madrid', 'Rome']];

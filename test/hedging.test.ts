@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
-import { HedgeController, hedged } from '../sources/hedging.js';
-import { createUpstreamHttp, type UpstreamAttempt, type UpstreamHttp } from '../sources/http.js';
-import { defaultUpstreamPolicy, type HedgePolicy, upstreamPolicy } from '../sources/upstream-policy.js';
+import { type Simulator, startSimulator } from '../simulator/simulator.js';
+import { HedgeController, hedged } from '../sources/kit/hedging.js';
+import { createUpstreamHttp, type Source, type UpstreamAttempt, type UpstreamHttp } from '../sources/kit/http.js';
+import { defaultUpstreamPolicy, type HedgePolicy, upstreamPolicy } from '../sources/kit/upstream-policy.js';
 import { TEST_POLICY } from './helpers/weather.js';
 
 /** An attempt the test settles by hand; records when it was sent and whether it was aborted. */
@@ -125,8 +125,9 @@ describe('HedgeController', () => {
 });
 
 describe('hedged upstream calls against the simulator', () => {
-  let sim: OpenMeteoSimulator;
+  let sim: Simulator;
   let http: UpstreamHttp;
+  let geocoding: Source;
   let attempts: UpstreamAttempt[];
   let hedges: number;
   afterEach(async () => {
@@ -140,19 +141,17 @@ describe('hedged upstream calls against the simulator', () => {
    * answer outlasts. The attempt timeout is as long, for the same reason.
    */
   async function setUp(hedge: Partial<HedgePolicy>, timeoutMs = 10_000) {
-    sim = await startOpenMeteoSimulator();
+    sim = await startSimulator();
     attempts = [];
     hedges = 0;
-    http = createUpstreamHttp({
-      policy: upstreamPolicy(timeoutMs, { ...TEST_POLICY, hedge }),
-      onAttempt: (attempt) => attempts.push(attempt),
-      onHedge: () => (hedges += 1),
-    });
+    http = createUpstreamHttp({ onAttempt: (attempt) => attempts.push(attempt), onHedge: () => (hedges += 1) });
+    const policy = upstreamPolicy(timeoutMs, { ...TEST_POLICY, hedge });
+    geocoding = http.source({ name: 'geocoding', what: 'The geocoding service', baseUrl: sim.geocodingUrl, policy });
   }
   const geocode = (name: string) => {
     const url = new URL(`${sim.geocodingUrl}/v1/search`);
     url.searchParams.set('name', name);
-    return http.getJson({ source: 'geocoding', what: 'The geocoding service', url, parse: (body) => body as { results?: { name: string }[] } });
+    return geocoding.getJson({ url, parse: (body) => body as { results?: { name: string }[] } });
   };
   const outcomes = () => attempts.map((attempt) => attempt.outcome).sort();
 

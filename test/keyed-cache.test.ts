@@ -1,106 +1,275 @@
 import { describe, expect, it } from 'vitest';
-import { type CacheEvent, createKeyedCache, type KeyedCacheOptions, type SharedTier } from '../loaders/keyed-cache.js';
+import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
+import type { Freshness } from '../sources/kit/freshness.js';
+import type { CallContext } from '../sources/kit/http.js';
+import { type CacheEvent, createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
+import type { SharedTier } from '../sources/kit/shared-tier.js';
 
 const MINUTE = 60_000;
 /** Where every test's clock starts. */
 const START = 1_000_000;
 
+/** A load that settles when the test says so, and records each call and its context. */
+function deferredLoads<V>() {
+  const calls: { key: string; context: CallContext; resolve: (value: V) => void; reject: (error: Error) => void }[] = [];
+  const load = (key: string, context: CallContext) => new Promise<V>((resolve, reject) => calls.push({ key, context, resolve, reject }));
+  return { load, calls };
+}
+
 function setUp<V>(options: Partial<KeyedCacheOptions<V>> = {}) {
   let clock = START;
   const events: CacheEvent[] = [];
+  const loads = deferredLoads<V>();
   const cache = createKeyedCache<V>({
     name: 'test',
+    what: 'The test service',
+    load: loads.load,
     maxEntries: 100,
     ttlMs: () => 5 * MINUTE,
-    staleMs: 10 * MINUTE,
+    staleWhileRevalidateMs: 0,
+    staleIfErrorMs: 10 * MINUTE,
     onEvent: (event) => events.push(event),
     now: () => clock,
     ...options,
   });
-  return { cache, events, advance: (ms: number) => (clock += ms) };
+  return { cache, events, calls: loads.calls, advance: (ms: number) => (clock += ms) };
 }
 
-/** A load that resolves when the test says so, and counts its calls. */
-function deferredLoad<V>() {
-  const calls: { resolve: (value: V) => void; reject: (error: Error) => void }[] = [];
-  const load = () => new Promise<V>((resolve, reject) => calls.push({ resolve, reject }));
-  return { load, calls };
-}
+/** Lets the promise callbacks queued so far run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+const fresh = (state: Freshness['state'], fetchedAt: number, ageMs = 0): Freshness => ({ state, fetchedAt, ttlMs: 5 * MINUTE, ageMs });
 
 describe('keyed cache', () => {
-  it('shares one load between concurrent callers of a key (singleflight)', async () => {
-    const { cache, events } = setUp<string>();
-    const { load, calls } = deferredLoad<string>();
-    const pending = Array.from({ length: 10 }, () => cache.get('paris', load));
+  it('shares one load between concurrent callers of a key (singleflight); all of them get it LIVE', async () => {
+    const { cache, events, calls } = setUp<string>();
+    const pending = Array.from({ length: 10 }, () => cache.get('paris', BACKGROUND));
     expect(calls).toHaveLength(1);
     calls[0]!.resolve('sunny');
-    expect(await Promise.all(pending)).toEqual(Array.from({ length: 10 }, () => ({ value: 'sunny', stale: false, freshUntil: START + 5 * MINUTE })));
+    expect(await Promise.all(pending)).toEqual(Array.from({ length: 10 }, () => ({ value: 'sunny', freshness: fresh('LIVE', START) })));
     expect(events).toEqual(['miss', ...Array.from({ length: 9 }, () => 'joined')]);
   });
 
-  it('answers from cache within the TTL and loads again after it', async () => {
-    const { cache, events, advance } = setUp<string>();
-    let loads = 0;
-    const load = async () => `value ${++loads}`;
-    await cache.get('k', load);
+  it('answers CACHED within the TTL, with the age, and loads again after it', async () => {
+    const { cache, events, calls, advance } = setUp<string>();
+    const first = cache.get('k', BACKGROUND);
+    calls[0]!.resolve('one');
+    await first;
     advance(5 * MINUTE - 1);
-    expect(await cache.get('k', load)).toEqual({ value: 'value 1', stale: false, freshUntil: START + 5 * MINUTE });
+    expect(await cache.get('k', BACKGROUND)).toEqual({ value: 'one', freshness: fresh('CACHED', START, 5 * MINUTE - 1) });
     advance(1);
-    expect(await cache.get('k', load)).toEqual({ value: 'value 2', stale: false, freshUntil: START + 10 * MINUTE });
+    const again = cache.get('k', BACKGROUND);
+    calls[1]!.resolve('two');
+    expect(await again).toEqual({ value: 'two', freshness: fresh('LIVE', START + 5 * MINUTE) });
     expect(events).toEqual(['miss', 'hit', 'miss']);
   });
 
   it('gives each value its own TTL, so that "not found" lives shorter', async () => {
-    const { cache, advance } = setUp<string | null>({ ttlMs: (value) => (value === null ? MINUTE : 60 * MINUTE) });
     let loads = 0;
-    const load = (value: string | null) => async () => (loads++, value);
-    await cache.get('atlantis', load(null));
-    await cache.get('paris', load('found'));
+    const { cache, advance } = setUp<string | null>({
+      ttlMs: (value) => (value === null ? MINUTE : 60 * MINUTE),
+      load: async (key) => (loads++, key === 'atlantis' ? null : 'found'),
+    });
+    await cache.get('atlantis', BACKGROUND);
+    await cache.get('paris', BACKGROUND);
     advance(MINUTE);
-    await cache.get('atlantis', load(null));
-    await cache.get('paris', load('found'));
+    await cache.get('atlantis', BACKGROUND);
+    await cache.get('paris', BACKGROUND);
     expect(loads).toBe(3);
   });
 
   it('does not cache a failure: every waiting caller gets it, and the next caller loads again', async () => {
-    const { cache } = setUp<string>();
-    const { load, calls } = deferredLoad<string>();
-    const first = cache.get('k', load);
-    const joined = cache.get('k', load);
+    const { cache, calls } = setUp<string>();
+    const first = cache.get('k', BACKGROUND);
+    const joined = cache.get('k', BACKGROUND);
     calls[0]!.reject(new Error('upstream down'));
     await expect(first).rejects.toThrow('upstream down');
     await expect(joined).rejects.toThrow('upstream down');
-    const again = cache.get('k', load);
+    const again = cache.get('k', BACKGROUND);
     expect(calls).toHaveLength(2);
     calls[1]!.resolve('back');
-    expect(await again).toEqual({ value: 'back', stale: false, freshUntil: START + 5 * MINUTE });
+    expect((await again).value).toBe('back');
   });
 
-  it('serves a recently expired value as stale when the load fails, and not once the stale window has passed', async () => {
-    const { cache, events, advance } = setUp<string>();
-    await cache.get('k', async () => 'old');
+  it('serves a value past its TTL as STALE when the load fails, and not once the stale-if-error window has passed', async () => {
+    const { cache, events, calls, advance } = setUp<string>();
+    const first = cache.get('k', BACKGROUND);
+    calls[0]!.resolve('old');
+    await first;
     advance(5 * MINUTE + 1);
-    const failing = async (): Promise<string> => {
-      throw new Error('upstream down');
-    };
-    // A stale stand-in's freshness is already past.
-    expect(await cache.get('k', failing)).toEqual({ value: 'old', stale: true, freshUntil: START + 5 * MINUTE });
+    const stale = cache.get('k', BACKGROUND);
+    calls[1]!.reject(new Error('upstream down'));
+    expect(await stale).toEqual({ value: 'old', freshness: fresh('STALE', START, 5 * MINUTE + 1) });
     advance(10 * MINUTE);
-    await expect(cache.get('k', failing)).rejects.toThrow('upstream down');
+    const gone = cache.get('k', BACKGROUND);
+    calls[2]!.reject(new Error('upstream down'));
+    await expect(gone).rejects.toThrow('upstream down');
     expect(events).toEqual(['miss', 'miss', 'stale', 'miss']);
   });
 
+  describe('stale-while-revalidate', () => {
+    it('answers a value within the window at once as STALE, while one background load replaces it', async () => {
+      const { cache, events, calls, advance } = setUp<string>({ staleWhileRevalidateMs: MINUTE });
+      const first = cache.get('k', BACKGROUND);
+      calls[0]!.resolve('old');
+      await first;
+      advance(5 * MINUTE + 30_000);
+      // Nobody waits for the upstream: both answers come before the load settles.
+      const [a, b] = await Promise.all([cache.get('k', BACKGROUND), cache.get('k', BACKGROUND)]);
+      expect([a.value, a.freshness.state, b.value, b.freshness.state]).toEqual(['old', 'STALE', 'old', 'STALE']);
+      expect(calls).toHaveLength(2);
+      calls[1]!.resolve('new');
+      await settle();
+      expect(await cache.get('k', BACKGROUND)).toEqual({ value: 'new', freshness: fresh('CACHED', START + 5 * MINUTE + 30_000) });
+      expect(events).toEqual(['miss', 'stale', 'refresh', 'stale', 'hit']);
+    });
+
+    it('waits for the load once the window has passed', async () => {
+      const { cache, calls, advance } = setUp<string>({ staleWhileRevalidateMs: MINUTE });
+      const first = cache.get('k', BACKGROUND);
+      calls[0]!.resolve('old');
+      await first;
+      advance(6 * MINUTE);
+      let answered = false;
+      const later = cache.get('k', BACKGROUND).then((cached) => ((answered = true), cached));
+      await settle();
+      expect(answered).toBe(false);
+      calls[1]!.resolve('new');
+      expect((await later).freshness.state).toBe('LIVE');
+    });
+
+    it('keeps the old value when the background load fails, until the window passes', async () => {
+      const { cache, calls, advance } = setUp<string>({ staleWhileRevalidateMs: MINUTE });
+      const first = cache.get('k', BACKGROUND);
+      calls[0]!.resolve('old');
+      await first;
+      advance(5 * MINUTE + 1);
+      expect((await cache.get('k', BACKGROUND)).freshness.state).toBe('STALE');
+      calls[1]!.reject(new Error('upstream down'));
+      await settle();
+      expect((await cache.get('k', BACKGROUND)).value).toBe('old');
+      expect(calls).toHaveLength(3);
+    });
+  });
+
+  describe('refresh-ahead', () => {
+    const ahead = { share: 0.2, minReads: 2, maxInFlight: 10 };
+
+    async function warm(options: Partial<KeyedCacheOptions<string>> = {}) {
+      const set = setUp<string>({ refreshAhead: ahead, ...options });
+      const first = set.cache.get('k', BACKGROUND);
+      set.calls[0]!.resolve('v1');
+      await first;
+      return set;
+    }
+
+    it('refreshes a key read repeatedly, in the background, in the last part of its TTL: readers never wait or see STALE', async () => {
+      const { cache, calls, events, advance } = await warm();
+      advance(MINUTE);
+      await cache.get('k', BACKGROUND);
+      advance(2 * MINUTE + 59_000);
+      expect((await cache.get('k', BACKGROUND)).freshness.state).toBe('CACHED');
+      expect(calls).toHaveLength(1); // not yet in the last fifth (the last minute)
+      advance(2_000);
+      expect(await cache.get('k', BACKGROUND)).toMatchObject({ value: 'v1', freshness: { state: 'CACHED' } });
+      await settle();
+      expect(calls).toHaveLength(2);
+      calls[1]!.resolve('v2');
+      await settle();
+      advance(MINUTE);
+      // Past the first value's TTL: the refreshed one answers, fresh.
+      expect(await cache.get('k', BACKGROUND)).toMatchObject({ value: 'v2', freshness: { state: 'CACHED' } });
+      expect(events.filter((event) => event === 'refresh')).toHaveLength(1);
+      expect(events).not.toContain('stale');
+    });
+
+    it('does not refresh a key read only once, nor twice for one entry', async () => {
+      const { cache, calls, advance } = await warm();
+      advance(4 * MINUTE + 30_000);
+      await cache.get('k', BACKGROUND);
+      await settle();
+      expect(calls).toHaveLength(1);
+      await cache.get('k', BACKGROUND);
+      await cache.get('k', BACKGROUND);
+      await settle();
+      expect(calls).toHaveLength(2);
+    });
+
+    it('asks first, and skips the refresh when told no (a short quota, a lock held elsewhere)', async () => {
+      const asked: [string, number][] = [];
+      const { cache, calls, advance } = await warm({ refreshAhead: { ...ahead, mayRefresh: async (key, aheadMs) => (asked.push([key, aheadMs]), false) } });
+      advance(4 * MINUTE + 30_000);
+      await cache.get('k', BACKGROUND);
+      await cache.get('k', BACKGROUND);
+      await settle();
+      expect(asked).toEqual([['k', MINUTE]]);
+      expect(calls).toHaveLength(1);
+    });
+  });
+
+  describe('deadlines', () => {
+    function callerWithSignal(): Caller & { abort(): void } {
+      const controller = new AbortController();
+      return { deadline: Number.POSITIVE_INFINITY, signal: controller.signal, abort: () => controller.abort() };
+    }
+
+    it('a caller whose deadline passes gets UPSTREAM_TIMEOUT, and a load nobody waits for is aborted', async () => {
+      const { cache, calls } = setUp<string>();
+      const caller = callerWithSignal();
+      const pending = cache.get('k', caller);
+      caller.abort();
+      await expect(pending).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: expect.stringMatching(/deadline/) });
+      expect(calls[0]!.context.signal!.aborted).toBe(true);
+    });
+
+    it('a load another caller still waits for goes on, and answers that caller', async () => {
+      const { cache, calls } = setUp<string>();
+      const impatient = callerWithSignal();
+      const first = cache.get('k', impatient);
+      const second = cache.get('k', callerWithSignal());
+      impatient.abort();
+      await expect(first).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+      expect(calls[0]!.context.signal!.aborted).toBe(false);
+      calls[0]!.resolve('done');
+      expect((await second).value).toBe('done');
+    });
+
+    it('gives the load the deadline and the attempt listener of the caller that started it', async () => {
+      const { cache, calls } = setUp<string>();
+      const onAttempt = () => {};
+      void cache.get('k', { deadline: 1234, signal: new AbortController().signal, onAttempt });
+      expect(calls[0]!.context).toMatchObject({ deadline: 1234, onAttempt });
+    });
+  });
+
+  it('tells the caller of each value it hands out, and of each failure', async () => {
+    const { cache, calls, advance } = setUp<string>();
+    const told: (Freshness | null)[] = [];
+    const caller: Caller = { ...BACKGROUND, onDelivery: (freshness) => told.push(freshness) };
+    const first = cache.get('k', caller);
+    calls[0]!.resolve('v');
+    await first;
+    advance(1000);
+    await cache.get('k', caller);
+    const failing = cache.get('other', caller);
+    calls[1]!.reject(new Error('down'));
+    await expect(failing).rejects.toThrow('down');
+    expect(told).toEqual([fresh('LIVE', START), fresh('CACHED', START, 1000), null]);
+  });
+
   it('stays at its bound after 100,000 distinct keys, keeping the most recently used', async () => {
-    const { cache, advance } = setUp<number>({ maxEntries: 1000 });
+    let loads = 0;
+    const { cache, advance } = setUp<number>({ maxEntries: 1000, load: async (key) => (loads++, Number(key.slice(5))) });
     for (let index = 0; index < 100_000; index += 1) {
-      await cache.get(`city ${index}`, async () => index);
+      await cache.get(`city ${index}`, BACKGROUND);
       advance(7);
     }
     expect(cache.size).toBe(1000);
-    let loaded = false;
-    expect(await cache.get('city 99999', async () => ((loaded = true), -1))).toEqual({ value: 99_999, stale: false, freshUntil: START + 99_999 * 7 + 5 * MINUTE });
-    expect(loaded).toBe(false);
-    expect(await cache.get('city 0', async () => -1)).toEqual({ value: -1, stale: false, freshUntil: START + 100_000 * 7 + 5 * MINUTE });
+    expect(loads).toBe(100_000);
+    expect((await cache.get('city 99999', BACKGROUND)).value).toBe(99_999);
+    expect(loads).toBe(100_000);
+    await cache.get('city 0', BACKGROUND);
+    expect(loads).toBe(100_001);
   });
 
   it('reads and writes an optional shared tier as JSON, so another instance need not load', async () => {
@@ -108,17 +277,19 @@ describe('keyed cache', () => {
     const sharedTier: SharedTier = {
       get: async (key) => store.get(key)?.value ?? null,
       set: async (key, value, ttlMs) => void store.set(key, { value, ttlMs }),
+      lock: async () => true,
     };
-    const one = setUp<{ temperatureC: number }>({ sharedTier });
-    const other = setUp<{ temperatureC: number }>({ sharedTier });
-    await one.cache.get('paris', async () => ({ temperatureC: 12.5 }));
-    await new Promise((resolve) => setImmediate(resolve));
+    let loaded = 0;
+    const load = async () => (loaded++, { temperatureC: 12.5 });
+    const one = setUp<{ temperatureC: number }>({ sharedTier, load, staleWhileRevalidateMs: MINUTE });
+    const other = setUp<{ temperatureC: number }>({ sharedTier, load });
+    await one.cache.get('paris', BACKGROUND);
+    await settle();
     expect([...store.keys()]).toEqual(['gatherql:test:paris']);
+    // Kept in the tier for the TTL and the longer of the two stale windows.
     expect(store.get('gatherql:test:paris')!.ttlMs).toBe(15 * MINUTE);
-
-    let loaded = false;
-    expect(await other.cache.get('paris', async () => ((loaded = true), { temperatureC: 0 }))).toEqual({ value: { temperatureC: 12.5 }, stale: false, freshUntil: START + 5 * MINUTE });
-    expect(loaded).toBe(false);
+    expect(await other.cache.get('paris', BACKGROUND)).toEqual({ value: { temperatureC: 12.5 }, freshness: fresh('CACHED', START) });
+    expect(loaded).toBe(1);
     expect(other.events).toEqual(['hit']);
   });
 
@@ -130,8 +301,9 @@ describe('keyed cache', () => {
       set: async () => {
         throw new Error('redis down');
       },
+      lock: async () => true,
     };
-    const { cache } = setUp<string>({ sharedTier });
-    expect(await cache.get('k', async () => 'loaded')).toEqual({ value: 'loaded', stale: false, freshUntil: START + 5 * MINUTE });
+    const { cache } = setUp<string>({ sharedTier, load: async () => 'loaded' });
+    expect((await cache.get('k', BACKGROUND)).value).toBe('loaded');
   });
 });

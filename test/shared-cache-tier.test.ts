@@ -1,24 +1,19 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from '../plugins/metrics.js';
-import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../simulator/open-meteo-sim.js';
+import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { TEST_POLICY, TEST_TIMEOUT_MS, WEATHER_QUERY } from './helpers/weather.js';
+import { simulatorEnv, TEST_POLICY, WEATHER_QUERY } from './helpers/weather.js';
 import { freePort } from './services/free-port.js';
 import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // A database of its own on the run's Redis, so other suites' keys never meet these.
 const redisUrl = sharedRedis ? redisDatabase('shared-cache-tier') : '';
 
-async function instance(sim: OpenMeteoSimulator, redis: string): Promise<TestGateway> {
+async function instance(sim: Simulator, redis: string): Promise<TestGateway> {
   return startGateway(
-    {
-      OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-      OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-      UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
-      REDIS_URL: redis,
-    },
-    { weather: { policy: TEST_POLICY } },
+    { ...simulatorEnv(sim), REDIS_URL: redis },
+    { sources: { policy: TEST_POLICY } },
   );
 }
 
@@ -29,7 +24,7 @@ async function weather(gateway: TestGateway, cities: string[]) {
 }
 
 describe.skipIf(!sharedRedis)('the shared cache tier in Redis', () => {
-  let sim: OpenMeteoSimulator;
+  let sim: Simulator;
   let first: TestGateway;
   let second: TestGateway;
 
@@ -37,7 +32,7 @@ describe.skipIf(!sharedRedis)('the shared cache tier in Redis', () => {
     const admin = new Redis(redisUrl);
     await admin.flushdb();
     admin.disconnect();
-    sim = await startOpenMeteoSimulator();
+    sim = await startSimulator();
     first = await instance(sim, redisUrl);
     second = await instance(sim, redisUrl);
   });
@@ -67,7 +62,7 @@ describe.skipIf(!sharedRedis)('the shared cache tier in Redis', () => {
 
 describe('the shared cache tier while Redis is unreachable', () => {
   it('serves from the upstream as if the tier were empty', async () => {
-    const sim = await startOpenMeteoSimulator();
+    const sim = await startSimulator();
     const gateway = await instance(sim, `redis://127.0.0.1:${await freePort()}`);
     try {
       const answered = await weather(gateway, ['Berlin', 'Paris']);

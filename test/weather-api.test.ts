@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { FORECAST_BATCH_CAP } from '../loaders/forecast-batcher.js';
-import { REQUEST_CITY_FACTOR } from '../resolvers/weather.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
+import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
 import { counterValue } from '../plugins/metrics.js';
 import { SIM_CITIES, simWeatherAt } from '../simulator/cities.js';
 import { outcomes, startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
@@ -29,7 +29,7 @@ describe('weather', () => {
     expect(berlin!.observedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z$/);
   });
 
-  it(`N distinct cold cities cost N geocoding calls and ceil(N / ${FORECAST_BATCH_CAP}) forecast calls`, async () => {
+  it(`N distinct cold cities cost N geocoding calls and ceil(N / ${LOCATION_BATCH_CAP}) forecast calls`, async () => {
     harness = await startWeatherHarness();
     const cities = SIM_CITIES.slice(0, 45).map((city) => city.name);
     const results = await harness.weather(cities);
@@ -37,7 +37,7 @@ describe('weather', () => {
     const calls = harness.sim.calls();
     expect(calls.geocoding).toBe(45);
     expect(Object.values(calls.geocodingByName).every((count) => count === 1)).toBe(true);
-    expect(calls.forecast).toBe(Math.ceil(45 / FORECAST_BATCH_CAP));
+    expect(calls.forecast).toBe(Math.ceil(45 / LOCATION_BATCH_CAP));
     expect(calls.forecastBatchSizes.toSorted((a, b) => a - b)).toEqual([5, 20, 20]);
   });
 
@@ -166,6 +166,6 @@ describe('weather', () => {
     }
     await harness.weather(SIM_CITIES.map((city) => city.name).slice(0, 50));
     expect(harness.sim.calls().geocoding).toBe(2050);
-    expect(harness.gateway.weather.cacheSizes()).toEqual({ geocoding: 300, weather: 50 });
+    expect(harness.gateway.sources.cacheSizes()).toMatchObject({ geocoding: 300, weather: 50 });
   });
 });

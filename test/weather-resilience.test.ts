@@ -66,33 +66,32 @@ describe('the circuit breaker', () => {
     harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: STAYS_OPEN_MS } } });
     const { sim } = harness;
     sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
-    // The batch fails, then each city alone: four failed calls to the forecast host.
-    expect(outcomes(await harness.weather(['Paris', 'Berlin', 'Rome']))).toEqual(
-      ['Paris', 'Berlin', 'Rome'].map((city) => `${city}: UPSTREAM_UNAVAILABLE`),
-    );
-    const forecastHost = new URL(sim.forecastUrl).host;
-    expect(harness.gateway.weather.circuits()[forecastHost]).toBe('open');
+    // Three failed calls (each with its retries): the host keeps failing. A batch is not split for a 5xx.
+    for (const cities of [['Paris', 'Berlin'], ['Rome'], ['Lima']]) {
+      expect(outcomes(await harness.weather(cities))).toEqual(cities.map((city) => `${city}: UPSTREAM_UNAVAILABLE`));
+    }
+    expect(sim.calls().forecastBatchSizes).toEqual([2, 2, 2, 1, 1, 1, 1, 1, 1]);
+    expect(harness.gateway.sources.circuits().forecast).toBe('open');
 
     sim.resetCalls();
     const open = await harness.weather(['Madrid']);
     expect(outcomes(open)).toEqual(['Madrid: UPSTREAM_UNAVAILABLE']);
     expect(open[0]!.message).toMatch(/not calling it for a while/);
     expect(sim.calls()).toMatchObject({ geocoding: 1, forecast: 0 });
-    // The geocoding host has its own breaker, which never opened.
-    expect(harness.gateway.weather.circuits()[new URL(sim.geocodingUrl).host]).toBe('closed');
+    // Every other source has its own breaker, which never opened.
+    expect(harness.gateway.sources.circuits()).toEqual({ geocoding: 'closed', forecast: 'open', 'air-quality': 'closed', countries: 'closed' });
   });
 
   it('after the open period lets one probe through, and its success closes the circuit for everyone', async () => {
     harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3, resetTimeoutMs: 300 } } });
     const { sim } = harness;
     sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
-    await harness.weather(['Paris', 'Berlin', 'Rome']);
-    const forecastHost = new URL(sim.forecastUrl).host;
+    for (const city of ['Paris', 'Berlin', 'Rome']) await harness.weather([city]);
     sim.resetFaults();
     // Waits for the state, not for a time: the open period ends when the breaker says so.
-    await expect.poll(() => harness!.gateway.weather.circuits()[forecastHost], { timeout: 20_000 }).toBe('halfOpen');
+    await expect.poll(() => harness!.gateway.sources.circuits().forecast, { timeout: 20_000 }).toBe('halfOpen');
     expect(outcomes(await harness.weather(['Madrid']))).toEqual(['Madrid: ok']);
-    expect(harness.gateway.weather.circuits()[forecastHost]).toBe('closed');
+    expect(harness.gateway.sources.circuits().forecast).toBe('closed');
     expect(outcomes(await harness.weather(['Lisbon', 'Oslo']))).toEqual(['Lisbon: ok', 'Oslo: ok']);
   });
 
@@ -109,8 +108,7 @@ describe('the circuit breaker', () => {
     sim.setFaults([{ endpoint, fault }]);
     const cities = ['Paris', 'Berlin', 'Rome'];
     expect(outcomes(await harness.weather(cities))).toEqual(cities.map((city) => `${city}: ${code}`));
-    const host = new URL(endpoint === 'geocoding' ? sim.geocodingUrl : sim.forecastUrl).host;
-    expect(harness.gateway.weather.circuits()[host]).toBe('open');
+    expect(harness.gateway.sources.circuits()[endpoint]).toBe('open');
 
     sim.resetCalls();
     sim.resetFaults();
@@ -120,11 +118,11 @@ describe('the circuit breaker', () => {
 
   it('does not open for one bad location among healthy ones', async () => {
     harness = await startWeatherHarness({}, { policy: { breaker: { volumeThreshold: 3 } } });
-    harness.sim.setFaults([{ endpoint: 'forecast', city: 'Paris', fault: { kind: 'status', status: 500 } }]);
+    harness.sim.setFaults([{ endpoint: 'forecast', city: 'Paris', fault: { kind: 'status', status: 400 } }]);
     const cities = ['Paris', 'Berlin', 'Rome', 'Madrid', 'Oslo', 'Lima', 'Cairo', 'Dubai'];
     const results = await harness.weather(cities);
-    expect(outcomes(results)).toEqual(['Paris: UPSTREAM_UNAVAILABLE', ...cities.slice(1).map((city) => `${city}: ok`)]);
-    expect(Object.values(harness.gateway.weather.circuits())).toEqual(['closed', 'closed']);
+    expect(outcomes(results)).toEqual(['Paris: UPSTREAM_BAD_RESPONSE', ...cities.slice(1).map((city) => `${city}: ok`)]);
+    expect(Object.values(harness.gateway.sources.circuits()).every((state) => state === 'closed')).toBe(true);
   });
 });
 
@@ -181,7 +179,7 @@ describe('offline', () => {
     const upstream = await url();
     gateway = await startGateway(
       { OPEN_METEO_GEOCODING_URL: upstream, OPEN_METEO_FORECAST_URL: upstream, ...CUT },
-      { weather: { policy: { ...TEST_POLICY, budgetMs: BUDGET_MS } } },
+      { sources: { policy: { ...TEST_POLICY, budgetMs: BUDGET_MS } } },
     );
     const cities = ['Paris', 'Berlin', 'Tokyo'];
     const { value: response, ms } = await timed(() =>

@@ -1,6 +1,6 @@
 import type { GatewayTuning } from '../../gateway.js';
 import type { OperationsPluginName } from '../../plugins/index.js';
-import type { UpstreamPolicyOverrides } from '../../sources/upstream-policy.js';
+import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
 import type { Durations, Scenario } from '../scenarios/types.js';
 import type { BenchEnvironment } from './environment.js';
 import { measureOnce } from './measure.js';

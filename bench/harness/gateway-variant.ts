@@ -11,7 +11,7 @@ const config = loadConfig();
 const gateway = await createGateway(config, {
   logger: createLogger(config),
   ...(variant.tuning && { tuning: variant.tuning }),
-  ...(variant.policy && { weather: { policy: variant.policy } }),
+  ...(variant.policy && { sources: { policy: variant.policy } }),
   ...(variant.omitPlugins && { omitPlugins: variant.omitPlugins }),
 });
 const server = createServer(gateway.yoga);

@@ -1,5 +1,5 @@
 import type { FaultRule } from '../../simulator/faults.js';
-import type { SimulatorCalls } from '../../simulator/open-meteo-sim.js';
+import type { SimulatorCalls } from '../../simulator/simulator.js';
 
 /** Drives a simulator in another process over its /__sim/* control routes. */
 export interface SimulatorClient {

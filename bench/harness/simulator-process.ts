@@ -2,7 +2,7 @@
 // with the load generator or a server under test. Env: GEOCODING_PORT, FORECAST_PORT, and
 // SIM_SEED for the fault probabilities (the same seed draws the same sequence of slow calls).
 // Answers synthetic `Sim <n>` names, for scenarios that need cities no cache has seen.
-import { startOpenMeteoSimulator } from '../../simulator/open-meteo-sim.js';
+import { startSimulator } from '../../simulator/simulator.js';
 
 /** mulberry32: a tiny seeded generator, enough to make the share of slow calls repeatable. */
 function seeded(seed: number): () => number {
@@ -16,7 +16,7 @@ function seeded(seed: number): () => number {
   };
 }
 
-const sim = await startOpenMeteoSimulator({
+const sim = await startSimulator({
   geocodingPort: Number(process.env.GEOCODING_PORT ?? 0),
   forecastPort: Number(process.env.FORECAST_PORT ?? 0),
   random: seeded(Number(process.env.SIM_SEED ?? 1)),

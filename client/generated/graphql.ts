@@ -18,6 +18,29 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+/** Current air quality at a location (Open-Meteo's air quality API). */
+export type AirQuality = {
+  __typename?: 'AirQuality';
+  /** Plain words for the US AQI band, e.g. "Moderate"; null when usAqi is null. */
+  category?: Maybe<Scalars['String']['output']>;
+  /** European AQI; null where the model has no value. */
+  europeanAqi?: Maybe<Scalars['Int']['output']>;
+  freshness: Freshness;
+  /** Nitrogen dioxide, µg/m³. */
+  nitrogenDioxide?: Maybe<Scalars['Float']['output']>;
+  observedAt: Scalars['DateTime']['output'];
+  /** Ozone, µg/m³. */
+  ozone?: Maybe<Scalars['Float']['output']>;
+  /** Particulate matter under 2.5 µm, µg/m³. */
+  pm2_5?: Maybe<Scalars['Float']['output']>;
+  /** Particulate matter under 10 µm, µg/m³. */
+  pm10?: Maybe<Scalars['Float']['output']>;
+  /** US AQI, 0-500; null where the model has no value. */
+  usAqi?: Maybe<Scalars['Int']['output']>;
+};
+
+export type AirQualityResult = AirQuality | UpstreamError;
+
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** Bearer token for the Authorization header. */
@@ -46,6 +69,27 @@ export type BulkUserUpdate = {
   role?: InputMaybe<Role>;
 };
 
+/** A place that geocoding found, with what each upstream API says about it. */
+export type City = {
+  __typename?: 'City';
+  airQuality: AirQualityResult;
+  country: CountryResult;
+  location: Location;
+  /** The name exactly as the client asked for it. */
+  name: Scalars['String']['output'];
+  weather: WeatherResult;
+};
+
+/** A name that could not be placed: invalid, not found, or geocoding failed. */
+export type CityError = Error & {
+  __typename?: 'CityError';
+  code: WeatherErrorCode;
+  message: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+};
+
+export type CityResult = City | CityError;
+
 export type CityWeather = {
   __typename?: 'CityWeather';
   apparentTemperatureC?: Maybe<Scalars['Float']['output']>;
@@ -53,16 +97,37 @@ export type CityWeather = {
   city: Scalars['String']['output'];
   /** Plain words for weatherCode, e.g. "Partly cloudy". */
   conditions: Scalars['String']['output'];
+  freshness: Freshness;
   location: Location;
   observedAt: Scalars['DateTime']['output'];
   relativeHumidity?: Maybe<Scalars['Float']['output']>;
-  /** True when served from cache because the upstream failed just now. */
+  /** True when the value is past its time to live: the upstream failed just now, or a refresh is under way. */
   stale: Scalars['Boolean']['output'];
   temperatureC: Scalars['Float']['output'];
   /** WMO weather interpretation code. */
   weatherCode: Scalars['Int']['output'];
   windSpeedKmh: Scalars['Float']['output'];
 };
+
+/** Facts about a country (REST Countries). */
+export type Country = {
+  __typename?: 'Country';
+  capitals: Array<Scalars['String']['output']>;
+  /** ISO 3166-1 alpha-2 code, e.g. "FR". */
+  code: Scalars['String']['output'];
+  currencies: Array<Currency>;
+  /** The flag as an emoji, e.g. "🇫🇷". */
+  flag?: Maybe<Scalars['String']['output']>;
+  freshness: Freshness;
+  languages: Array<Scalars['String']['output']>;
+  name: Scalars['String']['output'];
+  officialName: Scalars['String']['output'];
+  population?: Maybe<Scalars['Int']['output']>;
+  region?: Maybe<Scalars['String']['output']>;
+  subregion?: Maybe<Scalars['String']['output']>;
+};
+
+export type CountryResult = Country | UpstreamError;
 
 export type CreatePostInput = {
   /** At most 100,000 characters. */
@@ -73,6 +138,14 @@ export type CreatePostInput = {
 };
 
 export type CreatePostResult = PostPayload | ValidationError;
+
+export type Currency = {
+  __typename?: 'Currency';
+  /** ISO 4217 code, e.g. "EUR". */
+  code: Scalars['String']['output'];
+  name: Scalars['String']['output'];
+  symbol?: Maybe<Scalars['String']['output']>;
+};
 
 export type DeletePostPayload = {
   __typename?: 'DeletePostPayload';
@@ -97,6 +170,26 @@ export type ForbiddenError = Error & {
   message: Scalars['String']['output'];
 };
 
+/** Where a value came from and how old it is. */
+export type Freshness = {
+  __typename?: 'Freshness';
+  /** Whole seconds since fetchedAt. */
+  ageSeconds: Scalars['Int']['output'];
+  /** When the upstream produced the answer the value came from. */
+  fetchedAt: Scalars['DateTime']['output'];
+  state: FreshnessState;
+  /** How long the value counts as fresh after fetchedAt. */
+  ttlSeconds: Scalars['Int']['output'];
+};
+
+export type FreshnessState =
+  /** From a cache, within its time to live. */
+  | 'CACHED'
+  /** Fetched for this request, or by a call in flight that it joined. */
+  | 'LIVE'
+  /** From a cache, past its time to live: the upstream failed just now, or a refresh is under way. */
+  | 'STALE';
+
 export type ImportUserResult = ImportedUser | UsernameTakenError | ValidationError;
 
 export type ImportedUser = {
@@ -112,6 +205,8 @@ export type InvalidCredentialsError = Error & {
 export type Location = {
   __typename?: 'Location';
   country?: Maybe<Scalars['String']['output']>;
+  /** ISO 3166-1 alpha-2 code of the country, e.g. "FR"; null where geocoding gives none. */
+  countryCode?: Maybe<Scalars['String']['output']>;
   latitude: Scalars['Float']['output'];
   longitude: Scalars['Float']['output'];
   name: Scalars['String']['output'];
@@ -232,6 +327,13 @@ export type PostPayload = {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Everything the gateway gathers about each named place, one result per name, in
+   * input order: where it is, its current weather, its air quality and its country.
+   * Each part comes from its own upstream API and fails on its own; a name that
+   * geocoding cannot place is a CityError. Same limits and name rules as `weather`.
+   */
+  cities: Array<CityResult>;
   node?: Maybe<Node>;
   nodes: Array<Maybe<Node>>;
   /** A published post, or an unpublished one whose author is the viewer. */
@@ -251,6 +353,11 @@ export type Query = {
    * More cities than the configured maximum (default 50) is BAD_USER_INPUT.
    */
   weather: Array<WeatherResult>;
+};
+
+
+export type QueryCitiesArgs = {
+  names: Array<Scalars['String']['input']>;
 };
 
 
@@ -337,6 +444,26 @@ export type UpdateProfilePayload = {
 
 export type UpdateProfileResult = UpdateProfilePayload | ValidationError;
 
+/** One part of an answer that an upstream API could not give; the rest of the answer is unaffected. */
+export type UpstreamError = Error & {
+  __typename?: 'UpstreamError';
+  code: UpstreamErrorCode;
+  message: Scalars['String']['output'];
+  /** Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit). */
+  retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
+  /** Which upstream failed: "forecast", "air-quality", "countries", … */
+  source: Scalars['String']['output'];
+};
+
+export type UpstreamErrorCode =
+  /** The upstream knows no such thing (e.g. a country code). */
+  | 'NOT_FOUND'
+  | 'QUOTA_EXHAUSTED'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_UNAVAILABLE';
+
 export type User = Node & {
   __typename?: 'User';
   bio?: Maybe<Scalars['String']['output']>;
@@ -396,6 +523,8 @@ export type WeatherErrorCode =
   | 'CITY_NOT_FOUND'
   /** Empty, too long, or not a plausible place name. */
   | 'INVALID_CITY'
+  /** The gateway's own budget for this upstream is spent, so it did not call; no cached value could stand in. */
+  | 'QUOTA_EXHAUSTED'
   /** The upstream said 429 and no cached value could stand in. */
   | 'RATE_LIMITED'
   /** The upstream answered with something that is not the documented shape. */

@@ -1,6 +1,6 @@
-import type { WeatherServiceOptions } from '../../loaders/weather-service.js';
-import { type OpenMeteoSimulator, startOpenMeteoSimulator } from '../../simulator/open-meteo-sim.js';
-import type { UpstreamPolicyOverrides } from '../../sources/upstream-policy.js';
+import type { GatewayOptions } from '../../gateway.js';
+import { type Simulator, startSimulator } from '../../simulator/simulator.js';
+import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
 import { type GraphQLResponse, startGateway, type TestGateway } from './gateway.js';
 
 /**
@@ -57,7 +57,7 @@ export interface WeatherItem {
 }
 
 export interface WeatherHarness {
-  sim: OpenMeteoSimulator;
+  sim: Simulator;
   gateway: TestGateway;
   /** Runs the weather query; fails the test if the response has top-level errors. */
   weather(cities: string[]): Promise<WeatherItem[]>;
@@ -66,18 +66,30 @@ export interface WeatherHarness {
   close(): Promise<void>;
 }
 
-/** A simulator and a gateway wired to it (in-process, through yoga.fetch). */
-export async function startWeatherHarness(env: Record<string, string> = {}, weather: Partial<WeatherServiceOptions> = {}): Promise<WeatherHarness> {
-  const sim = await startOpenMeteoSimulator();
-  const gateway = await startGateway(
-    {
-      OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-      OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-      UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
-      ...env,
-    },
-    { weather: { ...weather, policy: { ...TEST_POLICY, ...weather.policy } } },
-  );
+/**
+ * The environment of a gateway on the simulator: its four upstreams, the test timeout, and a
+ * request deadline and no quota that a slow machine never runs into (tests of deadlines and
+ * quotas set their own).
+ */
+export function simulatorEnv(sim: Simulator): Record<string, string> {
+  return {
+    OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+    OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+    OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
+    REST_COUNTRIES_URL: sim.countriesUrl,
+    UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
+    REQUEST_DEADLINE_MS: '60000',
+    SOCKET_TIMEOUT_S: '120',
+    OPEN_METEO_QUOTA: 'off',
+  };
+}
+
+export type SourcesOverrides = NonNullable<GatewayOptions['sources']>;
+
+/** A simulator and a gateway wired to it (in-process, through yoga.fetch), with TEST_POLICY. */
+export async function startWeatherHarness(env: Record<string, string> = {}, sources: SourcesOverrides = {}): Promise<WeatherHarness> {
+  const sim = await startSimulator();
+  const gateway = await startGateway({ ...simulatorEnv(sim), ...env }, { sources: { ...sources, policy: { ...TEST_POLICY, ...sources.policy } } });
   const query = (cities: string[]) => gateway.query<{ weather: WeatherItem[] }>(WEATHER_QUERY, { cities });
   return {
     sim,

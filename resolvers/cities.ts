@@ -1,0 +1,70 @@
+import type { AirQualityNow } from '../sources/open-meteo/air-quality.js';
+import type { GeoLocation } from '../sources/open-meteo/geocoding.js';
+import { coordinatesKey } from '../sources/open-meteo/locations.js';
+import type { Country } from '../sources/rest-countries/countries.js';
+import type { DomainContext } from './context.js';
+import { placeNames, type WeatherErrorCode } from './places.js';
+import { asUpstreamFailure, type FreshnessRecord, toFreshnessRecord, upstreamFailure, type UpstreamFailure } from './upstream-results.js';
+import { weatherAt, type WeatherResult } from './weather.js';
+
+/** A name geocoding placed; its parts are looked up only when a query selects them. */
+export interface CityRecord {
+  kind: 'City';
+  /** The name exactly as the client asked for it. */
+  name: string;
+  location: GeoLocation;
+}
+
+export interface CityFailure {
+  kind: 'CityError';
+  name: string;
+  code: WeatherErrorCode;
+  message: string;
+}
+
+export interface AirQualityRecord extends Omit<AirQualityNow, 'observedAt'> {
+  kind: 'AirQuality';
+  observedAt: Date;
+  freshness: FreshnessRecord;
+}
+
+export interface CountryRecord extends Country {
+  kind: 'Country';
+  freshness: FreshnessRecord;
+}
+
+/**
+ * Each name placed on the map, one result per name in input order; same limits and name
+ * rules as `weather`, whose allowance it shares. The parts of each City are resolved by the
+ * functions below, when selected, all cities' parts of one kind in one go.
+ */
+export async function gatherCities(ctx: DomainContext, names: readonly string[]): Promise<(CityRecord | CityFailure)[]> {
+  return (await placeNames(ctx, names)).map((item) =>
+    item.found ? { kind: 'City', name: item.name, location: item.place } : { kind: 'CityError', name: item.name, code: item.code, message: item.message },
+  );
+}
+
+export function cityWeather(ctx: DomainContext, city: CityRecord): Promise<WeatherResult> {
+  return weatherAt(ctx, city.name, city.location);
+}
+
+export async function cityAirQuality(ctx: DomainContext, city: CityRecord): Promise<AirQualityRecord | UpstreamFailure> {
+  try {
+    const { value, freshness } = await ctx.loaders.airQualityAt.load(coordinatesKey(city.location));
+    return { kind: 'AirQuality', ...value, observedAt: new Date(value.observedAt), freshness: toFreshnessRecord(freshness) };
+  } catch (error) {
+    return asUpstreamFailure('air-quality', error);
+  }
+}
+
+export async function cityCountry(ctx: DomainContext, city: CityRecord): Promise<CountryRecord | UpstreamFailure> {
+  const code = city.location.countryCode;
+  if (!code) return upstreamFailure('countries', 'NOT_FOUND', `Geocoding gives no country for ${JSON.stringify(city.name)}`);
+  try {
+    const { value, freshness } = await ctx.loaders.countryByCode.load(code);
+    if (!value) return upstreamFailure('countries', 'NOT_FOUND', `The countries service knows no country with the code ${code}`);
+    return { kind: 'Country', ...value, freshness: toFreshnessRecord(freshness) };
+  } catch (error) {
+    return asUpstreamFailure('countries', error);
+  }
+}

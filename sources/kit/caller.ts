@@ -1,0 +1,50 @@
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import type { Freshness } from './freshness.js';
+import type { AttemptListener } from './http.js';
+
+/**
+ * Who upstream work is done for: one GraphQL request, or the gateway itself (a background
+ * refresh). Built once per request and handed to every look-up, so that its deadline, its
+ * Server-Timing and what it learns of its values' freshness need no threading by hand.
+ */
+export interface Caller {
+  /** `performance.now()` after which nothing is started or waited for on this caller's behalf. */
+  readonly deadline: number;
+  /** Aborted at the deadline: look-ups in flight for this caller give up then. */
+  readonly signal: AbortSignal;
+  /** Hears of every upstream attempt made for this caller. */
+  onAttempt?: AttemptListener;
+  /**
+   * Told of every value a look-up handed this caller, with its freshness, and of every
+   * failure (null): what decides how long an answer built from them may be kept.
+   */
+  onDelivery?: (freshness: Freshness | null) => void;
+}
+
+/**
+ * A caller whose deadline is `ms` from now. The signal's timer starts on first use, so a
+ * request that never reaches an upstream costs none.
+ */
+export function callerWithin(ms: number, hooks: Pick<Caller, 'onAttempt' | 'onDelivery'> = {}): Caller {
+  const deadline = performance.now() + ms;
+  let signal: AbortSignal | undefined;
+  return {
+    deadline,
+    get signal() {
+      if (!signal) {
+        signal = AbortSignal.timeout(Math.max(0, Math.ceil(deadline - performance.now())));
+        // Every look-up the request waits for listens to it: hundreds is normal, not a leak.
+        setMaxListeners(0, signal);
+      }
+      return signal;
+    },
+    ...hooks,
+  };
+}
+
+/** The gateway's own work (refreshes in the background): no deadline but the sources' budgets, nobody to tell. */
+export const BACKGROUND: Caller = {
+  deadline: Number.POSITIVE_INFINITY,
+  signal: new AbortController().signal,
+};

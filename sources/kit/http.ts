@@ -1,0 +1,302 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import got, { type Got, RequestError, TimeoutError } from 'got';
+import { HedgeController, hedged } from './hedging.js';
+import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
+import type { Quota, QuotaWindow } from './quota.js';
+import { CONNECTION_ERROR_CODES, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
+import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
+
+/** `cancelled`: aborted, because the other attempt of a hedged call answered first or nobody waits any longer. */
+export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'cancelled';
+
+/** One HTTP attempt that was sent, as the metrics (and Server-Timing) see it. */
+export interface UpstreamAttempt {
+  source: string;
+  outcome: AttemptOutcome;
+  durationMs: number;
+}
+
+/** Hears of each attempt as it ends: the metrics, or one request's Server-Timing. */
+export type AttemptListener = (attempt: UpstreamAttempt) => void;
+
+/** What the gateway wants to hear of all upstream traffic (its metrics and logs). */
+export interface UpstreamObservers {
+  onAttempt?: AttemptListener;
+  /** A slow call got a second attempt (see HedgePolicy); its attempts are reported by onAttempt too. */
+  onHedge?: (source: string) => void;
+  onCircuitChange?: (change: CircuitChange) => void;
+}
+
+/** One upstream API as the client knows it; registered once, by the service built on it. */
+export interface SourceSpec {
+  /** Names the source in metrics and logs, e.g. "forecast". */
+  name: string;
+  /** Names it in error messages, e.g. "The forecast service". */
+  what: string;
+  /** Where it is, e.g. https://api.open-meteo.com: its host names the circuit in the logs. */
+  baseUrl: string;
+  policy: UpstreamPolicy;
+  /** Sent with every call, e.g. an API key. Never logged, never in an error. */
+  headers?: Record<string, string>;
+  /** The budget this source spends from; sources of one API family may share one. */
+  quota?: Quota;
+  /** For a 429: the quota window its body names, so that the window closes until it resets. */
+  limitedWindow?: (body: string) => QuotaWindow | null;
+}
+
+/** Which failed attempts are tried again: all the policy retries, all but timeouts, or none. */
+export type RetryMode = 'all' | 'no-timeouts' | 'none';
+
+/** Who a call is for: when it must be done by, who gives up on it, who hears of its attempts. */
+export interface CallContext {
+  /** `performance.now()` after which no attempt starts; by default now + the policy's budget. */
+  deadline?: number;
+  /** Aborts the call: nobody waits for its answer any longer. */
+  signal?: AbortSignal;
+  onAttempt?: AttemptListener;
+}
+
+export interface GetJsonRequest<T> {
+  url: URL;
+  /** Checks the parsed body; throws UpstreamError('UPSTREAM_BAD_RESPONSE') when it is not the documented shape. */
+  parse: (body: unknown) => T;
+  /** Units of the source's quota each attempt spends (an Open-Meteo call: one per location). Default 1. */
+  weight?: number;
+  context?: CallContext;
+  retry?: RetryMode;
+  /** The answer a 404 stands for, for an API that says "none of these exist" that way; by default a 404 is a bad response. */
+  onNotFound?: () => T;
+}
+
+export interface Source {
+  readonly name: string;
+  readonly what: string;
+  getJson<T>(request: GetJsonRequest<T>): Promise<T>;
+}
+
+export interface UpstreamHttp {
+  /** Registers an upstream API with its own policy; each source has its own circuit, cap and hedging. */
+  source(spec: SourceSpec): Source;
+  /** Circuit state per registered source, for diagnostics and tests. */
+  circuits(): Record<string, CircuitState>;
+  close(): void;
+}
+
+/** The one HTTP client for every upstream of a gateway: made by the gateway factory, closed by its close(). */
+export function createUpstreamHttp(observers: UpstreamObservers = {}): UpstreamHttp {
+  const base = got.extend({
+    headers: { accept: 'application/json', 'user-agent': 'gatherql' },
+    // Retries, statuses and redirects are the source's to decide, attempt by attempt (see callOnce).
+    retry: { limit: 0 },
+    throwHttpErrors: false,
+    followRedirect: false,
+  });
+  const sources = new Map<string, ReturnType<typeof createSource>>();
+
+  return {
+    source(spec) {
+      if (sources.has(spec.name)) throw new Error(`upstream source ${spec.name} is registered twice`);
+      const registered = createSource(base, spec, observers);
+      sources.set(spec.name, registered);
+      return registered.source;
+    },
+    circuits: () => Object.fromEntries([...sources].map(([name, { guard }]) => [name, guard.state])),
+    close() {
+      for (const source of sources.values()) source.close();
+      sources.clear();
+    },
+  };
+}
+
+const RETRIED_STATUSES = (status: number) => status === 408 || status === 429 || status >= 500;
+const RETRIED_CODES = new Set<string>(CONNECTION_ERROR_CODES);
+
+function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers) {
+  const { policy, what, name } = spec;
+  const agentOptions = { keepAlive: policy.keepAlive, maxSockets: policy.concurrencyPerHost };
+  const agent = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+  const client = base.extend({ agent, ...(spec.headers && { headers: spec.headers }) });
+  const guard = createHostGuard({
+    source: name,
+    host: new URL(spec.baseUrl).host,
+    concurrency: policy.concurrencyPerHost,
+    breaker: policy.breaker,
+    onChange: observers.onCircuitChange,
+  });
+  const hedge = new HedgeController(policy.hedge);
+
+  const report = (context: CallContext | undefined, outcome: AttemptOutcome, startedAt: number) => {
+    const attempt: UpstreamAttempt = { source: name, outcome, durationMs: performance.now() - startedAt };
+    observers.onAttempt?.(attempt);
+    context?.onAttempt?.(attempt);
+    if (outcome === 'ok') hedge.observe(attempt.durationMs);
+  };
+
+  /** One HTTP attempt under the host's cap: the parsed value, or an UpstreamError with what a retry needs to know. */
+  const attemptOnce = <T>(request: GetJsonRequest<T>, deadline: number, signal: AbortSignal): Promise<T> =>
+    guard.limit(async () => {
+      if (signal.aborted) throw cancelled(what);
+      const now = performance.now();
+      if (now + MIN_ATTEMPT_MS > deadline) {
+        // Waited for a free connection until no time was left: the host is busy, not down.
+        throw new UpstreamError('UPSTREAM_TIMEOUT', `${what} did not answer in time`, { hostFailure: false });
+      }
+      let tooLarge = false;
+      let response;
+      try {
+        const pending = client.get(request.url, { signal, timeout: { request: Math.max(1, Math.min(policy.timeoutMs, deadline - now)) } });
+        pending.on('downloadProgress', ({ transferred }) => {
+          if (transferred > policy.maxResponseBytes && !tooLarge) {
+            tooLarge = true;
+            pending.cancel();
+          }
+        });
+        response = await pending;
+      } catch (error) {
+        // An aborted attempt says nothing about the host: it must not count against its circuit.
+        if (signal.aborted) {
+          report(request.context, 'cancelled', now);
+          throw cancelled(what, error);
+        }
+        report(request.context, error instanceof TimeoutError ? 'timeout' : 'error', now);
+        if (tooLarge) {
+          throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered with a body over ${policy.maxResponseBytes} bytes`, { cause: error, hostFailure: true });
+        }
+        throw retryable(toUpstreamError(error, what), error instanceof TimeoutError || (error instanceof RequestError && RETRIED_CODES.has(error.code)));
+      }
+      const status = response.statusCode;
+      if (status === 404 && request.onNotFound) {
+        report(request.context, 'ok', now);
+        return request.onNotFound();
+      }
+      if (status < 200 || status >= 300) {
+        report(request.context, 'error', now);
+        throw await failedStatus(status, response.body, response.headers['retry-after']);
+      }
+      try {
+        const value = request.parse(parseJson(response.body, what));
+        report(request.context, 'ok', now);
+        return value;
+      } catch (error) {
+        report(request.context, 'error', now);
+        throw toUpstreamError(error, what);
+      }
+    });
+
+  /** What a non-2xx answer means, and whether and when it may be asked again. */
+  const failedStatus = async (status: number, body: string, retryAfterHeader: string | undefined): Promise<UpstreamError> => {
+    const retryAfterMs = parseRetryAfter(retryAfterHeader);
+    if (status === 429) {
+      const window = spec.quota && spec.limitedWindow?.(body);
+      if (window) {
+        // The upstream names the window it counts us against: no call goes out until it resets.
+        await spec.quota!.close(window);
+        return new UpstreamError('RATE_LIMITED', `${what} is rate limiting us for this ${window} (HTTP 429)`, {
+          retryAfterSeconds: spec.quota!.secondsUntilReset(window),
+        });
+      }
+      const retryAfterSeconds = retryAfterMs === null ? null : Math.ceil(retryAfterMs / 1000);
+      // A Retry-After longer than the policy waits ends the call at once: the client hears when to come back.
+      return retryable(statusError(429, what, { retryAfterSeconds }), retryAfterMs === null || retryAfterMs <= policy.maxRetryAfterMs, retryAfterMs);
+    }
+    return retryable(statusError(status, what), RETRIED_STATUSES(status), retryAfterMs !== null && retryAfterMs <= policy.maxRetryAfterMs ? retryAfterMs : null);
+  };
+
+  /** One call: attempts and retries within the deadline, each attempt paid from the quota first. */
+  const call = async <T>(request: GetJsonRequest<T>, deadline: number, signal: AbortSignal, sent: () => void, progress: { retrying: boolean }): Promise<T> => {
+    const mode = request.retry ?? 'all';
+    for (let attempt = 1; ; attempt += 1) {
+      if (spec.quota) {
+        const verdict = await spec.quota.take(request.weight ?? 1);
+        if (!verdict.granted) {
+          throw new UpstreamError('QUOTA_EXHAUSTED', `${what} was not called: the gateway's ${verdict.window} budget for ${spec.quota.name} is spent`, {
+            hostFailure: false,
+            retryAfterSeconds: verdict.retryAfterSeconds,
+          });
+        }
+      }
+      if (attempt === 1) sent();
+      try {
+        return await attemptOnce(request, deadline, signal);
+      } catch (error) {
+        const retry = RETRY.get(error as object);
+        const mayRetry =
+          retry?.allowed === true &&
+          mode !== 'none' &&
+          attempt <= policy.retryLimit &&
+          !(mode === 'no-timeouts' && (error as UpstreamError).code === 'UPSTREAM_TIMEOUT');
+        const delay = retry?.afterMs ?? backoffDelay(policy, attempt);
+        if (!mayRetry || signal.aborted || performance.now() + delay + MIN_ATTEMPT_MS > deadline) throw error;
+        progress.retrying = true;
+        try {
+          await sleep(delay, undefined, { signal });
+        } catch {
+          throw cancelled(what);
+        }
+      }
+    }
+  };
+
+  const source: Source = {
+    name,
+    what,
+    getJson<T>(request: GetJsonRequest<T>): Promise<T> {
+      const context = request.context;
+      const deadline = Math.min(context?.deadline ?? Number.POSITIVE_INFINITY, performance.now() + policy.budgetMs);
+      const first = { retrying: false };
+      let started = 0;
+      return hedged(
+        (signal, sent) => {
+          const both = context?.signal ? AbortSignal.any([signal, context.signal]) : signal;
+          return guard.run(() => call(request, deadline, both, sent, (started += 1) === 1 ? first : { retrying: false }), what);
+        },
+        hedge.delayForNewCall(),
+        () => {
+          // A call that is failing is being retried already: hedges are for slowness, not for failures.
+          if (first.retrying || context?.signal?.aborted || performance.now() + MIN_ATTEMPT_MS > deadline || !hedge.trySpend()) return false;
+          observers.onHedge?.(name);
+          return true;
+        },
+      );
+    },
+  };
+
+  return {
+    source,
+    guard,
+    close() {
+      guard.close();
+      agent.http.destroy();
+      agent.https.destroy();
+    },
+  };
+}
+
+/** Whether a failed attempt may be tried again, and after how long when the upstream said. */
+const RETRY = new WeakMap<object, { allowed: boolean; afterMs: number | null }>();
+function retryable(error: UpstreamError, allowed: boolean, afterMs: number | null = null): UpstreamError {
+  RETRY.set(error, { allowed, afterMs });
+  return error;
+}
+
+const cancelled = (what: string, cause?: unknown) =>
+  new UpstreamError('UPSTREAM_UNAVAILABLE', `${what}: cancelled, nobody waits for the answer any longer`, { cause, hostFailure: false, origin: 'caller' });
+
+/** Retry-After in ms, as seconds or an HTTP date; null when absent or unreadable. */
+function parseRetryAfter(header: string | undefined): number | null {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered with a body that is not JSON`, { cause: error, hostFailure: true });
+  }
+}

@@ -1,0 +1,257 @@
+import { LRUCache } from 'lru-cache';
+import { BACKGROUND, type Caller } from './caller.js';
+import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
+import type { CallContext } from './http.js';
+import type { SharedTier } from './shared-tier.js';
+import { deadlinePassed } from './upstream-error.js';
+
+/**
+ * What a look-up did: `hit` answered from cache (local or shared tier), `miss` started a
+ * load, `joined` waited on an identical load in flight, `stale` got a value past its TTL
+ * (while a refresh runs, or because the load failed), `refresh` started a background load.
+ */
+export type CacheEvent = 'hit' | 'miss' | 'joined' | 'stale' | 'refresh';
+
+/**
+ * Refresh-ahead: a key read at least `minReads` times since it was fetched, and read again in
+ * the last `share` of its TTL, is loaded again in the background before it expires, so that a
+ * hot key never goes stale and its readers never wait. A key nobody reads is not refreshed.
+ */
+export interface RefreshAhead {
+  /** The last part of the TTL (0-1) in which a read starts the refresh. */
+  share: number;
+  minReads: number;
+  /** Background refreshes in flight at most; more are skipped. */
+  maxInFlight: number;
+  /** Asked before each refresh: false skips it (the quota is short, or another instance holds the key's lock). */
+  mayRefresh?: (key: string, aheadMs: number) => Promise<boolean>;
+}
+
+export interface KeyedCacheOptions<V> {
+  /** Names the cache in metrics and shared-tier keys, e.g. "weather". */
+  name: string;
+  /** Names the upstream in a deadline's error, e.g. "The forecast service". */
+  what: string;
+  /** Fetches one key's value from the upstream (maybe batched with others: see Batcher). */
+  load: (key: string, context: CallContext) => Promise<V>;
+  /** Entries kept; the least recently used goes first. */
+  maxEntries: number;
+  /** How long a value stays fresh; per value, so that "not found" can live shorter. */
+  ttlMs: (value: V) => number;
+  /** How long past its TTL a value is answered at once, as STALE, while one refresh runs (RFC 5861). 0: never. */
+  staleWhileRevalidateMs: number;
+  /** How long past its TTL a value may stand in, as STALE, for a load that failed (RFC 5861's stale-if-error). */
+  staleIfErrorMs: number;
+  refreshAhead?: RefreshAhead;
+  onEvent?: (event: CacheEvent) => void;
+  sharedTier?: SharedTier;
+  /** Wall clock in ms; a test may pass its own. Shared-tier entries carry it, so it is not monotonic time. */
+  now?: () => number;
+}
+
+export interface KeyedCache<V> {
+  /**
+   * The value for `key` with its freshness: from cache, or from `load`, which runs once
+   * however many callers ask at the same time. A failed load is not cached; its callers get
+   * the error, or a recent value past its TTL. A caller whose deadline passes stops waiting
+   * (UPSTREAM_TIMEOUT), and a load that no caller waits for any longer is aborted.
+   */
+  get(key: string, caller: Caller): Promise<Cached<V>>;
+  readonly size: number;
+  clear(): void;
+}
+
+/** JSON-serialisable, because it may live in the shared tier. */
+interface Entry<V> {
+  value: V;
+  fetchedAt: number;
+  ttlMs: number;
+}
+
+interface Flight<V> {
+  entry: Promise<Entry<V>>;
+  abort: AbortController;
+  /** Callers waiting for it; when the last gives up, the load is aborted. */
+  waiters: number;
+  /** A refresh of the cache's own: runs to its end whoever waits. */
+  background: boolean;
+}
+
+/** A process-wide cache in front of one upstream: singleflight, TTL, stale windows, refresh-ahead, LRU bound. */
+export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V> {
+  const now = options.now ?? Date.now;
+  const emit = options.onEvent ?? (() => {});
+  const tier = options.sharedTier;
+  const entries = new LRUCache<string, Entry<V>>({ max: options.maxEntries });
+  // Reads since each entry was fetched: what makes a key hot enough to refresh ahead.
+  const reads = new WeakMap<Entry<V>, number>();
+  const inflight = new Map<string, Flight<V>>();
+  let refreshing = 0;
+  const sharedKey = (key: string) => `gatherql:${options.name}:${key}`;
+  const keepMs = Math.max(options.staleWhileRevalidateMs, options.staleIfErrorMs);
+
+  const answer = (entry: Entry<V>, state: FreshnessState, caller: Caller): Cached<V> => {
+    const freshness = { state, fetchedAt: entry.fetchedAt, ttlMs: entry.ttlMs, ageMs: Math.max(0, now() - entry.fetchedAt) };
+    caller.onDelivery?.(freshness);
+    return { value: entry.value, freshness };
+  };
+
+  const store = (key: string, value: V): Entry<V> => {
+    const entry = { value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) };
+    entries.set(key, entry);
+    tier?.set(sharedKey(key), JSON.stringify(entry), entry.ttlMs + keepMs).catch(() => {});
+    return entry;
+  };
+
+  const start = (key: string, background: boolean, caller: Caller): Flight<V> => {
+    const abort = new AbortController();
+    const context: CallContext = {
+      signal: abort.signal,
+      // A refresh has the source's own budget; a caller's load, what is left of the caller's time.
+      ...(background ? {} : { deadline: caller.deadline, onAttempt: caller.onAttempt }),
+    };
+    const flight: Flight<V> = { entry: options.load(key, context).then((value) => store(key, value)), abort, waiters: 0, background };
+    if (background) refreshing += 1;
+    flight.entry
+      .finally(() => {
+        if (inflight.get(key) === flight) inflight.delete(key);
+        if (background) refreshing -= 1;
+      })
+      .catch(() => {});
+    inflight.set(key, flight);
+    return flight;
+  };
+
+  /** A value past its TTL that may still stand in: within `windowMs` of it. */
+  const usable = (entry: Entry<V> | undefined, windowMs: number): Entry<V> | undefined =>
+    entry && now() < freshUntil(entry) + windowMs ? entry : undefined;
+
+  const wait = (flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined): Promise<Cached<V>> => {
+    flight.waiters += 1;
+    return new Promise<Cached<V>>((resolve, reject) => {
+      let done = false;
+      const leave = () => {
+        done = true;
+        flight.waiters -= 1;
+        caller.signal.removeEventListener('abort', gaveUp);
+      };
+      const fail = (error: unknown) => {
+        const stale = usable(standIn, options.staleIfErrorMs);
+        if (stale) {
+          emit('stale');
+          resolve(answer(stale, 'STALE', caller));
+        } else {
+          caller.onDelivery?.(null);
+          reject(error);
+        }
+      };
+      function gaveUp() {
+        if (done) return;
+        leave();
+        if (flight.waiters === 0 && !flight.background) flight.abort.abort();
+        fail(deadlinePassed(options.what));
+      }
+      if (caller.signal.aborted) return gaveUp();
+      caller.signal.addEventListener('abort', gaveUp, { once: true });
+      flight.entry.then(
+        (entry) => {
+          if (done) return;
+          leave();
+          resolve(answer(entry, 'LIVE', caller));
+        },
+        (error: unknown) => {
+          if (done) return;
+          leave();
+          fail(error);
+        },
+      );
+    });
+  };
+
+  const refreshAhead = (key: string, entry: Entry<V>, at: number) => {
+    const ahead = options.refreshAhead;
+    if (!ahead || inflight.has(key) || refreshing >= ahead.maxInFlight) return;
+    const count = (reads.get(entry) ?? 0) + 1;
+    reads.set(entry, count);
+    const aheadMs = entry.ttlMs * ahead.share;
+    if (count < ahead.minReads || at < freshUntil(entry) - aheadMs) return;
+    // Once per entry: the refresh replaces it, and a new entry starts counting afresh.
+    reads.set(entry, Number.NEGATIVE_INFINITY);
+    void (async () => {
+      if (ahead.mayRefresh && !(await ahead.mayRefresh(key, aheadMs).catch(() => false))) return;
+      if (inflight.has(key) || entries.peek(key) !== entry) return;
+      emit('refresh');
+      start(key, true, BACKGROUND);
+    })();
+  };
+
+  const readShared = async (key: string): Promise<Entry<V> | undefined> => {
+    try {
+      const text = await tier!.get(sharedKey(key));
+      return text === null ? undefined : (JSON.parse(text) as Entry<V>);
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Not fresh here: maybe in the shared tier, maybe answered stale while it refreshes, else loaded. */
+  const miss = async (key: string, local: Entry<V> | undefined, caller: Caller): Promise<Cached<V>> => {
+    let known = local;
+    if (tier) {
+      const shared = await readShared(key);
+      if (shared && now() < freshUntil(shared)) {
+        entries.set(key, shared);
+        emit('hit');
+        return answer(shared, 'CACHED', caller);
+      }
+      if (shared && (!known || shared.fetchedAt > known.fetchedAt)) known = shared;
+      // Another caller may have started the load while the tier answered.
+      const flight = inflight.get(key);
+      if (flight) {
+        emit('joined');
+        return wait(flight, caller, known);
+      }
+    }
+    const stale = usable(known, options.staleWhileRevalidateMs);
+    if (stale) {
+      emit('stale');
+      emit('refresh');
+      start(key, true, BACKGROUND);
+      return answer(stale, 'STALE', caller);
+    }
+    emit('miss');
+    return wait(start(key, false, caller), caller, known);
+  };
+
+  return {
+    get(key, caller) {
+      const entry = entries.get(key);
+      const at = now();
+      if (entry && at < freshUntil(entry)) {
+        emit('hit');
+        refreshAhead(key, entry, at);
+        return Promise.resolve(answer(entry, 'CACHED', caller));
+      }
+      const flight = inflight.get(key);
+      if (flight) {
+        // A refresh is under way: a value still within the stale-while-revalidate window answers at once.
+        const stale = usable(entry, options.staleWhileRevalidateMs);
+        if (stale) {
+          emit('stale');
+          return Promise.resolve(answer(stale, 'STALE', caller));
+        }
+        emit('joined');
+        return wait(flight, caller, entry);
+      }
+      return miss(key, entry, caller);
+    },
+    get size() {
+      return entries.size;
+    },
+    clear() {
+      entries.clear();
+      for (const flight of inflight.values()) flight.abort.abort();
+      inflight.clear();
+    },
+  };
+}

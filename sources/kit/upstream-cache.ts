@@ -1,0 +1,57 @@
+import { type CacheEvent, createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
+import type { Quota } from './quota.js';
+import type { SharedTier } from './shared-tier.js';
+
+/** What every upstream cache of one gateway has in common. */
+export interface CacheSettings {
+  /** Entries per cache. */
+  maxEntries: number;
+  /** STALE_WHILE_REVALIDATE_S: how long past its TTL a value is answered at once while it refreshes. */
+  staleWhileRevalidateMs: number;
+  /** Refresh-ahead of hot keys; null turns it off. Each refresh also asks the quota and, with Redis, the key's lock. */
+  refreshAhead: Omit<RefreshAhead, 'mayRefresh'> | null;
+  sharedTier?: SharedTier;
+  /** Wall clock for the caches; tests pass their own. */
+  now?: () => number;
+  onEvent?: (cache: string, event: CacheEvent) => void;
+}
+
+export const DEFAULT_CACHE_SETTINGS: Omit<CacheSettings, 'staleWhileRevalidateMs'> = {
+  maxEntries: 10_000,
+  // A key read twice since it was fetched and again in the last fifth of its TTL is hot.
+  refreshAhead: { share: 0.2, minReads: 2, maxInFlight: 64 },
+};
+
+/**
+ * Share of each quota window kept for look-ups that someone waits for: refresh-ahead is a
+ * nicety, and stops once less than this is left.
+ */
+export const REFRESH_QUOTA_RESERVE = 0.2;
+
+export type UpstreamCacheOptions<V> = Pick<KeyedCacheOptions<V>, 'name' | 'what' | 'load' | 'ttlMs' | 'staleIfErrorMs'> & {
+  /** The budget the cache's loads spend from. */
+  quota?: Quota;
+};
+
+/** A keyed cache in front of one upstream, with the gateway's common settings. */
+export function upstreamCache<V>(settings: CacheSettings, options: UpstreamCacheOptions<V>): KeyedCache<V> {
+  const { quota, ...cache } = options;
+  const tier = settings.sharedTier;
+  const refreshAhead: RefreshAhead | undefined = settings.refreshAhead
+    ? {
+        ...settings.refreshAhead,
+        // With Redis, one instance refreshes a key; the others read what it wrote to the shared tier.
+        mayRefresh: async (key, aheadMs) =>
+          (!quota || (await quota.hasHeadroom(REFRESH_QUOTA_RESERVE))) && (!tier || (await tier.lock(`gatherql:${options.name}:${key}:refresh`, aheadMs))),
+      }
+    : undefined;
+  return createKeyedCache<V>({
+    ...cache,
+    maxEntries: settings.maxEntries,
+    staleWhileRevalidateMs: settings.staleWhileRevalidateMs,
+    ...(refreshAhead && { refreshAhead }),
+    ...(tier && { sharedTier: tier }),
+    ...(settings.now && { now: settings.now }),
+    ...(settings.onEvent && { onEvent: (event: CacheEvent) => settings.onEvent!(options.name, event) }),
+  });
+}

@@ -1,0 +1,58 @@
+import type { BatchCall } from '../kit/batcher.js';
+import type { OpenMeteoApiOptions } from './geocoding.js';
+import { limitedWindow } from './limits.js';
+import { locationsQuery, parseLocations, utcTime } from './locations.js';
+import { type AirQualityLocation, airQualityLocation } from './schemas.js';
+
+/** Current air quality at one location; null where the model has no value. JSON-serialisable. */
+export interface AirQualityNow {
+  usAqi: number | null;
+  europeanAqi: number | null;
+  /** Plain words for the US AQI band, e.g. "Moderate"; null when usAqi is null. */
+  category: string | null;
+  pm2_5: number | null;
+  pm10: number | null;
+  ozone: number | null;
+  nitrogenDioxide: number | null;
+  observedAt: string;
+}
+
+export const AIR_QUALITY = 'The air quality service';
+const CURRENT_FIELDS = 'us_aqi,european_aqi,pm2_5,pm10,ozone,nitrogen_dioxide';
+
+/** Open-Meteo's air quality API: current readings for several coordinates keys in one call. */
+export function createAirQuality({ http, baseUrl, policy, quota }: OpenMeteoApiOptions): BatchCall<AirQualityNow> {
+  const source = http.source({ name: 'air-quality', what: AIR_QUALITY, baseUrl, policy, quota, limitedWindow });
+  return (keys, { retry, ...context }) => {
+    const url = new URL(`${baseUrl}/v1/air-quality`);
+    url.search = new URLSearchParams({ ...locationsQuery(keys), current: CURRENT_FIELDS }).toString();
+    return source.getJson({ url, context, retry, weight: keys.length, parse: (body) => parseLocations(body, keys.length, airQualityLocation, toAirQuality, AIR_QUALITY) });
+  };
+}
+
+/** The US EPA's AQI bands (upper bounds) and their names; past 500 the Hazardous advice applies. */
+const US_AQI_BANDS: [upTo: number, category: string][] = [
+  [50, 'Good'],
+  [100, 'Moderate'],
+  [150, 'Unhealthy for Sensitive Groups'],
+  [200, 'Unhealthy'],
+  [300, 'Very Unhealthy'],
+];
+
+/** Plain words for a US AQI value, e.g. 72 -> "Moderate". */
+export function usAqiCategory(aqi: number): string {
+  return US_AQI_BANDS.find(([upTo]) => aqi <= upTo)?.[1] ?? 'Hazardous';
+}
+
+function toAirQuality({ utc_offset_seconds: offset, current }: AirQualityLocation): AirQualityNow {
+  return {
+    usAqi: current.us_aqi === null ? null : Math.round(current.us_aqi),
+    europeanAqi: current.european_aqi === null ? null : Math.round(current.european_aqi),
+    category: current.us_aqi === null ? null : usAqiCategory(Math.round(current.us_aqi)),
+    pm2_5: current.pm2_5,
+    pm10: current.pm10,
+    ozone: current.ozone,
+    nitrogenDioxide: current.nitrogen_dioxide,
+    observedAt: utcTime(current.time, offset),
+  };
+}

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import { UpstreamError } from '../kit/upstream-error.js';
+import { firstIssue } from './schemas.js';
+
+export interface Coordinates {
+  latitude: number;
+  longitude: number;
+}
+
+/** Coordinates rounded to 2 decimals (about 1 km): what the caches key on and what is asked for. */
+export function coordinatesKey({ latitude, longitude }: Coordinates): string {
+  return `${latitude.toFixed(2)},${longitude.toFixed(2)}`;
+}
+
+export function coordinatesOf(key: string): Coordinates {
+  const [latitude, longitude] = key.split(',').map(Number) as [number, number];
+  return { latitude, longitude };
+}
+
+/** The query of a multi-location call: Open-Meteo takes comma-separated coordinate lists. */
+export function locationsQuery(keys: readonly string[]): Record<string, string> {
+  const locations = keys.map(coordinatesOf);
+  return {
+    latitude: locations.map((location) => location.latitude).join(','),
+    longitude: locations.map((location) => location.longitude).join(','),
+  };
+}
+
+/**
+ * Reads the answer of a multi-location call: one location answers an object, several an
+ * array in request order (matched by order: the answer's coordinates are the model's grid
+ * cell, not ours). One bad entry is that location's problem, an UpstreamError of its own;
+ * an answer that cannot be lined up with the locations, or with no usable entry at all, is
+ * the host's, and is thrown.
+ */
+export function parseLocations<S extends z.ZodType, T>(
+  body: unknown,
+  expected: number,
+  schema: S,
+  convert: (entry: z.infer<S>) => T,
+  what: string,
+): (T | UpstreamError)[] {
+  const entries = Array.isArray(body) ? body : [body];
+  if (entries.length !== expected) {
+    throw badResponse(what, `expected ${expected} location(s), got ${Array.isArray(body) ? entries.length : 'an object'}`);
+  }
+  const results = entries.map((entry) => {
+    const parsed = schema.safeParse(entry);
+    return parsed.success ? convert(parsed.data) : badResponse(what, firstIssue(parsed.error));
+  });
+  if (results.every((result) => result instanceof UpstreamError)) throw results[0]!;
+  return results;
+}
+
+/** Thrown, it fails the whole call and counts against the host; returned, it is one location's. */
+export function badResponse(what: string, detail: string): UpstreamError {
+  return new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered with an unexpected shape (${detail})`, { hostFailure: true });
+}
+
+/** UTC time of a reading given in the location's local time and its offset from UTC. */
+export function utcTime(localTime: string, offsetSeconds = 0): string {
+  return new Date(Date.parse(`${localTime}Z`) - offsetSeconds * 1000).toISOString();
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { type BatchCall, createBatcher } from '../sources/kit/batcher.js';
+import type { CallContext, RetryMode, UpstreamAttempt } from '../sources/kit/http.js';
+import { UpstreamError } from '../sources/kit/upstream-error.js';
+
+/**
+ * An upstream of numbers that refuses a whole call (400) when it holds a key starting with
+ * "bad", as Open-Meteo refuses a call with one invalid coordinate. Records every call.
+ */
+function refusingUpstream(refusal = () => new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HTTP 400')) {
+  const calls: { keys: string[]; retry: RetryMode; context: CallContext }[] = [];
+  const call: BatchCall<number> = async (keys, { retry, ...context }) => {
+    calls.push({ keys: [...keys], retry, context });
+    context.onAttempt?.({ source: 'test', outcome: 'ok', durationMs: 5 });
+    if (keys.some((key) => key.startsWith('bad'))) throw refusal();
+    return keys.map((key) => Number(key.replace(/\D/g, '')));
+  };
+  return { call, calls };
+}
+
+const keys = (n: number, bad: number[] = []) => Array.from({ length: n }, (_, index) => (bad.includes(index) ? `bad ${index}` : `k${index}`));
+
+describe('batcher', () => {
+  it('sends the keys of one turn in one call, up to the cap, and each key gets its own value', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    const values = await Promise.all(keys(45).map((key) => batcher.load(key)));
+    expect(values).toEqual(Array.from({ length: 45 }, (_, index) => index));
+    expect(calls.map((item) => item.keys.length)).toEqual([20, 20, 5]);
+    expect(calls.map((item) => item.retry)).toEqual(['no-timeouts', 'no-timeouts', 'no-timeouts']);
+  });
+
+  it('asks for a key loaded twice in one turn once', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    expect(await Promise.all([batcher.load('k1'), batcher.load('k1'), batcher.load('k2')])).toEqual([1, 1, 2]);
+    expect(calls.map((item) => item.keys)).toEqual([['k1', 'k2']]);
+  });
+
+  it.each([
+    [2, [1]],
+    [3, [0]],
+    [16, [5]],
+    [20, [19]],
+    [20, [0]],
+    [17, [8]],
+  ])('isolates one bad key of %i by halving: at most 2 x ceil(log2 n) more calls, and only that key fails', async (n, bad) => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    const results = await Promise.allSettled(keys(n, bad).map((key) => batcher.load(key)));
+    const failed = results.flatMap((result, index) => (result.status === 'rejected' ? [index] : []));
+    expect(failed).toEqual(bad);
+    expect(calls.length - 1).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(n)));
+    // The split is the retry: the halves are asked once each.
+    expect(calls.slice(1).every((item) => item.retry === 'none')).toBe(true);
+  });
+
+  it('isolates two bad keys too, failing only those', async () => {
+    const { call } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    const results = await Promise.allSettled(keys(20, [3, 14]).map((key) => batcher.load(key)));
+    expect(results.flatMap((result, index) => (result.status === 'rejected' ? [index] : []))).toEqual([3, 14]);
+  });
+
+  it('asks each key alone, at once, after a call that timed out', async () => {
+    const { call, calls } = refusingUpstream(() => new UpstreamError('UPSTREAM_TIMEOUT', 'no answer in time'));
+    const batcher = createBatcher({ call, cap: 20 });
+    const results = await Promise.allSettled(keys(8, [2]).map((key) => batcher.load(key)));
+    expect(results.filter((result) => result.status === 'rejected')).toHaveLength(1);
+    expect(calls.map((item) => item.keys.length)).toEqual([8, 1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(calls.slice(1).every((item) => item.retry === 'all')).toBe(true);
+  });
+
+  it.each([
+    ['a 429', new UpstreamError('RATE_LIMITED', 'HTTP 429')],
+    ['a spent quota', new UpstreamError('QUOTA_EXHAUSTED', 'budget spent')],
+    ['an open circuit', new UpstreamError('UPSTREAM_UNAVAILABLE', 'not calling it', { origin: 'caller' })],
+    ['a 5xx after retries (the host is failing)', new UpstreamError('UPSTREAM_UNAVAILABLE', 'HTTP 503')],
+  ])('does not split a call refused for the caller’s or the host’s sake (%s): every key gets that answer', async (_name, refusal) => {
+    const { call, calls } = refusingUpstream(() => refusal);
+    const batcher = createBatcher({ call, cap: 20 });
+    const results = await Promise.allSettled(keys(6, [0]).map((key) => batcher.load(key)));
+    expect(results.every((result) => result.status === 'rejected' && result.reason === refusal)).toBe(true);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('gives a call the latest deadline of its keys, tells every key’s listener of its attempts, and aborts it only when every key is abandoned', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    const heard = { a: [] as UpstreamAttempt[], b: [] as UpstreamAttempt[] };
+    const a = new AbortController();
+    const b = new AbortController();
+    await Promise.all([
+      batcher.load('k1', { deadline: 100, signal: a.signal, onAttempt: (attempt) => heard.a.push(attempt) }),
+      batcher.load('k2', { deadline: 300, signal: b.signal, onAttempt: (attempt) => heard.b.push(attempt) }),
+    ]);
+    expect(calls[0]!.context.deadline).toBe(300);
+    expect(heard.a).toEqual([{ source: 'test', outcome: 'ok', durationMs: 5 }]);
+    expect(heard.b).toEqual(heard.a);
+    const signal = calls[0]!.context.signal!;
+    a.abort();
+    expect(signal.aborted).toBe(false);
+    b.abort();
+    expect(signal.aborted).toBe(true);
+  });
+
+  it('keeps nothing for a later batch: a key asked again is asked again, and heard by its own caller only', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 1 });
+    const heard: UpstreamAttempt[] = [];
+    await Promise.all([batcher.load('k1', { onAttempt: (attempt) => heard.push(attempt) }), batcher.load('k2')]);
+    expect(calls).toHaveLength(2);
+    expect(heard).toHaveLength(1);
+    await batcher.load('k1');
+    expect(calls).toHaveLength(3);
+    expect(heard).toHaveLength(1);
+  });
+});
