@@ -13,11 +13,15 @@ import type { KeyedCache } from '../sources/kit/keyed-cache.js';
  */
 export function createUpstreamLoaders(sources: Sources | undefined, caller: Caller) {
   const loader = <V>(pick: (sources: Sources) => KeyedCache<V>) =>
-    new DataLoader<string, Cached<V>>(async (keys) => {
-      if (!sources) throw new Error('upstream loaders need the sources: pass `sources` to createLoaders');
-      const cache = pick(sources);
-      return Promise.all(keys.map((key) => cache.get(key, caller).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))));
-    });
+    new DataLoader<string, Cached<V>>(
+      async ([key]) => {
+        if (!sources) throw new Error('upstream loaders need the sources: pass `sources` to createLoaders');
+        return [await pick(sources).get(key!, caller)];
+      },
+      // Only to share one look-up per key within the request. Batching is the process-wide
+      // batcher's, across requests; a batch here would hold each key until its slowest batch-mate answered.
+      { batch: false },
+    );
   return {
     placeByName: loader((all) => all.places),
     weatherAt: loader((all) => all.weather),

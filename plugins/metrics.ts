@@ -54,8 +54,8 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** The current value of an unlabelled counter, or of one label combination. */
-export async function counterValue(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
+/** The current value of an unlabelled counter or gauge, or the sum over the label combinations that match `labels`. */
+export async function counterValue(counter: Counter<string> | Gauge<string>, labels: Record<string, string> = {}): Promise<number> {
   const { values } = await counter.get();
   const wanted = Object.entries(labels);
   return values

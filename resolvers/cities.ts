@@ -20,6 +20,7 @@ export interface CityFailure {
   name: string;
   code: WeatherErrorCode;
   message: string;
+  retryAfterSeconds: number | null;
 }
 
 export interface AirQualityRecord extends Omit<AirQualityNow, 'observedAt'> {
@@ -36,11 +37,16 @@ export interface CountryRecord extends Country {
 /**
  * Each name placed on the map, one result per name in input order; same limits and name
  * rules as `weather`, whose allowance it shares. The parts of each City are resolved by the
- * functions below, when selected, all cities' parts of one kind in one go.
+ * functions below, when selected. The list holds one promise per name, released together (see
+ * placeNames), so that all the cities' parts of one kind go out in one go.
  */
-export async function gatherCities(ctx: DomainContext, names: readonly string[]): Promise<(CityRecord | CityFailure)[]> {
-  return (await placeNames(ctx, names)).map((item) =>
-    item.found ? { kind: 'City', name: item.name, location: item.place } : { kind: 'CityError', name: item.name, code: item.code, message: item.message },
+export function gatherCities(ctx: DomainContext, names: readonly string[]): Promise<CityRecord | CityFailure>[] {
+  return placeNames(ctx, names).map((placed) =>
+    placed.then((item) =>
+      item.found
+        ? { kind: 'City', name: item.name, location: item.place }
+        : { kind: 'CityError', name: item.name, code: item.code, message: item.message, retryAfterSeconds: item.retryAfterSeconds },
+    ),
   );
 }
 

@@ -10,8 +10,17 @@ export type WeatherErrorCode = 'INVALID_CITY' | 'CITY_NOT_FOUND' | Exclude<Upstr
 /** A request may ask for this many times WEATHER_MAX_CITIES names over all its `weather` and `cities` fields. */
 export const REQUEST_CITY_FACTOR = 4;
 
+/**
+ * Share of the request's deadline that placing its names may take before the names placed by
+ * then go on without the others: a geocoding call that hangs must not leave the rest of the
+ * request no time for its weather.
+ */
+export const PLACING_SHARE = 0.5;
+
 /** A name placed on the map, or why it could not be. */
-export type Placed = { found: true; name: string; place: GeoLocation } | { found: false; name: string; code: WeatherErrorCode; message: string };
+export type Placed =
+  | { found: true; name: string; place: GeoLocation }
+  | { found: false; name: string; code: WeatherErrorCode; message: string; retryAfterSeconds: number | null };
 
 /** The one mapping from an upstream failure to a WeatherErrorCode: "not found" is the city's. */
 export function weatherErrorCode(code: UpstreamErrorCode): WeatherErrorCode {
@@ -22,24 +31,39 @@ export function weatherErrorCode(code: UpstreamErrorCode): WeatherErrorCode {
  * Checks the names against the limits, then places each on the map (geocoding, all at
  * once), one result per name in input order. A name that cannot be placed never stops the
  * others; only a list longer than the limits fails, before anything is sent upstream.
+ *
+ * The results are released together, once every name is placed, so that what comes next
+ * (weather, air quality, countries) goes out in the same batches: two round trips for the
+ * request whatever its number of names. Names still unplaced after PLACING_SHARE of the
+ * request's deadline are not waited for: the others are released then, and each straggler
+ * on its own when it is placed.
  */
-export async function placeNames(ctx: DomainContext, names: readonly string[]): Promise<Placed[]> {
+export function placeNames(ctx: DomainContext, names: readonly string[]): Promise<Placed>[] {
   claimNames(ctx, names.length);
-  return Promise.all(
-    names.map(async (name): Promise<Placed> => {
-      const checked = normaliseCity(name);
-      if (!checked.ok) return { found: false, name, code: 'INVALID_CITY', message: checked.reason };
-      try {
-        const { value: place } = await ctx.loaders.placeByName.load(checked.key);
-        if (place) return { found: true, name, place };
-        return { found: false, name, code: 'CITY_NOT_FOUND', message: `No place called ${JSON.stringify(name)} is known` };
-      } catch (error) {
-        // Anything else is a bug, and is masked as one rather than passed off as the upstream's fault.
-        if (!(error instanceof UpstreamError)) throw error;
-        return { found: false, name, code: weatherErrorCode(error.code), message: error.message };
-      }
-    }),
-  );
+  const placed = names.map(async (name): Promise<Placed> => {
+    const checked = normaliseCity(name);
+    if (!checked.ok) return { found: false, name, code: 'INVALID_CITY', message: checked.reason, retryAfterSeconds: null };
+    try {
+      const { value: place } = await ctx.loaders.placeByName.load(checked.key);
+      if (place) return { found: true, name, place };
+      return { found: false, name, code: 'CITY_NOT_FOUND', message: `No place called ${JSON.stringify(name)} is known`, retryAfterSeconds: null };
+    } catch (error) {
+      // Anything else is a bug, and is masked as one rather than passed off as the upstream's fault.
+      if (!(error instanceof UpstreamError)) throw error;
+      return { found: false, name, code: weatherErrorCode(error.code), message: error.message, retryAfterSeconds: error.retryAfterSeconds };
+    }
+  });
+  const released = releaseTogether(placed, (ctx.caller.deadline - performance.now()) * PLACING_SHARE);
+  return placed.map((item) => Promise.all([item, released]).then(([result]) => result));
+}
+
+/** Resolves once every item has settled, or after `waitMs` at most (never, for an infinite wait). */
+function releaseTogether(items: readonly Promise<unknown>[], waitMs: number): Promise<void> {
+  const all = Promise.allSettled(items).then(() => {});
+  if (!Number.isFinite(waitMs)) return all;
+  let timer: NodeJS.Timeout | undefined;
+  const cutOff = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))));
+  return Promise.race([all, cutOff]).finally(() => clearTimeout(timer));
 }
 
 /** Counts `count` names against the field's and the request's limits, or refuses them all. */

@@ -22,19 +22,23 @@ export interface WeatherFailure {
   city: string;
   code: WeatherErrorCode;
   message: string;
+  /** Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit). */
+  retryAfterSeconds: number | null;
 }
 
 export type WeatherResult = CityWeather | WeatherFailure;
 
 /**
  * Current weather for each city, one result per input in input order. A city that cannot be
- * answered is a WeatherFailure and never fails the others. Every city is placed first, and
- * only then is any weather asked for, so that all of them go out together (one forecast call
- * per batch of locations, two round trips for the request whatever its number of cities).
+ * answered is a WeatherFailure and never fails the others. The cities are placed first, and
+ * released together (see placeNames), so that their weather goes out in the same batches.
  */
-export async function currentWeather(ctx: DomainContext, cities: readonly string[]): Promise<WeatherResult[]> {
-  const placed = await placeNames(ctx, cities);
-  return Promise.all(placed.map((item) => (item.found ? weatherAt(ctx, item.name, item.place) : weatherFailure(item.name, item.code, item.message))));
+export function currentWeather(ctx: DomainContext, cities: readonly string[]): Promise<WeatherResult[]> {
+  return Promise.all(
+    placeNames(ctx, cities).map((placed) =>
+      placed.then((item) => (item.found ? weatherAt(ctx, item.name, item.place) : weatherFailure(item.name, item.code, item.message, item.retryAfterSeconds))),
+    ),
+  );
 }
 
 /** The weather at a place, for the city named `city`. */
@@ -52,10 +56,10 @@ export async function weatherAt(ctx: DomainContext, city: string, place: GeoLoca
     };
   } catch (error) {
     if (!(error instanceof UpstreamError)) throw error;
-    return weatherFailure(city, weatherErrorCode(error.code), error.message);
+    return weatherFailure(city, weatherErrorCode(error.code), error.message, error.retryAfterSeconds);
   }
 }
 
-function weatherFailure(city: string, code: WeatherErrorCode, message: string): WeatherFailure {
-  return { kind: 'WeatherError', city, code, message };
+function weatherFailure(city: string, code: WeatherErrorCode, message: string, retryAfterSeconds: number | null): WeatherFailure {
+  return { kind: 'WeatherError', city, code, message, retryAfterSeconds };
 }

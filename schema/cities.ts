@@ -22,6 +22,10 @@ export const CityError = builder.objectRef<CityFailure>('CityError').implement({
   fields: (t) => ({
     name: t.exposeString('name'),
     code: t.expose('code', { type: WeatherErrorCode }),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', {
+      nullable: true,
+      description: 'Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit).',
+    }),
   }),
 });
 

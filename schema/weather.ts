@@ -55,6 +55,10 @@ export const WeatherError = builder.objectRef<WeatherFailure>('WeatherError').im
   fields: (t) => ({
     city: t.exposeString('city'),
     code: t.expose('code', { type: WeatherErrorCode }),
+    retryAfterSeconds: t.exposeInt('retryAfterSeconds', {
+      nullable: true,
+      description: 'Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit).',
+    }),
   }),
 });
 

@@ -14,8 +14,16 @@ const fault = z.discriminatedUnion('kind', [
    * latency that a busy machine may outlast. Adds up with the other faults of a call.
    */
   z.object({ kind: z.literal('hold') }),
-  /** Answer this HTTP status (500, 502, 503, 429…) with the upstream's own style of error body. */
-  z.object({ kind: z.literal('status'), status: z.number().int().min(400).max(599), retryAfterS: z.number().int().min(0).optional() }),
+  /**
+   * Answer this HTTP status (500, 502, 503, 429…) with the upstream's own style of error body,
+   * whose reason is `reason` when given (e.g. Open-Meteo's "Minutely API request limit exceeded.").
+   */
+  z.object({
+    kind: z.literal('status'),
+    status: z.number().int().min(400).max(599),
+    retryAfterS: z.number().int().min(0).optional(),
+    reason: z.string().min(1).max(500).optional(),
+  }),
   /** Accept the request and never answer. */
   z.object({ kind: z.literal('hang') }),
   /** Reset the connection (TCP RST) without answering. */

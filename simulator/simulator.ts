@@ -102,7 +102,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       case undefined:
         return sendJson(res, status, body, headers);
       case 'status':
-        return sendJson(res, fault.status, upstream.errorBody(fault.status, `Simulated HTTP ${fault.status}`), {
+        return sendJson(res, fault.status, upstream.errorBody(fault.status, fault.reason ?? `Simulated HTTP ${fault.status}`), {
           ...(fault.retryAfterS === undefined ? {} : { 'retry-after': String(fault.retryAfterS) }),
         });
       case 'hang':

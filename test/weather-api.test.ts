@@ -3,7 +3,7 @@ import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
 import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
 import { counterValue } from '../plugins/metrics.js';
 import { SIM_CITIES, simWeatherAt } from '../simulator/cities.js';
-import { outcomes, startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
+import { outcomes, startWeatherHarness, type WeatherHarness, type WeatherItem } from './helpers/weather.js';
 
 let harness: WeatherHarness;
 afterEach(() => harness?.close());
@@ -64,7 +64,10 @@ describe('weather', () => {
     const first = await harness.weather(['Oslo', 'Cairo', 'Atlantis']);
     harness.sim.resetCalls();
     const again = await harness.weather(['Oslo', 'Cairo', 'Atlantis']);
-    expect(again).toEqual(first);
+    // The same answers, now from the caches, and said so.
+    const fromCache = (item: WeatherItem) => (item.freshness ? { ...item, freshness: { ...item.freshness, state: 'CACHED', ageSeconds: expect.any(Number) } } : item);
+    expect(again).toEqual(first.map(fromCache));
+    expect(first.slice(0, 2).map((item) => item.freshness!.state)).toEqual(['LIVE', 'LIVE']);
     expect(outcomes(again)).toEqual(['Oslo: ok', 'Cairo: ok', 'Atlantis: CITY_NOT_FOUND']);
     expect(harness.sim.calls()).toMatchObject({ geocoding: 0, forecast: 0 });
     expect(await counterValue(harness.gateway.metrics.cacheEvents, { event: 'hit' })).toBe(5);

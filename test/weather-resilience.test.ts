@@ -126,12 +126,13 @@ describe('the circuit breaker', () => {
   });
 });
 
-describe('stale values', () => {
+describe('stale values when the upstream fails (stale-if-error)', () => {
   const TTL_S = 60;
 
   async function withClock() {
     let now = Date.UTC(2026, 10, 25, 9);
-    harness = await startWeatherHarness({ WEATHER_CACHE_TTL_S: String(TTL_S) }, { now: () => now });
+    // No stale-while-revalidate window: these calls are waited for, and fail.
+    harness = await startWeatherHarness({ WEATHER_CACHE_TTL_S: String(TTL_S), STALE_WHILE_REVALIDATE_S: '0' }, { now: () => now });
     return { advance: (ms: number) => (now += ms) };
   }
 
@@ -141,7 +142,7 @@ describe('stale values', () => {
     clock.advance(TTL_S * 1000 + 1);
     harness!.sim.setFaults([{ endpoint: 'forecast', fault: { kind: 'status', status: 503 } }]);
     const [stale] = await harness!.weather(['Paris']);
-    expect(stale).toEqual({ ...fresh, stale: true });
+    expect(stale).toEqual({ ...fresh, stale: true, freshness: { ...fresh!.freshness, state: 'STALE', ageSeconds: TTL_S } });
     expect(await counterValue(harness!.gateway.metrics.cacheEvents, { cache: 'weather', event: 'stale' })).toBe(1);
   });
 

@@ -86,6 +86,8 @@ export type CityError = Error & {
   code: WeatherErrorCode;
   message: Scalars['String']['output'];
   name: Scalars['String']['output'];
+  /** Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit). */
+  retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
 };
 
 export type CityResult = City | CityError;
@@ -517,6 +519,8 @@ export type WeatherError = Error & {
   city: Scalars['String']['output'];
   code: WeatherErrorCode;
   message: Scalars['String']['output'];
+  /** Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit). */
+  retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
 };
 
 export type WeatherErrorCode =

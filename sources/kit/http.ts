@@ -6,7 +6,7 @@ import got, { type Got, RequestError, TimeoutError } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
 import type { Quota, QuotaWindow } from './quota.js';
-import { CONNECTION_ERROR_CODES, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
+import { CONNECTION_ERROR_CODES, deadlinePassed, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
 import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
 
 /** `cancelled`: aborted, because the other attempt of a hedged call answered first or nobody waits any longer. */
@@ -52,7 +52,11 @@ export type RetryMode = 'all' | 'no-timeouts' | 'none';
 
 /** Who a call is for: when it must be done by, who gives up on it, who hears of its attempts. */
 export interface CallContext {
-  /** `performance.now()` after which no attempt starts; by default now + the policy's budget. */
+  /**
+   * `performance.now()` after which no attempt or retry starts (the caller's deadline). An
+   * attempt under way is not cut short by it: the caller aborts it through `signal` when
+   * nobody waits for it any longer. The policy's budget bounds both in any case.
+   */
   deadline?: number;
   /** Aborts the call: nobody waits for its answer any longer. */
   signal?: AbortSignal;
@@ -136,18 +140,20 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   };
 
   /** One HTTP attempt under the host's cap: the parsed value, or an UpstreamError with what a retry needs to know. */
-  const attemptOnce = <T>(request: GetJsonRequest<T>, deadline: number, signal: AbortSignal): Promise<T> =>
+  const attemptOnce = <T>(request: GetJsonRequest<T>, { deadline, budgetEnd }: CallTimes, signal: AbortSignal): Promise<T> =>
     guard.limit(async () => {
       if (signal.aborted) throw cancelled(what);
       const now = performance.now();
       if (now + MIN_ATTEMPT_MS > deadline) {
-        // Waited for a free connection until no time was left: the host is busy, not down.
+        // No time left to start (a wait for a free connection, or the caller's deadline): the host is not to blame.
+        if (deadline < budgetEnd) throw deadlinePassed(what);
         throw new UpstreamError('UPSTREAM_TIMEOUT', `${what} did not answer in time`, { hostFailure: false });
       }
       let tooLarge = false;
       let response;
       try {
-        const pending = client.get(request.url, { signal, timeout: { request: Math.max(1, Math.min(policy.timeoutMs, deadline - now)) } });
+        // A late attempt (after queueing or backoff) gets only what is left of the budget.
+        const pending = client.get(request.url, { signal, timeout: { request: Math.max(1, Math.min(policy.timeoutMs, budgetEnd - now)) } });
         pending.on('downloadProgress', ({ transferred }) => {
           if (transferred > policy.maxResponseBytes && !tooLarge) {
             tooLarge = true;
@@ -206,7 +212,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   };
 
   /** One call: attempts and retries within the deadline, each attempt paid from the quota first. */
-  const call = async <T>(request: GetJsonRequest<T>, deadline: number, signal: AbortSignal, sent: () => void, progress: { retrying: boolean }): Promise<T> => {
+  const call = async <T>(request: GetJsonRequest<T>, times: CallTimes, signal: AbortSignal, sent: () => void, progress: { retrying: boolean }): Promise<T> => {
     const mode = request.retry ?? 'all';
     for (let attempt = 1; ; attempt += 1) {
       if (spec.quota) {
@@ -220,7 +226,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
       if (attempt === 1) sent();
       try {
-        return await attemptOnce(request, deadline, signal);
+        return await attemptOnce(request, times, signal);
       } catch (error) {
         const retry = RETRY.get(error as object);
         const mayRetry =
@@ -229,7 +235,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
           attempt <= policy.retryLimit &&
           !(mode === 'no-timeouts' && (error as UpstreamError).code === 'UPSTREAM_TIMEOUT');
         const delay = retry?.afterMs ?? backoffDelay(policy, attempt);
-        if (!mayRetry || signal.aborted || performance.now() + delay + MIN_ATTEMPT_MS > deadline) throw error;
+        if (!mayRetry || signal.aborted || performance.now() + delay + MIN_ATTEMPT_MS > times.deadline) throw error;
         progress.retrying = true;
         try {
           await sleep(delay, undefined, { signal });
@@ -245,18 +251,19 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
     what,
     getJson<T>(request: GetJsonRequest<T>): Promise<T> {
       const context = request.context;
-      const deadline = Math.min(context?.deadline ?? Number.POSITIVE_INFINITY, performance.now() + policy.budgetMs);
+      const budgetEnd = performance.now() + policy.budgetMs;
+      const times: CallTimes = { budgetEnd, deadline: Math.min(context?.deadline ?? Number.POSITIVE_INFINITY, budgetEnd) };
       const first = { retrying: false };
       let started = 0;
       return hedged(
         (signal, sent) => {
           const both = context?.signal ? AbortSignal.any([signal, context.signal]) : signal;
-          return guard.run(() => call(request, deadline, both, sent, (started += 1) === 1 ? first : { retrying: false }), what);
+          return guard.run(() => call(request, times, both, sent, (started += 1) === 1 ? first : { retrying: false }), what);
         },
         hedge.delayForNewCall(),
         () => {
           // A call that is failing is being retried already: hedges are for slowness, not for failures.
-          if (first.retrying || context?.signal?.aborted || performance.now() + MIN_ATTEMPT_MS > deadline || !hedge.trySpend()) return false;
+          if (first.retrying || context?.signal?.aborted || performance.now() + MIN_ATTEMPT_MS > times.deadline || !hedge.trySpend()) return false;
           observers.onHedge?.(name);
           return true;
         },
@@ -273,6 +280,12 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       agent.https.destroy();
     },
   };
+}
+
+/** When a call's attempts must be done: none starts after `deadline`, none runs past `budgetEnd` (both `performance.now()`). */
+interface CallTimes {
+  deadline: number;
+  budgetEnd: number;
 }
 
 /** Whether a failed attempt may be tried again, and after how long when the upstream said. */

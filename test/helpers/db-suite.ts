@@ -19,3 +19,19 @@ export function useDatabaseGateway(dialect: TestDialect, env: Record<string, str
   beforeEach(() => truncateAll(suite.gateway.database.db, dialect.name));
   return suite;
 }
+
+/**
+ * A fresh, empty database of the dialect for one describe block: its URL is `.url` in tests
+ * (undefined when the dialect is not available, and the tests then skip). For suites whose
+ * gateways come and go per test, on the same database.
+ */
+export function useDatabase(dialect: TestDialect) {
+  const database = {} as { url: string };
+  beforeAll(async () => {
+    if (dialect.available) database.url = await dialect.createDatabase();
+  });
+  afterAll(async () => {
+    if (database.url) await dialect.dropDatabase(database.url);
+  });
+  return database;
+}

@@ -9,6 +9,8 @@ const DATABASES = {
   'probes-and-metrics': 2,
   'shared-cache-tier': 3,
   'redis-client': 4,
+  quota: 5,
+  'refresh-ahead': 6,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */

@@ -39,9 +39,10 @@ export const WEATHER_QUERY = /* GraphQL */ `
         conditions
         observedAt
         stale
+        freshness { state fetchedAt ageSeconds ttlSeconds }
         location { name country latitude longitude timezone }
       }
-      ... on WeatherError { city code message }
+      ... on WeatherError { city code message retryAfterSeconds }
     }
   }
 `;
@@ -53,6 +54,8 @@ export interface WeatherItem {
   message?: string;
   stale?: boolean;
   temperatureC?: number;
+  freshness?: { state: 'LIVE' | 'CACHED' | 'STALE'; fetchedAt: string; ageSeconds: number; ttlSeconds: number };
+  retryAfterSeconds?: number | null;
   [field: string]: unknown;
 }
 
@@ -86,10 +89,17 @@ export function simulatorEnv(sim: Simulator): Record<string, string> {
 
 export type SourcesOverrides = NonNullable<GatewayOptions['sources']>;
 
-/** A simulator and a gateway wired to it (in-process, through yoga.fetch), with TEST_POLICY. */
-export async function startWeatherHarness(env: Record<string, string> = {}, sources: SourcesOverrides = {}): Promise<WeatherHarness> {
+/**
+ * A simulator and a gateway wired to it (in-process, through yoga.fetch), with TEST_POLICY.
+ * `options` are the gateway's other options (a logger, tuning).
+ */
+export async function startWeatherHarness(
+  env: Record<string, string> = {},
+  sources: SourcesOverrides = {},
+  options: Omit<GatewayOptions, 'sources'> = {},
+): Promise<WeatherHarness> {
   const sim = await startSimulator();
-  const gateway = await startGateway({ ...simulatorEnv(sim), ...env }, { sources: { ...sources, policy: { ...TEST_POLICY, ...sources.policy } } });
+  const gateway = await startGateway({ ...simulatorEnv(sim), ...env }, { ...options, sources: { ...sources, policy: { ...TEST_POLICY, ...sources.policy } } });
   const query = (cities: string[]) => gateway.query<{ weather: WeatherItem[] }>(WEATHER_QUERY, { cities });
   return {
     sim,
