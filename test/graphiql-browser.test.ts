@@ -2,8 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevSim } from './helpers/dev-sim-process.js';
 import { type ListeningGateway, startListeningGateway } from './helpers/listening-gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,6 +21,7 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const QUERY = '{ posts(first: 2) { edges { node { title } } } }';
+const CITIES = '{ cities(names: ["Paris", "Atlantis"]) { __typename ... on City { name country { ... on Country { officialName flag } } airQuality { ... on AirQuality { category } } } ... on CityError { code } } }';
 const screenshotDir = fileURLToPath(new URL('../test-results', import.meta.url));
 const available = existsSync(CHROMIUM);
 
@@ -58,43 +60,63 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  it('runs a query typed into the editor and shows the result, with no request off the machine', async () => {
+  /** Opens GraphiQL at `url`, types `query` into its editor, runs it, and returns the result pane's text once it holds `expected`. */
+  async function runInGraphiQL(url: string, query: string, expected: string, screenshot: string): Promise<string> {
     const page = await context.newPage();
     page.on('request', (request) => {
-      const url = new URL(request.url());
-      if (!['data:', 'blob:', 'about:'].includes(url.protocol) && url.hostname !== '127.0.0.1') external.push(url.href);
+      const requested = new URL(request.url());
+      if (!['data:', 'blob:', 'about:'].includes(requested.protocol) && requested.hostname !== '127.0.0.1') external.push(requested.href);
     });
     try {
-      await page.goto(gateway.url);
+      await page.goto(url);
       // Checked here too, because a page whose scripts were refused fails below less clearly.
       expect([...new Set(external)], 'requests that left 127.0.0.1').toEqual([]);
-
-      const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
-      await editor.waitFor({ state: 'visible', timeout: 20_000 });
-      await editor.click();
-      await page.keyboard.press('ControlOrMeta+A');
-      await page.keyboard.press('Delete');
-      // insertText types no keys, so the editor's auto-closing brackets stay out of the way.
-      await page.keyboard.insertText(QUERY);
-      // GraphiQL takes an edit in after a debounce, and until then would run the old query's
-      // operation name against the new text. Its saved tab state shows when it has caught up.
-      await expect
-        .poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''), { timeout: 10_000 })
-        .toContain(JSON.stringify(QUERY));
+      await typeQuery(page, query);
       await page.locator('.graphiql-execute-button').click();
-
       // The result pane is an editor too: it renders spaces as no-break spaces.
       const resultText = async () => (await page.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
-      await expect.poll(resultText, { timeout: 20_000 }).toContain('On GraphQL, part 5');
-      const text = await resultText();
-      expect(text).toContain('On SQL, part 5');
-      // Two posts asked for, two shown: the editor held exactly the query that was typed.
-      expect(text.match(/"title"/g)).toHaveLength(2);
+      await expect.poll(resultText, { timeout: 20_000 }).toContain(expected);
       expect([...new Set(external)], 'requests that left 127.0.0.1').toEqual([]);
+      return await resultText();
     } finally {
       // Kept whether the test passed or not: on a failure it shows what the page looked like.
       mkdirSync(screenshotDir, { recursive: true });
-      await page.screenshot({ path: join(screenshotDir, 'graphiql.png'), fullPage: true });
+      await page.screenshot({ path: join(screenshotDir, screenshot), fullPage: true });
     }
+  }
+
+  it('runs a query typed into the editor and shows the result, with no request off the machine', async () => {
+    const text = await runInGraphiQL(gateway.url, QUERY, 'On GraphQL, part 5', 'graphiql.png');
+    expect(text).toContain('On SQL, part 5');
+    // Two posts asked for, two shown: the editor held exactly the query that was typed.
+    expect(text.match(/"title"/g)).toHaveLength(2);
   }, 60_000);
+
+  it('runs a cities query against npm run dev:sim, every upstream answered by the local simulator', async () => {
+    const devSim = await startDevSim();
+    try {
+      const text = await runInGraphiQL(devSim.url, CITIES, 'French Republic', 'graphiql-cities.png');
+      expect(text).toContain('"flag": "🇫🇷"');
+      expect(text).toContain('"category"');
+      expect(text).toContain('"code": "CITY_NOT_FOUND"');
+    } finally {
+      await devSim.stop();
+    }
+  }, 90_000);
 });
+
+/** Replaces the editor's text with `query`, and waits until GraphiQL has taken it in. */
+async function typeQuery(page: Page, query: string): Promise<void> {
+  const editor = page.locator('.graphiql-query-editor .monaco-editor').first();
+  await editor.waitFor({ state: 'visible', timeout: 20_000 });
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  // insertText types no keys, so the editor's auto-closing brackets stay out of the way.
+  await page.keyboard.insertText(query);
+  // GraphiQL takes an edit in after a debounce, and until then would run the old query's
+  // operation name against the new text. Its saved tab state shows when it has caught up.
+  await expect
+    .poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''), { timeout: 10_000 })
+    .toContain(JSON.stringify(query));
+}

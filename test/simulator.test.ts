@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simAirQualityAt } from '../simulator/air-quality.js';
 import { findCityByName, findCityNear, SIM_CITIES, syntheticCity } from '../simulator/cities.js';
 import { findCountry } from '../simulator/countries.js';
 import { FaultBook } from '../simulator/faults.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
+import { startDevSim } from './helpers/dev-sim-process.js';
 
 let sim: Simulator;
 afterEach(() => sim?.close());
@@ -304,41 +303,28 @@ describe('faults and counts on the new endpoints', () => {
 });
 
 describe('npm run dev:sim', () => {
-  it('starts the gateway wired to the simulator, and weather flows end to end with no network', async () => {
-    const root = fileURLToPath(new URL('..', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev-sim.ts'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', DATABASE_URL: ':memory:', LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stderr!.on('data', (chunk) => (out += chunk));
+  it('starts the gateway wired to the simulator, and every upstream flows end to end with no network', async () => {
+    const devSim = await startDevSim();
     try {
-      const url = await new Promise<string>((resolve, reject) => {
-        child.stdout!.on('data', (chunk) => {
-          out += chunk;
-          const match = /"url":"(http:\/\/[^"]+\/graphql)"/.exec(out);
-          if (match) resolve(match[1]!);
-        });
-        // A gateway that cannot start exits: say why at once, not at the test's timeout.
-        child.once('exit', (code) => reject(new Error(`dev:sim exited (${code}) before listening:\n${out}`)));
-      });
+      const out = devSim.output();
       expect(out).toMatch(/cities\(names:/);
       expect(out).toMatch(/log line that says "gatherql is listening"/);
       const countriesUrl = /countries (http:\/\/[\d.:]+)/.exec(out)![1]!;
       expect((await getJson(`${countriesUrl}/v3.1/alpha?codes=PE&fields=cca2`)).body).toEqual([{ cca2: 'PE' }]);
-      const response = await fetch(url, {
+      const response = await fetch(devSim.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ weather(cities: ["Berlin", "Atlantis"]) { __typename ... on WeatherError { code } } }' }),
+        body: JSON.stringify({
+          query: `{ weather(cities: ["Berlin", "Atlantis"]) { __typename ... on WeatherError { code } }
+                    cities(names: ["Lima"]) { ... on City { airQuality { __typename } country { ... on Country { name } } } } }`,
+        }),
       });
-      expect((await response.json()).data.weather).toEqual([{ __typename: 'CityWeather' }, { __typename: 'WeatherError', code: 'CITY_NOT_FOUND' }]);
+      expect((await response.json()).data).toEqual({
+        weather: [{ __typename: 'CityWeather' }, { __typename: 'WeatherError', code: 'CITY_NOT_FOUND' }],
+        cities: [{ airQuality: { __typename: 'AirQuality' }, country: { name: 'Peru' } }],
+      });
     } finally {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await devSim.stop();
     }
   }, 60_000);
 });
