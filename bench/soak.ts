@@ -44,6 +44,10 @@ const server = await startServer('gatherql', 'server.ts', {
   DATABASE_URL: `file:${join(dir, 'soak.sqlite')}`,
   OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
   OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+  OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
+  REST_COUNTRIES_URL: sim.countriesUrl,
+  // The simulator is not Open-Meteo: its free tier's quota would only measure QUOTA_EXHAUSTED.
+  OPEN_METEO_QUOTA: 'off',
   // Healthy weather expires during the run, so the caches and the upstream keep working.
   WEATHER_CACHE_TTL_S: '10',
   // One client address sends everything: keep the limiter in the path, but never reached.

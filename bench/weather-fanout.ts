@@ -23,6 +23,7 @@ async function oneRun(): Promise<{ ms: number; geocoding: number; forecast: numb
     LOG_LEVEL: 'silent',
     OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
     OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+    OPEN_METEO_QUOTA: 'off',
   });
   const gateway = await createGateway(config);
   sim.resetCalls();

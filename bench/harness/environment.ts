@@ -22,22 +22,22 @@ export interface BenchEnvironment {
 /** Starts the simulator in a process of its own, seeds the SQLite file and measures one upstream call. */
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const workDir = mkdtempSync(join(tmpdir(), 'gatherql-bench-'));
-  const [geocodingPort, forecastPort] = [await freePort(), await freePort()];
-  const geocodingUrl = `http://127.0.0.1:${geocodingPort}`;
-  const forecastUrl = `http://127.0.0.1:${forecastPort}`;
+  const ports = { GEOCODING_PORT: await freePort(), FORECAST_PORT: await freePort(), AIR_QUALITY_PORT: await freePort(), COUNTRIES_PORT: await freePort() };
+  const url = (port: number) => `http://127.0.0.1:${port}`;
+  const urls = { geocodingUrl: url(ports.GEOCODING_PORT), forecastUrl: url(ports.FORECAST_PORT), airQualityUrl: url(ports.AIR_QUALITY_PORT), countriesUrl: url(ports.COUNTRIES_PORT) };
   const simProcess = await startServer(
     'simulator',
     'bench/harness/simulator-process.ts',
     // A fixed seed: every run draws the same sequence of slow calls.
-    { GEOCODING_PORT: String(geocodingPort), FORECAST_PORT: String(forecastPort), SIM_SEED: '20260105' },
-    { url: geocodingUrl, readyUrl: `${geocodingUrl}/__sim/calls` },
+    { ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])), SIM_SEED: '20260105' },
+    { url: urls.geocodingUrl, readyUrl: `${urls.geocodingUrl}/__sim/calls` },
   );
   const close = async () => {
     await simProcess.stop();
     rmSync(workDir, { recursive: true, force: true });
   };
   try {
-    const sim = simulatorClient(geocodingUrl, forecastUrl);
+    const sim = simulatorClient(urls);
     let nextCity = 0;
     const freshCity = () => `Sim ${(nextCity += 1)}`;
     const seedFile = await seedBenchDatabase(workDir);

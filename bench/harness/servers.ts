@@ -28,6 +28,16 @@ export interface ServerSpec {
 
 let starts = 0;
 
+/** The four upstream base URLs, as every server (gatherql and the peers) reads them. */
+export function upstreamEnv(sim: SimulatorClient): Record<string, string> {
+  return {
+    OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+    OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+    OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
+    REST_COUNTRIES_URL: sim.countriesUrl,
+  };
+}
+
 /** gatherql as it runs in production: server.ts, NODE_ENV=production, its own config from the environment. */
 export function gatewaySpec(
   options: { name?: string; description?: string; script?: string; extraEnv?: Record<string, string>; scenarios?: string[]; explains?: boolean } = {},
@@ -54,8 +64,9 @@ export function gatewaySpec(
           RATE_LIMIT_PER_MINUTE: '0',
           LOG_LEVEL: 'warn',
           DATABASE_URL: `file:${file}`,
-          OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-          OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+          ...upstreamEnv(sim),
+          // The simulator is not Open-Meteo: its free tier's quota would only measure QUOTA_EXHAUSTED.
+          OPEN_METEO_QUOTA: 'off',
           ...options.extraEnv,
         },
         { url: `http://127.0.0.1:${port}/graphql`, readyUrl: `http://127.0.0.1:${port}/health` },
@@ -74,8 +85,7 @@ function peerSpec(name: string, description: string, packages: string[]): Server
       return startServer(name, `bench/peers/${name}.ts`, {
         NODE_ENV: 'production',
         DATABASE_FILE: file,
-        OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-        OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+        ...upstreamEnv(sim),
       });
     },
   };

@@ -1,16 +1,23 @@
 import type { FaultRule } from '../../simulator/faults.js';
 import type { SimulatorCalls } from '../../simulator/simulator.js';
 
-/** Drives a simulator in another process over its /__sim/* control routes. */
-export interface SimulatorClient {
+/** The simulator's four upstream base URLs. */
+export interface SimulatorUrls {
   geocodingUrl: string;
   forecastUrl: string;
+  airQualityUrl: string;
+  countriesUrl: string;
+}
+
+/** Drives a simulator in another process over its /__sim/* control routes. */
+export interface SimulatorClient extends SimulatorUrls {
   /** Replaces the fault rules and zeroes the call counts. */
   reset(faults: FaultRule[]): Promise<void>;
   calls(): Promise<SimulatorCalls>;
 }
 
-export function simulatorClient(geocodingUrl: string, forecastUrl: string): SimulatorClient {
+export function simulatorClient(urls: SimulatorUrls): SimulatorClient {
+  const { geocodingUrl } = urls;
   const control = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${geocodingUrl}${path}`, {
       method,
@@ -21,8 +28,7 @@ export function simulatorClient(geocodingUrl: string, forecastUrl: string): Simu
     return response.json();
   };
   return {
-    geocodingUrl,
-    forecastUrl,
+    ...urls,
     async reset(faults) {
       await control('POST', '/__sim/reset');
       if (faults.length > 0) await control('POST', '/__sim/faults', faults);
