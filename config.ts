@@ -30,6 +30,12 @@ export interface Config {
   openMeteoQuota: QuotaLimits | null;
   restCountriesQuota: QuotaLimits | null;
   rateLimitPerMinute: number;
+  /** Upstream look-ups (cold ones, not cache hits) per client per minute; 0 turns the budget off. */
+  upstreamBudgetPerMinute: number;
+  /** Origins whose pages may read answers: '*' (any, without credentials) or a list. */
+  corsOrigins: '*' | string[];
+  /** Whether the listed origins may send credentials (cookies); only with a list. */
+  corsCredentials: boolean;
   trustProxy: boolean;
   authSecret: string;
   /** True when AUTH_SECRET was not set and a random one was made for this process. */
@@ -89,6 +95,20 @@ const quota = z
     }
   });
 
+const origins = z
+  .string()
+  .trim()
+  .transform((value, context) => {
+    if (value === '*') return '*' as const;
+    const list = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const bad = list.find((item) => !URL.canParse(item) || new URL(item).origin !== item);
+    if (list.length === 0 || bad !== undefined) {
+      context.addIssue({ code: 'custom', message: `* or origins such as https://app.example,http://localhost:5173${bad ? ` ("${bad}" is not an origin)` : ''}` });
+      return z.NEVER;
+    }
+    return list;
+  });
+
 const flag = z
   .string()
   .trim()
@@ -117,6 +137,9 @@ const variables = {
   OPEN_METEO_QUOTA: quota.default(() => parseQuotaLimits('600/minute,5000/hour,10000/day')),
   REST_COUNTRIES_QUOTA: quota.default(null),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(100),
+  UPSTREAM_BUDGET_PER_MINUTE: integer(0, 1_000_000).default(200),
+  CORS_ORIGINS: origins.default('*'),
+  CORS_CREDENTIALS: flag.default(false),
   TRUST_PROXY: flag.default(false),
   AUTH_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info'),
@@ -149,6 +172,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !vars.AUTH_SECRET) {
     throw new ConfigError('AUTH_SECRET is required when NODE_ENV=production: expected at least 32 characters');
   }
+  // A page of any origin that may send cookies with its requests would act with its visitor's authority.
+  if (vars.CORS_CREDENTIALS && vars.CORS_ORIGINS === '*') {
+    throw new ConfigError('CORS_CREDENTIALS is invalid: expected false while CORS_ORIGINS is * (list the origins that may send credentials)');
+  }
   // One attempt must fit in the time the whole request has for its upstream work.
   if (vars.REQUEST_DEADLINE_MS < vars.UPSTREAM_TIMEOUT_MS) {
     throw new ConfigError(`REQUEST_DEADLINE_MS is invalid: expected at least UPSTREAM_TIMEOUT_MS (${vars.UPSTREAM_TIMEOUT_MS})`);
@@ -177,6 +204,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openMeteoQuota: vars.OPEN_METEO_QUOTA,
     restCountriesQuota: vars.REST_COUNTRIES_QUOTA,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
+    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE,
+    corsOrigins: vars.CORS_ORIGINS,
+    corsCredentials: vars.CORS_CREDENTIALS,
     trustProxy: vars.TRUST_PROXY,
     authSecret: vars.AUTH_SECRET ?? randomBytes(32).toString('base64url'),
     authSecretGenerated: !vars.AUTH_SECRET,

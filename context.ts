@@ -1,10 +1,13 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from './db/connect.js';
+import type { Budget } from './limits/budget.js';
 import { createLoaders } from './loaders/index.js';
 import type { RecordTiming } from './plugins/use-server-timing.js';
 import { limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
 import type { DomainContext } from './resolvers/context.js';
+import type { LoginThrottle } from './resolvers/login-throttle.js';
+import type { PasswordHasher } from './resolvers/password-hasher.js';
 import type { Sources } from './sources/index.js';
 import { callerWithin } from './sources/kit/caller.js';
 
@@ -17,12 +20,27 @@ export interface ContextDeps {
   weatherMaxCities: number;
   /** REQUEST_DEADLINE_MS: the time each request has for its upstream work. */
   requestDeadlineMs: number;
+  passwords: PasswordHasher;
+  loginThrottle: LoginThrottle;
+  /** UPSTREAM_BUDGET_PER_MINUTE per client, or null when off. */
+  upstreamBudget: Budget | null;
+}
+
+/** What one request spent of its client's upstream budget, for `extensions.cost`. */
+export interface UpstreamCost {
+  /** Upstream look-ups this request started, one per key (cache hits, joined calls and stale answers cost nothing). */
+  lookUps: number;
+  /** Look-ups refused because the budget was spent. */
+  refused: number;
+  /** The budget after the last spend; null when the request spent nothing or there is no budget. */
+  budget: { limit: number; remaining: number; resetSeconds: number } | null;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
 export interface Context extends DomainContext {
   requestId: string;
   logger: Logger;
+  upstreamCost: UpstreamCost;
 }
 
 export interface RequestFacts {
@@ -31,6 +49,8 @@ export interface RequestFacts {
   authorization: string | null;
   /** Adds up the request's SQL statements and upstream attempts (its Server-Timing). */
   recordTiming?: RecordTiming;
+  /** Names the client (see limits/client-key.ts); `ip:unknown` where it cannot be known. */
+  clientKey?: () => Promise<string>;
 }
 
 /**
@@ -44,10 +64,23 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
   // Everything the request does reaches the database through this one handle, so all its statements are counted.
   const db = record ? deps.database.observed((ms) => record('db', ms)) : deps.database.db;
   const lifetime = unlimitedLifetime();
-  // The request as every upstream look-up sees it: its deadline, its Server-Timing, and how long its answer may be kept.
+  const clientKey = facts.clientKey ?? (async () => 'ip:unknown');
+  const upstreamCost: UpstreamCost = { lookUps: 0, refused: 0, budget: null };
+  const budget = deps.upstreamBudget;
+  // The request as every upstream look-up sees it: its deadline, its Server-Timing, how long
+  // its answer may be kept, and what its client may still spend.
   const caller = callerWithin(deps.requestDeadlineMs, {
     onDelivery: (freshness) => limitLifetime(lifetime, freshness),
     ...(record && { onAttempt: (attempt) => record('upstream', attempt.durationMs) }),
+    ...(budget && {
+      spend: async () => {
+        const state = await budget.spend(await clientKey());
+        if (state.granted) upstreamCost.lookUps += 1;
+        else upstreamCost.refused += 1;
+        if (state.counted) upstreamCost.budget = { limit: budget.points, remaining: state.remaining, resetSeconds: state.resetSeconds };
+        return state.granted ? null : state.resetSeconds;
+      },
+    }),
   });
   const loaders = createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
   const viewer = userId === null ? null : toViewer(await loaders.userById.load(userId));
@@ -57,6 +90,10 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     requestId: facts.requestId,
     logger: deps.logger.child({ requestId: facts.requestId }),
     tokenKey: deps.tokenKey,
+    passwords: deps.passwords,
+    loginThrottle: deps.loginThrottle,
+    clientKey,
+    upstreamCost,
     loaders,
     weatherMaxCities: deps.weatherMaxCities,
     citiesAsked: 0,

@@ -17,7 +17,11 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
 import { tokenKey } from './resolvers/auth.js';
-import { hashPassword } from './resolvers/passwords.js';
+import { createLoginThrottle } from './resolvers/login-throttle.js';
+import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
+import { createClientKey } from './limits/client-key.js';
+import { corsOptions } from './limits/cors.js';
+import { createUpstreamBudget } from './limits/upstream-budget.js';
 import { schema } from './schema/index.js';
 
 export interface Gateway {
@@ -28,6 +32,8 @@ export interface Gateway {
   database: DatabaseHandle;
   /** Every upstream API behind its cache, with the one HTTP client and the quotas; closed by close(). */
   sources: Sources;
+  /** Password hashing under a bound (see HASHING_LIMITS). */
+  passwords: PasswordHasher;
   /**
    * The process-wide Redis client when REDIS_URL is set, else null. Shared by everything that
    * keeps state across instances (rate limits, the shared cache tier); closed by close().
@@ -108,6 +114,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config);
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
+  const passwords = createPasswordHasher();
   // Both keep or share answers across requests: only where this process is the only writer.
   const singleWriter = !/^postgres(ql)?:/.test(config.databaseUrl);
   const responses = singleWriter && (tuning.responseCacheMs > 0 || tuning.shareQueries) ? createResponseStore() : null;
@@ -122,7 +129,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     const applied = await migrateToLatest(database.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
     if (options.seed ?? database.embeddedFile) {
-      const seeded = await seedDemoData(database.db, hashPassword);
+      const seeded = await seedDemoData(database.db, passwords.hashInTurn);
       if (seeded) logger.info(seeded, 'empty embedded database: seeded demo data (password of every demo user: see README)');
     }
   } catch (error) {
@@ -151,18 +158,23 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     sources,
     weatherMaxCities: config.weatherMaxCities,
     requestDeadlineMs: config.requestDeadlineMs,
+    passwords,
+    loginThrottle: createLoginThrottle({ redis, logger }),
+    upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
   };
+  const clientKey = createClientKey({ tokenKey: deps.tokenKey, trustProxy: config.trustProxy });
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
-    context: ({ request }) => {
+    context: (initial) => {
+      const { request } = initial;
       const requestId = requestIdOf(request);
-      return createContext(deps, { requestId, authorization: request.headers.get('authorization'), recordTiming: timingOf(request) }).catch(
-        (error: unknown) => {
-          // Logged here, where the request is known; Yoga then masks it and does not log it again.
-          if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
-          throw error;
-        },
-      );
+      // The client's key is looked up only when something counts by it (a logIn, an upstream budget).
+      const facts = { requestId, authorization: request.headers.get('authorization'), recordTiming: timingOf(request), clientKey: () => clientKey(request, initial) };
+      return createContext(deps, facts).catch((error: unknown) => {
+        // Logged here, where the request is known; Yoga then masks it and does not log it again.
+        if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
+        throw error;
+      });
     },
     maskedErrors: { maskError },
     // Served by useGraphiQLPage instead: rendered once and rate limited (see there).
@@ -172,9 +184,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
     parserAndValidationCache: tuning.parserCache,
-    cors: { exposedHeaders: EXPOSED_HEADERS },
+    cors: corsOptions(config, EXPOSED_HEADERS),
     plugins: [
-      ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),
+      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
       ...executionPlugins({
         responses,
@@ -195,7 +207,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await database.close();
     })());
 
-  return { yoga, config, logger, metrics, database, sources, redis, close };
+  return { yoga, config, logger, metrics, database, sources, passwords, redis, close };
 }
 
 /** What the metrics and the log hear of the upstreams. */

@@ -52,6 +52,7 @@ const server = await startServer('gatherql', 'server.ts', {
   WEATHER_CACHE_TTL_S: '10',
   // One client address sends everything: keep the limiter in the path, but never reached.
   RATE_LIMIT_PER_MINUTE: '1000000',
+  UPSTREAM_BUDGET_PER_MINUTE: '1000000',
   LOG_LEVEL: 'info',
 }).catch(async (error: unknown) => {
   await sim.close();

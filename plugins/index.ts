@@ -4,8 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Redis } from '../redis.js';
-import type { TokenKey } from '../resolvers/auth.js';
-import { createClientKey } from './client-key.js';
+import type { ClientKeyFn } from '../limits/client-key.js';
 import type { Metrics } from './metrics.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
@@ -18,18 +17,20 @@ import { type ReadinessCheck, useReadiness } from './use-readiness.js';
 import { useRequestId } from './use-request-id.js';
 import { useRequestLog } from './use-request-log.js';
 import { useServerTiming } from './use-server-timing.js';
+import { useUpstreamCost } from './use-upstream-cost.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
 export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
 
 /** What the operations plugins are built from; all of it made once by the gateway. */
 export interface OperationsDeps {
-  config: Pick<Config, 'rateLimitPerMinute' | 'trustProxy'>;
+  config: Pick<Config, 'rateLimitPerMinute'>;
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
   redis: Redis | null;
-  tokenKey: TokenKey;
+  /** Names the client of each request (rate limit, request log). */
+  clientKey: ClientKeyFn;
 }
 
 /** The operations plugins by name, in the order they must run. */
@@ -42,6 +43,7 @@ export const OPERATIONS_PLUGINS = [
   'rate-limit',
   'query-limits',
   'json-params',
+  'upstream-cost',
 ] as const;
 export type OperationsPluginName = (typeof OPERATIONS_PLUGINS)[number];
 
@@ -52,7 +54,7 @@ export type OperationsPluginName = (typeof OPERATIONS_PLUGINS)[number];
  * `omit` leaves some out, only to measure what each costs (npm run bench -- --ab).
  */
 export function operationsPlugins(deps: OperationsDeps, omit: readonly OperationsPluginName[] = []): Plugin[] {
-  const clientKey = createClientKey({ tokenKey: deps.tokenKey, trustProxy: deps.config.trustProxy });
+  const { clientKey } = deps;
   const checks: Record<string, ReadinessCheck> = { database: () => sql`select 1`.execute(deps.database.db) };
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
@@ -65,6 +67,7 @@ export function operationsPlugins(deps: OperationsDeps, omit: readonly Operation
     'rate-limit': () => useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
     'query-limits': () => useQueryLimits(),
     'json-params': () => useJsonParams(),
+    'upstream-cost': () => useUpstreamCost(),
   };
   return OPERATIONS_PLUGINS.filter((name) => !omit.includes(name)).map((name) => plugins[name]());
 }

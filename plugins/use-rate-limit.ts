@@ -1,11 +1,12 @@
-import type { Plugin } from 'graphql-yoga';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { type BudgetState, createBudget } from '../limits/budget.js';
+import { createStoreWarning } from '../limits/store-warning.js';
 import type { Redis } from '../redis.js';
-import type { ClientKeyFn } from './client-key.js';
+import type { ClientKeyFn } from '../limits/client-key.js';
 
 export interface RateLimitOptions {
-  /** Requests per client per window; 0 turns rate limiting off. */
+  /** Operations per client per window; 0 turns rate limiting off. */
   limit: number;
   /** Names the client whose budget a request spends (see client-key.ts). */
   clientKey: ClientKeyFn;
@@ -21,13 +22,14 @@ export interface RateLimitOptions {
   warnIntervalMs?: number;
 }
 
-const spent = new WeakMap<Request, RateLimiterRes>();
+const spent = new WeakMap<Request, BudgetState>();
 
 /**
- * Limits GraphQL requests per client: every request to the GraphQL endpoint spends one
- * point (a batch too; the batch cap bounds it). Over budget: HTTP 429 with Retry-After and
- * a GraphQL error with code RATE_LIMITED. Every counted response carries RateLimit-Limit,
- * RateLimit-Remaining and RateLimit-Reset (seconds). /health, /ready and /metrics are free.
+ * Limits GraphQL operations per client: a request to the GraphQL endpoint spends one point
+ * before anything else runs, and a batch of n operations n points once it is parsed (the
+ * batch cap bounds n). Over budget: HTTP 429 with Retry-After and a GraphQL error with code
+ * RATE_LIMITED. Every counted response carries RateLimit-Limit, RateLimit-Remaining and
+ * RateLimit-Reset (seconds). /health, /ready and /metrics are free.
  *
  * When the Redis store fails, the request is served unlimited (fail open): an outage of the
  * limiter must not become an outage of the API. That is logged (at most every
@@ -37,26 +39,24 @@ export function useRateLimit(options: RateLimitOptions): Plugin {
   if (options.limit <= 0) return {};
   const points = options.limit;
   const duration = options.windowSeconds ?? 60;
-  const keyPrefix = options.keyPrefix ?? 'gatherql:rate';
-  const warnIntervalMs = options.warnIntervalMs ?? 30_000;
-  const limiter: RateLimiterAbstract = options.redis
-    ? // Not ready means fail now: ioredis would otherwise hold the request until it reconnects.
-      new RateLimiterRedis({ storeClient: options.redis, points, duration, keyPrefix, rejectIfRedisNotReady: true })
-    : new RateLimiterMemory({ points, duration, keyPrefix });
-
-  let graphqlEndpoint = '/graphql';
-  let failing = false;
-  let lastWarning = 0;
-  const failOpen = (error: unknown) => {
-    failing = true;
-    const now = Date.now();
-    if (now - lastWarning < warnIntervalMs) return;
-    lastWarning = now;
-    options.logger?.warn(
-      { error: error instanceof Error ? error.message : String(error) },
-      'rate limit store unreachable: serving requests without a rate limit (fail open) until it is back',
-    );
+  const warning = createStoreWarning({
+    logger: options.logger,
+    intervalMs: options.warnIntervalMs ?? 30_000,
+    down: 'rate limit store unreachable: serving requests without a rate limit (fail open) until it is back',
+    up: 'rate limit store reachable again: limits apply',
+  });
+  const budget = createBudget({
+    points,
+    durationSeconds: duration,
+    redis: options.redis,
+    keyPrefix: options.keyPrefix ?? 'gatherql:rate',
+    onStoreError: warning.failed,
+  });
+  const tooMany = (state: BudgetState) => {
+    const message = `Too many requests: the limit is ${points} operations per ${duration} s per client; retry in ${state.resetSeconds} s`;
+    return { message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: state.resetSeconds } };
   };
+  let graphqlEndpoint = '/graphql';
 
   return {
     onYogaInit({ yoga }) {
@@ -64,45 +64,42 @@ export function useRateLimit(options: RateLimitOptions): Plugin {
     },
     async onRequest({ request, url, serverContext, fetchAPI, endResponse }) {
       if (url.pathname !== graphqlEndpoint) return;
-      const key = await options.clientKey(request, serverContext);
-      try {
-        spent.set(request, await limiter.consume(key));
-        if (failing) options.logger?.info('rate limit store reachable again: limits apply');
-        failing = false;
-      } catch (outcome) {
-        if (!(outcome instanceof RateLimiterRes)) return failOpen(outcome);
-        spent.set(request, outcome);
-        const retryAfter = secondsUntil(outcome);
-        const json = (request.headers.get('accept') ?? '').includes('application/graphql-response+json')
-          ? 'application/graphql-response+json'
-          : 'application/json';
-        const body = {
-          errors: [
-            {
-              message: `Too many requests: the limit is ${points} per ${duration} s per client; retry in ${retryAfter} s`,
-              extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
-            },
-          ],
-        };
-        endResponse(
-          new fetchAPI.Response(JSON.stringify(body), {
-            status: 429,
-            headers: { 'content-type': `${json}; charset=utf-8`, 'retry-after': String(retryAfter) },
-          }),
-        );
-      }
+      const state = await budget.spend(await options.clientKey(request, serverContext));
+      // Uncounted (the store failed): served without a limit, and without RateLimit headers.
+      if (!state.counted) return;
+      spent.set(request, state);
+      if (state.granted) return warning.succeeded();
+      const json = (request.headers.get('accept') ?? '').includes('application/graphql-response+json')
+        ? 'application/graphql-response+json'
+        : 'application/json';
+      endResponse(
+        new fetchAPI.Response(JSON.stringify({ errors: [tooMany(state)] }), {
+          status: 429,
+          headers: { 'content-type': `${json}; charset=utf-8`, 'retry-after': String(state.resetSeconds) },
+        }),
+      );
+    },
+    onRequestParse({ request, serverContext }) {
+      return {
+        async onRequestParseDone({ requestParserResult }) {
+          // The request's own point is spent; the other operations of a batch spend theirs now.
+          if (!Array.isArray(requestParserResult) || requestParserResult.length < 2 || !spent.has(request)) return;
+          const state = await budget.spend(await options.clientKey(request, serverContext), requestParserResult.length - 1);
+          spent.set(request, state);
+          if (state.granted) return;
+          const { message, extensions } = tooMany(state);
+          throw createGraphQLError(message, {
+            extensions: { ...extensions, http: { status: 429, headers: { 'retry-after': String(state.resetSeconds) } } },
+          });
+        },
+      };
     },
     onResponse({ request, response }) {
       const state = spent.get(request);
       if (!state) return;
       response.headers.set('RateLimit-Limit', String(points));
-      response.headers.set('RateLimit-Remaining', String(Math.max(0, state.remainingPoints)));
-      response.headers.set('RateLimit-Reset', String(secondsUntil(state)));
+      response.headers.set('RateLimit-Remaining', String(state.remaining));
+      response.headers.set('RateLimit-Reset', String(state.resetSeconds));
     },
   };
-}
-
-/** Whole seconds until the client's window ends; at least 1, so that a retry never comes early. */
-function secondsUntil(state: RateLimiterRes): number {
-  return Math.max(1, Math.ceil(state.msBeforeNext / 1000));
 }

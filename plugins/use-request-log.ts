@@ -1,7 +1,7 @@
 import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import type { Plugin, YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
-import type { ClientKeyFn } from './client-key.js';
+import type { ClientKeyFn } from '../limits/client-key.js';
 import { expectedError, masksAsInternal } from './mask-error.js';
 import { requestIdOf } from './use-request-id.js';
 

@@ -100,11 +100,19 @@ export function useSharedQueries(options: SharedQueriesOptions): Plugin {
       leading.delete(context);
       // A streamed result (@defer) cannot be handed to another request.
       const plain = result && typeof result === 'object' && !(Symbol.asyncIterator in result) ? (result as ExecutionResult) : null;
-      lead.flight.settle(plain);
+      // Every waiter gets the answer, but not what it cost the first request's client.
+      lead.flight.settle(plain && withoutCost(plain));
     },
     onResponse({ request }) {
       // Whatever happened to the first one, nobody may wait for it any longer.
       for (const flight of leadingRequests.get(request) ?? []) flight.settle(null);
     },
   };
+}
+
+/** An answer without `extensions.cost` (see useUpstreamCost): it says what one request spent. */
+function withoutCost(result: ExecutionResult): ExecutionResult {
+  if (!result.extensions || !('cost' in result.extensions)) return result;
+  const { cost: _spent, ...extensions } = result.extensions;
+  return Object.keys(extensions).length > 0 ? { ...result, extensions } : { data: result.data, ...(result.errors && { errors: result.errors }) };
 }

@@ -5,7 +5,7 @@ import { loadersForViewer } from '../loaders/index.js';
 import { signToken } from './auth.js';
 import type { DomainContext } from './context.js';
 import { InvalidCredentialsError, RequestError, UsernameTakenError, ValidationError } from './errors.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword } from './passwords.js';
 import { findUser } from './users.js';
 import { couldBeUsername, parseInput, signUpInput } from './validation.js';
 
@@ -56,18 +56,28 @@ async function signIn(ctx: DomainContext, user: UserRecord): Promise<AuthPayload
 
 export async function signUp(ctx: DomainContext, input: unknown): Promise<AuthPayload> {
   const fields = parseInput(signUpInput, input, ['input']);
-  return signIn(ctx, await createAccount(ctx, fields, await hashPassword(fields.password), ['input']));
+  return signIn(ctx, await createAccount(ctx, fields, await ctx.passwords.hash(fields.password), ['input']));
 }
 
 // Hashing something for an unknown username too makes "no such user" and "wrong
 // password" take the same time, so timing does not reveal which usernames exist.
 let decoyHash: Promise<string> | undefined;
 
+/**
+ * Signs in. Throttled before any password is checked (see LoginThrottle): repeated failures
+ * for a username, or from a client, are refused with RATE_LIMITED, the same for an unknown
+ * username as for a known one.
+ */
 export async function logIn(ctx: DomainContext, username: string, password: string): Promise<AuthPayload> {
+  const attempt = await ctx.loginThrottle.begin(username, await ctx.clientKey());
   const credentials = couldBeUsername(username) ? await findCredentials(ctx.db, username) : undefined;
   const stored = credentials?.password_hash ?? (await (decoyHash ??= hashPassword('decoy password, never valid')));
-  const matches = password.length <= 256 && (await verifyPassword(password, stored));
-  if (!credentials || !matches) throw new InvalidCredentialsError();
+  const matches = password.length <= 256 && (await ctx.passwords.verify(password, stored));
+  if (!credentials || !matches) {
+    await attempt.failed();
+    throw new InvalidCredentialsError();
+  }
+  await attempt.succeeded();
   return signIn(ctx, (await findUser(ctx, credentials.id))!);
 }
 
@@ -96,7 +106,7 @@ export async function importUsers(ctx: DomainContext, inputs: readonly unknown[]
     }
   });
   // Hashing is the slow part and runs on the thread pool, so all hashes are made at once.
-  const hashes = await Promise.all(planned.map((item) => (item instanceof Error ? null : hashPassword(item.fields.password))));
+  const hashes = await Promise.all(planned.map((item) => (item instanceof Error ? null : ctx.passwords.hashInTurn(item.fields.password))));
   const results: ImportResult[] = [];
   for (const [index, item] of planned.entries()) {
     if (item instanceof Error) {

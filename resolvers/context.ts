@@ -5,6 +5,8 @@ import type { TokenKey } from './auth.js';
 import { RequestError } from './errors.js';
 import type { Caller } from '../sources/kit/caller.js';
 import type { AnswerLifetime } from './answer-lifetime.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { PasswordHasher } from './password-hasher.js';
 
 /** Who is asking: taken from a verified bearer token, never from the request body. */
 export interface Viewer {
@@ -19,6 +21,12 @@ export interface DomainContext {
   viewer: Viewer | null;
   /** Signs the tokens that signUp and logIn hand out. */
   tokenKey: TokenKey;
+  /** Hashes and checks passwords, a bounded number at once (process-wide). */
+  passwords: PasswordHasher;
+  /** Slows down, then blocks, repeated failed logIns per username and per client (process-wide). */
+  loginThrottle: LoginThrottle;
+  /** Names the client the request came from (see limits/client-key.ts): what the login throttle and the budgets count by. */
+  clientKey: () => Promise<string>;
   /** WEATHER_MAX_CITIES: more names in one `weather` or `cities` field is BAD_USER_INPUT. */
   weatherMaxCities: number;
   /** Names asked for so far by this request's `weather` and `cities` fields, against a per-request allowance. */

@@ -23,7 +23,7 @@ async function expectRateLimited(response: Response, limit: number) {
   const body = (await response.json()) as any;
   expect(body.data).toBeUndefined();
   expect(body.errors).toEqual([
-    expect.objectContaining({ message: expect.stringMatching(/^Too many requests: the limit is \d+ per 60 s per client; retry in \d+ s$/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter } }),
+    expect.objectContaining({ message: expect.stringMatching(/^Too many requests: the limit is \d+ operations per 60 s per client; retry in \d+ s$/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter } }),
   ]);
 }
 
@@ -55,6 +55,30 @@ describe('rate limit in memory', () => {
     // Probes and scrapes stay free.
     expect((await gateway.yoga.fetch('http://gatherql.test/health')).status).toBe(200);
     expect((await gateway.yoga.fetch('http://gatherql.test/ready')).status).toBe(200);
+  });
+
+  it('spends one point per operation of a batch, and refuses a batch that would pass the budget', async () => {
+    const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '5', AUTH_SECRET });
+    try {
+      const batch = (size: number) =>
+        gateway.yoga.fetch('http://gatherql.test/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(Array.from({ length: size }, () => ({ query: QUERY }))),
+        });
+      const three = await batch(3);
+      expect(three.status).toBe(200);
+      expect(await three.json()).toHaveLength(3);
+      expect(three.headers.get('ratelimit-remaining')).toBe('2');
+      const over = await batch(3);
+      expect(over.status).toBe(429);
+      expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(over.headers.get('ratelimit-remaining')).toBe('0');
+      const body = (await over.json()) as any;
+      expect(body.errors[0].extensions).toEqual({ code: 'RATE_LIMITED', retryAfterSeconds: Number(over.headers.get('retry-after')) });
+    } finally {
+      await gateway.close();
+    }
   });
 
   it('gives a signed-in user a budget of their own, whatever address they come from', async () => {

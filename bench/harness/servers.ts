@@ -60,8 +60,10 @@ export function gatewaySpec(
           NODE_ENV: 'production',
           PORT: String(port),
           AUTH_SECRET: randomBytes(32).toString('base64url'),
-          // All load comes from one address: a per-client limit would measure 429s.
+          // All load comes from one address: a per-client limit would measure 429s, a per-client
+          // upstream budget RATE_LIMITED cities.
           RATE_LIMIT_PER_MINUTE: '0',
+          UPSTREAM_BUDGET_PER_MINUTE: '0',
           LOG_LEVEL: 'warn',
           DATABASE_URL: `file:${file}`,
           ...upstreamEnv(sim),

@@ -20,13 +20,19 @@ export interface Caller {
    * failure (null): what decides how long an answer built from them may be kept.
    */
   onDelivery?: (freshness: Freshness | null) => void;
+  /**
+   * Asked before each upstream call this caller would start (a cold look-up; cache hits,
+   * joined calls and stale answers are free): null to go ahead, or the seconds until the
+   * caller's budget allows more calls.
+   */
+  spend?: () => Promise<number | null>;
 }
 
 /**
  * A caller whose deadline is `ms` from now. The signal's timer starts on first use, so a
  * request that never reaches an upstream costs none.
  */
-export function callerWithin(ms: number, hooks: Pick<Caller, 'onAttempt' | 'onDelivery'> = {}): Caller {
+export function callerWithin(ms: number, hooks: Pick<Caller, 'onAttempt' | 'onDelivery' | 'spend'> = {}): Caller {
   const deadline = performance.now() + ms;
   let signal: AbortSignal | undefined;
   return {

@@ -3,7 +3,7 @@ import { BACKGROUND, type Caller } from './caller.js';
 import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
 import type { CallContext } from './http.js';
 import type { SharedTier } from './shared-tier.js';
-import { deadlinePassed } from './upstream-error.js';
+import { deadlinePassed, UpstreamError } from './upstream-error.js';
 
 /**
  * What a look-up did: `hit` answered from cache (local or shared tier), `miss` started a
@@ -219,8 +219,33 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       start(key, true, BACKGROUND);
       return answer(stale, 'STALE', caller);
     }
+    if (caller.spend) {
+      const waitSeconds = await caller.spend();
+      if (waitSeconds !== null) return refuse(caller, known, waitSeconds);
+      // Another caller may have started the load while the budget answered.
+      const flight = inflight.get(key);
+      if (flight) {
+        emit('joined');
+        return wait(flight, caller, known);
+      }
+    }
     emit('miss');
     return wait(start(key, false, caller), caller, known);
+  };
+
+  /** The caller's budget allows no call now: a recent value stands in, or RATE_LIMITED. */
+  const refuse = (caller: Caller, known: Entry<V> | undefined, waitSeconds: number): Cached<V> => {
+    const stale = usable(known, options.staleIfErrorMs);
+    if (stale) {
+      emit('stale');
+      return answer(stale, 'STALE', caller);
+    }
+    caller.onDelivery?.(null);
+    throw new UpstreamError('RATE_LIMITED', `${options.what} was not called: this client's upstream budget is spent; retry in ${waitSeconds} s`, {
+      hostFailure: false,
+      retryAfterSeconds: waitSeconds,
+      origin: 'caller',
+    });
   };
 
   return {

@@ -1,0 +1,108 @@
+import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from '../redis.js';
+
+/** What a spend found: granted or not, what is left, and when the window resets. */
+export interface BudgetState {
+  granted: boolean;
+  /** Points left in the window after this spend (0 when refused). */
+  remaining: number;
+  /** Whole seconds until the window resets (or the block ends); at least 1. */
+  resetSeconds: number;
+  /** False when the store failed and the spend was granted without being counted (fail open). */
+  counted: boolean;
+}
+
+export interface BudgetOptions {
+  /** Points per window. */
+  points: number;
+  /** Window length in seconds; a window starts with a key's first spend. */
+  durationSeconds: number;
+  /** Once over budget, the key stays refused this long (default: until the window ends). */
+  blockSeconds?: number;
+  /** Keep the counts in Redis, so that every gateway on it shares one budget per key. Default: process memory. */
+  redis?: Redis | null;
+  /** Prefix of the Redis keys, e.g. `gatherql:rate`. */
+  keyPrefix: string;
+  /** Hears that the Redis store failed; the spend was then granted (fail open). */
+  onStoreError?: (error: unknown) => void;
+}
+
+/**
+ * Points per key per window (rate-limiter-flexible), in memory or in Redis, shared by the
+ * rate limit, the upstream budget and the login throttle. When the Redis store fails, a
+ * spend is granted (fail open): an outage of a limiter must not become an outage of the API.
+ */
+export interface Budget {
+  readonly points: number;
+  /** Spends `points` for `key`, or none when that would pass the budget. */
+  spend(key: string, points?: number): Promise<BudgetState>;
+  /** The key's state without spending; `granted` says whether one more point could be spent now (false when spent or blocked). */
+  peek(key: string): Promise<BudgetState>;
+  /** Refuses the key for `seconds`. */
+  block(key: string, seconds: number): Promise<void>;
+  /** Gives `points` back to the key (a spend that turned out not to count). */
+  refund(key: string, points?: number): Promise<void>;
+  /** Forgets the key: a fresh budget. */
+  forget(key: string): Promise<void>;
+}
+
+export function createBudget(options: BudgetOptions): Budget {
+  const { points, durationSeconds: duration, keyPrefix } = options;
+  const blockDuration = options.blockSeconds ?? 0;
+  const limiter: RateLimiterAbstract = options.redis
+    ? // Not ready means fail now: ioredis would otherwise hold the request until it reconnects.
+      new RateLimiterRedis({ storeClient: options.redis, points, duration, blockDuration, keyPrefix, rejectIfRedisNotReady: true })
+    : new RateLimiterMemory({ points, duration, blockDuration, keyPrefix });
+  const open: BudgetState = { granted: true, remaining: points, resetSeconds: duration, counted: false };
+  const failOpen = (error: unknown): BudgetState => {
+    options.onStoreError?.(error);
+    return open;
+  };
+  const state = (result: RateLimiterRes, granted: boolean): BudgetState => ({
+    granted,
+    remaining: granted ? Math.max(0, result.remainingPoints) : 0,
+    resetSeconds: Math.max(1, Math.ceil(result.msBeforeNext / 1000)),
+    counted: true,
+  });
+
+  return {
+    points,
+    async spend(key, spent = 1) {
+      try {
+        return state(await limiter.consume(key, spent), true);
+      } catch (outcome) {
+        return outcome instanceof RateLimiterRes ? state(outcome, false) : failOpen(outcome);
+      }
+    },
+    async peek(key) {
+      try {
+        const result = await limiter.get(key);
+        if (!result) return { ...open, counted: true };
+        return state(result, result.consumedPoints < points);
+      } catch (error) {
+        return failOpen(error);
+      }
+    },
+    async block(key, seconds) {
+      try {
+        await limiter.block(key, seconds);
+      } catch (error) {
+        failOpen(error);
+      }
+    },
+    async refund(key, points = 1) {
+      try {
+        await limiter.reward(key, points);
+      } catch (error) {
+        failOpen(error);
+      }
+    },
+    async forget(key) {
+      try {
+        await limiter.delete(key);
+      } catch (error) {
+        failOpen(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import type { Logger } from 'pino';
+import type { Redis } from '../redis.js';
+import { type Budget, createBudget } from './budget.js';
+import { createStoreWarning } from './store-warning.js';
+
+/**
+ * UPSTREAM_BUDGET_PER_MINUTE: the upstream look-ups one client may start per minute. The
+ * request rate limit counts operations; this counts what they cost the upstreams (a cold
+ * city is a call, a cached one nothing), so that no client can spend the gateway's quota
+ * for everyone. Null when off.
+ */
+export function createUpstreamBudget(perMinute: number, redis: Redis | null, logger: Logger): Budget | null {
+  if (perMinute <= 0) return null;
+  const warning = createStoreWarning({
+    logger,
+    intervalMs: 30_000,
+    down: 'upstream budget store unreachable: upstream look-ups are not counted per client until it is back',
+    up: 'upstream budget store reachable again',
+  });
+  return createBudget({ points: perMinute, durationSeconds: 60, redis, keyPrefix: 'gatherql:upstream-budget', onStoreError: warning.failed });
+}

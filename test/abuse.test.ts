@@ -1,0 +1,188 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PREFLIGHT_MAX_AGE_S } from '../limits/cors.js';
+import { HASHING_LIMITS } from '../resolvers/password-hasher.js';
+import { LOGIN_THROTTLE } from '../resolvers/login-throttle.js';
+import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
+
+// The probes of SECURITY.md ("Abuse"), each with its outcome: counts and outcomes, no clocks.
+
+let gateway: TestGateway | undefined;
+let harness: WeatherHarness | undefined;
+afterEach(async () => {
+  await gateway?.close();
+  await harness?.close();
+  gateway = harness = undefined;
+});
+
+/** POSTs `body` as JSON, as the client at `address` (the gateways here believe X-Forwarded-For). */
+async function post(target: TestGateway, body: unknown, address = '203.0.113.1', headers: Record<string, string> = {}) {
+  const response = await target.yoga.fetch('http://gatherql.test/graphql', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-for': address, ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as any };
+}
+
+describe('cost-based limits: one request may not spend everyone’s upstream budget', () => {
+  it('a batch of 10 operations x 4 aliased weather fields x 50 cities spends 10 rate-limit points and at most the client’s upstream budget', async () => {
+    const BUDGET = 100;
+    harness = await startWeatherHarness({ RATE_LIMIT_PER_MINUTE: '100', UPSTREAM_BUDGET_PER_MINUTE: String(BUDGET), TRUST_PROXY: 'true' });
+    const operation = (n: number) => {
+      const fields = Array.from({ length: 4 }, (_, field) => {
+        const cities = Array.from({ length: 50 }, (_, city) => `"Nowhere ${n}-${field}-${city}"`).join(', ');
+        return `f${field}: weather(cities: [${cities}]) { __typename ... on WeatherError { code retryAfterSeconds } }`;
+      });
+      return { query: `{ ${fields.join(' ')} }` };
+    };
+    const { status, headers, body } = await post(harness.gateway, Array.from({ length: 10 }, (_, n) => operation(n)));
+    expect(status).toBe(200);
+    // Every operation of the batch spent a point of the request rate limit.
+    expect(headers.get('ratelimit-remaining')).toBe('90');
+    const items = (body as any[]).flatMap((result) => Object.values(result.data).flat()) as { code: string; retryAfterSeconds: number | null }[];
+    expect(items).toHaveLength(2000);
+    // The budget's worth of look-ups went out (not found, each), the rest never left the gateway.
+    expect(harness.sim.calls().geocoding).toBe(BUDGET);
+    expect(items.filter((item) => item.code === 'CITY_NOT_FOUND')).toHaveLength(BUDGET);
+    const limited = items.filter((item) => item.code === 'RATE_LIMITED');
+    expect(limited).toHaveLength(2000 - BUDGET);
+    expect(limited.every((item) => item.retryAfterSeconds! >= 1 && item.retryAfterSeconds! <= 60)).toBe(true);
+    // Each answer says what it spent, and the budget is spent.
+    const costs = (body as any[]).map((result) => result.extensions.cost);
+    expect(costs.reduce((sum, cost) => sum + cost.upstreamLookUps, 0)).toBe(BUDGET);
+    expect(costs.reduce((sum, cost) => sum + cost.refused, 0)).toBe(2000 - BUDGET);
+    expect(costs.every((cost) => cost.budget.limit === BUDGET && cost.budget.remaining === 0)).toBe(true);
+  });
+
+  it('cache hits cost nothing: a spent budget still answers what is cached, and another client has its own budget', async () => {
+    harness = await startWeatherHarness({ UPSTREAM_BUDGET_PER_MINUTE: '4', TRUST_PROXY: 'true' });
+    const weather = (cities: string[], address: string) => post(harness!.gateway, { query: `{ weather(cities: ${JSON.stringify(cities)}) { __typename ... on WeatherError { code } } }` }, address);
+    // Paris and Rome: 2 places and 2 forecasts, the whole budget.
+    const first = await weather(['Paris', 'Rome'], '203.0.113.7');
+    expect(first.body.extensions.cost).toEqual({ upstreamLookUps: 4, refused: 0, budget: { limit: 4, remaining: 0, resetSeconds: expect.any(Number) } });
+    const again = await weather(['Paris', 'Rome', 'Lima'], '203.0.113.7');
+    expect(again.body.data.weather).toEqual([{ __typename: 'CityWeather' }, { __typename: 'CityWeather' }, { __typename: 'WeatherError', code: 'RATE_LIMITED' }]);
+    expect(again.body.extensions.cost).toMatchObject({ upstreamLookUps: 0, refused: 1 });
+    const other = await weather(['Lima'], '198.51.100.9');
+    expect(other.body.data.weather).toEqual([{ __typename: 'CityWeather' }]);
+    // An answer that cost nothing says nothing about cost.
+    expect((await weather(['Lima'], '198.51.100.9')).body.extensions).toBeUndefined();
+  });
+});
+
+describe('login throttling', () => {
+  const LOG_IN = 'mutation ($u: String!, $p: String!) { logIn(username: $u, password: $p) { __typename } }';
+  const SIGN_UP = 'mutation ($u: String!) { signUp(input: { username: $u, email: "x@example.com", password: "the right password" }) { __typename } }';
+  const outcome = (response: Awaited<ReturnType<typeof post>>) => response.body.data?.logIn.__typename ?? response.body.errors[0].extensions.code;
+  const attempts = async (username: string, password: string, count: number, address: string) => {
+    const outcomes: string[] = [];
+    for (let n = 0; n < count; n += 1) outcomes.push(outcome(await post(gateway!, { query: LOG_IN, variables: { u: username, p: password } }, address)));
+    return outcomes;
+  };
+
+  async function start() {
+    gateway = await startGateway({ TRUST_PROXY: 'true' });
+    await post(gateway, { query: SIGN_UP, variables: { u: 'ada' } });
+    await post(gateway, { query: SIGN_UP.replace('x@', 'y@'), variables: { u: 'grace' } });
+  }
+
+  it.each([
+    ['a known account', 'ada'],
+    ['an unknown username (the same answers)', 'ghost'],
+  ])('20 wrong passwords for %s from one client: refused after a few, while another account signs in from another client', async (_name, username) => {
+    await start();
+    const outcomes = await attempts(username, 'wrong password', 20, '203.0.113.5');
+    // The first two are checked; then the guesser is slowed down, and locked after five failures at most.
+    expect(outcomes.slice(0, LOGIN_THROTTLE.slowDownAfter)).toEqual(['InvalidCredentialsError', 'InvalidCredentialsError']);
+    expect(outcomes.filter((item) => item === 'InvalidCredentialsError').length).toBeLessThanOrEqual(LOGIN_THROTTLE.maxConsecutiveFailures);
+    expect(outcomes.slice(LOGIN_THROTTLE.maxConsecutiveFailures).every((item) => item === 'RATE_LIMITED')).toBe(true);
+    expect(outcomes.every((item) => ['InvalidCredentialsError', 'RATE_LIMITED'].includes(item))).toBe(true);
+    // Refused with the contract's code, HTTP 429 and Retry-After.
+    const refused = await post(gateway!, { query: LOG_IN, variables: { u: username, p: 'the right password' } }, '203.0.113.5');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(refused.body.errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED', retryAfterSeconds: Number(refused.headers.get('retry-after')) } });
+    // Someone else, elsewhere, is not affected.
+    expect(await attempts('grace', 'the right password', 1, '198.51.100.2')).toEqual(['AuthPayload']);
+  });
+
+  it('a burst of 20 concurrent guesses for one username is counted before any password is checked: at most 5 are', async () => {
+    await start();
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => post(gateway!, { query: LOG_IN, variables: { u: 'ada', p: `guess ${n}` } }, `10.1.0.${n}`)),
+    );
+    const outcomes = burst.map(outcome);
+    expect(outcomes.filter((item) => item === 'InvalidCredentialsError')).toHaveLength(LOGIN_THROTTLE.maxConsecutiveFailures);
+    expect(outcomes.filter((item) => item === 'RATE_LIMITED')).toHaveLength(20 - LOGIN_THROTTLE.maxConsecutiveFailures);
+  });
+
+  it('a success forgets the username’s failures', async () => {
+    await start();
+    expect(await attempts('ada', 'wrong password', 1, '203.0.113.5')).toEqual(['InvalidCredentialsError']);
+    expect(await attempts('ada', 'the right password', 1, '203.0.113.5')).toEqual(['AuthPayload']);
+    expect(await attempts('ada', 'wrong password', 2, '203.0.113.5')).toEqual(['InvalidCredentialsError', 'InvalidCredentialsError']);
+  });
+
+  it(`blocks a client after ${LOGIN_THROTTLE.maxFailuresPerClient} failures over many usernames`, async () => {
+    await start();
+    const outcomes: string[] = [];
+    for (let n = 0; n <= LOGIN_THROTTLE.maxFailuresPerClient; n += 1) outcomes.push(...(await attempts(`user${n}`, 'wrong password', 1, '203.0.113.9')));
+    expect(outcomes.slice(0, -1).every((item) => item === 'InvalidCredentialsError')).toBe(true);
+    expect(outcomes.at(-1)).toBe('RATE_LIMITED');
+    expect(await attempts('ada', 'the right password', 1, '203.0.113.9')).toEqual(['RATE_LIMITED']);
+    expect(await attempts('ada', 'the right password', 1, '198.51.100.2')).toEqual(['AuthPayload']);
+  });
+});
+
+describe('password hashing under a bound', () => {
+  it('a storm of 100 concurrent logIns hashes at most the bound at once; the rest are refused at once; other requests go on', async () => {
+    gateway = await startGateway({ TRUST_PROXY: 'true' });
+    const LOG_IN = 'mutation ($u: String!) { logIn(username: $u, password: "wrong password") { __typename } }';
+    const storm = Array.from({ length: 100 }, (_, n) => post(gateway!, { query: LOG_IN, variables: { u: `storm${n}` } }, `10.0.${Math.floor(n / 250)}.${n % 250}`));
+    const posts = await post(gateway, { query: '{ posts(first: 1) { totalCount } }' });
+    const answers = await Promise.all(storm);
+    expect(posts.body.data).toEqual({ posts: { totalCount: 0 } });
+    const outcomes = answers.map((answer) => answer.body.data?.logIn.__typename ?? answer.body.errors[0].extensions.code);
+    const refused = outcomes.filter((item) => item === 'RATE_LIMITED').length;
+    expect(outcomes.filter((item) => item === 'InvalidCredentialsError').length + refused).toBe(100);
+    const stats = gateway.passwords.stats();
+    expect(stats.peakRunning).toBeLessThanOrEqual(HASHING_LIMITS.concurrency);
+    expect(stats.refused).toBe(refused);
+    // At most the bound and the queue were admitted at once, so most of the storm was refused without a hash.
+    expect(refused).toBeGreaterThan(0);
+    expect(stats.done).toBe(100 - refused);
+    const busy = answers.find((answer) => answer.status === 429)!;
+    expect(busy.headers.get('retry-after')).toBe('1');
+  });
+});
+
+describe('CORS from configuration', () => {
+  const preflight = (target: TestGateway, origin: string) =>
+    target.yoga.fetch('http://gatherql.test/graphql', {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+    });
+
+  it('by default lets any page read answers, never with credentials, and lets the preflight be cached', async () => {
+    gateway = await startGateway();
+    const response = await preflight(gateway, 'https://evil.example');
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe('https://evil.example');
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(response.headers.get('access-control-max-age')).toBe(String(PREFLIGHT_MAX_AGE_S));
+  });
+
+  it('with CORS_ORIGINS, answers the listed origins (with credentials if CORS_CREDENTIALS) and gives a foreign one no CORS header at all', async () => {
+    gateway = await startGateway({ CORS_ORIGINS: 'https://app.example,http://localhost:5173', CORS_CREDENTIALS: 'true' });
+    const allowed = await preflight(gateway, 'http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    const foreign = await preflight(gateway, 'https://evil.example');
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    expect(foreign.headers.get('access-control-allow-credentials')).toBeNull();
+    const actual = await post(gateway, { query: '{ __typename }' }, '203.0.113.1', { origin: 'https://evil.example' });
+    expect(actual.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
