@@ -45,6 +45,8 @@ export interface Config {
   maxConnections: number;
   /** A connection on which nothing moves for this long is closed, also mid-response. */
   socketTimeoutMs: number;
+  /** Gateway processes on this machine (node:cluster); each is a whole gateway. */
+  workers: number;
   production: boolean;
 }
 
@@ -145,6 +147,7 @@ const variables = {
   LOG_LEVEL: z.enum(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`).default('info'),
   MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
   SOCKET_TIMEOUT_S: integer(1, 3600).default(60),
+  WORKERS: integer(1, 64).default(1),
   NODE_ENV: z.string().optional(),
 } as const;
 
@@ -213,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: vars.LOG_LEVEL,
     maxConnections: vars.MAX_CONNECTIONS,
     socketTimeoutMs: vars.SOCKET_TIMEOUT_S * 1000,
+    workers: vars.WORKERS,
     production,
   };
 }

@@ -3,13 +3,13 @@ import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
 import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
-import { seedDemoData } from './db/seed.js';
+import { prepareDatabase } from './db/prepare.js';
 import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins } from './plugins/index.js';
 import { maskError, masksAsInternal } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
-import { createResponseStore } from './plugins/response-store.js';
+import { responseStoreFor } from './responses/choose.js';
+import type { ResponseStore } from './responses/store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
@@ -40,6 +40,8 @@ export interface Gateway {
    * Commands fail fast while Redis is down: callers must fall back, never wait.
    */
   redis: Redis | null;
+  /** The process is shutting down: /ready says 503 `draining` from now on, so that a load balancer sends nothing new. */
+  beginDraining(): void;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
   close(): Promise<void>;
 }
@@ -59,16 +61,12 @@ export interface GatewayOptions {
 /** Features that make the gateway faster without changing what it answers. */
 export interface GatewayTuning {
   /**
-   * How long, in ms, an anonymous answer may be served again (see usePublicResponseCache);
-   * 0 turns the response cache off. Only on SQLite: this process is then the only writer, and
-   * every write it makes forgets the kept answers. On PostgreSQL other instances write too,
-   * so the cache stays off there.
+   * How long, in ms, an anonymous answer may be served again (see useResponseCache); 0 turns
+   * the response cache off. Kept where every write is seen (see responseStoreFor): in memory
+   * on the embedded SQLite database with one worker, in Redis otherwise, nowhere without it.
    */
   responseCacheMs: number;
-  /**
-   * Identical anonymous queries in flight share one execution (see useSharedQueries). Same
-   * conditions as the response cache, whose store it uses.
-   */
+  /** Identical anonymous queries in flight share one execution (see useResponseCache); same store. */
   shareQueries: boolean;
   /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
   statementCache: number;
@@ -115,29 +113,25 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
   const passwords = createPasswordHasher();
-  // Both keep or share answers across requests: only where this process is the only writer.
-  const singleWriter = !/^postgres(ql)?:/.test(config.databaseUrl);
-  const responses = singleWriter && (tuning.responseCacheMs > 0 || tuning.shareQueries) ? createResponseStore() : null;
+  // Where answers are kept and shared (see responseStoreFor); chosen once Redis is open.
+  let responses: ResponseStore | null = null;
   const database = openDatabase(config.databaseUrl, {
     statementCache: tuning.statementCache,
     onQuery: () => metrics.dbQueries.inc(),
-    ...(responses && { onWrite: () => responses.invalidate() }),
+    onWrite: () => responses?.invalidate(),
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
 
   try {
-    const applied = await migrateToLatest(database.db);
-    if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
-    if (options.seed ?? database.embeddedFile) {
-      const seeded = await seedDemoData(database.db, passwords.hashInTurn);
-      if (seeded) logger.info(seeded, 'empty embedded database: seeded demo data (password of every demo user: see README)');
-    }
+    await prepareDatabase(database.db, { seed: options.seed ?? database.embeddedFile, hashPassword: passwords.hashInTurn, logger });
   } catch (error) {
     await database.close();
     throw error;
   }
 
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
+  const now = options.sources?.now ?? Date.now;
+  if (tuning.responseCacheMs > 0 || tuning.shareQueries) responses = responseStoreFor(config, redis, now, logger);
   const sources = createSources({
     urls: { geocoding: config.geocodingUrl, forecast: config.forecastUrl, airQuality: config.airQualityUrl, countries: config.restCountriesUrl },
     timeoutMs: config.upstreamTimeoutMs,
@@ -163,6 +157,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
   };
   const clientKey = createClientKey({ tokenKey: deps.tokenKey, trustProxy: config.trustProxy });
+  let draining = false;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: (initial) => {
@@ -186,13 +181,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     parserAndValidationCache: tuning.parserCache,
     cors: corsOptions(config, EXPOSED_HEADERS),
     plugins: [
-      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey }, options.omitPlugins),
+      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
       ...executionPlugins({
         responses,
         responseTtlMs: tuning.responseCacheMs,
         shareQueries: tuning.shareQueries,
-        now: options.sources?.now ?? Date.now,
+        now,
         onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
       }),
     ],
@@ -207,7 +202,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await database.close();
     })());
 
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, close };
+  const beginDraining = () => {
+    draining = true;
+  };
+  return { yoga, config, logger, metrics, database, sources, passwords, redis, beginDraining, close };
 }
 
 /** What the metrics and the log hear of the upstreams. */

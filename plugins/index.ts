@@ -8,9 +8,8 @@ import type { ClientKeyFn } from '../limits/client-key.js';
 import type { Metrics } from './metrics.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
-import type { ResponseStore } from './response-store.js';
-import { usePublicResponseCache } from './use-public-response-cache.js';
-import { useSharedQueries } from './use-shared-queries.js';
+import type { ResponseStore } from '../responses/store.js';
+import { useResponseCache } from './use-response-cache.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { type ReadinessCheck, useReadiness } from './use-readiness.js';
@@ -31,6 +30,8 @@ export interface OperationsDeps {
   redis: Redis | null;
   /** Names the client of each request (rate limit, request log). */
   clientKey: ClientKeyFn;
+  /** True once the process is shutting down (/ready then says 503). */
+  draining: () => boolean;
 }
 
 /** The operations plugins by name, in the order they must run. */
@@ -62,7 +63,7 @@ export function operationsPlugins(deps: OperationsDeps, omit: readonly Operation
     'request-id': () => useRequestId(),
     'server-timing': () => useServerTiming(),
     'request-log': () => useRequestLog({ logger: deps.logger, clientKey }),
-    readiness: () => useReadiness({ checks, logger: deps.logger }),
+    readiness: () => useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
     metrics: () => useMetrics({ registry: deps.metrics.registry }),
     'rate-limit': () => useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
     'query-limits': () => useQueryLimits(),
@@ -92,14 +93,14 @@ export interface ExecutionDeps {
  * shared or not.
  */
 export function executionPlugins(deps: ExecutionDeps): Plugin[] {
-  const plugins: Plugin[] = [];
-  if (deps.responses) {
-    // Sharing first: its onParams decides before the response cache's whether to wait for an answer in flight.
-    const onEvent = deps.onCacheEvent;
-    if (deps.shareQueries) plugins.push(useSharedQueries({ store: deps.responses, now: deps.now, ...(onEvent && { onJoined: () => onEvent('joined') }) }));
-    if (deps.responseTtlMs > 0) {
-      plugins.push(usePublicResponseCache({ store: deps.responses, maxTtlMs: deps.responseTtlMs, now: deps.now, ...(onEvent && { onLookUp: onEvent }) }));
-    }
-  }
-  return plugins;
+  if (!deps.responses || (deps.responseTtlMs <= 0 && !deps.shareQueries)) return [];
+  return [
+    useResponseCache({
+      store: deps.responses,
+      maxTtlMs: deps.responseTtlMs,
+      share: deps.shareQueries,
+      now: deps.now,
+      ...(deps.onCacheEvent && { onEvent: deps.onCacheEvent }),
+    }),
+  ];
 }

@@ -1,4 +1,4 @@
-import type { Plugin } from 'graphql-yoga';
+import { type Plugin, useReadinessCheck } from 'graphql-yoga';
 import type { Logger } from 'pino';
 
 /** One dependency's probe: resolves when the dependency answers, rejects (or hangs) when it does not. */
@@ -13,6 +13,8 @@ export interface ReadinessOptions {
   endpoint?: string;
   /** Failed probes are logged here at warn, with the reason the response body leaves out. */
   logger?: Logger;
+  /** True once the process is shutting down: it then says 503 `draining`, so that a load balancer sends nothing new. */
+  draining?: () => boolean;
 }
 
 class TimedOut extends Error {}
@@ -27,13 +29,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * `GET /ready`: 200 when every dependency answers its probe in time, else 503; the JSON body
- * names each check with `ok`, `unreachable` or `timed out`. The reason stays in the log: the
- * endpoint is public, and error messages can name internal hosts.
+ * names each check with `ok`, `unreachable` or `timed out`, or says `draining` once the
+ * process is shutting down. The reason stays in the log: the endpoint is public, and error
+ * messages can name internal hosts. Yoga's useReadinessCheck serves the endpoint; this
+ * plugin says what ready means.
  */
 export function useReadiness(options: ReadinessOptions): Plugin {
-  const endpoint = options.endpoint ?? '/ready';
   const timeoutMs = options.timeoutMs ?? 2000;
-  const answer = async (fetchAPI: { Response: typeof Response }, endResponse: (response: Response) => void) => {
+  const respond = (fetchAPI: { Response: typeof Response }, status: 200 | 503, body: unknown) =>
+    new fetchAPI.Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    });
+  const check = async ({ fetchAPI }: { fetchAPI: { Response: typeof Response } }) => {
+    if (options.draining?.()) return respond(fetchAPI, 503, { status: 'draining', checks: {} });
     const names = Object.keys(options.checks);
     const outcomes = await Promise.all(
       names.map((name) =>
@@ -48,17 +57,7 @@ export function useReadiness(options: ReadinessOptions): Plugin {
     );
     const checks = Object.fromEntries(names.map((name, i) => [name, outcomes[i]!]));
     const ready = outcomes.every((outcome) => outcome === 'ok');
-    endResponse(
-      new fetchAPI.Response(JSON.stringify({ status: ready ? 'ready' : 'unavailable', checks }), {
-        status: ready ? 200 : 503,
-        headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-      }),
-    );
+    return respond(fetchAPI, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', checks });
   };
-  return {
-    // Synchronous for every other path: a hook that returns a promise makes Yoga wait a turn on each request.
-    onRequest({ url, fetchAPI, endResponse }) {
-      if (url.pathname === endpoint) return answer(fetchAPI, endResponse);
-    },
-  };
+  return useReadinessCheck({ endpoint: options.endpoint ?? '/ready', check });
 }

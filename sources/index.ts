@@ -66,7 +66,8 @@ export function createSources(options: SourcesOptions): Sources {
   const restCountriesQuota = quota('rest-countries', options.quotas.restCountries);
   const cache: CacheSettings = {
     ...DEFAULT_CACHE_SETTINGS,
-    ...(redis && { sharedTier: createRedisTier(redis) }),
+    // One instance loads a key while the others wait, for as long as one call may take.
+    ...(redis && { sharedTier: createRedisTier(redis), sharedLockMs: policy.budgetMs }),
     ...(now && { now }),
     ...(observers.onCacheEvent && { onEvent: observers.onCacheEvent }),
     ...options.cache,

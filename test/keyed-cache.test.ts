@@ -278,6 +278,7 @@ describe('keyed cache', () => {
       get: async (key) => store.get(key)?.value ?? null,
       set: async (key, value, ttlMs) => void store.set(key, { value, ttlMs }),
       lock: async () => true,
+      unlock: async () => {},
     };
     let loaded = 0;
     const load = async () => (loaded++, { temperatureC: 12.5 });
@@ -302,8 +303,47 @@ describe('keyed cache', () => {
         throw new Error('redis down');
       },
       lock: async () => true,
+      unlock: async () => {},
     };
     const { cache } = setUp<string>({ sharedTier, load: async () => 'loaded' });
     expect((await cache.get('k', BACKGROUND)).value).toBe('loaded');
+  });
+
+  describe('across instances (a shared tier with locks)', () => {
+    /** A shared tier in this process's memory, with Redis's SET NX PX semantics for locks. */
+    function memoryTier(): SharedTier {
+      const values = new Map<string, string>();
+      const locks = new Set<string>();
+      return {
+        get: async (key) => values.get(key) ?? null,
+        set: async (key, value) => void values.set(key, value),
+        lock: async (key) => (locks.has(key) ? false : (locks.add(key), true)),
+        unlock: async (key) => void locks.delete(key),
+      };
+    }
+
+    it('concurrent cold look-ups of one key on three instances cost one load; the others take what it wrote', async () => {
+      const sharedTier = memoryTier();
+      const instances = Array.from({ length: 3 }, () => setUp<string>({ sharedTier }));
+      const answers = Promise.all(instances.map((instance) => instance.cache.get('lima', BACKGROUND)));
+      await expect.poll(() => instances.reduce((sum, instance) => sum + instance.calls.length, 0)).toBe(1);
+      const loader = instances.find((instance) => instance.calls.length === 1)!;
+      loader.calls[0]!.resolve('sunny');
+      expect((await answers).map((cached) => [cached.value, cached.freshness.state])).toEqual(Array.from({ length: 3 }, () => ['sunny', 'LIVE']));
+      expect(instances.reduce((sum, instance) => sum + instance.calls.length, 0)).toBe(1);
+    });
+
+    it('when the loading instance fails, another loads rather than waiting out the lock', async () => {
+      const sharedTier = memoryTier();
+      const [one, two] = [setUp<string>({ sharedTier, sharedLockMs: 60_000 }), setUp<string>({ sharedTier, sharedLockMs: 60_000 })];
+      const first = one.cache.get('lima', BACKGROUND);
+      await expect.poll(() => one.calls.length).toBe(1);
+      const second = two.cache.get('lima', BACKGROUND);
+      one.calls[0]!.reject(new Error('upstream down'));
+      await expect(first).rejects.toThrow('upstream down');
+      await expect.poll(() => two.calls.length).toBe(1);
+      two.calls[0]!.resolve('back');
+      expect((await second).value).toBe('back');
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterValue } from '../plugins/metrics.js';
-import { keepFor } from '../plugins/use-public-response-cache.js';
+import { keepFor } from '../plugins/use-response-cache.js';
 import { unlimitedLifetime } from '../resolvers/answer-lifetime.js';
 import { as } from './helpers/auth.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';

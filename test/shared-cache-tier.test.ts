@@ -60,6 +60,34 @@ describe.skipIf(!sharedRedis)('the shared cache tier in Redis', () => {
   });
 });
 
+describe.skipIf(!sharedRedis)('concurrent cold look-ups on several instances', () => {
+  it('30 concurrent requests for one cold city over three instances cost 1 geocoding and 1 forecast call', async () => {
+    const admin = new Redis(redisUrl);
+    await admin.flushdb();
+    admin.disconnect();
+    const sim = await startSimulator();
+    const instances = [await instance(sim, redisUrl), await instance(sim, redisUrl), await instance(sim, redisUrl)];
+    try {
+      // Held until every instance has asked: then all of them are surely in flight together.
+      sim.setFaults([{ fault: { kind: 'hold' } }]);
+      const answers = Promise.all(Array.from({ length: 30 }, (_, n) => weather(instances[n % 3]!, [`${' '.repeat(n % 4)}Lima${n % 2 ? '' : ' '}`])));
+      // Each request either looks its city up or waits for an identical query in flight on its instance.
+      const asked = () =>
+        Promise.all(
+          instances.map(async (gateway) => (await counterValue(gateway.metrics.cacheEvents, { cache: 'geocoding' })) + (await counterValue(gateway.metrics.cacheEvents, { cache: 'responses', event: 'joined' }))),
+        );
+      await expect.poll(async () => (await asked()).reduce((sum, count) => sum + count, 0), { timeout: 20_000 }).toBe(30);
+      await expect.poll(() => sim.held()).toBe(1);
+      sim.release();
+      expect((await answers).flat().every((item) => item.__typename === 'CityWeather')).toBe(true);
+      expect(sim.calls()).toMatchObject({ geocoding: 1, forecast: 1 });
+    } finally {
+      for (const gateway of instances) await gateway.close();
+      await sim.close();
+    }
+  });
+});
+
 describe('the shared cache tier while Redis is unreachable', () => {
   it('serves from the upstream as if the tier were empty', async () => {
     const sim = await startSimulator();

@@ -2,7 +2,11 @@ import { LRUCache } from 'lru-cache';
 import { BACKGROUND, type Caller } from './caller.js';
 import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
 import type { CallContext } from './http.js';
+import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
+
+/** How long one instance holds a key it loads, unless the cache is told otherwise. */
+const DEFAULT_SHARED_LOCK_MS = 5_000;
 import { deadlinePassed, UpstreamError } from './upstream-error.js';
 
 /**
@@ -45,6 +49,11 @@ export interface KeyedCacheOptions<V> {
   refreshAhead?: RefreshAhead;
   onEvent?: (event: CacheEvent) => void;
   sharedTier?: SharedTier;
+  /**
+   * With a shared tier: how long one instance may hold a key it loads while the others wait
+   * for what it writes (see waitForOtherInstance); about the longest a load may take.
+   */
+  sharedLockMs?: number;
   /** Wall clock in ms; a test may pass its own. Shared-tier entries carry it, so it is not monotonic time. */
   now?: () => number;
 }
@@ -110,7 +119,8 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       // A refresh has the source's own budget; a caller's load, what is left of the caller's time.
       ...(background ? {} : { deadline: caller.deadline, onAttempt: caller.onAttempt }),
     };
-    const flight: Flight<V> = { entry: options.load(key, context).then((value) => store(key, value)), abort, waiters: 0, background };
+    const load = () => options.load(key, context).then((value) => store(key, value));
+    const flight: Flight<V> = { entry: tier && !background ? loadOnce(key, caller, abort.signal, load) : load(), abort, waiters: 0, background };
     if (background) refreshing += 1;
     flight.entry
       .finally(() => {
@@ -120,6 +130,33 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       .catch(() => {});
     inflight.set(key, flight);
     return flight;
+  };
+
+  /** One instance loads, the others take what it wrote to the shared tier (see waitForOtherInstance). */
+  const loadOnce = async (key: string, caller: Caller, signal: AbortSignal, load: () => Promise<Entry<V>>): Promise<Entry<V>> => {
+    const lockKey = `${sharedKey(key)}:load`;
+    const elsewhere = await waitForOtherInstance({
+      tier: tier!,
+      lockKey,
+      lockMs: options.sharedLockMs ?? DEFAULT_SHARED_LOCK_MS,
+      deadline: caller.deadline,
+      signal,
+      read: async () => {
+        const shared = await readShared(key);
+        return shared && now() < freshUntil(shared) ? shared : undefined;
+      },
+    });
+    if (elsewhere) {
+      entries.set(key, elsewhere);
+      return elsewhere;
+    }
+    try {
+      return await load();
+    } catch (error) {
+      // Failed: whoever waits may try now rather than at the lock's end.
+      void tier!.unlock(lockKey);
+      throw error;
+    }
   };
 
   /** A value past its TTL that may still stand in: within `windowMs` of it. */

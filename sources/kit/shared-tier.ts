@@ -11,6 +11,8 @@ export interface SharedTier {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Takes `key` for `ttlMs` unless another instance holds it; true when this one now does. */
   lock(key: string, ttlMs: number): Promise<boolean>;
+  /** Gives `key` up before its time (the work it guarded failed). */
+  unlock(key: string): Promise<void>;
 }
 
 /**
@@ -31,6 +33,9 @@ export function createRedisTier(redis: Redis): SharedTier {
       } catch {
         return true;
       }
+    },
+    async unlock(key) {
+      await redis.del(`${key}:lock`).catch(() => {});
     },
   };
 }

@@ -11,6 +11,8 @@ export interface CacheSettings {
   /** Refresh-ahead of hot keys; null turns it off. Each refresh also asks the quota and, with Redis, the key's lock. */
   refreshAhead: Omit<RefreshAhead, 'mayRefresh'> | null;
   sharedTier?: SharedTier;
+  /** With a shared tier: how long one instance holds a key it loads while the others wait for it. */
+  sharedLockMs?: number;
   /** Wall clock for the caches; tests pass their own. */
   now?: () => number;
   onEvent?: (cache: string, event: CacheEvent) => void;
@@ -51,6 +53,7 @@ export function upstreamCache<V>(settings: CacheSettings, options: UpstreamCache
     staleWhileRevalidateMs: settings.staleWhileRevalidateMs,
     ...(refreshAhead && { refreshAhead }),
     ...(tier && { sharedTier: tier }),
+    ...(settings.sharedLockMs !== undefined && { sharedLockMs: settings.sharedLockMs }),
     ...(settings.now && { now: settings.now }),
     ...(settings.onEvent && { onEvent: (event: CacheEvent) => settings.onEvent!(options.name, event) }),
   });

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import type { Gateway, GatewayOptions } from '../../gateway.js';
-import { nodeListener } from '../../plugins/node-listener.js';
+import { nodeListener } from '../../http/node-listener.js';
 import { startGateway, type TestGateway } from './gateway.js';
 
 export interface HttpGateway {

@@ -11,6 +11,9 @@ const DATABASES = {
   'redis-client': 4,
   quota: 5,
   'refresh-ahead': 6,
+  'response-store': 7,
+  'scale-out': 8,
+  workers: 9,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */

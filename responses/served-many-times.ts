@@ -1,44 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
-import { LRUCache } from 'lru-cache';
-
-/**
- * Anonymous answers kept for a moment, and a generation that every write to their data
- * bumps. Made by the gateway, so that the database's write hook can reach it; read by the
- * response cache and by the sharing of identical queries in flight.
- */
-export interface ResponseStore {
-  /** Forgets every kept answer; answers being built now are neither kept nor shared. */
-  invalidate(): void;
-  readonly size: number;
-}
-
-export interface KeptResponse {
-  result: ExecutionResult;
-  /** On the clock of the plugins that keep answers (the weather caches' clock). */
-  until: number;
-}
-
-/** What the plugins see of the store. */
-export interface ResponseStoreInternals extends ResponseStore {
-  responses: LRUCache<string, KeptResponse>;
-  generation: number;
-}
-
-export function createResponseStore(maxEntries = 1000): ResponseStore {
-  const store: ResponseStoreInternals = {
-    responses: new LRUCache<string, KeptResponse>({ max: maxEntries }),
-    generation: 0,
-    invalidate() {
-      store.generation += 1;
-      store.responses.clear();
-    },
-    get size() {
-      return store.responses.size;
-    },
-  };
-  return store;
-}
 
 /**
  * The key of an answer: the document, the operation name and the variables. Node's
@@ -61,4 +22,11 @@ export function servedManyTimes(result: ExecutionResult, tags: Record<symbol, un
   // What Yoga hands in is this answer minus its internals (the ETag headers): the same each time.
   const stringify = (sanitized: unknown) => (json ??= JSON.stringify(sanitized));
   return Object.assign({ ...result, ...tags }, { stringify });
+}
+
+/** An answer without `extensions.cost` (see useUpstreamCost): that says what one request spent, not what another may. */
+export function withoutCost(result: ExecutionResult): ExecutionResult {
+  if (!result.extensions || !('cost' in result.extensions)) return result;
+  const { cost: _spent, ...extensions } = result.extensions;
+  return Object.keys(extensions).length > 0 ? { ...result, extensions } : { data: result.data, ...(result.errors && { errors: result.errors }) };
 }

@@ -1,0 +1,52 @@
+import type { ExecutionResult } from 'graphql';
+import { LRUCache } from 'lru-cache';
+
+export interface KeptResponse {
+  result: ExecutionResult;
+  /** Until when it may be served again, on the response cache's clock. */
+  until: number;
+}
+
+/** What the store holds for a key now, and in which generation it looked. */
+export interface Lookup {
+  generation: number;
+  kept: KeptResponse | undefined;
+}
+
+/**
+ * Where anonymous answers are kept, and a generation that every write to their data bumps.
+ * An answer is kept under the generation its request began in; once a write has bumped the
+ * generation, nothing kept before it is found again. Made by the gateway, so that the
+ * database's write hook can reach it. In this process's memory, or in Redis (every instance
+ * shares the answers and the generation, so a write through one is seen through all).
+ */
+export interface ResponseStore {
+  /** The answer kept for `key` in the current generation, and that generation, in one step. */
+  lookUp(key: string): Lookup | Promise<Lookup>;
+  /** The current generation. */
+  generation(): number | Promise<number>;
+  /** Keeps an answer under the generation its request began in (found only while that is current). */
+  keep(key: string, kept: KeptResponse, generation: number): void;
+  /** A write came: bumps the generation, so that no answer kept before it is found again. */
+  invalidate(): void;
+  /** Resolves once every bump asked so far is done: a request that wrote answers only then. */
+  settled(): Promise<void>;
+}
+
+/** In this process's memory: right only where this process is the only writer (the embedded SQLite database). */
+export function createMemoryResponseStore(maxEntries = 1000): ResponseStore {
+  const responses = new LRUCache<string, KeptResponse>({ max: maxEntries });
+  let generation = 0;
+  return {
+    lookUp: (key) => ({ generation, kept: responses.get(key) }),
+    generation: () => generation,
+    keep(key, kept, keptGeneration) {
+      if (keptGeneration === generation) responses.set(key, kept);
+    },
+    invalidate() {
+      generation += 1;
+      responses.clear();
+    },
+    settled: () => Promise.resolve(),
+  };
+}

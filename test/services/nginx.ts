@@ -1,0 +1,95 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+
+export const NGINX = '/usr/sbin/nginx';
+
+export interface ThrowawayNginx {
+  /** `http://127.0.0.1:<port>`: round-robin over the upstream ports. */
+  url: string;
+  /** Stops it gracefully (SIGQUIT) and waits until it has exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * nginx (Debian's package) as a load balancer in front of gateway instances on loopback,
+ * configured as docs/deploy.md recommends: round robin, a server that refuses a connection
+ * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
+ * connection means the request was not read), keep-alive connections to the instances that
+ * nginx closes before the instances would, and the client's own X-Forwarded-For passed on.
+ */
+export async function startNginx(upstreamPorts: number[]): Promise<ThrowawayNginx> {
+  const dir = mkdtempSync(join(tmpdir(), 'gatherql-nginx-'));
+  const port = await freePort();
+  const servers = upstreamPorts.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`).join('\n    ');
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `${process.getuid?.() === 0 ? 'user root;\n' : ''}worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
+  uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  upstream gateways {
+    ${servers}
+    keepalive 32;
+    keepalive_timeout 4s;
+  }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://gateways;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_next_upstream error timeout non_idempotent;
+      proxy_next_upstream_tries 3;
+    }
+  }
+}
+`,
+  );
+  const child: ChildProcess = spawn(NGINX, ['-c', join(dir, 'nginx.conf'), '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (chunk) => (err += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const deadline = Date.now() + 10_000;
+  while (!(await listening(port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new Error(`nginx did not start: ${err}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGQUIT');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function nginxAvailable(): boolean {
+  return existsSync(NGINX);
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

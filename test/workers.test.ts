@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shareAmongWorkers } from '../http/workers.js';
+import { TEST_AUTH_SECRET } from './helpers/auth.js';
+import { testConfig } from './helpers/gateway.js';
+import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
+
+// WORKERS=2: server.ts forks two whole gateways on one port and watches them.
+
+const lines = (server: ServerProcess) =>
+  server
+    .stdout()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { msg: string; pid: number; [key: string]: unknown });
+
+describe('WORKERS=2', () => {
+  let dir: string;
+  let server: ServerProcess;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'gatherql-workers-'));
+    // Without AUTH_SECRET on purpose: the workers must still share one (the primary makes it).
+    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' });
+  });
+  afterAll(async () => {
+    server?.child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const graphql = async (query: string, variables: Record<string, unknown> = {}, token?: string) => {
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const listening = () => lines(server).filter((line) => line.msg.startsWith('gatherql is listening'));
+
+  it('serves from two whole gateways on one port, which share the database and the signing secret', async () => {
+    await expect.poll(() => listening().length, { timeout: 30_000 }).toBe(2);
+    const primary = lines(server).find((line) => line.msg === 'started the workers')!;
+    expect(primary.workers).toBe(2);
+    // The demo data was seeded once, by the primary, before the workers started.
+    expect(lines(server).filter((line) => line.msg.startsWith('empty embedded database: seeded'))).toHaveLength(1);
+    const signUp = 'mutation { signUp(input: { username: "spread", email: "spread@example.com", password: "long enough secret" }) { ... on AuthPayload { token } } }';
+    const token = (await graphql(signUp)).body.data.signUp.token as string;
+    // Keep-alive would keep one connection on one worker: each request opens its own.
+    for (let n = 0; n < 20; n += 1) {
+      const answer = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' },
+        body: JSON.stringify({ query: '{ viewer { username } }' }),
+      });
+      expect(((await answer.json()) as any).data.viewer).toEqual({ username: 'spread' });
+    }
+    const workers = new Set(lines(server).filter((line) => line.msg === 'request').map((line) => line.pid));
+    expect(workers.size).toBe(2);
+  });
+
+  it('replaces a worker that dies, and keeps serving', async () => {
+    const victim = listening()[0]!.pid;
+    process.kill(victim, 'SIGKILL');
+    await expect.poll(() => lines(server).some((line) => line.msg === 'worker died; starting a new one' && line.pid === victim), { timeout: 20_000 }).toBe(true);
+    await expect.poll(() => listening().length, { timeout: 30_000 }).toBe(3);
+    for (let n = 0; n < 5; n += 1) expect((await graphql('{ posts(first: 1) { totalCount } }')).body.data.posts.totalCount).toBeGreaterThan(0);
+  });
+
+  it('drains every worker on SIGTERM and exits 0', async () => {
+    const workers = new Set(listening().map((line) => line.pid));
+    expect(await server.stop('SIGTERM')).toBe(0);
+    expect(lines(server).filter((line) => line.msg === 'stopped').length).toBeGreaterThanOrEqual(1);
+    for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+  });
+});
+
+describe('shareAmongWorkers', () => {
+  it('gives each of N workers 1/N of every budget without Redis, and the whole with it', () => {
+    const config = testConfig({ WORKERS: '3', RATE_LIMIT_PER_MINUTE: '100', UPSTREAM_BUDGET_PER_MINUTE: '200', OPEN_METEO_QUOTA: '600/minute,5000/hour' });
+    expect(shareAmongWorkers(config)).toMatchObject({ rateLimitPerMinute: 34, upstreamBudgetPerMinute: 67, openMeteoQuota: { minute: 200, hour: 1667 }, restCountriesQuota: null });
+    expect(shareAmongWorkers(testConfig({ WORKERS: '3', RATE_LIMIT_PER_MINUTE: '0' })).rateLimitPerMinute).toBe(0);
+    const shared = testConfig({ WORKERS: '3', REDIS_URL: 'redis://127.0.0.1:1', AUTH_SECRET: TEST_AUTH_SECRET });
+    expect(shareAmongWorkers(shared)).toBe(shared);
+  });
+});
