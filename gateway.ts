@@ -5,7 +5,7 @@ import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { seedDemoData } from './db/seed.js';
-import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins } from './plugins/index.js';
+import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins, protocolPlugins } from './plugins/index.js';
 import { maskError, masksAsInternal } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
@@ -176,6 +176,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+      ...protocolPlugins(),
       ...executionPlugins({
         responses,
         responseTtlMs: tuning.responseCacheMs,

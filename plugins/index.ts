@@ -7,6 +7,7 @@ import type { Redis } from '../redis.js';
 import type { TokenKey } from '../resolvers/auth.js';
 import { createClientKey } from './client-key.js';
 import type { Metrics } from './metrics.js';
+import { useIncrementalDelivery } from './use-incremental-delivery.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
 import type { ResponseStore } from './response-store.js';
@@ -67,6 +68,16 @@ export function operationsPlugins(deps: OperationsDeps, omit: readonly Operation
     'json-params': () => useJsonParams(),
   };
   return OPERATIONS_PLUGINS.filter((name) => !omit.includes(name)).map((name) => plugins[name]());
+}
+
+/**
+ * Plugins that decide how an operation arrives and how its answer leaves: after the
+ * operations plugins, so that rate limits, limits and logs see every request as it came;
+ * before the execution plugins, whose onParams and onExecutionResult must see the document
+ * that is run and the answer as the client gets it.
+ */
+export function protocolPlugins(): Plugin[] {
+  return [useIncrementalDelivery()];
 }
 
 /** What the plugins that make execution cheaper are built from. */
