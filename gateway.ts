@@ -176,7 +176,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
-      ...protocolPlugins(),
+      ...protocolPlugins({ config, logger }),
       ...executionPlugins({
         responses,
         responseTtlMs: tuning.responseCacheMs,

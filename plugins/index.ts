@@ -13,6 +13,7 @@ import { useMetrics } from './use-metrics.js';
 import type { ResponseStore } from './response-store.js';
 import { usePublicResponseCache } from './use-public-response-cache.js';
 import { useSharedQueries } from './use-shared-queries.js';
+import { useTrustedDocuments } from './use-trusted-documents.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { type ReadinessCheck, useReadiness } from './use-readiness.js';
@@ -70,14 +71,28 @@ export function operationsPlugins(deps: OperationsDeps, omit: readonly Operation
   return OPERATIONS_PLUGINS.filter((name) => !omit.includes(name)).map((name) => plugins[name]());
 }
 
+/** What the protocol plugins are built from. */
+export interface ProtocolDeps {
+  config: Pick<Config, 'persistedDocuments'>;
+  logger: Logger;
+}
+
 /**
  * Plugins that decide how an operation arrives and how its answer leaves: after the
- * operations plugins, so that rate limits, limits and logs see every request as it came;
- * before the execution plugins, whose onParams and onExecutionResult must see the document
- * that is run and the answer as the client gets it.
+ * operations plugins, so that rate limits, limits and logs see every request as it came (an
+ * unknown document id counts against the rate limit like any request); before the execution
+ * plugins, whose onParams and onExecutionResult must see the document that is run (a trusted
+ * document's text, when the request named it by id) and the answer as the client gets it.
  */
-export function protocolPlugins(): Plugin[] {
-  return [useIncrementalDelivery()];
+export function protocolPlugins(deps: ProtocolDeps): Plugin[] {
+  const plugins: Plugin[] = [];
+  const { mode, path, documents } = deps.config.persistedDocuments;
+  if (mode !== 'off') {
+    if (!documents) deps.logger.warn({ path }, 'no trusted documents manifest at PERSISTED_DOCUMENTS_PATH: every document id is unknown (npm run codegen writes it)');
+    plugins.push(useTrustedDocuments({ mode, documents: documents ?? new Map() }));
+  }
+  plugins.push(useIncrementalDelivery());
+  return plugins;
 }
 
 /** What the plugins that make execution cheaper are built from. */
