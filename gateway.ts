@@ -176,6 +176,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       ...operationsPlugins({ config, logger, metrics, database, redis, tokenKey: deps.tokenKey }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+      // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
       ...protocolPlugins({ config, logger }),
       ...executionPlugins({
         responses,
