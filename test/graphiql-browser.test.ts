@@ -94,6 +94,17 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
     expect(text.match(/"title"/g)).toHaveLength(2);
   }, 60_000);
 
+  it('says why it cannot run a query on a server that runs trusted documents only', async () => {
+    const only = await startListeningGateway({ PERSISTED_DOCUMENTS: 'only' }, { seed: true });
+    try {
+      const text = await runInGraphiQL(only.url, QUERY, 'PERSISTED_QUERY_ONLY', 'graphiql-trusted-only.png');
+      // The pane wraps long lines.
+      expect(text.replace(/\s+/g, ' ')).toContain('This server runs trusted documents only (PERSISTED_DOCUMENTS=only)');
+    } finally {
+      await only.close();
+    }
+  }, 60_000);
+
   describe('against npm run dev:sim, every upstream answered by the local simulator', () => {
     let devSim: DevSimProcess;
     beforeAll(async () => {
