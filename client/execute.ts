@@ -2,11 +2,10 @@
 // It speaks the GraphQL-over-HTTP spec, so any spec-compliant server works with it; copy
 // it as it is, or swap it for urql, Apollo or graphql-request, which take the same documents.
 // It sends a generated document by its id (trusted documents) and reads answers that come
-// in parts (@defer, @stream) with meros; @graphql-tools/utils merges the parts.
-import { mergeIncrementalResult } from '@graphql-tools/utils';
+// in parts (@defer, @stream) with parts.ts.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { type DocumentNode, type ExecutionResult as GraphQLExecutionResult, print } from 'graphql';
-import { meros } from 'meros/browser';
+import { type DocumentNode, print } from 'graphql';
+import { answerInParts, MalformedParts } from './parts.js';
 
 /**
  * The request-level error codes the gatherql contract promises in `extensions.code`.
@@ -103,8 +102,10 @@ function isResponseError(value: unknown): value is ResponseError {
   return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string';
 }
 
+type GraphQLResponse = { data?: unknown; errors?: ResponseError[] };
+
 /** The body is a GraphQL response when it has `data` or a well-formed `errors` list. */
-function asGraphQLResponse(body: unknown): { data?: unknown; errors?: ResponseError[] } | null {
+function asGraphQLResponse(body: unknown): GraphQLResponse | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
   const { data, errors } = body as { data?: unknown; errors?: unknown };
   if (errors !== undefined && !(Array.isArray(errors) && errors.every(isResponseError))) return null;
@@ -115,14 +116,6 @@ function asGraphQLResponse(body: unknown): { data?: unknown; errors?: ResponseEr
 /** The id codegen embedded in a document (client preset, `persistedDocuments`), if any. */
 function documentIdOf(document: DocumentNode): string | undefined {
   return (document as { __meta__?: { hash?: unknown } }).__meta__?.hash as string | undefined;
-}
-
-/** One payload of an answer in parts: the first has `data`, later ones `incremental` entries. */
-interface Payload {
-  data?: unknown;
-  errors?: unknown;
-  incremental?: GraphQLExecutionResult[];
-  hasNext?: boolean;
 }
 
 /**
@@ -182,7 +175,7 @@ export async function* executeIncrementally<TData, TVariables>(
   } catch (error) {
     throw failure(error);
   }
-  const answer = (result: { data?: unknown; errors?: ResponseError[] }, hasNext: boolean): PartialResult<TData> => ({
+  const answer = (result: GraphQLResponse, hasNext: boolean): PartialResult<TData> => ({
     // The server executed this very document against its schema, which is what the types describe.
     data: (structuredClone(result.data) ?? null) as TData | null,
     errors: [...(result.errors ?? [])],
@@ -193,32 +186,13 @@ export async function* executeIncrementally<TData, TVariables>(
 
   const type = response.headers.get('content-type') ?? '';
   if (/^multipart\/mixed\b/.test(type)) {
-    const merged: { data?: unknown; errors?: ResponseError[] } = {};
-    let parts;
     try {
-      parts = await meros<Payload>(response);
-      if (parts instanceof Response) throw new TransportError(`${options.url} answered HTTP ${response.status} with a multipart body it cannot read`, 'bad-response', response.status);
-      for await (const part of parts) {
-        const payload = part.json ? part.body : undefined;
-        if (!payload || typeof payload !== 'object' || (payload.data === undefined && payload.incremental === undefined && payload.errors === undefined && payload.hasNext === undefined)) {
-          throw new TransportError(`${options.url} sent a part that is not a GraphQL payload`, 'bad-response', response.status);
-        }
-        if (payload.data !== undefined) merged.data = payload.data;
-        if (payload.errors !== undefined) {
-          if (!Array.isArray(payload.errors) || !payload.errors.every(isResponseError)) throw new TransportError(`${options.url} sent a part with malformed errors`, 'bad-response', response.status);
-          merged.errors = [...(merged.errors ?? []), ...payload.errors];
-        }
-        for (const incremental of payload.incremental ?? []) {
-          mergeIncrementalResult({ incrementalResult: incremental, executionResult: merged as GraphQLExecutionResult });
-        }
-        const hasNext = payload.hasNext === true;
-        yield answer(merged, hasNext);
-        if (!hasNext) return;
-      }
+      for await (const { answer: soFar, hasNext } of answerInParts(response, isResponseError)) yield answer(soFar as GraphQLResponse, hasNext);
     } catch (error) {
+      if (error instanceof MalformedParts) throw new TransportError(`${options.url} answered HTTP ${response.status} with ${error.message}`, 'bad-response', response.status, { cause: error });
       throw failure(error);
     }
-    throw new TransportError(`${options.url} ended its answer before the last part`, 'bad-response', response.status);
+    return;
   }
 
   if (!/^application\/(graphql-response\+)?json\b/.test(type)) {
