@@ -16,6 +16,11 @@ const config: CodegenConfig = {
       presetConfig: {
         // The example client has no components to hide fragment data from.
         fragmentMasking: false,
+        // Trusted documents: persisted-documents.json maps each operation's hash to its text, the
+        // server loads it (PERSISTED_DOCUMENTS_PATH), and each document carries its hash in
+        // `__meta__.hash` for the client to send instead of the text. SHA-256 of the text, as the
+        // GraphQL-over-HTTP persisted documents appendix and Apollo's persistedQuery expect.
+        persistedDocuments: { hashAlgorithm: 'sha256' },
       },
       config: {
         // NodeNext resolves only explicit `.js` specifiers between the generated files.

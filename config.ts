@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
 
 /**
@@ -47,6 +48,11 @@ export interface Config {
   socketTimeoutMs: number;
   /** Gateway processes on this machine (node:cluster); each is a whole gateway. */
   workers: number;
+  /**
+   * Trusted documents: `allow` runs ids and plain documents, `only` ids alone, `off` ignores
+   * ids. `documents` is the manifest read from `path`; null when off, or when allowed but absent.
+   */
+  persistedDocuments: { mode: 'allow' | 'only' | 'off'; path: string; documents: PersistedDocuments | null };
   production: boolean;
 }
 
@@ -148,6 +154,8 @@ const variables = {
   MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
   SOCKET_TIMEOUT_S: integer(1, 3600).default(60),
   WORKERS: integer(1, 64).default(1),
+  PERSISTED_DOCUMENTS: z.enum(['allow', 'only', 'off'], 'allow, only or off').default('allow'),
+  PERSISTED_DOCUMENTS_PATH: z.string().trim().default('client/generated/persisted-documents.json'),
   NODE_ENV: z.string().optional(),
 } as const;
 
@@ -187,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (vars.SOCKET_TIMEOUT_S * 1000 <= vars.REQUEST_DEADLINE_MS) {
     throw new ConfigError(`SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (REQUEST_DEADLINE_MS = ${vars.REQUEST_DEADLINE_MS / 1000} s)`);
   }
+  const persistedDocuments = { mode: vars.PERSISTED_DOCUMENTS, path: vars.PERSISTED_DOCUMENTS_PATH, documents: manifestFor(vars.PERSISTED_DOCUMENTS, vars.PERSISTED_DOCUMENTS_PATH) };
   return {
     port: vars.PORT,
     host: vars.HOST,
@@ -217,6 +226,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: vars.MAX_CONNECTIONS,
     socketTimeoutMs: vars.SOCKET_TIMEOUT_S * 1000,
     workers: vars.WORKERS,
+    persistedDocuments,
     production,
   };
+}
+
+/** The manifest a mode needs: none when off; when allowed, none if the file is absent; else it, valid. */
+function manifestFor(mode: Config['persistedDocuments']['mode'], path: string): PersistedDocuments | null {
+  if (mode === 'off') return null;
+  try {
+    return readPersistedDocuments(path);
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    if (mode === 'allow' && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return null;
+    throw new ConfigError(`PERSISTED_DOCUMENTS_PATH is invalid: expected the id -> document JSON that codegen writes (npm run codegen); ${error.message}`);
+  }
 }

@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { prepareDatabase } from './db/prepare.js';
-import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins } from './plugins/index.js';
+import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins, protocolPlugins } from './plugins/index.js';
 import { maskError, masksAsInternal } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
@@ -183,6 +183,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+      // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
+      ...protocolPlugins({ config, logger }),
       ...executionPlugins({
         responses,
         responseTtlMs: tuning.responseCacheMs,

@@ -1,11 +1,12 @@
-// The example client as a command line: `npm run client -- posts`.
+// The example client as a command line: `npm run client -- posts`. It names each operation
+// by its id from the trusted documents manifest, so it works against PERSISTED_DOCUMENTS=only.
 // GATHERQL_URL picks the server (default http://127.0.0.1:4000/graphql); GATHERQL_TOKEN,
 // when set, is sent as a bearer token. Exit codes: 0 done, 1 the server or the request
 // failed, 2 bad arguments.
 import { fileURLToPath } from 'node:url';
 import { type CommandContext, UsageError } from './commands/command.js';
 import { commands } from './commands/index.js';
-import { execute, TransportError } from './execute.js';
+import { execute, executeIncrementally, TransportError } from './execute.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
 
@@ -27,6 +28,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const token = env.GATHERQL_TOKEN || undefined;
   const context: CommandContext = {
     execute: (document, variables) => execute(document, variables, { url, token }),
+    executeIncrementally: (document, variables) => executeIncrementally(document, variables, { url, token }),
     env,
     print: (text) => console.log(text),
     warn: (text) => console.error(text),

@@ -6,10 +6,12 @@ import type { DatabaseHandle } from '../db/connect.js';
 import type { Redis } from '../redis.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
 import type { Metrics } from './metrics.js';
+import { useIncrementalDelivery } from './use-incremental-delivery.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
 import type { ResponseStore } from '../responses/store.js';
 import { useResponseCache } from './use-response-cache.js';
+import { useTrustedDocuments } from './use-trusted-documents.js';
 import { useQueryLimits } from './use-query-limits.js';
 import { useRateLimit } from './use-rate-limit.js';
 import { type ReadinessCheck, useReadiness } from './use-readiness.js';
@@ -71,6 +73,30 @@ export function operationsPlugins(deps: OperationsDeps, omit: readonly Operation
     'upstream-cost': () => useUpstreamCost(),
   };
   return OPERATIONS_PLUGINS.filter((name) => !omit.includes(name)).map((name) => plugins[name]());
+}
+
+/** What the protocol plugins are built from. */
+export interface ProtocolDeps {
+  config: Pick<Config, 'persistedDocuments'>;
+  logger: Logger;
+}
+
+/**
+ * Plugins that decide how an operation arrives and how its answer leaves: after the
+ * operations plugins, so that rate limits, limits and logs see every request as it came (an
+ * unknown document id counts against the rate limit like any request); before the execution
+ * plugins, whose onParams and onExecutionResult must see the document that is run (a trusted
+ * document's text, when the request named it by id) and the answer as the client gets it.
+ */
+export function protocolPlugins(deps: ProtocolDeps): Plugin[] {
+  const plugins: Plugin[] = [];
+  const { mode, path, documents } = deps.config.persistedDocuments;
+  if (mode !== 'off') {
+    if (!documents) deps.logger.warn({ path }, 'no trusted documents manifest at PERSISTED_DOCUMENTS_PATH: every document id is unknown (npm run codegen writes it)');
+    plugins.push(useTrustedDocuments({ mode, documents: documents ?? new Map() }));
+  }
+  plugins.push(useIncrementalDelivery());
+  return plugins;
 }
 
 /** What the plugins that make execution cheaper are built from. */

@@ -1,5 +1,5 @@
 import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
-import type { Plugin, YogaLogger } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ClientKeyFn } from '../limits/client-key.js';
 import { expectedError, masksAsInternal } from './mask-error.js';
@@ -27,14 +27,26 @@ interface Entry {
   errors: number;
   /** False when a plugin answered before Yoga made a GraphQL result (a 429, say). */
   processed: boolean;
+  /** An answer sent in parts (@defer, @stream): its line waits for the last part. */
+  stream?: PartsSent;
+}
+
+interface PartsSent {
+  parts: number;
+  /** Milliseconds from the request to the response, which goes out with the first part. */
+  firstPartMs?: number;
+  ended: boolean;
+  /** Writes the line; set by the response hook when the parts were still going. */
+  writeWhenEnded?: () => void;
 }
 
 const entries = new WeakMap<Request, Entry>();
 
 /**
  * One line per request: request id, method, path, operation name, status, duration, number
- * of GraphQL errors and client. Deliberately nothing else from the request: never headers
- * (Authorization), never variables (passwords, tokens), never the query text.
+ * of GraphQL errors and client; for an answer in parts (@defer, @stream), written after its
+ * last part, also `parts` and `firstPartMs`. Deliberately nothing else from the request: never
+ * headers (Authorization), never variables (passwords, tokens), never the query text.
  */
 export function useRequestLog(options: RequestLogOptions): Plugin {
   const quiet = new Set(options.quietPaths ?? ['/health', '/ready', '/metrics']);
@@ -60,10 +72,9 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       return {
         onExecuteDone({ args, result }) {
           const request = (args.contextValue as { request?: Request }).request;
-          if (!request || !('errors' in result) || !result.errors) return;
-          for (const error of result.errors) {
-            if (masksAsInternal(error)) logUnexpectedError(options.logger, error, requestIdOf(request));
-          }
+          if (!request) return;
+          if (isAsyncIterable(result)) return followParts(request);
+          logUnexpectedErrors(result.errors, request);
         },
       };
     },
@@ -84,9 +95,42 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       const url = new URL(request.url, 'http://localhost');
       const level = quiet.has(url.pathname) ? 'debug' : 'info';
       if (!options.logger.isLevelEnabled(level)) return;
+      const { stream } = entry;
+      if (stream && !stream.ended) {
+        // The response goes out with the first part; the line tells of the whole answer.
+        stream.firstPartMs = elapsed(entry);
+        stream.writeWhenEnded = () => void writeLine(entry, url, level, request, response, serverContext);
+        return;
+      }
       return writeLine(entry, url, level, request, response, serverContext);
     },
   };
+
+  function logUnexpectedErrors(errors: readonly unknown[] | undefined, request: Request) {
+    for (const error of errors ?? []) {
+      if (masksAsInternal(error)) logUnexpectedError(options.logger, error, requestIdOf(request));
+    }
+  }
+
+  /** Counts the errors of each part as it is sent, and writes the line after the last (or when the client left). */
+  function followParts(request: Request) {
+    const entry = entries.get(request);
+    if (!entry) return;
+    const stream: PartsSent = { parts: 0, ended: false };
+    entry.stream = stream;
+    return {
+      onNext({ result }: { result: Part }) {
+        stream.parts += 1;
+        const errors = [...(result.errors ?? []), ...(result.incremental ?? []).flatMap((part) => part.errors ?? [])];
+        entry.errors += errors.length;
+        logUnexpectedErrors(errors, request);
+      },
+      onEnd() {
+        stream.ended = true;
+        stream.writeWhenEnded?.();
+      },
+    };
+  }
 
   async function writeLine(entry: Entry, url: URL, level: 'debug' | 'info', request: Request, response: Response, serverContext: unknown) {
     if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
@@ -97,13 +141,22 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       path: url.pathname,
       operationName: entry.operations.length <= 1 ? (entry.operations[0] ?? null) : entry.operations.map((name) => name ?? 'anonymous').join(','),
       status: response.status,
-      durationMs: Math.round((performance.now() - entry.start) * 100) / 100,
+      durationMs: elapsed(entry),
       errors: entry.errors,
       client,
+      ...(entry.stream && { parts: entry.stream.parts, firstPartMs: entry.stream.firstPartMs }),
     };
     options.logger[level](line, 'request');
   }
 }
+
+/** One payload of an answer in parts: the first with `errors` of its own, later ones per `incremental` entry. */
+interface Part {
+  errors?: readonly unknown[];
+  incremental?: readonly { errors?: readonly unknown[] }[];
+}
+
+const elapsed = (entry: Entry) => Math.round((performance.now() - entry.start) * 100) / 100;
 
 function countErrors(result: unknown): number {
   let count = 0;

@@ -1,9 +1,10 @@
 import { type DocumentNode, type ExecutionResult, getOperationAST, parse } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
 import { responseKey, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
 import type { Lookup, ResponseStore } from '../responses/store.js';
+import { passingParts, type Payload } from './answer-parts.js';
 import { OPERATION_NAME } from './use-request-log.js';
 
 export interface ResponseCacheOptions {
@@ -137,21 +138,34 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       // The embedded store answers at once: no promise on the hot path.
       return lookup instanceof Promise ? lookup.then((found) => decide(found, key, name, request, setResult)) : decide(lookup, key, name, request, setResult);
     },
-    async onExecutionResult({ request, result, context }) {
+    async onExecutionResult({ request, result, context, setResult }) {
       // Whatever the request was, a write it made must reach the store before it answers.
       await store.settled();
       const lead = leads.get(request);
       if (!lead) return;
       leads.delete(request);
-      // A streamed result (@defer) can be neither kept nor handed to another request.
-      const plain = result && !(Symbol.asyncIterator in result) ? withoutCost(result as ExecutionResult) : null;
+      const keep = (whole: ExecutionResult, served: ExecutionResult) => {
+        const lifetime = (context as FreshContext).lifetime;
+        if (!lifetime || maxTtlMs <= 0 || whole.errors?.length) return;
+        const ttl = keepFor(maxTtlMs, lifetime, now());
+        if (ttl > 0) store.keep(lead.key, { result: served, until: now() + ttl }, lead.generation);
+      };
+      if (isAsyncIterable(result)) {
+        // An answer in parts (@defer) is not handed to another request: each must get every
+        // part as it comes. The whole it adds up to is kept once the last part has passed.
+        lead.flight?.settle(null);
+        return setResult(
+          passingParts(result as AsyncIterable<Payload>, (whole) => {
+            const plain = withoutCost(whole);
+            keep(plain, servedManyTimes(plain, { [OPERATION_NAME]: lead.name }));
+          }),
+        );
+      }
       // One copy for all: tagged with the name for the log lines, serialised once.
+      const plain = result ? withoutCost(result as ExecutionResult) : null;
       const served = plain && servedManyTimes(plain, { [OPERATION_NAME]: lead.name });
       lead.flight?.settle(served);
-      const lifetime = (context as FreshContext).lifetime;
-      if (!served || !lifetime || maxTtlMs <= 0 || plain!.errors?.length) return;
-      const ttl = keepFor(maxTtlMs, lifetime, now());
-      if (ttl > 0) store.keep(lead.key, { result: served, until: now() + ttl }, lead.generation);
+      if (plain && served) keep(plain, served);
     },
     onResponse({ request }) {
       // Whatever happened to the first one, nobody may wait for it any longer.

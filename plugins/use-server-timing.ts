@@ -37,10 +37,16 @@ export function timingOf(request: Request): RecordTiming {
 
 const descriptions = { db: (n: number) => `${n} SQL statement${n === 1 ? '' : 's'}`, upstream: (n: number) => `${n} upstream call${n === 1 ? '' : 's'}` };
 
+/** True for an answer sent in parts, as `multipart/mixed` or server-sent events. */
+function streamed(response: Response): boolean {
+  return /^(multipart\/mixed|text\/event-stream)\b/.test(response.headers.get('content-type') ?? '');
+}
+
 /**
  * Times every response: `Server-Timing: db;dur=…, upstream;dur=…, total;dur=…` (db and
  * upstream only when the request did such work) and `X-Processing-Time: 0.0123s`. The total
- * runs from the arrival of the request to the response hooks, so it excludes sending the body.
+ * runs from the arrival of the request to the response hooks, so it excludes sending the body,
+ * and for an answer in parts everything after the first part (its desc says so).
  */
 export function useServerTiming(options: ServerTimingOptions = {}): Plugin {
   const processingTimeHeader = options.processingTimeHeader ?? 'X-Processing-Time';
@@ -62,7 +68,9 @@ export function useServerTiming(options: ServerTimingOptions = {}): Plugin {
         const { ms, count } = entry[kind];
         if (count > 0) metrics.push(`${kind};dur=${ms.toFixed(2)};desc="${descriptions[kind](count)}"`);
       }
-      metrics.push(`total;dur=${total.toFixed(2)}`);
+      // An answer in parts (@defer, @stream) sends its headers with the first part: the
+      // figures are those of the work done by then, and the total is the time to that part.
+      metrics.push(streamed(response) ? `total;dur=${total.toFixed(2)};desc="until the first part"` : `total;dur=${total.toFixed(2)}`);
       response.headers.append('Server-Timing', metrics.join(', '));
       response.headers.set(processingTimeHeader, `${(total / 1000).toFixed(4)}s`);
     },

@@ -1,4 +1,5 @@
-import { lexicographicSortSchema } from 'graphql';
+import { GraphQLDeferDirective, GraphQLStreamDirective } from '@graphql-tools/utils';
+import { lexicographicSortSchema, specifiedDirectives } from 'graphql';
 import { builder } from './builder.js';
 import './scalars.js';
 import './error-interface.js';
@@ -18,5 +19,12 @@ import './air-quality.js';
 import './country.js';
 import './cities.js';
 
-/** The executable schema, sorted so that its printed form is stable. */
-export const schema = lexicographicSortSchema(builder.toSchema());
+/**
+ * The executable schema, sorted so that its printed form is stable. It declares @defer and
+ * @stream itself, with the definitions Yoga's defer-stream plugin would add at start-up
+ * (it adds none that are there): so schema.graphql, introspection and codegen all know them,
+ * and frontend operations that defer a part validate and get their types.
+ */
+export const schema = lexicographicSortSchema(
+  builder.toSchema({ directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective] }),
+);

@@ -1,5 +1,5 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,19 +39,28 @@ async function cliWith(env: Record<string, string>, url: string, ...args: string
   }
 }
 
-describe('npm run client against a real server', () => {
+// Lima's geocoding always fails, so that one row shows an upstream error.
+const LIMA_FAILS = [{ endpoint: 'geocoding' as const, city: 'Lima', fault: { kind: 'status' as const, status: 503 } }];
+
+describe('npm run client against a real server that runs trusted documents only', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-client-'));
   let server: ServerProcess;
   let sim: Simulator;
   let url: string;
   beforeAll(async () => {
-    // Lima's geocoding always fails, so that one row shows an upstream error.
-    sim = await startSimulator({ faults: [{ endpoint: 'geocoding', city: 'Lima', fault: { kind: 'status', status: 503 } }] });
+    sim = await startSimulator({ faults: LIMA_FAILS });
+    // The client's manifest, and one operation of this test's own to check a token with.
+    const manifest = JSON.parse(readFileSync(join(root, 'client', 'generated', 'persisted-documents.json'), 'utf8'));
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, 'x-viewer': '{ viewer { username } }' }));
     // A fresh embedded database is seeded with the demo posts on start.
     server = await startServerProcess({
       DATABASE_URL: `file:${join(dir, 'client.sqlite')}`,
       OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
       OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+      OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
+      REST_COUNTRIES_URL: sim.countriesUrl,
+      PERSISTED_DOCUMENTS: 'only',
+      PERSISTED_DOCUMENTS_PATH: join(dir, 'manifest.json'),
     });
     url = `${server.url}/graphql`;
   });
@@ -125,9 +134,42 @@ describe('npm run client against a real server', () => {
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ query: '{ viewer { username } }' }),
+      body: JSON.stringify({ documentId: 'x-viewer' }),
     });
     expect(((await response.json()) as any).data.viewer.username).toBe('ada');
+  });
+
+  it('is the only one that gets answers here: the same query as text is refused, and says why', async () => {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { username } }' }) });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as any).errors[0].extensions.code).toBe('PERSISTED_QUERY_ONLY');
+  });
+
+  it('prints where each place is at once, then each weather line as its part of the answer arrives', async () => {
+    // Neither city was asked for before, and their forecasts go out in one call, which is held.
+    sim.setFaults([...LIMA_FAILS, { endpoint: 'forecast', city: 'Tokyo', fault: { kind: 'hold' } }]);
+    const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli.ts', 'cities', 'Tokyo', 'Madrid', 'Atlantis'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await expect.poll(() => stdout, { timeout: 20_000 }).toMatch(/Atlantis +CITY_NOT_FOUND: No place called "Atlantis" is known\n/);
+      await expect.poll(() => sim.held(), { timeout: 20_000 }).toBe(1);
+      expect(stdout).toMatch(/^NAME +PLACE\nTokyo +Tokyo, Japan\nMadrid +Madrid, Spain\nAtlantis +CITY_NOT_FOUND: .*\n$/);
+      sim.release();
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+      sim.setFaults(LIMA_FAILS);
+    }
+    expect(stderr).toBe('');
+    const weather = stdout.split('\n').slice(4).filter(Boolean);
+    expect(weather.sort()).toEqual([expect.stringMatching(/^Madrid: -?\d+\.\d °C, \S/), expect.stringMatching(/^Tokyo: -?\d+\.\d °C, \S/)]);
   });
 
   it('refuses a wrong password with exit 1, and a password argument is not a thing', async () => {

@@ -14,7 +14,9 @@ interface GeneratedFile {
 }
 
 describe('client/generated', () => {
-  it('is what codegen.ts generates from schema.graphql and client/operations (run `npm run codegen`)', async () => {
+  // The trusted documents manifest (persisted-documents.json) is one of these files: a stale one
+  // would refuse, under PERSISTED_DOCUMENTS=only, the operations that the client now sends.
+  it('is what codegen.ts generates from schema.graphql and client/operations, the manifest included (run `npm run codegen`)', async () => {
     // In memory: the second argument false keeps generate() from writing anything.
     // generate() is typed `any` (it also serves watch mode); without writing it returns the files.
     const outputs = (await generate({ ...config, cwd: root, silent: true }, false)) as GeneratedFile[];

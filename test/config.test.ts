@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
+import { sha256DocumentId } from '../persisted-documents.js';
 
 describe('loadConfig', () => {
   it('serves a laptop with no environment at all', () => {
@@ -31,9 +35,13 @@ describe('loadConfig', () => {
       logLevel: 'info',
       maxConnections: 10_000,
       socketTimeoutMs: 60_000,
+      persistedDocuments: { mode: 'allow', path: 'client/generated/persisted-documents.json' },
       production: false,
       authSecretGenerated: true,
     });
+    // The committed manifest: each of codegen's operations by its id and by its sha256: id.
+    const committed = JSON.parse(readFileSync('client/generated/persisted-documents.json', 'utf8')) as Record<string, string>;
+    expect(config.persistedDocuments.documents?.size).toBe(2 * Object.keys(committed).length);
     expect(config.authSecret.length).toBeGreaterThanOrEqual(32);
   });
 
@@ -66,6 +74,8 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
       MAX_CONNECTIONS: '50',
       SOCKET_TIMEOUT_S: '20',
+      PERSISTED_DOCUMENTS: 'off',
+      PERSISTED_DOCUMENTS_PATH: 'nowhere/manifest.json',
       NODE_ENV: 'production',
     });
     expect(config).toMatchObject({
@@ -97,6 +107,7 @@ describe('loadConfig', () => {
       logLevel: 'warn',
       maxConnections: 50,
       socketTimeoutMs: 20_000,
+      persistedDocuments: { mode: 'off', path: 'nowhere/manifest.json', documents: null },
       production: true,
     });
   });
@@ -128,6 +139,7 @@ describe('loadConfig', () => {
     ['CORS_ORIGINS', ',', /^CORS_ORIGINS is invalid: expected \* or origins/],
     ['CORS_CREDENTIALS', 'true', /^CORS_CREDENTIALS is invalid: expected false while CORS_ORIGINS is \*/],
     ['UPSTREAM_BUDGET_PER_MINUTE', '-5', /^UPSTREAM_BUDGET_PER_MINUTE is invalid: expected an integer from 0/],
+    ['PERSISTED_DOCUMENTS', 'sometimes', /^PERSISTED_DOCUMENTS is invalid: expected allow, only or off$/],
   ])('rejects %s=%s with one line that names it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(message);
@@ -147,5 +159,57 @@ describe('loadConfig', () => {
 
   it('requires AUTH_SECRET in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrowError(/AUTH_SECRET is required when NODE_ENV=production/);
+  });
+});
+
+describe('loadConfig: the trusted documents manifest', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatherql-manifest-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const manifest = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+  const load = (mode: string, path: string) => loadConfig({ PERSISTED_DOCUMENTS: mode, PERSISTED_DOCUMENTS_PATH: path });
+
+  it('reads every document by its id and by the sha256: id of its text', () => {
+    const path = manifest('custom.json', JSON.stringify({ 'x-hello': '{ __typename }' }));
+    const { documents } = load('only', path).persistedDocuments;
+    expect([...documents!]).toEqual([
+      ['x-hello', '{ __typename }'],
+      [sha256DocumentId('{ __typename }'), '{ __typename }'],
+    ]);
+    // The appendix's own example: the SHA-256 of the UTF-8 text, in lower-case hex.
+    expect(sha256DocumentId('query($id:ID!){user(id:$id){name}}')).toBe('sha256:71f7dc5758652baac68e4a10c50be732b741c892ade2883a99358f52b555286b');
+  });
+
+  it('starts without a manifest when plain documents are allowed, and refuses to under only', () => {
+    const missing = join(dir, 'missing.json');
+    expect(load('allow', missing).persistedDocuments.documents).toBeNull();
+    expect(() => load('only', missing)).toThrowError(ConfigError);
+    expect(() => load('only', missing)).toThrowError(
+      new RegExp(`^PERSISTED_DOCUMENTS_PATH is invalid: expected the id -> document JSON that codegen writes \\(npm run codegen\\); no file at ${missing}$`),
+    );
+  });
+
+  it.each([
+    ['not JSON', '{"abc": ', /custom-\d\.json is not JSON$/],
+    ['a list', '["{ __typename }"]', /is not an object of id -> document$/],
+    ['an id with a colon', '{"sha1:abc": "{ __typename }"}', /is not an object of id -> document: expected ids of letters, digits and - \. _ ~ \(at "sha1:abc"\)$/],
+    ['a document that is not a string', '{"abc": {"query": "{ __typename }"}}', /expected a GraphQL document for each id \(at "abc"\)$/],
+    ['a document that is not GraphQL', '{"abc": "SELECT 1"}', /the document of abc is not GraphQL \(Syntax Error: Unexpected Name "SELECT"\.\)$/],
+  ])('stops start-up with one line on a manifest that is %s, in either mode', (_name, text, message) => {
+    const path = manifest(`custom-${text.length % 10}.json`, text);
+    for (const mode of ['allow', 'only']) {
+      expect(() => load(mode, path)).toThrowError(ConfigError);
+      expect(() => load(mode, path)).toThrowError(/^PERSISTED_DOCUMENTS_PATH is invalid: expected the id -> document JSON that codegen writes \(npm run codegen\); /);
+      expect(() => load(mode, path)).toThrowError(message);
+    }
+  });
+
+  it('stops start-up on a manifest it cannot read, and reads none when off', () => {
+    // A directory: readable by root too, unlike a file without read permission.
+    expect(() => load('allow', dir)).toThrowError(/^PERSISTED_DOCUMENTS_PATH is invalid: .*cannot read .* \(EISDIR\)$/);
+    expect(load('off', dir).persistedDocuments.documents).toBeNull();
   });
 });

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDevSim } from './helpers/dev-sim-process.js';
+import { type DevSimProcess, startDevSim } from './helpers/dev-sim-process.js';
 import { type ListeningGateway, startListeningGateway } from './helpers/listening-gateway.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,6 +22,8 @@ const CHROMIUM_ARGS = [
 ];
 const QUERY = '{ posts(first: 2) { edges { node { title } } } }';
 const CITIES = '{ cities(names: ["Paris", "Atlantis"]) { __typename ... on City { name country { ... on Country { officialName flag } } airQuality { ... on AirQuality { category } } } ... on CityError { code } } }';
+const DEFERRED_CITIES =
+  'query DeferredCities { cities(names: ["Paris", "Tokyo"]) { ... on City { name location { country } ... @defer { weather { ... on CityWeather { conditions } } } } } }';
 const screenshotDir = fileURLToPath(new URL('../test-results', import.meta.url));
 const available = existsSync(CHROMIUM);
 
@@ -92,17 +94,51 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
     expect(text.match(/"title"/g)).toHaveLength(2);
   }, 60_000);
 
-  it('runs a cities query against npm run dev:sim, every upstream answered by the local simulator', async () => {
-    const devSim = await startDevSim();
+  it('says why it cannot run a query on a server that runs trusted documents only', async () => {
+    const only = await startListeningGateway({ PERSISTED_DOCUMENTS: 'only' }, { seed: true });
     try {
+      const text = await runInGraphiQL(only.url, QUERY, 'PERSISTED_QUERY_ONLY', 'graphiql-trusted-only.png');
+      // The pane wraps long lines.
+      expect(text.replace(/\s+/g, ' ')).toContain('This server runs trusted documents only (PERSISTED_DOCUMENTS=only)');
+    } finally {
+      await only.close();
+    }
+  }, 60_000);
+
+  describe('against npm run dev:sim, every upstream answered by the local simulator', () => {
+    let devSim: DevSimProcess;
+    beforeAll(async () => {
+      devSim = await startDevSim();
+    });
+    afterAll(() => devSim?.stop());
+
+    it('runs a cities query', async () => {
       const text = await runInGraphiQL(devSim.url, CITIES, 'French Republic', 'graphiql-cities.png');
       expect(text).toContain('"flag": "🇫🇷"');
       expect(text).toContain('"category"');
       expect(text).toContain('"code": "CITY_NOT_FOUND"');
-    } finally {
-      await devSim.stop();
-    }
-  }, 90_000);
+    }, 90_000);
+
+    it('runs a cities query with a deferred part and shows the merged answer', async () => {
+      // How the answers reached the page: the deferred query's must come in parts.
+      const types: string[] = [];
+      const record = (response: Response) => void types.push(response.headers()['content-type'] ?? '');
+      context.on('response', record);
+      let text: string;
+      try {
+        text = await runInGraphiQL(devSim.url, DEFERRED_CITIES, '"conditions"', 'graphiql-deferred-cities.png');
+      } finally {
+        context.off('response', record);
+      }
+      expect(types.some((type) => /^(multipart\/mixed|text\/event-stream)/.test(type))).toBe(true);
+      // The first part's fields and the deferred ones, merged into one answer for each city.
+      const answer = JSON.parse(text.slice(text.indexOf('{'))) as { data: { cities: Record<string, unknown>[] } };
+      expect(answer.data.cities).toEqual([
+        { name: 'Paris', location: { country: 'France' }, weather: { conditions: expect.any(String) } },
+        { name: 'Tokyo', location: { country: 'Japan' }, weather: { conditions: expect.any(String) } },
+      ]);
+    }, 90_000);
+  });
 });
 
 /** Replaces the editor's text with `query`, and waits until GraphiQL has taken it in. */

@@ -134,6 +134,10 @@ describe('server.ts as a process', () => {
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, 'gatherql: RATE_LIMIT_PER_MINUTE is invalid: expected an integer from 0 to 1000000'],
     [{ NODE_ENV: 'production' }, 'gatherql: AUTH_SECRET is required when NODE_ENV=production: expected at least 32 characters'],
     [{ SOCKET_TIMEOUT_S: '5' }, 'gatherql: SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (REQUEST_DEADLINE_MS = 5 s)'],
+    [
+      { PERSISTED_DOCUMENTS: 'only', PERSISTED_DOCUMENTS_PATH: 'no/such.json' },
+      'gatherql: PERSISTED_DOCUMENTS_PATH is invalid: expected the id -> document JSON that codegen writes (npm run codegen); no file at no/such.json',
+    ],
   ])('refuses to start on bad configuration %j with one clear line and exit code 1', async (env, line) => {
     const result = await runServerToExit({ DATABASE_URL: ':memory:', ...env });
     expect(result.code).toBe(1);

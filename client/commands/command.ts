@@ -1,10 +1,12 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import type { ExecutionResult } from '../execute.js';
+import type { ExecutionResult, PartialResult } from '../execute.js';
 
 /** What a command gets to work with; the CLI builds it once from the environment. */
 export interface CommandContext {
   /** Runs one operation against the configured gatherql (GATHERQL_URL, GATHERQL_TOKEN). */
   execute<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<ExecutionResult<TData>>;
+  /** The same, for an operation that defers parts: the answer so far after each part that arrives. */
+  executeIncrementally<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): AsyncIterable<PartialResult<TData>>;
   /** The process environment, for secrets that must never be command-line arguments. */
   env: Record<string, string | undefined>;
   /** Writes a line to standard output. */
