@@ -216,7 +216,7 @@ export const SERVERS: ServerSpec[] = [
     caches: `response cache plugin, answers ${FRESHNESS.answerMs / 1000} s (cache control \`defaultMaxAge\`); RESTDataSource HTTP cache with \`ttl\`: ${DATA_TTLS}`,
     packages: ['@apollo/server', '@apollo/server-plugin-response-cache', '@apollo/datasource-rest', 'dataloader', 'better-sqlite3'],
     scenarios: CACHED_PEER_SCENARIOS,
-    fullRunOnly: ['g'],
+    fullRunOnly: ['f', 'g'],
   }),
   peerSpec({
     name: 'mercurius-cached',
@@ -225,7 +225,7 @@ export const SERVERS: ServerSpec[] = [
     caches: `mercurius-cache (resolver results; identical calls in flight shared): posts and authors ${FRESHNESS.answerMs / 1000} s, weather ${s(FRESHNESS.weatherS)}, places ${s(FRESHNESS.geocodingS)}, air quality ${s(FRESHNESS.airQualityS)}, countries ${s(FRESHNESS.countryS)}`,
     packages: ['mercurius', 'mercurius-cache', 'fastify', 'mercurius/node_modules/graphql-jit', 'better-sqlite3'],
     scenarios: CACHED_PEER_SCENARIOS,
-    fullRunOnly: ['g'],
+    fullRunOnly: ['f', 'g'],
   }),
   peerSpec({
     name: 'yoga-cached',
@@ -234,6 +234,6 @@ export const SERVERS: ServerSpec[] = [
     caches: `response cache plugin: answers ${FRESHNESS.answerMs / 1000} s, weather answers ${s(FRESHNESS.weatherS)}, cities answers ${s(Math.min(FRESHNESS.weatherS, FRESHNESS.airQualityS, FRESHNESS.countryS, FRESHNESS.geocodingS))} (their shortest part); answers with an error part not kept`,
     packages: ['graphql-yoga', '@graphql-yoga/plugin-response-cache', 'dataloader', 'better-sqlite3'],
     scenarios: CACHED_PEER_SCENARIOS,
-    fullRunOnly: ['g'],
+    fullRunOnly: ['f', 'g'],
   }),
 ];
