@@ -34,7 +34,7 @@ const { values: args } = parseArgs({
 });
 
 const FULL: Durations = { warmS: 2, measureS: 6, coldRequests: 30, tailRequests: 500, tailWarmUp: 60, burstWarmUps: 2, freshnessS: 16 };
-const QUICK: Durations = { warmS: 0.5, measureS: 1.5, coldRequests: 8, tailRequests: 80, tailWarmUp: 20, burstWarmUps: 1, freshnessS: 6 };
+const QUICK: Durations = { warmS: 0.5, measureS: 1.5, coldRequests: 8, tailRequests: 50, tailWarmUp: 10, burstWarmUps: 1, freshnessS: 6 };
 const durations = args.quick ? QUICK : FULL;
 const wanted = (list: string | undefined, name: string) => !list || list.split(',').includes(name);
 
