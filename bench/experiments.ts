@@ -2,6 +2,7 @@
 // the same scenario on two variants of the gateway that differ in that one setting only.
 import { OPERATIONS_PLUGINS } from '../plugins/index.js';
 import type { Experiment } from './harness/ab.js';
+import { freshness } from './scenarios/freshness.js';
 
 /** Settings shared by experiments that measure execution itself, so that no answer comes from elsewhere. */
 const EXECUTE_ALL = { responseCacheMs: 0, shareQueries: false };
@@ -32,6 +33,16 @@ export const EXPERIMENTS: Experiment[] = [
   },
   { name: 'Sharing identical anonymous queries in flight', scenario: 'e', off: { tuning: { shareQueries: false } }, on: {} },
   { name: 'Hedged upstream calls (after the p97, at most 5% of calls)', scenario: 'd', off: { policy: { hedge: { percentile: 0 } } }, on: {} },
+  {
+    name: 'Refresh-ahead of hot keys',
+    note: `${Object.entries(freshness.serverEnv ?? {})
+      .map(([name, value]) => `${name}=${value}`)
+      .join(' and ')} on both sides, so that an expired value is waited for`,
+    scenario: 'i',
+    metric: 'p99',
+    off: { cache: { refreshAhead: null } },
+    on: {},
+  },
   { name: 'HTTP keep-alive to the upstreams', scenario: 'c', off: { policy: { keepAlive: false } }, on: {} },
   {
     name: 'Upstream concurrency cap per host 256 instead of 64 (agent maxSockets with it)',

@@ -33,8 +33,8 @@ const { values: args } = parseArgs({
   },
 });
 
-const FULL: Durations = { warmS: 3, measureS: 10, coldRequests: 30, tailRequests: 500, tailWarmUp: 60, burstWarmUps: 2, explain: true };
-const QUICK: Durations = { warmS: 1, measureS: 2, coldRequests: 8, tailRequests: 80, tailWarmUp: 20, burstWarmUps: 1, explain: false };
+const FULL: Durations = { warmS: 2, measureS: 6, coldRequests: 30, tailRequests: 500, tailWarmUp: 60, burstWarmUps: 2, freshnessS: 16 };
+const QUICK: Durations = { warmS: 0.5, measureS: 1.5, coldRequests: 8, tailRequests: 50, tailWarmUp: 10, burstWarmUps: 1, freshnessS: 6 };
 const durations = args.quick ? QUICK : FULL;
 const wanted = (list: string | undefined, name: string) => !list || list.split(',').includes(name);
 
@@ -65,7 +65,7 @@ if (args.render) {
 const started = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 const env = await startBenchEnvironment();
-log(`upstream call: median ${env.upstream.medianMs.toFixed(1)} ms, p95 ${env.upstream.p95Ms.toFixed(1)} ms`);
+log(`upstream call: median ${env.upstream.medianMs.toFixed(1)} ms, p95 ${env.upstream.p95Ms.toFixed(1)} ms, p97 ${env.upstream.p97Ms.toFixed(1)} ms`);
 mkdirSync(results, { recursive: true });
 
 try {
@@ -83,11 +83,11 @@ try {
       const run: ScenarioRun = { scenario, rows: [] };
       runs.push(run);
       const runsHere = (spec: (typeof SERVERS)[number]) =>
-        wanted(args.servers, spec.name) && (!spec.scenarios || spec.scenarios.includes(scenario.id)) && (durations.explain || !spec.explains);
+        wanted(args.servers, spec.name) && (!spec.scenarios || spec.scenarios.includes(scenario.id)) && !(args.quick && spec.fullRunOnly?.includes(scenario.id));
       for (const spec of SERVERS.filter(runsHere)) {
         const row = await measureOnce(scenario, spec, env, durations);
         run.rows.push(row);
-        log(`(${scenario.id}) ${spec.name}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
+        log(`(${scenario.id}) ${spec.name}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB, started in ${row.startupMs?.toFixed(0)} ms`);
       }
     }
     const report: RunReport = {
@@ -95,7 +95,7 @@ try {
       quick: args.quick,
       machine: machine(),
       durations,
-      servers: SERVERS.filter((candidate) => wanted(args.servers, candidate.name) && (durations.explain || !candidate.explains)),
+      servers: SERVERS.filter((candidate) => wanted(args.servers, candidate.name)),
       upstream: env.upstream,
       scenarios: runs,
       elapsedS: (performance.now() - started) / 1000,

@@ -1,5 +1,6 @@
 import type { GatewayTuning } from '../../gateway.js';
 import type { OperationsPluginName } from '../../plugins/index.js';
+import type { CacheSettings } from '../../sources/kit/upstream-cache.js';
 import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
 import type { Durations, Scenario } from '../scenarios/types.js';
 import type { BenchEnvironment } from './environment.js';
@@ -11,6 +12,8 @@ import { gatewaySpec } from './servers.js';
 export interface Variant {
   tuning?: Partial<GatewayTuning>;
   policy?: UpstreamPolicyOverrides;
+  /** Settings of the upstream caches, e.g. `{ refreshAhead: null }` to turn refresh-ahead off. */
+  cache?: Partial<Pick<CacheSettings, 'refreshAhead' | 'maxEntries'>>;
   omitPlugins?: OperationsPluginName[];
   /** Environment on top of the benchmark's (e.g. a rate limit). */
   env?: Record<string, string>;

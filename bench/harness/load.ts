@@ -20,6 +20,10 @@ export interface LoadOptions {
   /** Seconds, or a request count with `amount`. */
   duration?: number;
   amount?: number;
+  /** Requests per second from all connections together; as fast as answers come when absent. */
+  overallRate?: number;
+  /** Sees every answer's status and body (for answers whose content is counted). */
+  onResponse?: (status: number, body: string) => void;
 }
 
 /** Drives a server with autocannon, no pipelining (so latencies are per request). */
@@ -31,18 +35,20 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     pipelining: 1,
     timeout: 20,
+    ...(options.overallRate && { overallRate: options.overallRate }),
     ...(options.amount ? { amount: options.amount } : { duration: options.duration ?? 10 }),
   };
   let index = 0;
-  const body = options.body;
+  const { body, onResponse } = options;
   const result = await autocannon(
-    typeof body === 'string'
+    typeof body === 'string' && !onResponse
       ? { ...base, body }
       : {
           ...base,
           requests: [
             {
-              setupRequest: (request) => ({ ...request, body: body(index++) }),
+              setupRequest: (request) => ({ ...request, body: typeof body === 'string' ? body : body(index++) }),
+              ...(onResponse && { onResponse: (status: number, text: string) => onResponse(status, text) }),
             },
           ],
         },

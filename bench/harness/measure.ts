@@ -8,16 +8,16 @@ export async function measureOnce(scenario: Scenario, spec: ServerSpec, env: Ben
   await env.sim.reset(scenario.faults);
   let server;
   try {
-    server = await spec.start(env);
+    server = await spec.start(env, scenario.serverEnv);
   } catch (error) {
     return { server: spec.name, values: {}, rssMiB: 0, error: `did not start: ${String(error).slice(0, 280)}` };
   }
   try {
     const values = await scenario.measure(server, { sim: env.sim, durations, freshCity: env.freshCity, upstreamMedianMs: env.upstream.medianMs });
-    return { server: spec.name, values, rssMiB: server.peakRssMiB() };
+    return { server: spec.name, values, rssMiB: server.peakRssMiB(), startupMs: server.startupMs };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { server: spec.name, values: {}, rssMiB: server.peakRssMiB(), error: message.slice(0, 300) };
+    return { server: spec.name, values: {}, rssMiB: server.peakRssMiB(), startupMs: server.startupMs, error: message.slice(0, 300) };
   } finally {
     await server.stop();
   }

@@ -17,6 +17,8 @@ export interface ServerProcess {
   cpuSeconds(): number;
   /** Event-loop delay p99 (ms) since the last call, reported by the probe in the process. */
   eventLoopDelayP99Ms(): Promise<number | null>;
+  /** Milliseconds from spawning the process to its first ready answer (or its URL line). */
+  startupMs: number;
   stop(): Promise<void>;
 }
 
@@ -28,7 +30,12 @@ export interface StartOptions {
    */
   url?: string;
   readyUrl?: string;
+  /** How to ask `readyUrl`: a GET by default; a peer without a readiness route is asked a GraphQL query. */
+  readyInit?: RequestInit;
 }
+
+/** How often readiness is polled: start-up times are reported, so the poll must not round them much. */
+const READY_POLL_MS = 10;
 
 /** A TCP port that was free a moment ago on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -47,6 +54,7 @@ export async function freePort(): Promise<number> {
  */
 export function startServer(name: string, script: string, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', probe, script], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
@@ -74,6 +82,7 @@ export function startServer(name: string, script: string, env: Record<string, st
 
   const started = (url: string): ServerProcess => ({
     name,
+    startupMs: performance.now() - spawnedAt,
     url: url.endsWith('/graphql') ? url : `${url}/graphql`,
     child,
     peakRssMiB: () => peakRss(child.pid!),
@@ -112,12 +121,15 @@ export function startServer(name: string, script: string, env: Record<string, st
       if (match && !options.url) ready(match[1]!);
     });
     if (options.url) {
-      const { url, readyUrl = url } = options;
+      const { url, readyUrl = url, readyInit } = options;
       void (async () => {
         while (!done && !exitedEarly) {
-          const ok = await fetch(readyUrl).then((response) => response.ok, () => false);
+          const ok = await fetch(readyUrl, readyInit).then(
+            async (response) => (await response.arrayBuffer(), response.ok),
+            () => false,
+          );
           if (ok) return ready(url);
-          await sleep(100);
+          await sleep(READY_POLL_MS);
         }
       })();
     }

@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../config.js';
+import { DEFAULT_TUNING } from '../../gateway.js';
+import { OPEN_METEO_CACHE } from '../../sources/open-meteo/service.js';
 import { copyBenchDatabase } from './database.js';
 import { freePort, type ServerProcess, startServer } from './processes.js';
 import type { SimulatorClient } from './simulator-client.js';
@@ -12,18 +15,30 @@ export interface ServerEnvironment {
   workDir: string;
 }
 
+/**
+ * `executed`: every request is executed (no response cache, no cache of resolver results);
+ * `cached`: answers or resolver results are kept across requests. Goals compare like with like.
+ */
+export type CacheGroup = 'executed' | 'cached';
+
 export interface ServerSpec {
   /** Short name, used in tables and file names. */
   name: string;
   /** What it is, for the report. */
   description: string;
+  group: CacheGroup;
+  /** One of the servers gatherql is compared with (bench/peers/), rather than a row of gatherql itself. */
+  peer: boolean;
+  /** What it keeps across requests and for how long, for the report. */
+  caches: string;
   /** npm packages whose versions the report lists for this server (paths under node_modules). */
   packages: string[];
   /** Only these scenarios (ids); all when absent. */
   scenarios?: string[];
-  /** A row that only explains another (left out of --quick runs). */
-  explains?: boolean;
-  start(env: ServerEnvironment): Promise<ServerProcess>;
+  /** Scenarios (ids) where this row only adds a comparison: measured in full runs, left out of `--quick`. */
+  fullRunOnly?: string[];
+  /** Starts it; `scenarioEnv` comes last, so a scenario can shorten a TTL for every server. */
+  start(env: ServerEnvironment, scenarioEnv?: Record<string, string>): Promise<ServerProcess>;
 }
 
 let starts = 0;
@@ -38,21 +53,64 @@ export function upstreamEnv(sim: SimulatorClient): Record<string, string> {
   };
 }
 
+const config = loadConfig({});
+/**
+ * gatherql's freshness rules with its defaults, which every cached peer keeps too: a value is
+ * never older than gatherql's would be. The numbers' homes are gatherql's config and constants.
+ */
+export const FRESHNESS = {
+  geocodingS: OPEN_METEO_CACHE.geocodingTtlMs / 1000,
+  weatherS: config.weatherCacheTtlS,
+  airQualityS: config.airQualityCacheTtlS,
+  countryS: config.countryCacheTtlS,
+  /** gatherql keeps an anonymous answer at most this long. */
+  answerMs: DEFAULT_TUNING.responseCacheMs,
+};
+
+/** FRESHNESS as the environment of a peer (bench/peers/shared.ts reads it). */
+function freshnessEnv(): Record<string, string> {
+  return {
+    GEOCODING_CACHE_TTL_S: String(FRESHNESS.geocodingS),
+    WEATHER_CACHE_TTL_S: String(FRESHNESS.weatherS),
+    AIR_QUALITY_CACHE_TTL_S: String(FRESHNESS.airQualityS),
+    COUNTRY_CACHE_TTL_S: String(FRESHNESS.countryS),
+    RESPONSE_CACHE_TTL_MS: String(FRESHNESS.answerMs),
+  };
+}
+
+const s = (seconds: number) => (seconds % 3600 === 0 ? `${seconds / 3600} h` : `${seconds} s`);
+const DATA_TTLS = `places ${s(FRESHNESS.geocodingS)}, weather ${s(FRESHNESS.weatherS)}, air quality ${s(FRESHNESS.airQualityS)}, countries ${s(FRESHNESS.countryS)}`;
+const GATEWAY_CACHES = `upstream caches (${DATA_TTLS}; stale-while-revalidate ${config.staleWhileRevalidateS} s, refresh-ahead of hot keys)`;
+
 /** gatherql as it runs in production: server.ts, NODE_ENV=production, its own config from the environment. */
 export function gatewaySpec(
-  options: { name?: string; description?: string; script?: string; extraEnv?: Record<string, string>; scenarios?: string[]; explains?: boolean } = {},
+  options: {
+    name?: string;
+    description?: string;
+    group?: CacheGroup;
+    caches?: string;
+    script?: string;
+    extraEnv?: Record<string, string>;
+    scenarios?: string[];
+    fullRunOnly?: string[];
+  } = {},
 ): ServerSpec {
   const name = options.name ?? 'gatherql';
   return {
     name,
     description: options.description ?? 'gatherql (`server.ts`, NODE_ENV=production)',
+    group: options.group ?? 'cached',
+    peer: false,
+    caches:
+      options.caches ??
+      `response cache of anonymous answers, ${FRESHNESS.answerMs / 1000} s at most and no longer than their upstream values stay fresh; identical queries in flight shared; ${GATEWAY_CACHES}`,
     ...(options.scenarios && { scenarios: options.scenarios }),
-    ...(options.explains && { explains: true }),
+    ...(options.fullRunOnly && { fullRunOnly: options.fullRunOnly }),
     packages: ['graphql-yoga', '@pothos/core', 'kysely', 'better-sqlite3', 'got', 'dataloader', '@envelop/graphql-jit', '@graphql-yoga/plugin-response-cache'],
-    async start({ sim, seedFile, workDir }) {
+    async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
       const port = await freePort();
       const file = copyBenchDatabase(seedFile, workDir, `${name}-${(starts += 1)}`);
-      // LOG_LEVEL=warn prints no "listening" line, so the harness picks the port and polls /health.
+      // LOG_LEVEL=warn prints no "listening" line, so the harness picks the port and polls /ready.
       return startServer(
         name,
         options.script ?? 'server.ts',
@@ -70,43 +128,121 @@ export function gatewaySpec(
           // The simulator is not Open-Meteo: its free tier's quota would only measure QUOTA_EXHAUSTED.
           OPEN_METEO_QUOTA: 'off',
           ...options.extraEnv,
+          ...scenarioEnv,
         },
-        { url: `http://127.0.0.1:${port}/graphql`, readyUrl: `http://127.0.0.1:${port}/health` },
+        { url: `http://127.0.0.1:${port}/graphql`, readyUrl: `http://127.0.0.1:${port}/ready` },
       );
     },
   };
 }
 
-function peerSpec(name: string, description: string, packages: string[]): ServerSpec {
+/** A peer in bench/peers/<name>.ts; it has no readiness route, so ready is its first answer to a query. */
+function peerSpec(spec: Omit<ServerSpec, 'start' | 'peer'>): ServerSpec {
   return {
-    name,
-    description,
-    packages,
-    async start({ sim, seedFile, workDir }) {
-      const file = copyBenchDatabase(seedFile, workDir, `${name}-${(starts += 1)}`);
-      return startServer(name, `bench/peers/${name}.ts`, {
-        NODE_ENV: 'production',
-        DATABASE_FILE: file,
-        ...upstreamEnv(sim),
-      });
+    ...spec,
+    peer: true,
+    async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
+      const port = await freePort();
+      const file = copyBenchDatabase(seedFile, workDir, `${spec.name}-${(starts += 1)}`);
+      const url = `http://127.0.0.1:${port}/graphql`;
+      return startServer(
+        spec.name,
+        `bench/peers/${spec.name}.ts`,
+        { NODE_ENV: 'production', PORT: String(port), DATABASE_FILE: file, ...upstreamEnv(sim), ...freshnessEnv(), ...scenarioEnv },
+        { url, readyInit: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' } },
+      );
     },
   };
 }
 
-/** gatherql and its peers, in the order of every table. */
+/**
+ * The scenarios of the cached peers: those whose answers can come from a cache, and the cold
+ * cities, where how each peer fetches the parts shows in its upstream calls. (In the other cold
+ * scenarios no cache helps, and the executed peers stand for them.)
+ */
+const CACHED_PEER_SCENARIOS = ['a', 'b', 'f', 'g', 'h'];
+
+/**
+ * The executed peers' warm cities: each request makes 23-80 upstream calls and takes seconds at
+ * 100 connections, so a quick round answers next to nothing; full runs measure them.
+ */
+const WARM_CITIES_FULL_RUN_ONLY = ['h'];
+
+/** gatherql and its peers, in the order of every table: gatherql's rows, the executed peers, the cached peers. */
 export const SERVERS: ServerSpec[] = [
-  gatewaySpec(),
+  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] }),
   // What a request costs when it must execute: signed-in, or on PostgreSQL, where the response
-  // cache and query sharing are off. Same process otherwise.
+  // cache and query sharing are off. Same process otherwise: its upstream caches stay.
   gatewaySpec({
     name: 'gatherql-executing',
     description: 'gatherql with the response cache and query sharing off (`bench/harness/gateway-variant.ts`), as for signed-in requests or on PostgreSQL',
+    group: 'executed',
+    caches: `no response cache, no query sharing; ${GATEWAY_CACHES}`,
     script: 'bench/harness/gateway-variant.ts',
     extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
-    scenarios: ['a', 'b', 'e'],
-    explains: true,
+    scenarios: ['a', 'b', 'e', 'f', 'h'],
+    fullRunOnly: ['e'],
   }),
-  peerSpec('yoga-plain', 'graphql-yoga, simplest resolvers: no loaders, no cache', ['graphql-yoga', 'better-sqlite3']),
-  peerSpec('apollo', 'Apollo Server 4 standalone, @apollo/datasource-rest, DataLoader', ['@apollo/server', '@apollo/datasource-rest', 'dataloader', 'better-sqlite3']),
-  peerSpec('mercurius', 'Mercurius on Fastify, graphql-jit (jit: 1), Mercurius loaders', ['mercurius', 'fastify', 'mercurius/node_modules/graphql-jit', 'better-sqlite3']),
+  gatewaySpec({
+    name: 'gatherql-no-refresh-ahead',
+    description: 'gatherql with refresh-ahead off (`bench/harness/gateway-variant.ts`)',
+    caches: 'as gatherql, without refresh-ahead',
+    script: 'bench/harness/gateway-variant.ts',
+    extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ cache: { refreshAhead: null } }) },
+    scenarios: ['i'],
+  }),
+  peerSpec({
+    name: 'yoga-plain',
+    description: 'graphql-yoga with the simplest resolvers: one fetch per upstream call, one SQL query per author (the plain baseline)',
+    group: 'executed',
+    caches: 'none (the plain baseline: no loaders, no cache)',
+    packages: ['graphql-yoga', 'better-sqlite3'],
+    scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+    fullRunOnly: WARM_CITIES_FULL_RUN_ONLY,
+  }),
+  peerSpec({
+    name: 'apollo',
+    description: 'Apollo Server 4 standalone, a RESTDataSource per API (DataLoader batching inside for the uncacheable Open-Meteo calls), DataLoader for authors',
+    group: 'executed',
+    caches: "RESTDataSource's defaults: identical GETs in flight deduplicated; its HTTP cache keeps what Cache-Control allows (REST Countries: a year; Open-Meteo sends none)",
+    packages: ['@apollo/server', '@apollo/datasource-rest', 'dataloader', 'better-sqlite3'],
+    scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+    fullRunOnly: WARM_CITIES_FULL_RUN_ONLY,
+  }),
+  peerSpec({
+    name: 'mercurius',
+    description: 'Mercurius on Fastify, graphql-jit (jit: 1), Mercurius loaders (authors, and each part of a city)',
+    group: 'executed',
+    caches: 'none',
+    packages: ['mercurius', 'fastify', 'mercurius/node_modules/graphql-jit', 'better-sqlite3'],
+    scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
+    fullRunOnly: WARM_CITIES_FULL_RUN_ONLY,
+  }),
+  peerSpec({
+    name: 'apollo-cached',
+    description: 'the apollo peer with RESTDataSource TTLs (`cacheOptionsFor`) and `@apollo/server-plugin-response-cache`; per-location calls, as its docs advise for cacheable requests',
+    group: 'cached',
+    caches: `response cache plugin, answers ${FRESHNESS.answerMs / 1000} s (cache control \`defaultMaxAge\`); RESTDataSource HTTP cache with \`ttl\`: ${DATA_TTLS}`,
+    packages: ['@apollo/server', '@apollo/server-plugin-response-cache', '@apollo/datasource-rest', 'dataloader', 'better-sqlite3'],
+    scenarios: CACHED_PEER_SCENARIOS,
+    fullRunOnly: ['f', 'g'],
+  }),
+  peerSpec({
+    name: 'mercurius-cached',
+    description: 'the mercurius peer with `mercurius-cache` on its resolvers and loaders',
+    group: 'cached',
+    caches: `mercurius-cache (resolver results; identical calls in flight shared): posts and authors ${FRESHNESS.answerMs / 1000} s, weather ${s(FRESHNESS.weatherS)}, places ${s(FRESHNESS.geocodingS)}, air quality ${s(FRESHNESS.airQualityS)}, countries ${s(FRESHNESS.countryS)}`,
+    packages: ['mercurius', 'mercurius-cache', 'fastify', 'mercurius/node_modules/graphql-jit', 'better-sqlite3'],
+    scenarios: CACHED_PEER_SCENARIOS,
+    fullRunOnly: ['f', 'g'],
+  }),
+  peerSpec({
+    name: 'yoga-cached',
+    description: 'graphql-yoga with DataLoader per request (authors; batched forecast, air-quality and countries calls) and `@graphql-yoga/plugin-response-cache`',
+    group: 'cached',
+    caches: `response cache plugin: answers ${FRESHNESS.answerMs / 1000} s, weather answers ${s(FRESHNESS.weatherS)}, cities answers ${s(Math.min(FRESHNESS.weatherS, FRESHNESS.airQualityS, FRESHNESS.countryS, FRESHNESS.geocodingS))} (their shortest part); answers with an error part not kept`,
+    packages: ['graphql-yoga', '@graphql-yoga/plugin-response-cache', 'dataloader', 'better-sqlite3'],
+    scenarios: CACHED_PEER_SCENARIOS,
+    fullRunOnly: ['f', 'g'],
+  }),
 ];

@@ -1,5 +1,5 @@
-// What every peer server shares: its settings, the schema text, the SQL it runs and the
-// shape of the upstream answers. Each peer then resolves them the way its own docs show.
+// What every peer server shares: its settings, the schema text, the SQL it runs. Each peer then
+// resolves the queries the way its own docs show; the upstream answers are in upstream.ts.
 import { readFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
@@ -10,6 +10,13 @@ export interface PeerSettings {
   databaseFile: string;
   geocodingUrl: string;
   forecastUrl: string;
+  airQualityUrl: string;
+  countriesUrl: string;
+  /**
+   * How long a cached peer may keep each thing, in seconds (answers in ms): gatherql's rules,
+   * passed by the harness (bench/harness/servers.ts, FRESHNESS). Executed peers ignore them.
+   */
+  ttl: { geocodingS: number; weatherS: number; airQualityS: number; countryS: number; answerMs: number };
 }
 
 export function peerSettings(): PeerSettings {
@@ -18,11 +25,25 @@ export function peerSettings(): PeerSettings {
     if (!value) throw new Error(`${name} is required`);
     return value;
   };
+  const seconds = (name: string) => {
+    const value = Number(need(name));
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of seconds, got ${process.env[name]}`);
+    return value;
+  };
   return {
     port: Number(process.env.PORT ?? 0),
     databaseFile: need('DATABASE_FILE'),
     geocodingUrl: need('OPEN_METEO_GEOCODING_URL'),
     forecastUrl: need('OPEN_METEO_FORECAST_URL'),
+    airQualityUrl: need('OPEN_METEO_AIR_QUALITY_URL'),
+    countriesUrl: need('REST_COUNTRIES_URL'),
+    ttl: {
+      geocodingS: seconds('GEOCODING_CACHE_TTL_S'),
+      weatherS: seconds('WEATHER_CACHE_TTL_S'),
+      airQualityS: seconds('AIR_QUALITY_CACHE_TTL_S'),
+      countryS: seconds('COUNTRY_CACHE_TTL_S'),
+      answerMs: seconds('RESPONSE_CACHE_TTL_MS'),
+    },
   };
 }
 
@@ -63,55 +84,6 @@ export function openPeerDatabase(file: string) {
   };
 }
 
-export interface GeocodingAnswer {
-  results?: { name: string; latitude: number; longitude: number; country?: string; timezone?: string }[];
-}
-
-export interface ForecastAnswer {
-  current: {
-    time: string;
-    temperature_2m: number;
-    relative_humidity_2m: number;
-    apparent_temperature: number;
-    weather_code: number;
-    wind_speed_10m: number;
-  };
-}
-
-export const CURRENT_FIELDS = 'temperature_2m,relative_humidity_2m,apparent_temperature,weather_code,wind_speed_10m';
-
-export function geocodingPath(city: string): string {
-  return `/v1/search?name=${encodeURIComponent(city)}&count=1&language=en&format=json`;
-}
-
-export function forecastPath(latitude: number, longitude: number): string {
-  return `/v1/forecast?latitude=${latitude}&longitude=${longitude}&current=${CURRENT_FIELDS}`;
-}
-
-/** The CityWeather or WeatherError object for one city, from the two upstream answers. */
-export function cityWeather(city: string, geocoding: GeocodingAnswer, forecast: ForecastAnswer | null) {
-  const place = geocoding.results?.[0];
-  if (!place || !forecast) return { __typename: 'WeatherError', city, code: 'CITY_NOT_FOUND', message: `No place called ${city}` };
-  const current = forecast.current;
-  return {
-    __typename: 'CityWeather',
-    city,
-    location: { name: place.name, country: place.country ?? null, latitude: place.latitude, longitude: place.longitude, timezone: place.timezone ?? null },
-    temperatureC: current.temperature_2m,
-    apparentTemperatureC: current.apparent_temperature,
-    relativeHumidity: current.relative_humidity_2m,
-    windSpeedKmh: current.wind_speed_10m,
-    weatherCode: current.weather_code,
-    conditions: `WMO ${current.weather_code}`,
-    observedAt: current.time,
-    stale: false,
-  };
-}
-
-export function weatherError(city: string, error: unknown) {
-  return { __typename: 'WeatherError', city, code: 'UPSTREAM_UNAVAILABLE', message: error instanceof Error ? error.message : String(error) };
-}
-
 export function postEdges(rows: PostRow[], first: number) {
   const page = rows.slice(0, first);
   return {
@@ -120,30 +92,19 @@ export function postEdges(rows: PostRow[], first: number) {
   };
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`upstream answered ${response.status}`);
-  return (await response.json()) as T;
-}
+/** Resolvers every peer has in common: the unions' types (objects carry `__typename`) and column names. */
+export const commonResolvers = {
+  Post: { createdAt: (post: PostRow) => post.created_at },
+  User: { displayName: (user: UserRow) => user.display_name },
+};
 
 /**
- * The weather resolver a tutorial would write with fetch: per city, geocoding then the
- * forecast, cities side by side, no batching and no cache. Used by the peers whose own docs
- * prescribe nothing else for REST calls.
+ * The schema's unions, each resolved by the `__typename` its objects carry, under the name a
+ * library looks for: `__resolveType` (graphql-tools: Yoga, Apollo) or `resolveType` (Mercurius).
  */
-export function fetchWeather(settings: PeerSettings, cities: string[]) {
-  return Promise.all(
-    cities.map(async (city) => {
-      try {
-        const geocoding = await getJson<GeocodingAnswer>(settings.geocodingUrl + geocodingPath(city));
-        const place = geocoding.results?.[0];
-        const forecast = place ? await getJson<ForecastAnswer>(settings.forecastUrl + forecastPath(place.latitude, place.longitude)) : null;
-        return cityWeather(city, geocoding, forecast);
-      } catch (error) {
-        return weatherError(city, error);
-      }
-    }),
-  );
+export function unionResolvers(key: '__resolveType' | 'resolveType') {
+  const resolve = { [key]: (value: { __typename: string }) => value.__typename };
+  return Object.fromEntries(['WeatherResult', 'CityResult', 'AirQualityResult', 'CountryResult'].map((name) => [name, resolve]));
 }
 
 /** Tells the benchmark where the peer listens, on a line of its own. */

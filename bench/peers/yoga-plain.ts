@@ -1,11 +1,14 @@
-// Peer: plain graphql-yoga with the simplest resolvers a tutorial would write: no
-// DataLoader, no cache, one fetch per upstream call, one SQL query per author.
+// Peer: plain graphql-yoga with the simplest resolvers a tutorial would write: no DataLoader,
+// no cache, one fetch per upstream call, one SQL query per author. The plain baseline.
 import { createServer } from 'node:http';
 import { createSchema, createYoga } from 'graphql-yoga';
-import { announce, fetchWeather, openPeerDatabase, type PostRow, peerSettings, postEdges, typeDefs, type UserRow } from './shared.js';
+import { cityPartsOneByOne } from './city-parts.js';
+import { fetchCities, fetchUpstreams, fetchWeather } from './fetch-upstreams.js';
+import { announce, commonResolvers, openPeerDatabase, type PostRow, peerSettings, postEdges, typeDefs, unionResolvers } from './shared.js';
 
 const settings = peerSettings();
 const db = openPeerDatabase(settings.databaseFile);
+const api = fetchUpstreams(settings);
 
 const yoga = createYoga({
   logging: false,
@@ -13,16 +16,15 @@ const yoga = createYoga({
   schema: createSchema({
     typeDefs,
     resolvers: {
+      ...unionResolvers('__resolveType'),
+      ...commonResolvers,
       Query: {
-        weather: (_root: unknown, args: { cities: string[] }) => fetchWeather(settings, args.cities),
+        weather: (_root: unknown, args: { cities: string[] }) => fetchWeather(api, args.cities),
+        cities: (_root: unknown, args: { names: string[] }) => fetchCities(api, args.names),
         posts: (_root: unknown, args: { first: number }) => postEdges(db.postsPage(args.first + 1), args.first),
       },
-      WeatherResult: { __resolveType: (value: { __typename: string }) => value.__typename },
-      Post: {
-        createdAt: (post: PostRow) => post.created_at,
-        author: (post: PostRow) => db.userById(post.author_id),
-      },
-      User: { displayName: (user: UserRow) => user.display_name },
+      City: cityPartsOneByOne(api),
+      Post: { ...commonResolvers.Post, author: (post: PostRow) => db.userById(post.author_id) },
     },
   }),
 });

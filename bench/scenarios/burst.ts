@@ -1,4 +1,5 @@
 import { load } from '../harness/load.js';
+import { upstreamUse } from '../harness/upstream-use.js';
 import { allWeather, expectAnswer, weatherBody } from './queries.js';
 import { LATENCY, type Scenario, UPSTREAM_MS } from './types.js';
 
@@ -22,6 +23,7 @@ export const burst: Scenario = {
     { key: 'xAlone', label: 'p99 × alone', digits: 2 },
     { key: 'geocoding', label: 'geocoding calls', digits: 0 },
     { key: 'forecast', label: 'forecast calls', digits: 0 },
+    { key: 'units', label: 'Open-Meteo units', digits: 0 },
   ],
   ratioKey: 'p99',
   higherIsBetter: false,
@@ -33,14 +35,15 @@ export const burst: Scenario = {
     const alone = await load({ url: server.url, body: one, connections: 1, amount: ALONE });
     const before = await ctx.sim.calls();
     const result = await load({ url: server.url, body: one(), connections: BURST, amount: BURST });
-    const after = await ctx.sim.calls();
+    const use = upstreamUse(before, await ctx.sim.calls());
     return {
       p50: result.p50Ms,
       p99: result.p99Ms,
       alone: alone.p50Ms,
       xAlone: result.p99Ms / alone.p50Ms,
-      geocoding: after.geocoding - before.geocoding,
-      forecast: after.forecast - before.forecast,
+      geocoding: use.geocoding,
+      forecast: use.forecast,
+      units: use.openMeteoUnits,
       failures: result.failures,
     };
   },

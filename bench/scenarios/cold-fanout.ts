@@ -1,4 +1,5 @@
 import { load } from '../harness/load.js';
+import { upstreamUse } from '../harness/upstream-use.js';
 import { allWeather, expectAnswer, weatherBody } from './queries.js';
 import { LATENCY, type Scenario, UPSTREAM_MS } from './types.js';
 
@@ -24,6 +25,7 @@ export const coldFanout: Scenario = {
     { key: 'mean', label: 'mean ms', digits: 1 },
     { key: 'x2rt', label: '× 2 RT (p50)', digits: 2 },
     { key: 'upstream', label: 'upstream calls / request', digits: 1 },
+    { key: 'units', label: 'Open-Meteo units / request', digits: 1 },
   ],
   ratioKey: 'p50',
   higherIsBetter: false,
@@ -32,14 +34,14 @@ export const coldFanout: Scenario = {
     await load({ url: server.url, body: () => coldBody(ctx.freshCity), connections: 1, amount: 2 });
     const before = await ctx.sim.calls();
     const result = await load({ url: server.url, body: () => coldBody(ctx.freshCity), connections: 1, amount: ctx.durations.coldRequests });
-    const after = await ctx.sim.calls();
-    const calls = after.geocoding + after.forecast - before.geocoding - before.forecast;
+    const use = upstreamUse(before, await ctx.sim.calls());
     return {
       p50: result.p50Ms,
       p99: result.p99Ms,
       mean: result.meanMs,
       x2rt: result.p50Ms / (2 * ctx.upstreamMedianMs),
-      upstream: calls / result.requests,
+      upstream: use.calls / result.requests,
+      units: use.openMeteoUnits / result.requests,
       failures: result.failures,
     };
   },

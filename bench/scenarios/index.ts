@@ -1,5 +1,8 @@
 import { burst } from './burst.js';
+import { citiesCold } from './cities-cold.js';
+import { citiesWarm } from './cities-warm.js';
 import { coldFanout } from './cold-fanout.js';
+import { freshness } from './freshness.js';
 import { mixedLoad } from './mixed.js';
 import { postsWithAuthors } from './posts.js';
 import { tailLatency } from './tail.js';
@@ -7,4 +10,4 @@ import type { Scenario } from './types.js';
 import { warmWeather } from './warm-weather.js';
 
 /** Every scenario, in report order. */
-export const SCENARIOS: Scenario[] = [warmWeather, postsWithAuthors, coldFanout, tailLatency, burst, mixedLoad];
+export const SCENARIOS: Scenario[] = [warmWeather, postsWithAuthors, coldFanout, tailLatency, burst, mixedLoad, citiesCold, citiesWarm, freshness];

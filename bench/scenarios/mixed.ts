@@ -1,5 +1,5 @@
 import { allWeather, expectAnswer, POSTS_BODY, tenPostsWithAuthors, WARM_CITIES, weatherBody } from './queries.js';
-import { THROUGHPUT_COLUMNS, throughputMethod, warmThenMeasure } from './throughput.js';
+import { THROUGHPUT_COLUMNS, throughputMethod, UPSTREAM_COLUMNS, warmThenMeasure } from './throughput.js';
 import { LATENCY, type Scenario, UPSTREAM_MS } from './types.js';
 
 /** (f) Scenarios (a) and (b) interleaved on the same connections: what one instance serves all day. */
@@ -10,7 +10,7 @@ export const mixedLoad: Scenario = {
     throughputMethod(`Requests alternate between (a) and (b); upstream ${UPSTREAM_MS} ms per call`, durations) +
     ' Event-loop delay p99 is measured inside the server (perf_hooks, 10 ms resolution) over the measured round only.',
   faults: LATENCY,
-  columns: [...THROUGHPUT_COLUMNS, { key: 'loopP99', label: 'event-loop delay p99 ms', digits: 1 }],
+  columns: [...THROUGHPUT_COLUMNS, { key: 'loopP99', label: 'event-loop delay p99 ms', digits: 1 }, ...UPSTREAM_COLUMNS],
   ratioKey: 'p99',
   higherIsBetter: false,
   async measure(server, ctx) {
@@ -28,6 +28,8 @@ export const mixedLoad: Scenario = {
       p99: measured.result.p99Ms,
       cpuUs: measured.cpuUsPerRequest,
       loopP99,
+      upstream: measured.upstreamPerRequest,
+      units: measured.unitsPerRequest,
       failures: measured.result.failures,
     };
   },

@@ -23,10 +23,31 @@ export const POSTS_QUERY = /* GraphQL */ `
   }
 `;
 
+/** Every part of each city, each union with its error member, as docs/upstreams.md shows `cities`. */
+export const CITIES_QUERY = /* GraphQL */ `
+  query Cities($names: [String!]!) {
+    cities(names: $names) {
+      __typename
+      ... on City {
+        name
+        location { name countryCode }
+        weather { __typename ... on CityWeather { temperatureC conditions observedAt } ... on WeatherError { code message } }
+        airQuality { __typename ... on AirQuality { usAqi category } ... on UpstreamError { source code message } }
+        country { __typename ... on Country { name capitals } ... on UpstreamError { source code message } }
+      }
+      ... on CityError { name code message }
+    }
+  }
+`;
+
 export const WARM_CITIES = ['Berlin', 'Paris', 'London', 'Madrid', 'Rome'];
 
 export function weatherBody(cities: string[]): string {
   return JSON.stringify({ query: WEATHER_QUERY, variables: { cities }, operationName: 'Weather' });
+}
+
+export function citiesBody(names: string[]): string {
+  return JSON.stringify({ query: CITIES_QUERY, variables: { names }, operationName: 'Cities' });
 }
 
 export const POSTS_BODY = JSON.stringify({ query: POSTS_QUERY, operationName: 'Posts' });
@@ -63,4 +84,30 @@ export function tenPostsWithAuthors(data: { posts?: { edges: { node: { author?: 
   const edges = data?.posts?.edges ?? [];
   if (edges.length !== 10) return `expected 10 posts, got ${edges.length}`;
   return edges.every((edge) => typeof edge.node.author?.username === 'string') ? null : 'a post without its author';
+}
+
+interface CityItem {
+  __typename: string;
+  name?: string;
+  location?: { countryCode?: string | null };
+  weather?: { __typename: string };
+  airQuality?: { __typename: string };
+  country?: { __typename: string; name?: string };
+}
+
+/** A cities answer with every name placed and every part of each present. */
+export function allCities(count: number) {
+  return (data: { cities?: CityItem[] }) => {
+    const items = data?.cities ?? [];
+    const whole = items.filter(
+      (item) =>
+        item.__typename === 'City' &&
+        typeof item.location?.countryCode === 'string' &&
+        item.weather?.__typename === 'CityWeather' &&
+        item.airQuality?.__typename === 'AirQuality' &&
+        item.country?.__typename === 'Country' &&
+        typeof item.country.name === 'string',
+    ).length;
+    return whole === count ? null : `expected ${count} cities with every part, got ${whole}: ${JSON.stringify(items.slice(0, 2))}`;
+  };
 }

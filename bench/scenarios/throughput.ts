@@ -1,5 +1,6 @@
 import { load } from '../harness/load.js';
 import type { ServerProcess } from '../harness/processes.js';
+import { upstreamUse } from '../harness/upstream-use.js';
 import type { Durations, ScenarioContext, Values } from './types.js';
 
 export const CONNECTIONS = 100;
@@ -18,13 +19,13 @@ export async function warmThenMeasure(
   const cpuBefore = server.cpuSeconds();
   const result = await load({ url: server.url, body, connections: CONNECTIONS, duration: measureS });
   const cpu = server.cpuSeconds() - cpuBefore;
-  const after = await ctx.sim.calls();
-  const upstreamCalls = after.geocoding + after.forecast - before.geocoding - before.forecast;
+  const use = upstreamUse(before, await ctx.sim.calls());
   // Over requests sent: the calls of requests still in flight at either edge of the round
   // roughly cancel out (those of the warm-up land in it, those of its last requests after it).
   return {
     result,
-    upstreamPerRequest: result.sent > 0 ? upstreamCalls / result.sent : null,
+    upstreamPerRequest: result.sent > 0 ? use.calls / result.sent : null,
+    unitsPerRequest: result.sent > 0 ? use.openMeteoUnits / result.sent : null,
     // The server's own CPU per answered request: the cost of a request, whatever else the machine does.
     cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : null,
   };
@@ -37,13 +38,21 @@ export function throughputMethod(what: string, durations: Durations): string {
 export function throughputValues(result: Awaited<ReturnType<typeof warmThenMeasure>>): Values {
   return {
     rps: result.result.requestsPerSecond,
-    p50: result.result.p50Ms,
-    p99: result.result.p99Ms,
+    // A server that answered nothing in the round has no latencies (autocannon says 0).
+    p50: result.result.requests > 0 ? result.result.p50Ms : null,
+    p99: result.result.requests > 0 ? result.result.p99Ms : null,
     upstream: result.upstreamPerRequest,
+    units: result.unitsPerRequest,
     cpuUs: result.cpuUsPerRequest,
     failures: result.result.failures,
   };
 }
+
+/** Upstream calls (all four APIs) and Open-Meteo quota units per request, for scenarios that call upstreams. */
+export const UPSTREAM_COLUMNS = [
+  { key: 'upstream', label: 'upstream calls / request (≈)', digits: 2 },
+  { key: 'units', label: 'Open-Meteo units / request (≈)', digits: 2 },
+];
 
 export const THROUGHPUT_COLUMNS = [
   { key: 'rps', label: 'req/s', digits: 0 },

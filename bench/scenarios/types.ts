@@ -8,15 +8,15 @@ export interface Durations {
   warmS: number;
   /** Seconds of a measured throughput round. */
   measureS: number;
-  /** Sequential requests of the cold fan-out. */
+  /** Sequential requests of the cold fan-out and of the cold cities. */
   coldRequests: number;
   /** Requests of the tail scenario, and of its warm-up. */
   tailRequests: number;
   tailWarmUp: number;
   /** Bursts on other cities before the measured burst. */
   burstWarmUps: number;
-  /** Whether the run includes the extra rows that only explain (gatherql-executing). */
-  explain: boolean;
+  /** Seconds of the freshness scenario's measured round (it must outlast the TTL it sets). */
+  freshnessS: number;
 }
 
 export interface ScenarioContext {
@@ -24,7 +24,7 @@ export interface ScenarioContext {
   durations: Durations;
   /** A city name no server has seen in this run (`Sim <n>`). */
   freshCity(): string;
-  /** Median latency of one upstream call at the scenario's faults, measured by the harness. */
+  /** Median latency of one upstream call at the default latency, measured by the harness. */
   upstreamMedianMs: number;
 }
 
@@ -44,6 +44,8 @@ export interface Scenario {
   method(durations: Durations): string;
   /** Upstream behaviour while it runs. */
   faults: FaultRule[];
+  /** Environment every server of this scenario starts with, on top of its own (e.g. a short TTL). */
+  serverEnv?: Record<string, string>;
   columns: Column[];
   /** The column the ratio columns compare, and which way is better. */
   ratioKey: string;
