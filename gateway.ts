@@ -7,6 +7,7 @@ import { prepareDatabase } from './db/prepare.js';
 import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins, protocolPlugins } from './plugins/index.js';
 import { maskError, masksAsInternal } from './plugins/mask-error.js';
 import { createMetrics, type Metrics } from './plugins/metrics.js';
+import { useExecution } from './plugins/use-execution.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { responseStoreFor } from './responses/choose.js';
 import type { ResponseStore } from './responses/store.js';
@@ -72,6 +73,8 @@ export interface GatewayTuning {
   statementCache: number;
   /** Yoga's cache of parsed and validated documents (its default); off only to measure it. */
   parserCache: boolean;
+  /** Queries run compiled by graphql-jit rather than by graphql-js (see useExecution). */
+  compiledExecution: boolean;
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
@@ -79,6 +82,7 @@ export const DEFAULT_TUNING: GatewayTuning = {
   shareQueries: true,
   statementCache: 500,
   parserCache: true,
+  compiledExecution: true,
 };
 
 const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
@@ -185,6 +189,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
       ...protocolPlugins({ config, logger }),
+      useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
       ...executionPlugins({
         responses,
         responseTtlMs: tuning.responseCacheMs,

@@ -31,6 +31,17 @@ export const EXPERIMENTS: Experiment[] = [
     on: { tuning: EXECUTE_ALL },
     durations: SHORT,
   },
+  ...(['b', 'a'] as const).map(
+    (scenario): Experiment => ({
+      name: 'Queries compiled by graphql-jit instead of run by graphql-js',
+      note: 'response cache and sharing off on both sides; answers byte-identical (test/compiled-execution.test.ts)',
+      scenario,
+      metric: 'cpuUs',
+      off: { tuning: { ...EXECUTE_ALL, compiledExecution: false } },
+      on: { tuning: EXECUTE_ALL },
+      durations: SHORT,
+    }),
+  ),
   { name: 'Sharing identical anonymous queries in flight', scenario: 'e', off: { tuning: { shareQueries: false } }, on: {} },
   { name: 'Hedged upstream calls (after the p97, at most 5% of calls)', scenario: 'd', off: { policy: { hedge: { percentile: 0 } } }, on: {} },
   {

@@ -44,6 +44,12 @@ export function createMetrics() {
       labelNames: ['cache', 'event'] as const,
       registers: [registry],
     }),
+    executionPlans: new Counter({
+      name: 'gatherql_execution_plans_total',
+      help: 'Operations seen for the first time, by how they run: compiled (graphql-jit), graphql-js, or incremental (@defer/@stream, Yoga\'s executor)',
+      labelNames: ['execution'] as const,
+      registers: [registry],
+    }),
     dbQueries: new Counter({
       name: 'gatherql_db_queries_total',
       help: 'SQL statements sent to the database',

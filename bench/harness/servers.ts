@@ -106,7 +106,7 @@ export function gatewaySpec(
       `response cache of anonymous answers, ${FRESHNESS.answerMs / 1000} s at most and no longer than their upstream values stay fresh; identical queries in flight shared; ${GATEWAY_CACHES}`,
     ...(options.scenarios && { scenarios: options.scenarios }),
     ...(options.fullRunOnly && { fullRunOnly: options.fullRunOnly }),
-    packages: ['graphql-yoga', '@pothos/core', 'kysely', 'better-sqlite3', 'got', 'dataloader', '@envelop/graphql-jit', '@graphql-yoga/plugin-response-cache'],
+    packages: ['graphql-yoga', '@pothos/core', 'kysely', 'better-sqlite3', 'got', 'dataloader', 'graphql-jit'],
     async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
       const port = await freePort();
       const file = copyBenchDatabase(seedFile, workDir, `${name}-${(starts += 1)}`);
