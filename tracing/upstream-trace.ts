@@ -7,6 +7,7 @@ import {
   ATTR_SERVER_PORT,
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
+import type { FreshnessState } from '../sources/kit/freshness.js';
 import type { CacheEvent } from '../sources/kit/keyed-cache.js';
 import type { AttemptFacts, AttemptSpan, BatchSpan, CallTrace, LookUpSpan } from '../sources/kit/trace.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
@@ -30,34 +31,51 @@ export const ATTR = {
   batchLookUps: 'gatherql.batch.look_ups',
 } as const;
 
-/** Starts the span of one look-up, under `parent` (the operation's span where the look-up began). */
+/** Starts the span of one look-up, under `parent` (the operation's span where the look-up began, or none). */
 export function startLookUp(tracer: Tracer, parent: Context, cache: string, key: string): LookUpSpan {
   const span = tracer.startSpan(`look-up ${cache}`, { kind: SpanKind.INTERNAL, attributes: { [ATTR.cacheName]: cache, [ATTR.cacheKey]: key } }, parent);
-  const calls = new Calls(tracer, trace.setSpan(parent, span), { span, parent });
-  let first = true;
-  return {
-    calls,
-    event(event: CacheEvent) {
-      if (first) span.setAttribute(ATTR.cacheResult, event);
-      first = false;
-      span.addEvent(`cache.${event}`);
-    },
-    follows(other) {
-      const started = (other.calls as Calls).lookUp;
-      if (started) span.addLink({ context: started.span.spanContext() });
-    },
-    end(result) {
-      if ('state' in result) span.setAttribute(ATTR.freshness, result.state);
-      else markFailed(span, errorType(result.error));
-      span.end();
-    },
-  };
+  return new LookUp(tracer, { span, parent });
 }
 
 /** A look-up's span and the context it was started in. */
 interface LookUpPlace {
   span: Span;
   parent: Context;
+}
+
+class LookUp implements LookUpSpan {
+  #calls: Calls | undefined;
+  #result: CacheEvent | undefined;
+
+  constructor(
+    private readonly tracer: Tracer,
+    readonly place: LookUpPlace,
+  ) {}
+
+  /** Made on first use: most look-ups are hits, which call nobody. */
+  get calls(): CallTrace {
+    return (this.#calls ??= new Calls(this.tracer, trace.setSpan(this.place.parent, this.place.span), this.place));
+  }
+
+  event(event: CacheEvent): void {
+    // The first event is the look-up's result; a later one (a refresh after a stale answer) is a span event.
+    if (this.#result === undefined) {
+      this.#result = event;
+      this.place.span.setAttribute(ATTR.cacheResult, event);
+    } else {
+      this.place.span.addEvent(`cache.${event}`);
+    }
+  }
+
+  follows(other: LookUpSpan): void {
+    this.place.span.addLink({ context: (other as LookUp).place.span.spanContext() });
+  }
+
+  end(result: { state: FreshnessState } | { error: unknown }): void {
+    if ('state' in result) this.place.span.setAttribute(ATTR.freshness, result.state);
+    else markFailed(this.place.span, errorType(result.error));
+    this.place.span.end();
+  }
 }
 
 /** Where a call's attempts go: under the one look-up it is for, or under a batch linked to several. */
