@@ -149,7 +149,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     redis,
     observers: upstreamObservers(metrics, logger),
     ...options.sources,
-    cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...options.sources?.cache },
+    cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...(tracing && { tracer: tracing.background }), ...options.sources?.cache },
   });
   metrics.watchQuotas(sources.quotas);
   const deps: ContextDeps = {

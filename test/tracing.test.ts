@@ -182,6 +182,37 @@ describe('a traced cities request', () => {
     expect(trace.spans.filter((span) => span.kind === 'client')).toEqual([]);
   });
 
+  it('traces a refresh in the background as a trace of its own, linked to the look-up that found the value stale', async () => {
+    // A TTL of 0: the second look-up finds the value stale, answers it at once and starts a refresh.
+    const stale = await startWeatherHarness(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'gatherql-refresh', WEATHER_CACHE_TTL_S: '0' },
+      {},
+      { tuning: { responseCacheMs: 0, shareQueries: false } },
+    );
+    try {
+      await stale.gateway.query(WEATHER, { cities: ['Vienna'] });
+      const response = await stale.gateway.query(WEATHER, { cities: ['Vienna'] });
+      await stale.gateway.tracing!.flush();
+      const lookUp = only(receiver.spans().filter((span) => span.resource['service.name'] === 'gatherql-refresh' && span.name === 'look-up weather' && span.attributes['gatherql.cache.result'] === 'stale'));
+      expect(lookUp).toMatchObject({ events: ['cache.refresh'], attributes: { 'gatherql.freshness': 'STALE' } });
+      expect(response.body.data.weather[0].__typename).toBe('CityWeather');
+      const refresh = () => receiver.spans().find((span) => span.resource['service.name'] === 'gatherql-refresh' && span.name === 'look-up weather' && span.attributes['gatherql.cache.result'] === 'refresh');
+      await expect
+        .poll(async () => {
+          await stale.gateway.tracing!.flush();
+          return refresh()?.attributes['gatherql.freshness'];
+        }, { timeout: 30_000 })
+        .toBe('LIVE');
+      expect(refresh()).toMatchObject({ parentSpanId: null, resource: { 'service.name': 'gatherql-refresh' }, links: [{ traceId: lookUp.traceId, spanId: lookUp.spanId }] });
+      expect(refresh()!.traceId).not.toBe(lookUp.traceId);
+      const attempt = only(receiver.spans().filter((span) => span.parentSpanId === refresh()!.spanId));
+      expect(attempt).toMatchObject({ name: 'GET /v1/forecast', traceId: refresh()!.traceId, attributes: { 'gatherql.upstream.outcome': 'ok' } });
+      expect(stale.sim.calls().traceContexts.at(-1)).toMatchObject({ upstream: 'forecast', traceparent: `00-${attempt.traceId}-${attempt.spanId}-01` });
+    } finally {
+      await stale.close();
+    }
+  });
+
   it('gives each retry its own span, with its resend count, status and outcome', async () => {
     harness.sim.setFaults([{ endpoint: 'forecast', city: 'Oslo', fault: { kind: 'status', status: 503 } }]);
     try {

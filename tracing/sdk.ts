@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import {
@@ -18,6 +19,7 @@ import { createRequestTrace } from './request-trace.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './settings.js';
 import type { TracingOptions } from './start.js';
 import type { Tracing } from './types.js';
+import { startLookUp } from './upstream-trace.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
@@ -39,6 +41,7 @@ export async function createTracing(settings: TracingSettings, options: TracingO
   let stopped: Promise<void> | undefined;
   return {
     request: (request) => createRequestTrace(tracer, request, database),
+    background: { lookUp: (cache, key) => startLookUp(tracer, ROOT_CONTEXT, cache, key) },
     flush: () => provider.forceFlush(),
     shutdown: () => (stopped ??= provider.shutdown()),
   };

@@ -10,6 +10,8 @@ import type { LookUpTracer } from '../sources/kit/trace.js';
 export interface Tracing {
   /** Starts the span of one HTTP request, continuing the trace that its `traceparent` names. */
   request(request: Request): RequestTrace;
+  /** Traces the gateway's own look-ups (the caches' refreshes): each is the root of a trace. */
+  readonly background: LookUpTracer;
   /** Sends every ended span now, and resolves once the endpoint has them (or has refused them). */
   flush(): Promise<void>;
   /** Flushes, then stops: spans ended later are dropped. */

@@ -4,7 +4,7 @@ import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
-import type { LookUpSpan } from './trace.js';
+import type { LookUpSpan, LookUpTracer } from './trace.js';
 
 /** How long one instance holds a key it loads, unless the cache is told otherwise. */
 const DEFAULT_SHARED_LOCK_MS = 5_000;
@@ -49,6 +49,8 @@ export interface KeyedCacheOptions<V> {
   staleIfErrorMs: number;
   refreshAhead?: RefreshAhead;
   onEvent?: (event: CacheEvent) => void;
+  /** Traces the cache's own loads (refreshes), which no caller's trace holds: each is a trace of its own. */
+  tracer?: LookUpTracer;
   sharedTier?: SharedTier;
   /**
    * With a shared tier: how long one instance may hold a key it loads while the others wait
@@ -126,6 +128,20 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     note(span, 'joined');
     if (span && flight.span) span.follows(flight.span);
     return wait(flight, caller, standIn, span);
+  };
+
+  /** A refresh of the cache's own, traced when the cache is; linked to the look-up that found the value stale. */
+  const refresh = (key: string, staleLookUp?: LookUpSpan) => {
+    const span = options.tracer?.lookUp(options.name, key);
+    if (!span) return start(key, true, BACKGROUND);
+    span.event('refresh');
+    if (staleLookUp) span.follows(staleLookUp);
+    const flight = start(key, true, BACKGROUND, span);
+    flight.entry.then(
+      () => span.end({ state: 'LIVE' }),
+      (error: unknown) => span.end({ error }),
+    );
+    return flight;
   };
 
   const start = (key: string, background: boolean, caller: Caller, span?: LookUpSpan): Flight<V> => {
@@ -235,7 +251,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       if (ahead.mayRefresh && !(await ahead.mayRefresh(key, aheadMs).catch(() => false))) return;
       if (inflight.has(key) || entries.peek(key) !== entry) return;
       emit('refresh');
-      start(key, true, BACKGROUND);
+      refresh(key);
     })();
   };
 
@@ -267,7 +283,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     if (stale) {
       note(span, 'stale');
       note(span, 'refresh');
-      start(key, true, BACKGROUND);
+      refresh(key, span);
       return answer(stale, 'STALE', caller);
     }
     if (caller.spend) {

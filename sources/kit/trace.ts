@@ -15,7 +15,7 @@ export interface LookUpTracer {
 export interface LookUpSpan {
   /** What the cache did for it (hit, miss, joined, stale, refresh): on a look-up there may be two. */
   event(event: CacheEvent): void;
-  /** It waits for a load that another look-up started (`joined`): the two are linked. */
+  /** It is linked to another look-up: the one whose load it waits for (`joined`), or, for a refresh, the one that found the value stale. */
   follows(other: LookUpSpan): void;
   /** It answered, with a value this fresh, or failed. */
   end(result: { state: FreshnessState } | { error: unknown }): void;
