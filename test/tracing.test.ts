@@ -4,6 +4,7 @@ import { createBatcher } from '../sources/kit/batcher.js';
 import type { LookUpSpan } from '../sources/kit/trace.js';
 import { safeUrl } from '../tracing/safe-url.js';
 import { startTracing } from '../tracing/start.js';
+import { captureLogs } from './helpers/log-capture.js';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './helpers/otlp-receiver.js';
 import { startGateway } from './helpers/gateway.js';
 import type { GraphQLResponse } from './helpers/gateway.js';
@@ -299,6 +300,20 @@ describe('W3C trace context on a request', () => {
     const seen = harness.sim.calls().traceContexts;
     expect(seen).toHaveLength(2);
     for (const context of seen) expect(context.traceparent).toMatch(new RegExp(`^00-${unsampled}-[0-9a-f]{16}-00$`));
+  });
+});
+
+describe('an OTLP endpoint that is down', () => {
+  it('costs the gateway nothing but a warning: requests are answered and close() resolves', async () => {
+    const closed = await startOtlpReceiver();
+    const url = closed.url;
+    await closed.close();
+    const logs = captureLogs('warn');
+    const gateway = await startGateway({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, { logger: logs.logger });
+    const response = await gateway.query('query Probe { __typename }');
+    expect(response.body).toEqual({ data: { __typename: 'Query' } });
+    await expect(gateway.close()).resolves.toBeUndefined();
+    expect(logs.lines().map((line) => line.msg)).toContain('tracing: the last spans could not be sent to the OTLP endpoint and were dropped');
   });
 });
 

@@ -43,7 +43,11 @@ export async function createTracing(settings: TracingSettings, options: TracingO
     request: (request) => createRequestTrace(tracer, request, database),
     background: { lookUp: (cache, key) => startLookUp(tracer, ROOT_CONTEXT, cache, key) },
     flush: () => provider.forceFlush(),
-    shutdown: () => (stopped ??= provider.shutdown()),
+    // A collector that is down must not fail the gateway's close: what could not be sent is lost, and said so.
+    shutdown: () =>
+      (stopped ??= provider.shutdown().catch((error: unknown) => {
+        options.logger.warn({ error: (error as Error).message }, 'tracing: the last spans could not be sent to the OTLP endpoint and were dropped');
+      })),
   };
 }
 
