@@ -377,6 +377,18 @@ describe('a batched call shared by several requests', () => {
     expect(spans.filter((span) => span.parentSpanId === null && span.kind === 'server')).toHaveLength(0);
   });
 
+  it('is recorded by the look-up that is, when the other request was not sampled', async () => {
+    const unsampled = new Request('http://gatherql.test/graphql', { method: 'POST', headers: { traceparent: `00-${'1'.repeat(32)}-${'2'.repeat(16)}-00` } });
+    const { lookUpSpans, batch, attempt } = await batchOf('gatherql-half-batch', (tracing) => [
+      tracing.request(unsampled).operation().lookUp('weather', 'a'),
+      tracing.request(request()).operation().lookUp('weather', 'b'),
+    ]);
+    const recorded = only(lookUpSpans);
+    expect(recorded.attributes['gatherql.cache.key']).toBe('b');
+    expect(batch).toMatchObject({ traceId: recorded.traceId, parentSpanId: recorded.parentSpanId, links: [{ traceId: recorded.traceId, spanId: recorded.spanId }] });
+    expect(attempt.parentSpanId).toBe(batch.spanId);
+  });
+
   it('within one request hangs where the look-ups began, linked to both', async () => {
     const { lookUpSpans, batch, attempt } = await batchOf('gatherql-own-batch', (tracing) => {
       const operation = tracing.request(request()).operation();

@@ -4,6 +4,7 @@ import { errorType, markFailed } from './failure.js';
 import { remoteParent } from './propagation.js';
 import { recordStatement } from './statement-span.js';
 import type { OperationTrace, PhaseSpan, RequestTrace } from './types.js';
+import { unrecordedRequest } from './unrecorded.js';
 import { startLookUp } from './upstream-trace.js';
 
 // GraphQL's conventions are still in development: their names are not in the package's stable
@@ -36,6 +37,7 @@ export function createRequestTrace(tracer: Tracer, request: Request, database: '
     },
     remoteParent(request.headers),
   );
+  if (!span.isRecording()) return unrecordedRequest(span);
   const context = trace.setSpan(ROOT_CONTEXT, span);
   const operations: { type: string; name: string | null }[] = [];
   let ended = false;
