@@ -9,10 +9,10 @@ import { startLookUp } from './upstream-trace.js';
 
 // GraphQL's conventions are still in development: their names are not in the package's stable
 // entry point, whose incubating one is large, so they are spelt here.
-export const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
-export const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
+const ATTR_GRAPHQL_OPERATION_NAME = 'graphql.operation.name';
+const ATTR_GRAPHQL_OPERATION_TYPE = 'graphql.operation.type';
 /** The request's `X-Request-Id`, which its log line carries too. */
-export const ATTR_REQUEST_ID = 'gatherql.request.id';
+const ATTR_REQUEST_ID = 'gatherql.request.id';
 
 const METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']);
 

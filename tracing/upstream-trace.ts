@@ -18,7 +18,7 @@ import { safeUrl } from './safe-url.js';
 // The kit's look-ups, calls and attempts (sources/kit/trace.ts) as OpenTelemetry spans.
 
 /** The gateway's own attribute names, beside the conventions'. */
-export const ATTR = {
+const ATTR = {
   cacheName: 'gatherql.cache.name',
   cacheKey: 'gatherql.cache.key',
   /** What the cache did first: hit, miss, joined or stale. */
