@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
+import { PROTOCOLS, SAMPLERS, type TracingSettings, tracesUrl } from './tracing/settings.js';
 
 /**
  * Runtime configuration, read once from the environment. Every variable is optional;
@@ -53,6 +54,8 @@ export interface Config {
    * ids. `documents` is the manifest read from `path`; null when off, or when allowed but absent.
    */
   persistedDocuments: { mode: 'allow' | 'only' | 'off'; path: string; documents: PersistedDocuments | null };
+  /** OpenTelemetry tracing from the standard OTEL_* variables; null (off) unless an OTLP endpoint is set. */
+  tracing: TracingSettings | null;
   production: boolean;
 }
 
@@ -124,6 +127,20 @@ const flag = z
   .refine((value) => ['1', 'true', 'yes', '0', 'false', 'no', ''].includes(value), 'true or false')
   .transform((value) => ['1', 'true', 'yes'].includes(value));
 
+/** One of `values`, in any case (the OTEL_* variables' values are case-insensitive). */
+const choice = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(values, values.length === 2 ? `${values[0]} or ${values[1]}` : `one of ${values.join(', ')}`));
+
+const ratio = z
+  .string()
+  .trim()
+  .refine((value) => /^(\d+(\.\d*)?|\.\d+)$/.test(value) && Number(value) <= 1, 'a number from 0 to 1')
+  .transform(Number);
+
 /** Each variable with its parser and default; the order is the order of the README table. */
 const variables = {
   PORT: integer(0, 65535).default(4000),
@@ -156,6 +173,15 @@ const variables = {
   WORKERS: integer(1, 64).default(1),
   PERSISTED_DOCUMENTS: z.enum(['allow', 'only', 'off'], 'allow, only or off').default('allow'),
   PERSISTED_DOCUMENTS_PATH: z.string().trim().default('client/generated/persisted-documents.json'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: choice(PROTOCOLS).default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: choice(PROTOCOLS).optional(),
+  OTEL_SERVICE_NAME: z.string().trim().min(1, 'a service name').optional(),
+  OTEL_TRACES_SAMPLER: choice(SAMPLERS).default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: ratio.default(1),
+  OTEL_TRACES_EXPORTER: choice(['otlp', 'none']).default('otlp'),
+  OTEL_SDK_DISABLED: flag.default(false),
   NODE_ENV: z.string().optional(),
 } as const;
 
@@ -227,7 +253,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     socketTimeoutMs: vars.SOCKET_TIMEOUT_S * 1000,
     workers: vars.WORKERS,
     persistedDocuments,
+    tracing: tracingFrom(vars),
     production,
+  };
+}
+
+/** On when an OTLP endpoint is set, unless OTEL_SDK_DISABLED or OTEL_TRACES_EXPORTER=none says otherwise. */
+function tracingFrom(vars: z.infer<typeof schema>): TracingSettings | null {
+  const url = tracesUrl(vars.OTEL_EXPORTER_OTLP_ENDPOINT, vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  if (!url || vars.OTEL_SDK_DISABLED || vars.OTEL_TRACES_EXPORTER === 'none') return null;
+  return {
+    url,
+    protocol: vars.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? vars.OTEL_EXPORTER_OTLP_PROTOCOL,
+    serviceName: vars.OTEL_SERVICE_NAME ?? null,
+    sampler: vars.OTEL_TRACES_SAMPLER,
+    samplerRatio: vars.OTEL_TRACES_SAMPLER_ARG,
   };
 }
 

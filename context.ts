@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { DatabaseHandle } from './db/connect.js';
+import type { DatabaseHandle, StatementObserver } from './db/connect.js';
 import type { Budget } from './limits/budget.js';
 import { createLoaders } from './loaders/index.js';
 import type { RecordTiming } from './plugins/use-server-timing.js';
@@ -10,6 +10,7 @@ import type { LoginThrottle } from './resolvers/login-throttle.js';
 import type { PasswordHasher } from './resolvers/password-hasher.js';
 import type { Sources } from './sources/index.js';
 import { callerWithin } from './sources/kit/caller.js';
+import type { OperationTrace } from './tracing/types.js';
 
 /** Process-wide things a request context is built from; created once by the gateway. */
 export interface ContextDeps {
@@ -51,6 +52,8 @@ export interface RequestFacts {
   recordTiming?: RecordTiming;
   /** Names the client (see limits/client-key.ts); `ip:unknown` where it cannot be known. */
   clientKey?: () => Promise<string>;
+  /** Where the operation's look-ups, upstream attempts and statements are traced; absent when tracing is off. */
+  trace?: OperationTrace;
 }
 
 /**
@@ -60,9 +63,10 @@ export interface RequestFacts {
  */
 export async function createContext(deps: ContextDeps, facts: RequestFacts): Promise<Context> {
   const userId = await userIdFromAuthorization(deps.tokenKey, facts.authorization);
-  const record = facts.recordTiming;
-  // Everything the request does reaches the database through this one handle, so all its statements are counted.
-  const db = record ? deps.database.observed((ms) => record('db', ms)) : deps.database.db;
+  const { recordTiming: record, trace } = facts;
+  // Everything the request does reaches the database through this one handle, so all its statements are counted (and traced).
+  const onStatement = statementObserver(record, trace);
+  const db = onStatement ? deps.database.observed(onStatement) : deps.database.db;
   const lifetime = unlimitedLifetime();
   const clientKey = facts.clientKey ?? (async () => 'ip:unknown');
   const upstreamCost: UpstreamCost = { lookUps: 0, refused: 0, budget: null };
@@ -72,6 +76,7 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
   const caller = callerWithin(deps.requestDeadlineMs, {
     onDelivery: (freshness) => limitLifetime(lifetime, freshness),
     ...(record && { onAttempt: (attempt) => record('upstream', attempt.durationMs) }),
+    ...(trace && { tracer: trace }),
     ...(budget && {
       spend: async () => {
         const state = await budget.spend(await clientKey());
@@ -99,5 +104,15 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     citiesAsked: 0,
     caller,
     lifetime,
+  };
+}
+
+/** Who hears of the request's statements: its Server-Timing, its trace, both, or nobody. */
+function statementObserver(record: RecordTiming | undefined, trace: OperationTrace | undefined): StatementObserver | undefined {
+  if (!trace) return record && ((ms) => record('db', ms));
+  if (!record) return trace.statement;
+  return (ms, event) => {
+    record('db', ms);
+    trace.statement(ms, event);
   };
 }

@@ -15,6 +15,7 @@ import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
 import { timingOf } from './plugins/use-server-timing.js';
+import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
 import { tokenKey } from './resolvers/auth.js';
@@ -24,6 +25,8 @@ import { createClientKey } from './limits/client-key.js';
 import { corsOptions } from './limits/cors.js';
 import { createUpstreamBudget } from './limits/upstream-budget.js';
 import { schema } from './schema/index.js';
+import { startTracing } from './tracing/start.js';
+import type { Tracing } from './tracing/types.js';
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
@@ -41,6 +44,8 @@ export interface Gateway {
    * Commands fail fast while Redis is down: callers must fall back, never wait.
    */
   redis: Redis | null;
+  /** OpenTelemetry tracing when an OTLP endpoint is configured, else null; flushed and stopped by close(). */
+  tracing: Tracing | null;
   /** The process is shutting down: /ready says 503 `draining` from now on, so that a load balancer sends nothing new. */
   beginDraining(): void;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
@@ -133,6 +138,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
 
+  // Loaded only when configured: with tracing off no OpenTelemetry module is imported.
+  const tracing = config.tracing ? await startTracing(config.tracing, { logger, dialect: database.dialect }) : null;
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
   const now = options.sources?.now ?? Date.now;
   if (tuning.responseCacheMs > 0 || tuning.shareQueries) responses = responseStoreFor(config, redis, now, logger);
@@ -146,7 +153,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     redis,
     observers: upstreamObservers(metrics, logger),
     ...options.sources,
-    cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...options.sources?.cache },
+    cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...(tracing && { tracer: tracing.background }), ...options.sources?.cache },
   });
   metrics.watchQuotas(sources.quotas);
   const deps: ContextDeps = {
@@ -168,7 +175,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       const { request } = initial;
       const requestId = requestIdOf(request);
       // The client's key is looked up only when something counts by it (a logIn, an upstream budget).
-      const facts = { requestId, authorization: request.headers.get('authorization'), recordTiming: timingOf(request), clientKey: () => clientKey(request, initial) };
+      const facts = {
+        requestId,
+        authorization: request.headers.get('authorization'),
+        recordTiming: timingOf(request),
+        clientKey: () => clientKey(request, initial),
+        ...(tracing && { trace: operationTraceOf(initial) }),
+      };
       return createContext(deps, facts).catch((error: unknown) => {
         // Logged here, where the request is known; Yoga then masks it and does not log it again.
         if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
@@ -185,6 +198,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     parserAndValidationCache: tuning.parserCache,
     cors: corsOptions(config, EXPOSED_HEADERS),
     plugins: [
+      // First, so that the request's span covers every other plugin's work.
+      ...(tracing ? [useTracing({ tracing })] : []),
       ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }, options.omitPlugins),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
@@ -207,12 +222,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       sources.close();
       if (redis) await closeRedis(redis);
       await database.close();
+      // Last, so that the spans of everything above are sent too.
+      await tracing?.shutdown();
     })());
 
   const beginDraining = () => {
     draining = true;
   };
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, beginDraining, close };
+  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, beginDraining, close };
 }
 
 /** What the metrics and the log hear of the upstreams. */

@@ -42,6 +42,28 @@ export const EXPERIMENTS: Experiment[] = [
       durations: SHORT,
     }),
   ),
+  // Tracing on the executed path: every request traced and its spans sent (OTLP/HTTP, protobuf)
+  // to a local endpoint that discards them; off is the gateway as it runs without OTEL_* set.
+  ...(['b', 'a'] as const).map(
+    (scenario): Experiment => ({
+      name: 'Tracing (every request, to a local OTLP sink)',
+      note: 'response cache and sharing off on both sides',
+      scenario,
+      metric: 'cpuUs',
+      off: { tuning: EXECUTE_ALL },
+      on: { tuning: EXECUTE_ALL, tracing: true },
+      durations: SHORT,
+    }),
+  ),
+  {
+    name: 'Tracing 10% of requests (OTEL_TRACES_SAMPLER=parentbased_traceidratio, 0.1)',
+    note: 'response cache and sharing off on both sides',
+    scenario: 'a',
+    metric: 'cpuUs',
+    off: { tuning: EXECUTE_ALL },
+    on: { tuning: EXECUTE_ALL, tracing: true, env: { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' } },
+    durations: SHORT,
+  },
   { name: 'Sharing identical anonymous queries in flight', scenario: 'e', off: { tuning: { shareQueries: false } }, on: {} },
   { name: 'Hedged upstream calls (after the p97, at most 5% of calls)', scenario: 'd', off: { policy: { hedge: { percentile: 0 } } }, on: {} },
   {

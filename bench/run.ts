@@ -1,11 +1,12 @@
-// `npm run bench [-- --quick] [-- --ab [--rounds=3]] [-- --render] [-- --only=a,b] [-- --servers=gatherql,mercurius] [-- --out=FILE]`
+// `npm run bench [-- --quick] [-- --ab [--rounds=3] [--match=WORD]] [-- --render] [-- --only=a,b] [-- --servers=gatherql,mercurius] [-- --out=FILE]`
 // Starts the Open-Meteo simulator in its own process, seeds one SQLite file, then for every
 // scenario starts each server fresh on a copy of it, warms it up, measures it with
 // autocannon on 127.0.0.1 and stops it. Writes BENCHMARKS.md (or --out) and the raw figures
 // in bench/results/. With --ab it runs the A/B experiments of bench/experiments.ts instead,
-// whose results the next BENCHMARKS.md includes. With --render it only writes BENCHMARKS.md
+// whose results the next BENCHMARKS.md includes; with --match only the experiments whose name
+// contains WORD, written to bench/results/ab-WORD.json and shown after the full run's table. With --render it only writes BENCHMARKS.md
 // again from the committed figures (bench/results/full.json), the A/B results and the findings.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     ab: { type: 'boolean', default: false },
     render: { type: 'boolean', default: false },
     rounds: { type: 'string' },
+    match: { type: 'string' },
     only: { type: 'string' },
     servers: { type: 'string' },
     out: { type: 'string' },
@@ -38,10 +40,10 @@ const QUICK: Durations = { warmS: 0.5, measureS: 1.5, coldRequests: 8, tailReque
 const durations = args.quick ? QUICK : FULL;
 const wanted = (list: string | undefined, name: string) => !list || list.split(',').includes(name);
 
-/** The sections after the scenario tables: the latest A/B results and the findings. */
+/** The sections after the scenario tables: the latest A/B results (the full run's, then each partial one) and the findings. */
 function extraSections(): string[] {
-  const abFile = join(results, 'ab.json');
-  const extra = existsSync(abFile) ? [renderExperiments(JSON.parse(readFileSync(abFile, 'utf8')) as AbReport)] : [];
+  const abFiles = ['ab.json', ...readdirSync(results).filter((name) => /^ab-[\w-]+\.json$/.test(name)).sort()].map((name) => join(results, name));
+  const extra = abFiles.filter((file) => existsSync(file)).map((file) => renderExperiments(JSON.parse(readFileSync(file, 'utf8')) as AbReport));
   const findings = join(root, 'bench/findings.md');
   if (existsSync(findings)) extra.push(readFileSync(findings, 'utf8'));
   return extra;
@@ -70,10 +72,18 @@ mkdirSync(results, { recursive: true });
 
 try {
   if (args.ab) {
-    const experiments = EXPERIMENTS.filter((experiment) => wanted(args.only, experiment.scenario));
+    const match = args.match?.toLowerCase();
+    const experiments = EXPERIMENTS.filter((experiment) => wanted(args.only, experiment.scenario) && (!match || experiment.name.toLowerCase().includes(match)));
     const rounds = Number(args.rounds ?? (args.quick ? 1 : 3));
-    const report: AbReport = { date: new Date().toISOString(), quick: args.quick, rounds, experiments: await runExperiments(experiments, SCENARIOS, env, durations, rounds, log) };
-    const out = args.out ?? join(results, 'ab.json');
+    const report: AbReport = {
+      date: new Date().toISOString(),
+      quick: args.quick,
+      rounds,
+      ...(match && { match }),
+      experiments: await runExperiments(experiments, SCENARIOS, env, durations, rounds, log),
+    };
+    // A partial run keeps the full run's figures: it has a file (and a table) of its own.
+    const out = args.out ?? join(results, match ? `ab-${match.replace(/[^\w-]+/g, '-')}.json` : 'ab.json');
     writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(renderExperiments(report));
     log(`wrote ${out}`);

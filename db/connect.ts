@@ -8,6 +8,12 @@ import { wrapSqlite } from './sqlite.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
+/**
+ * Hears of one statement sent through an observed handle, after it settled: its duration, and
+ * Kysely's account of it (the compiled statement, and the error when it failed).
+ */
+export type StatementObserver = (durationMs: number, event: LogEvent) => void;
+
 export interface DatabaseHandle {
   db: Kysely<Database>;
   dialect: DialectName;
@@ -15,10 +21,11 @@ export interface DatabaseHandle {
   embeddedFile: boolean;
   /**
    * The same database, with every statement sent through it also reported to `onStatement`
-   * with its duration, failed ones included: how one request learns its own SQL time, with
-   * no async scope. Cheap enough to make per request; transactions begun on it report too.
+   * with its duration, failed ones included: how one request learns its own SQL time and
+   * traces its statements, with no async scope. Cheap enough to make per request;
+   * transactions begun on it report too.
    */
-  observed(onStatement: (durationMs: number) => void): Kysely<Database>;
+  observed(onStatement: StatementObserver): Kysely<Database>;
   /** Closes the pool or the SQLite file. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -50,13 +57,13 @@ const pgTypes = {
 export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
   const { onQuery, onWrite } = options;
   // Kysely's log is process-wide; the id it gives each statement says which observer sent it.
-  const observers = new WeakMap<QueryId, (durationMs: number) => void>();
+  const observers = new WeakMap<QueryId, StatementObserver>();
   const log = (event: LogEvent) => {
     onQuery?.(event);
-    observers.get(event.query.queryId)?.(event.queryDurationMillis);
+    observers.get(event.query.queryId)?.(event.queryDurationMillis, event);
     if (onWrite && mayWrite(event.query)) onWrite();
   };
-  const observe = (db: Kysely<Database>) => (onStatement: (durationMs: number) => void) =>
+  const observe = (db: Kysely<Database>) => (onStatement: StatementObserver) =>
     db.withPlugin(observerPlugin(observers, onStatement));
 
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
@@ -79,7 +86,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
 }
 
 /** Tags each statement with its observer as it is built; the log then reports its duration to it. */
-function observerPlugin(observers: WeakMap<QueryId, (durationMs: number) => void>, onStatement: (durationMs: number) => void): KyselyPlugin {
+function observerPlugin(observers: WeakMap<QueryId, StatementObserver>, onStatement: StatementObserver): KyselyPlugin {
   return {
     transformQuery({ node, queryId }) {
       observers.set(queryId, onStatement);

@@ -20,7 +20,20 @@ export interface SimulatorCalls {
   countriesBatchSizes: number[];
   /** Calls whose client went away before the answer was complete (a hang cut by a timeout). */
   abandoned: number;
+  /** The W3C trace context of the latest calls that sent one (at most TRACE_CONTEXTS_KEPT), in arrival order. */
+  traceContexts: TraceContextSeen[];
 }
+
+/** What one call said of the trace it belongs to. */
+export interface TraceContextSeen {
+  /** The API it was sent to: geocoding, forecast, air-quality or countries. */
+  upstream: string;
+  traceparent: string;
+  tracestate: string | null;
+}
+
+/** Enough for any test to find its calls; a benchmark's millions of calls must not grow the list. */
+export const TRACE_CONTEXTS_KEPT = 200;
 
 /** No calls yet. */
 export function emptyCalls(): SimulatorCalls {
@@ -37,10 +50,19 @@ export function emptyCalls(): SimulatorCalls {
     airQualityBatchSizes: [],
     countriesBatchSizes: [],
     abandoned: 0,
+    traceContexts: [],
   };
 }
 
 /** Adds one to `counts[key]`. */
 export function countOne(counts: Record<string, number>, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
+}
+
+/** Keeps the trace context a call arrived with, if it had one. */
+export function noteTraceContext(calls: SimulatorCalls, upstream: string, headers: Record<string, string | string[] | undefined>): void {
+  const { traceparent, tracestate } = headers;
+  if (typeof traceparent !== 'string') return;
+  calls.traceContexts.push({ upstream, traceparent, tracestate: typeof tracestate === 'string' ? tracestate : null });
+  if (calls.traceContexts.length > TRACE_CONTEXTS_KEPT) calls.traceContexts.shift();
 }

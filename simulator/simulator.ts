@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { airQualityUpstream } from './air-quality.js';
-import { emptyCalls, type SimulatorCalls } from './calls.js';
+import { emptyCalls, noteTraceContext, type SimulatorCalls } from './calls.js';
 import { countriesUpstream } from './countries-api.js';
 import { ENDPOINTS, type Endpoint, FaultBook, type FaultRule, faultRule, faultRules } from './faults.js';
 import { forecastUpstream } from './forecast.js';
@@ -12,7 +12,7 @@ import { drip, JSON_TYPE, readJson, sendJson } from './http.js';
 import type { Answer, Upstream } from './upstream.js';
 
 // Part of the simulator's API (benchmarks read the counts over HTTP), defined beside the counting.
-export type { SimulatorCalls } from './calls.js';
+export type { SimulatorCalls, TraceContextSeen } from './calls.js';
 
 const UPSTREAMS: Record<Endpoint, Upstream> = {
   geocoding: geocodingUpstream,
@@ -150,10 +150,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     return sendJson(res, 404, { error: true, reason: `No simulator control route ${route}` });
   };
 
-  const serve = (upstream: Upstream) => (req: IncomingMessage, res: ServerResponse) => {
+  const serve = (endpoint: Endpoint, upstream: Upstream) => (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://simulator');
     const work = async () => {
       if (url.pathname.startsWith('/__sim/')) return control(url, req, res);
+      noteTraceContext(calls, endpoint, req.headers);
       if (req.method !== 'GET') return sendJson(res, 405, upstream.errorBody(405, 'Only GET is supported'));
       if (url.pathname !== upstream.path) return sendJson(res, 404, upstream.errorBody(404, `Not found: ${url.pathname}`));
       const reply = upstream.handle(url, { calls, syntheticNames: options.syntheticNames ?? false });
@@ -172,7 +173,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const servers: Server[] = [];
   const urls = {} as Record<Endpoint, string>;
   for (const endpoint of ENDPOINTS) {
-    const server = createServer(serve(UPSTREAMS[endpoint]));
+    const server = createServer(serve(endpoint, UPSTREAMS[endpoint]));
     servers.push(server);
     server.listen(ports[endpoint] ?? 0, host);
     await once(server, 'listening');

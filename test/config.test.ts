@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       maxConnections: 10_000,
       socketTimeoutMs: 60_000,
       persistedDocuments: { mode: 'allow', path: 'client/generated/persisted-documents.json' },
+      tracing: null,
       production: false,
       authSecretGenerated: true,
     });
@@ -140,6 +141,14 @@ describe('loadConfig', () => {
     ['CORS_CREDENTIALS', 'true', /^CORS_CREDENTIALS is invalid: expected false while CORS_ORIGINS is \*/],
     ['UPSTREAM_BUDGET_PER_MINUTE', '-5', /^UPSTREAM_BUDGET_PER_MINUTE is invalid: expected an integer from 0/],
     ['PERSISTED_DOCUMENTS', 'sometimes', /^PERSISTED_DOCUMENTS is invalid: expected allow, only or off$/],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318', /^OTEL_EXPORTER_OTLP_ENDPOINT is invalid: expected an http\(s\) URL$/],
+    ['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', 'grpc://collector', /^OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is invalid: expected an http\(s\) URL$/],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc', /^OTEL_EXPORTER_OTLP_PROTOCOL is invalid: expected http\/protobuf or http\/json$/],
+    ['OTEL_TRACES_SAMPLER', 'sometimes', /^OTEL_TRACES_SAMPLER is invalid: expected one of always_on, always_off, traceidratio, parentbased_always_on/],
+    ['OTEL_TRACES_SAMPLER_ARG', '1.5', /^OTEL_TRACES_SAMPLER_ARG is invalid: expected a number from 0 to 1$/],
+    ['OTEL_TRACES_SAMPLER_ARG', '-0.1', /^OTEL_TRACES_SAMPLER_ARG is invalid: expected a number from 0 to 1$/],
+    ['OTEL_TRACES_EXPORTER', 'console', /^OTEL_TRACES_EXPORTER is invalid: expected otlp or none$/],
+    ['OTEL_SDK_DISABLED', 'perhaps', /^OTEL_SDK_DISABLED is invalid: expected true or false$/],
   ])('rejects %s=%s with one line that names it', (name, value, message) => {
     expect(() => loadConfig({ [name]: value })).toThrowError(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrowError(message);
@@ -155,6 +164,10 @@ describe('loadConfig', () => {
     expect(thrown).toBeInstanceOf(ConfigError);
     expect(String(thrown)).toMatch(/^ConfigError: AUTH_SECRET is invalid/);
     expect(String(thrown)).not.toContain('hunter2');
+  });
+
+  it('never repeats an OTLP endpoint in its error: its URL may carry a password', () => {
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector-user:hunter2@collector' })).toThrowError(/^OTEL_EXPORTER_OTLP_ENDPOINT is invalid: expected an http\(s\) URL$/);
   });
 
   it('requires AUTH_SECRET in production', () => {
@@ -211,5 +224,47 @@ describe('loadConfig: the trusted documents manifest', () => {
     // A directory: readable by root too, unlike a file without read permission.
     expect(() => load('allow', dir)).toThrowError(/^PERSISTED_DOCUMENTS_PATH is invalid: .*cannot read .* \(EISDIR\)$/);
     expect(load('off', dir).persistedDocuments.documents).toBeNull();
+  });
+});
+
+describe('loadConfig: tracing from the OTEL_* variables', () => {
+  it('is off without an OTLP endpoint, whatever else is set', () => {
+    expect(loadConfig({ OTEL_SERVICE_NAME: 'edge', OTEL_TRACES_SAMPLER: 'always_on' }).tracing).toBeNull();
+  });
+
+  it('sends to the endpoint plus /v1/traces, in protobuf, sampling as the parent did, by default', () => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      url: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      serviceName: null,
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+    });
+  });
+
+  it('takes the traces endpoint as it is, and its own protocol over the general one', () => {
+    const { tracing } = loadConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://ignored:4318',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://collector.example/otlp/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'HTTP/JSON',
+      OTEL_SERVICE_NAME: 'gatherql-eu',
+      OTEL_TRACES_SAMPLER: 'ParentBased_TraceIdRatio',
+      OTEL_TRACES_SAMPLER_ARG: '0.25',
+    });
+    expect(tracing).toEqual({
+      url: 'https://collector.example/otlp/traces',
+      protocol: 'http/json',
+      serviceName: 'gatherql-eu',
+      sampler: 'parentbased_traceidratio',
+      samplerRatio: 0.25,
+    });
+  });
+
+  it.each([
+    ['OTEL_SDK_DISABLED', 'true'],
+    ['OTEL_TRACES_EXPORTER', 'none'],
+  ])('is off when %s=%s, endpoint or not', (name, value) => {
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', [name]: value }).tracing).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { simAirQualityAt } from '../simulator/air-quality.js';
+import { TRACE_CONTEXTS_KEPT } from '../simulator/calls.js';
 import { findCityByName, findCityNear, SIM_CITIES, syntheticCity } from '../simulator/cities.js';
 import { findCountry } from '../simulator/countries.js';
 import { FaultBook } from '../simulator/faults.js';
@@ -91,6 +92,20 @@ describe('the simulator', () => {
     expect(sim.held()).toBe(0);
     // Released means released: a later call is not held either, until the faults are set again.
     expect((await getJson(`${sim.geocodingUrl}/v1/search?name=rome`)).status).toBe(200);
+  });
+
+  it('keeps the trace context of the latest calls that sent one, a bounded number of them', async () => {
+    sim = await startSimulator();
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    await fetch(`${sim.geocodingUrl}/v1/search?name=berlin`, { headers: { traceparent, tracestate: 'vendor=1' } });
+    await fetch(`${sim.countriesUrl}/v3.1/alpha?codes=DE`);
+    expect(sim.calls().traceContexts).toEqual([{ upstream: 'geocoding', traceparent, tracestate: 'vendor=1' }]);
+    for (let call = 0; call < TRACE_CONTEXTS_KEPT + 5; call += 1) {
+      await fetch(`${sim.forecastUrl}/v1/forecast?latitude=52.52&longitude=13.41&current=temperature_2m`, { headers: { traceparent } });
+    }
+    const kept = sim.calls().traceContexts;
+    expect(kept).toHaveLength(TRACE_CONTEXTS_KEPT);
+    expect(kept.every((seen) => seen.upstream === 'forecast')).toBe(true);
   });
 
   it('finds synthetic places named "Sim <n>" only when asked to, each with coordinates of its own', async () => {

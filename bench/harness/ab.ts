@@ -5,6 +5,7 @@ import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.
 import type { Durations, Scenario } from '../scenarios/types.js';
 import type { BenchEnvironment } from './environment.js';
 import { measureOnce } from './measure.js';
+import { freePort, startServer } from './processes.js';
 import type { ServerRow } from './report.js';
 import { gatewaySpec } from './servers.js';
 
@@ -17,6 +18,8 @@ export interface Variant {
   omitPlugins?: OperationsPluginName[];
   /** Environment on top of the benchmark's (e.g. a rate limit). */
   env?: Record<string, string>;
+  /** Trace every request, sending the spans to a local OTLP/HTTP endpoint that discards them. */
+  tracing?: boolean;
 }
 
 export interface Experiment {
@@ -51,6 +54,8 @@ export interface AbReport {
   quick: boolean;
   /** Alternating rounds per experiment (off, on, then on, off, …). */
   rounds: number;
+  /** Only the experiments whose name contains this (`--match`); absent for a full run. */
+  match?: string;
   experiments: ExperimentResult[];
 }
 
@@ -76,39 +81,66 @@ export async function runExperiments(
   log: (line: string) => void,
 ): Promise<ExperimentResult[]> {
   const results: ExperimentResult[] = [];
-  for (const experiment of experiments) {
-    const scenario = scenarios.find((candidate) => candidate.id === experiment.scenario);
-    if (!scenario) throw new Error(`experiment ${experiment.name}: no scenario ${experiment.scenario}`);
-    const metric = experiment.metric ?? scenario.ratioKey;
-    const rows: Record<'off' | 'on', ServerRow[]> = { off: [], on: [] };
-    for (let round = 0; round < rounds; round += 1) {
-      const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
-      for (const label of order) {
-        const { env: variantEnv, ...rest } = experiment[label];
-        const spec = gatewaySpec({
-          name: `gatherql-${label}`,
-          script: 'bench/harness/gateway-variant.ts',
-          extraEnv: { ...variantEnv, GATHERQL_BENCH_VARIANT: JSON.stringify(rest) },
-        });
-        const row = await measureOnce(scenario, spec, env, { ...durations, ...experiment.durations });
-        rows[label].push(row);
-        log(`A/B ${experiment.name} (${scenario.id}) ${label} #${round + 1}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
-      }
-    }
-    const figure = (row: ServerRow) => (typeof row.values[metric] === 'number' ? (row.values[metric] as number) : null);
-    results.push({
-      name: experiment.name,
-      scenario: scenario.id,
-      metric,
-      // Latencies and costs go down when things get better; rates go up.
-      higherIsBetter: experiment.metric ? !/p50|p99|mean|loop|cpu/i.test(experiment.metric) : scenario.higherIsBetter,
-      off: medianRow(rows.off, metric),
-      on: medianRow(rows.on, metric),
-      rounds: { off: rows.off.map(figure), on: rows.on.map(figure) },
-      ...(experiment.note && { note: experiment.note }),
-    });
+  const traced = experiments.some((experiment) => experiment.on.tracing || experiment.off.tracing);
+  const sink = traced ? await startTraceSink() : null;
+  try {
+    for (const experiment of experiments) results.push(await runExperiment(experiment, scenarios, env, durations, rounds, log, sink?.url ?? null));
+  } finally {
+    await sink?.stop();
   }
   return results;
+}
+
+/** The OTLP endpoint that traced variants send to (see trace-sink-process.ts). */
+async function startTraceSink(): Promise<{ url: string; stop(): Promise<void> }> {
+  const url = `http://127.0.0.1:${await freePort()}`;
+  const sink = await startServer('trace-sink', 'bench/harness/trace-sink-process.ts', { PORT: new URL(url).port }, { url, readyUrl: `${url}/stats` });
+  return { url, stop: () => sink.stop() };
+}
+
+async function runExperiment(
+  experiment: Experiment,
+  scenarios: Scenario[],
+  env: BenchEnvironment,
+  durations: Durations,
+  rounds: number,
+  log: (line: string) => void,
+  sinkUrl: string | null,
+): Promise<ExperimentResult> {
+  const scenario = scenarios.find((candidate) => candidate.id === experiment.scenario);
+  if (!scenario) throw new Error(`experiment ${experiment.name}: no scenario ${experiment.scenario}`);
+  const metric = experiment.metric ?? scenario.ratioKey;
+  const rows: Record<'off' | 'on', ServerRow[]> = { off: [], on: [] };
+  for (let round = 0; round < rounds; round += 1) {
+    const order = round % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const);
+    for (const label of order) {
+      const { env: variantEnv, tracing, ...rest } = experiment[label];
+      const spec = gatewaySpec({
+        name: `gatherql-${label}`,
+        script: 'bench/harness/gateway-variant.ts',
+        extraEnv: {
+          ...variantEnv,
+          ...(tracing && sinkUrl && { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl }),
+          GATHERQL_BENCH_VARIANT: JSON.stringify(rest),
+        },
+      });
+      const row = await measureOnce(scenario, spec, env, { ...durations, ...experiment.durations });
+      rows[label].push(row);
+      log(`A/B ${experiment.name} (${scenario.id}) ${label} #${round + 1}: ${row.error ?? JSON.stringify(row.values)} rss ${row.rssMiB} MiB`);
+    }
+  }
+  const figure = (row: ServerRow) => (typeof row.values[metric] === 'number' ? (row.values[metric] as number) : null);
+  return {
+    name: experiment.name,
+    scenario: scenario.id,
+    metric,
+    // Latencies and costs go down when things get better; rates go up.
+    higherIsBetter: experiment.metric ? !/p50|p99|mean|loop|cpu/i.test(experiment.metric) : scenario.higherIsBetter,
+    off: medianRow(rows.off, metric),
+    on: medianRow(rows.on, metric),
+    rounds: { off: rows.off.map(figure), on: rows.on.map(figure) },
+    ...(experiment.note && { note: experiment.note }),
+  };
 }
 
 const fmt = (value: number | null | undefined, digits = 1) => (typeof value === 'number' && Number.isFinite(value) ? value.toFixed(digits) : '–');
@@ -116,10 +148,11 @@ const roundsText = (values: (number | null)[] | undefined) => (values ?? []).map
 
 /** The A/B table for BENCHMARKS.md. */
 export function renderExperiments(report: AbReport): string {
+  const command = `npm run bench -- --ab${report.quick ? ' --quick' : ''}${report.match ? ` --match=${report.match}` : ''}`;
   const lines = [
-    '## What helped, what did not (A/B)',
+    report.match ? `### A/B of the experiments named "${report.match}"` : '## What helped, what did not (A/B)',
     '',
-    `From a dedicated A/B run (\`npm run bench -- --ab\`${report.quick ? ' --quick' : ''}, ${report.date.slice(0, 10)}): each optimisation`,
+    `From a dedicated A/B run (\`${command}\`, ${report.date.slice(0, 10)}): each optimisation`,
     'measured on gateway processes that differ in that one setting only, on the scenario it should move, in',
     `${report.rounds} alternating rounds (off/on, on/off, …), each on fresh processes. "off" and "on" are the medians of the`,
     'rounds; "effect" is on against off; "rounds" lists every round. For a plugin, "off" leaves it out, so the effect is',

@@ -1,4 +1,5 @@
 import type { AttemptListener, CallContext, RetryMode } from './http.js';
+import type { BatchSpan, CallTrace } from './trace.js';
 import { UpstreamError } from './upstream-error.js';
 
 /** One call for several keys, as a source makes it. */
@@ -14,6 +15,8 @@ export interface BatcherOptions<V> {
   call: BatchCall<V>;
   /** Most keys in one call. */
   cap: number;
+  /** Names a call's span when it answers look-ups of several traces, e.g. "forecast". */
+  name?: string;
 }
 
 export interface Batcher<V> {
@@ -44,7 +47,7 @@ interface Waiter<V> {
  *   Asking again in pieces would get it too, and would multiply the calls to a host that is
  *   down.
  */
-export function createBatcher<V>({ call, cap }: BatcherOptions<V>): Batcher<V> {
+export function createBatcher<V>({ call, cap, name = 'upstream' }: BatcherOptions<V>): Batcher<V> {
   let queued = new Map<string, Waiter<V>[]>();
   let scheduled = false;
 
@@ -65,12 +68,17 @@ export function createBatcher<V>({ call, cap }: BatcherOptions<V>): Batcher<V> {
    */
   const run = async (keys: readonly string[], waiters: Map<string, Waiter<V>[]>, retry: RetryMode, parent?: unknown): Promise<void> => {
     const all = keys.flatMap((key) => waiters.get(key)!);
-    const context = contextOf(all.map((waiter) => waiter.context));
+    const { batch, ...context } = contextOf(
+      all.map((waiter) => waiter.context),
+      { name, keys: keys.length },
+    );
     let results: (V | Error)[];
     try {
       results = await call(keys, { ...context, retry });
       if (results.length !== keys.length) throw new Error(`a batch call answered ${results.length} values for ${keys.length} keys`);
+      batch?.end();
     } catch (error) {
+      batch?.end(error);
       const split = keys.length > 1 ? splitFor(error) : 'none';
       if (split === 'halves') {
         const middle = Math.ceil(keys.length / 2);
@@ -120,17 +128,27 @@ function splitFor(error: unknown): Split {
 
 /**
  * The context of one call made for several waiters: the latest deadline (no waiter is cut
- * short by another's), a signal that aborts once every waiter has given up, and every
- * waiter's listener (a call shared by two requests counts for both).
+ * short by another's), a signal that aborts once every waiter has given up, every waiter's
+ * listener (a call shared by two requests counts for both), and a trace linked to every
+ * traced waiter's (`batch`, which the caller ends).
  */
-function contextOf(contexts: readonly CallContext[]): CallContext {
+function contextOf(contexts: readonly CallContext[], facts: { name: string; keys: number }): CallContext & { batch?: BatchSpan } {
   const deadline = contexts.every((context) => context.deadline !== undefined)
     ? Math.max(...contexts.map((context) => context.deadline!))
     : undefined;
   const listeners = [...new Set(contexts.flatMap((context) => (context.onAttempt ? [context.onAttempt] : [])))];
   const onAttempt: AttemptListener | undefined =
     listeners.length === 0 ? undefined : listeners.length === 1 ? listeners[0] : (attempt) => listeners.forEach((listener) => listener(attempt));
-  return { ...(deadline !== undefined && { deadline }), ...(onAttempt && { onAttempt }), ...abandonedByAll(contexts) };
+  const traces = [...new Set(contexts.flatMap((context) => (context.trace ? [context.trace] : [])))];
+  const batch = traces.length > 1 ? traces[0]!.batch(traces, facts) : undefined;
+  const trace: CallTrace | undefined = batch ?? traces[0];
+  return {
+    ...(deadline !== undefined && { deadline }),
+    ...(onAttempt && { onAttempt }),
+    ...abandonedByAll(contexts),
+    ...(trace && { trace }),
+    ...(batch && { batch }),
+  };
 }
 
 /** A signal aborted once every context's signal is; none when some context cannot be abandoned. */

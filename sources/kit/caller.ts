@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Freshness } from './freshness.js';
 import type { AttemptListener } from './http.js';
+import type { LookUpTracer } from './trace.js';
 
 /**
  * Who upstream work is done for: one GraphQL request, or the gateway itself (a background
@@ -26,13 +27,15 @@ export interface Caller {
    * caller's budget allows more calls.
    */
   spend?: () => Promise<number | null>;
+  /** Traces each look-up made for this caller; absent when tracing is off. */
+  tracer?: LookUpTracer;
 }
 
 /**
  * A caller whose deadline is `ms` from now. The signal's timer starts on first use, so a
  * request that never reaches an upstream costs none.
  */
-export function callerWithin(ms: number, hooks: Pick<Caller, 'onAttempt' | 'onDelivery' | 'spend'> = {}): Caller {
+export function callerWithin(ms: number, hooks: Pick<Caller, 'onAttempt' | 'onDelivery' | 'spend' | 'tracer'> = {}): Caller {
   const deadline = performance.now() + ms;
   let signal: AbortSignal | undefined;
   return {

@@ -6,6 +6,7 @@ import got, { type Got, RequestError, TimeoutError } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
 import type { Quota, QuotaWindow } from './quota.js';
+import type { CallTrace } from './trace.js';
 import { CONNECTION_ERROR_CODES, deadlinePassed, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
 import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
 
@@ -61,6 +62,8 @@ export interface CallContext {
   /** Aborts the call: nobody waits for its answer any longer. */
   signal?: AbortSignal;
   onAttempt?: AttemptListener;
+  /** Where the call's attempts are traced (each sends its trace context); absent when tracing is off. */
+  trace?: CallTrace;
 }
 
 export interface GetJsonRequest<T> {
@@ -140,7 +143,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   };
 
   /** One HTTP attempt under the host's cap: the parsed value, or an UpstreamError with what a retry needs to know. */
-  const attemptOnce = <T>(request: GetJsonRequest<T>, { deadline, budgetEnd }: CallTimes, signal: AbortSignal): Promise<T> =>
+  const attemptOnce = <T>(request: GetJsonRequest<T>, { deadline, budgetEnd }: CallTimes, signal: AbortSignal, which: WhichAttempt): Promise<T> =>
     guard.limit(async () => {
       if (signal.aborted) throw cancelled(what);
       const now = performance.now();
@@ -149,11 +152,17 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
         if (deadline < budgetEnd) throw deadlinePassed(what);
         throw new UpstreamError('UPSTREAM_TIMEOUT', `${what} did not answer in time`, { hostFailure: false });
       }
+      const span = request.context?.trace?.attempt({ source: name, method: 'GET', url: request.url, ...which });
+      const ended = (outcome: AttemptOutcome, status?: number, error?: unknown) => {
+        report(request.context, outcome, now);
+        span?.end({ outcome, ...(status !== undefined && { status }), ...(error !== undefined && { error }) });
+      };
       let tooLarge = false;
       let response;
       try {
         // A late attempt (after queueing or backoff) gets only what is left of the budget.
-        const pending = client.get(request.url, { signal, timeout: { request: Math.max(1, Math.min(policy.timeoutMs, budgetEnd - now)) } });
+        const timeout = { request: Math.max(1, Math.min(policy.timeoutMs, budgetEnd - now)) };
+        const pending = client.get(request.url, span ? { signal, timeout, headers: span.headers } : { signal, timeout });
         pending.on('downloadProgress', ({ transferred }) => {
           if (transferred > policy.maxResponseBytes && !tooLarge) {
             tooLarge = true;
@@ -164,10 +173,10 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       } catch (error) {
         // An aborted attempt says nothing about the host: it must not count against its circuit.
         if (signal.aborted) {
-          report(request.context, 'cancelled', now);
+          ended('cancelled', undefined, error);
           throw cancelled(what, error);
         }
-        report(request.context, error instanceof TimeoutError ? 'timeout' : 'error', now);
+        ended(error instanceof TimeoutError ? 'timeout' : 'error', undefined, error);
         if (tooLarge) {
           throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered with a body over ${policy.maxResponseBytes} bytes`, { cause: error, hostFailure: true });
         }
@@ -175,20 +184,21 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
       const status = response.statusCode;
       if (status === 404 && request.onNotFound) {
-        report(request.context, 'ok', now);
+        ended('ok', status);
         return request.onNotFound();
       }
       if (status < 200 || status >= 300) {
-        report(request.context, 'error', now);
+        ended('error', status);
         throw await failedStatus(status, response.body, response.headers['retry-after']);
       }
       try {
         const value = request.parse(parseJson(response.body, what));
-        report(request.context, 'ok', now);
+        ended('ok', status);
         return value;
       } catch (error) {
-        report(request.context, 'error', now);
-        throw toUpstreamError(error, what);
+        const failure = toUpstreamError(error, what);
+        ended('error', status, failure);
+        throw failure;
       }
     });
 
@@ -212,7 +222,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   };
 
   /** One call: attempts and retries within the deadline, each attempt paid from the quota first. */
-  const call = async <T>(request: GetJsonRequest<T>, times: CallTimes, signal: AbortSignal, sent: () => void, progress: { retrying: boolean }): Promise<T> => {
+  const call = async <T>(request: GetJsonRequest<T>, times: CallTimes, signal: AbortSignal, sent: () => void, progress: { retrying: boolean }, hedge: boolean): Promise<T> => {
     const mode = request.retry ?? 'all';
     for (let attempt = 1; ; attempt += 1) {
       if (spec.quota) {
@@ -226,7 +236,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
       if (attempt === 1) sent();
       try {
-        return await attemptOnce(request, times, signal);
+        return await attemptOnce(request, times, signal, { resendCount: attempt - 1, hedge });
       } catch (error) {
         const retry = RETRY.get(error as object);
         const mayRetry =
@@ -258,7 +268,8 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       return hedged(
         (signal, sent) => {
           const both = context?.signal ? AbortSignal.any([signal, context.signal]) : signal;
-          return guard.run(() => call(request, times, both, sent, (started += 1) === 1 ? first : { retrying: false }), what);
+          const isFirst = (started += 1) === 1;
+          return guard.run(() => call(request, times, both, sent, isFirst ? first : { retrying: false }, !isFirst), what);
         },
         hedge.delayForNewCall(),
         () => {
@@ -280,6 +291,12 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       agent.https.destroy();
     },
   };
+}
+
+/** Which attempt of a call this is, for its trace: the how-manieth resend, and whether it is the hedge. */
+interface WhichAttempt {
+  resendCount: number;
+  hedge: boolean;
 }
 
 /** When a call's attempts must be done: none starts after `deadline`, none runs past `budgetEnd` (both `performance.now()`). */

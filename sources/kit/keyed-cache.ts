@@ -4,6 +4,7 @@ import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
+import type { LookUpSpan, LookUpTracer } from './trace.js';
 
 /** How long one instance holds a key it loads, unless the cache is told otherwise. */
 const DEFAULT_SHARED_LOCK_MS = 5_000;
@@ -48,6 +49,8 @@ export interface KeyedCacheOptions<V> {
   staleIfErrorMs: number;
   refreshAhead?: RefreshAhead;
   onEvent?: (event: CacheEvent) => void;
+  /** Traces the cache's own loads (refreshes), which no caller's trace holds: each is a trace of its own. */
+  tracer?: LookUpTracer;
   sharedTier?: SharedTier;
   /**
    * With a shared tier: how long one instance may hold a key it loads while the others wait
@@ -84,6 +87,8 @@ interface Flight<V> {
   waiters: number;
   /** A refresh of the cache's own: runs to its end whoever waits. */
   background: boolean;
+  /** The traced look-up that started it, if any: the look-ups that join it are linked to it. */
+  span?: LookUpSpan;
 }
 
 /** A process-wide cache in front of one upstream: singleflight, TTL, stale windows, refresh-ahead, LRU bound. */
@@ -112,15 +117,43 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return entry;
   };
 
-  const start = (key: string, background: boolean, caller: Caller): Flight<V> => {
+  /** What a look-up did, for the metrics and for its span. */
+  const note = (span: LookUpSpan | undefined, event: CacheEvent) => {
+    emit(event);
+    span?.event(event);
+  };
+
+  /** A look-up waits for a load that another one started. */
+  const join = (flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined, span: LookUpSpan | undefined) => {
+    note(span, 'joined');
+    if (span && flight.span) span.follows(flight.span);
+    return wait(flight, caller, standIn, span);
+  };
+
+  /** A refresh of the cache's own, traced when the cache is; linked to the look-up that found the value stale. */
+  const refresh = (key: string, staleLookUp?: LookUpSpan) => {
+    const span = options.tracer?.lookUp(options.name, key);
+    if (!span) return start(key, true, BACKGROUND);
+    span.event('refresh');
+    if (staleLookUp) span.follows(staleLookUp);
+    const flight = start(key, true, BACKGROUND, span);
+    flight.entry.then(
+      () => span.end({ state: 'LIVE' }),
+      (error: unknown) => span.end({ error }),
+    );
+    return flight;
+  };
+
+  const start = (key: string, background: boolean, caller: Caller, span?: LookUpSpan): Flight<V> => {
     const abort = new AbortController();
     const context: CallContext = {
       signal: abort.signal,
       // A refresh has the source's own budget; a caller's load, what is left of the caller's time.
       ...(background ? {} : { deadline: caller.deadline, onAttempt: caller.onAttempt }),
+      ...(span && { trace: span.calls }),
     };
     const load = () => options.load(key, context).then((value) => store(key, value));
-    const flight: Flight<V> = { entry: tier && !background ? loadOnce(key, caller, abort.signal, load) : load(), abort, waiters: 0, background };
+    const flight: Flight<V> = { entry: tier && !background ? loadOnce(key, caller, abort.signal, load) : load(), abort, waiters: 0, background, ...(span && { span }) };
     if (background) refreshing += 1;
     flight.entry
       .finally(() => {
@@ -163,7 +196,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   const usable = (entry: Entry<V> | undefined, windowMs: number): Entry<V> | undefined =>
     entry && now() < freshUntil(entry) + windowMs ? entry : undefined;
 
-  const wait = (flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined): Promise<Cached<V>> => {
+  const wait = (flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined, span?: LookUpSpan): Promise<Cached<V>> => {
     flight.waiters += 1;
     return new Promise<Cached<V>>((resolve, reject) => {
       let done = false;
@@ -175,7 +208,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       const fail = (error: unknown) => {
         const stale = usable(standIn, options.staleIfErrorMs);
         if (stale) {
-          emit('stale');
+          note(span, 'stale');
           resolve(answer(stale, 'STALE', caller));
         } else {
           caller.onDelivery?.(null);
@@ -218,7 +251,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       if (ahead.mayRefresh && !(await ahead.mayRefresh(key, aheadMs).catch(() => false))) return;
       if (inflight.has(key) || entries.peek(key) !== entry) return;
       emit('refresh');
-      start(key, true, BACKGROUND);
+      refresh(key);
     })();
   };
 
@@ -232,49 +265,43 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   };
 
   /** Not fresh here: maybe in the shared tier, maybe answered stale while it refreshes, else loaded. */
-  const miss = async (key: string, local: Entry<V> | undefined, caller: Caller): Promise<Cached<V>> => {
+  const miss = async (key: string, local: Entry<V> | undefined, caller: Caller, span: LookUpSpan | undefined): Promise<Cached<V>> => {
     let known = local;
     if (tier) {
       const shared = await readShared(key);
       if (shared && now() < freshUntil(shared)) {
         entries.set(key, shared);
-        emit('hit');
+        note(span, 'hit');
         return answer(shared, 'CACHED', caller);
       }
       if (shared && (!known || shared.fetchedAt > known.fetchedAt)) known = shared;
       // Another caller may have started the load while the tier answered.
       const flight = inflight.get(key);
-      if (flight) {
-        emit('joined');
-        return wait(flight, caller, known);
-      }
+      if (flight) return join(flight, caller, known, span);
     }
     const stale = usable(known, options.staleWhileRevalidateMs);
     if (stale) {
-      emit('stale');
-      emit('refresh');
-      start(key, true, BACKGROUND);
+      note(span, 'stale');
+      note(span, 'refresh');
+      refresh(key, span);
       return answer(stale, 'STALE', caller);
     }
     if (caller.spend) {
       const waitSeconds = await caller.spend();
-      if (waitSeconds !== null) return refuse(caller, known, waitSeconds);
+      if (waitSeconds !== null) return refuse(caller, known, waitSeconds, span);
       // Another caller may have started the load while the budget answered.
       const flight = inflight.get(key);
-      if (flight) {
-        emit('joined');
-        return wait(flight, caller, known);
-      }
+      if (flight) return join(flight, caller, known, span);
     }
-    emit('miss');
-    return wait(start(key, false, caller), caller, known);
+    note(span, 'miss');
+    return wait(start(key, false, caller, span), caller, known, span);
   };
 
   /** The caller's budget allows no call now: a recent value stands in, or RATE_LIMITED. */
-  const refuse = (caller: Caller, known: Entry<V> | undefined, waitSeconds: number): Cached<V> => {
+  const refuse = (caller: Caller, known: Entry<V> | undefined, waitSeconds: number, span: LookUpSpan | undefined): Cached<V> => {
     const stale = usable(known, options.staleIfErrorMs);
     if (stale) {
-      emit('stale');
+      note(span, 'stale');
       return answer(stale, 'STALE', caller);
     }
     caller.onDelivery?.(null);
@@ -285,27 +312,41 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     });
   };
 
+  const lookUp = (key: string, caller: Caller, span?: LookUpSpan): Promise<Cached<V>> => {
+    const entry = entries.get(key);
+    const at = now();
+    if (entry && at < freshUntil(entry)) {
+      note(span, 'hit');
+      refreshAhead(key, entry, at);
+      return Promise.resolve(answer(entry, 'CACHED', caller));
+    }
+    const flight = inflight.get(key);
+    if (flight) {
+      // A refresh is under way: a value still within the stale-while-revalidate window answers at once.
+      const stale = usable(entry, options.staleWhileRevalidateMs);
+      if (stale) {
+        note(span, 'stale');
+        return Promise.resolve(answer(stale, 'STALE', caller));
+      }
+      return join(flight, caller, entry, span);
+    }
+    return miss(key, entry, caller, span);
+  };
+
   return {
     get(key, caller) {
-      const entry = entries.get(key);
-      const at = now();
-      if (entry && at < freshUntil(entry)) {
-        emit('hit');
-        refreshAhead(key, entry, at);
-        return Promise.resolve(answer(entry, 'CACHED', caller));
-      }
-      const flight = inflight.get(key);
-      if (flight) {
-        // A refresh is under way: a value still within the stale-while-revalidate window answers at once.
-        const stale = usable(entry, options.staleWhileRevalidateMs);
-        if (stale) {
-          emit('stale');
-          return Promise.resolve(answer(stale, 'STALE', caller));
-        }
-        emit('joined');
-        return wait(flight, caller, entry);
-      }
-      return miss(key, entry, caller);
+      const span = caller.tracer?.lookUp(options.name, key);
+      if (!span) return lookUp(key, caller);
+      return lookUp(key, caller, span).then(
+        (cached) => {
+          span.end({ state: cached.freshness.state });
+          return cached;
+        },
+        (error: unknown) => {
+          span.end({ error });
+          throw error;
+        },
+      );
     },
     get size() {
       return entries.size;

@@ -1,6 +1,7 @@
 import { type CacheEvent, createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
 import type { Quota } from './quota.js';
 import type { SharedTier } from './shared-tier.js';
+import type { LookUpTracer } from './trace.js';
 
 /** What every upstream cache of one gateway has in common. */
 export interface CacheSettings {
@@ -16,6 +17,8 @@ export interface CacheSettings {
   /** Wall clock for the caches; tests pass their own. */
   now?: () => number;
   onEvent?: (cache: string, event: CacheEvent) => void;
+  /** Traces the caches' own refreshes (a request's look-ups are traced through its caller). */
+  tracer?: LookUpTracer;
 }
 
 export const DEFAULT_CACHE_SETTINGS: Omit<CacheSettings, 'staleWhileRevalidateMs'> = {
@@ -56,5 +59,6 @@ export function upstreamCache<V>(settings: CacheSettings, options: UpstreamCache
     ...(settings.sharedLockMs !== undefined && { sharedLockMs: settings.sharedLockMs }),
     ...(settings.now && { now: settings.now }),
     ...(settings.onEvent && { onEvent: (event: CacheEvent) => settings.onEvent!(options.name, event) }),
+    ...(settings.tracer && { tracer: settings.tracer }),
   });
 }

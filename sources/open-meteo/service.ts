@@ -53,8 +53,8 @@ export function createOpenMeteo(options: OpenMeteoOptions): OpenMeteo {
   const { http, urls, policy, quota, cache } = options;
   const cap = options.batchCap ?? LOCATION_BATCH_CAP;
   const geocode = createGeocoding({ http, baseUrl: urls.geocoding, policy, quota });
-  const forecast = createBatcher({ call: createForecast({ http, baseUrl: urls.forecast, policy, quota }), cap });
-  const airQuality = createBatcher({ call: createAirQuality({ http, baseUrl: urls.airQuality, policy, quota }), cap });
+  const forecast = createBatcher({ call: createForecast({ http, baseUrl: urls.forecast, policy, quota }), cap, name: 'forecast' });
+  const airQuality = createBatcher({ call: createAirQuality({ http, baseUrl: urls.airQuality, policy, quota }), cap, name: 'air-quality' });
   return {
     places: upstreamCache<GeoLocation | null>(cache, {
       name: 'geocoding',

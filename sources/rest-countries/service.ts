@@ -23,7 +23,7 @@ export interface CountriesOptions extends RestCountriesOptions {
 /** REST Countries behind its cache: countries by alpha-2 code, null for a code it does not know. */
 export function createCountries(options: CountriesOptions): KeyedCache<Country | null> {
   const { cache, ttlMs, batchCap, ...api } = options;
-  const countries = createBatcher({ call: createRestCountries(api), cap: batchCap ?? COUNTRY_BATCH_CAP });
+  const countries = createBatcher({ call: createRestCountries(api), cap: batchCap ?? COUNTRY_BATCH_CAP, name: 'countries' });
   return upstreamCache<Country | null>(cache, {
     name: 'countries',
     what: COUNTRIES,
