@@ -1,17 +1,33 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
 import { runServerToExit, startServerProcess } from './helpers/server-process.js';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gatherql-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('server.ts as a process', () => {
+  it('runs as npm start runs it: bundled by scripts/build.mjs, then plain Node', async () => {
+    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: root });
+    const server = await startServerProcess({ DATABASE_URL: ':memory:' }, 30_000, 'bundle');
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ cities(names: []) { __typename } posts(first: 1) { totalCount } }' }),
+    });
+    expect(await response.json()).toEqual({ data: { cities: [], posts: { totalCount: 0 } } });
+    expect(await server.stop()).toBe(0);
+  });
+
   it('seeds an empty embedded database once, serves, and exits 0 on SIGTERM', async () => {
     const env = { DATABASE_URL: `file:${join(dir, 'first.sqlite')}` };
     const first = await startServerProcess(env);

@@ -1,11 +1,43 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { buildSync } from 'esbuild';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const probe = fileURLToPath(new URL('./event-loop-probe.ts', import.meta.url));
+const probe = 'bench/harness/event-loop-probe.ts';
+const bundles = new Map<string, string>();
+
+/**
+ * A script as every server runs here: bundled into plain JavaScript for Node, the way `npm
+ * start` runs gatherql (scripts/build.mjs), so that no server pays for a TypeScript loader in
+ * its start-up time or its memory. Built once per run, under bench/.build/ (beside
+ * node_modules, where the bundle's imports are found).
+ */
+function bundled(script: string): string {
+  let file = bundles.get(script);
+  if (!file) {
+    const outdir = join(root, 'bench', '.build', script.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-'));
+    rmSync(outdir, { recursive: true, force: true });
+    buildSync({
+      entryPoints: { main: join(root, script) },
+      outdir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      outExtension: { '.js': '.mjs' },
+      logLevel: 'warning',
+    });
+    file = join(outdir, 'main.mjs');
+    bundles.set(script, file);
+  }
+  return file;
+}
 
 export interface ServerProcess {
   name: string;
@@ -48,14 +80,14 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a server script under Node with the TypeScript loader and the event-loop probe,
+ * Starts a server script, bundled (see bundled()), under Node with the event-loop probe,
  * and waits until it serves: for the JSON log line that carries its URL, or, when the
  * caller knows the URL, for a 200 from its readiness URL.
  */
 export function startServer(name: string, script: string, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', probe, script], {
+  const child = spawn(process.execPath, ['--import', bundled(probe), bundled(script)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

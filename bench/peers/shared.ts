@@ -1,9 +1,12 @@
 // What every peer server shares: its settings, the schema text, the SQL it runs. Each peer then
 // resolves the queries the way its own docs show; the upstream answers are in upstream.ts.
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
-export const typeDefs = readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8');
+// From the repository root, where every server runs (bench/harness/processes.ts): bundled, a
+// peer's own location is bench/.build/.
+export const typeDefs = readFileSync(join(process.cwd(), 'bench', 'peers', 'schema.graphql'), 'utf8');
 
 export interface PeerSettings {
   port: number;

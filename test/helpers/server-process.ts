@@ -20,8 +20,16 @@ export interface ExitedProcess {
   stderr: string;
 }
 
-function spawnServer(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+/** How the server is run: its TypeScript source, or the bundle `npm start` builds and runs (dist/). */
+export type ServerBuild = 'source' | 'bundle';
+
+const ARGUMENTS: Record<ServerBuild, string[]> = {
+  source: ['--import', 'tsx', 'server.ts'],
+  bundle: ['--enable-source-maps', 'dist/server.mjs'],
+};
+
+function spawnServer(env: Record<string, string>, build: ServerBuild = 'source'): ChildProcess {
+  return spawn(process.execPath, ARGUMENTS[build], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,8 +37,8 @@ function spawnServer(env: Record<string, string>): ChildProcess {
 }
 
 /** Runs server.ts as a real process on a free port and waits until it listens. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 30_000): Promise<ServerProcess> {
-  const child = spawnServer(env);
+export function startServerProcess(env: Record<string, string>, timeoutMs = 30_000, build: ServerBuild = 'source'): Promise<ServerProcess> {
+  const child = spawnServer(env, build);
   let out = '';
   let err = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
