@@ -66,7 +66,7 @@ export function operationsPlugins(deps: OperationsDeps, omit: readonly Operation
     'server-timing': () => useServerTiming(),
     'request-log': () => useRequestLog({ logger: deps.logger, clientKey }),
     readiness: () => useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
-    metrics: () => useMetrics({ registry: deps.metrics.registry }),
+    metrics: () => useMetrics({ metrics: deps.metrics }),
     'rate-limit': () => useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
     'query-limits': () => useQueryLimits(),
     'json-params': () => useJsonParams(),

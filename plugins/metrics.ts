@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Quota } from '../sources/kit/quota.js';
 
 /**
@@ -48,6 +48,18 @@ export function createMetrics() {
       name: 'gatherql_execution_plans_total',
       help: 'Operations seen for the first time, by how they run: compiled (graphql-jit), graphql-js, or incremental (@defer/@stream, Yoga\'s executor)',
       labelNames: ['execution'] as const,
+      registers: [registry],
+    }),
+    httpRequests: new Histogram({
+      name: 'gatherql_http_request_duration_seconds',
+      help: 'HTTP requests by method, status and operation type (query, mutation, subscription, batch, or none: probes, GraphiQL, refused requests), until the response headers',
+      labelNames: ['method', 'status', 'operation'] as const,
+      registers: [registry],
+    }),
+    graphqlErrors: new Counter({
+      name: 'gatherql_graphql_errors_total',
+      help: 'Operations answered with GraphQL errors (a partial or no answer), by operation type; errors as data are answers, not errors',
+      labelNames: ['operation'] as const,
       registers: [registry],
     }),
     dbQueries: new Counter({

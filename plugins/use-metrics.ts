@@ -1,34 +1,69 @@
-import { usePrometheus } from '@graphql-yoga/plugin-prometheus';
+import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Registry } from 'prom-client';
+import type { Metrics } from './metrics.js';
 
 export interface MetricsOptions {
-  /** The gateway's own registry (see metrics.ts): Yoga's metrics join the gatherql counters there. */
-  registry: Registry;
+  metrics: Pick<Metrics, 'registry' | 'httpRequests' | 'graphqlErrors'>;
   /** Where the Prometheus text is served. Default `/metrics`. */
   endpoint?: string;
 }
 
+/** The operation type label of a request: none until an operation runs, `batch` for several. */
+type OperationLabel = 'none' | 'query' | 'mutation' | 'subscription' | 'batch';
+
+// Requests are unique to one gateway: a module-wide map serves every gateway in the process.
+const operations = new WeakMap<Request, OperationLabel>();
+
+/** Counts `request` as one more operation of `type`: for a plugin that answers one without executing it (the response cache). */
+export function countOperation(request: Request, type: Exclude<OperationLabel, 'none' | 'batch'>): void {
+  operations.set(request, operations.has(request) ? 'batch' : type);
+}
+
 /**
- * Serves `GET /metrics` (Prometheus text format) from the gateway's registry, and records
- * Yoga's request metrics into it: request counts, durations per phase, errors, and the
- * HTTP duration histogram. Never prom-client's global registry, so that two gateways in
- * one process keep apart. Labels are the operation type, phase, HTTP method and status.
- * Operation name, error path (built from aliases) and URL are left out: the client picks
- * them, so each would let any client grow the metric set without bound, and a GET URL
- * carries the query and its variables.
+ * Serves `GET /metrics` (Prometheus text format) from the gateway's registry, and records one
+ * histogram observation per HTTP request (method, status, operation type) and a count of the
+ * operations answered with GraphQL errors. Never prom-client's global registry, so that two
+ * gateways in one process keep apart. Labels never carry what a client picks (operation name,
+ * error path, URL): each would let any client grow the metric set without bound.
  *
- * Two of Yoga's defaults are off, for what they cost every request: the deprecated-field
- * counter walks each document with type information, and the schema deprecates nothing (turn
- * it on with the first `@deprecated`); the request-time summary repeats the duration
- * histogram, and a summary's quantiles cannot be added up across instances where a
- * histogram's buckets can.
+ * Yoga's Prometheus plugin recorded more (a histogram per phase) and cost an executed request
+ * about a tenth of its CPU (BENCHMARKS.md); phases are what traces show (docs/tracing.md).
  */
 export function useMetrics(options: MetricsOptions): Plugin {
-  return usePrometheus({
-    registry: options.registry,
-    endpoint: options.endpoint ?? '/metrics',
-    labels: { operationName: false, path: false, url: false },
-    metrics: { graphql_envelop_deprecated_field: false, graphql_envelop_request_time_summary: false },
-  });
+  const { registry, httpRequests, graphqlErrors } = options.metrics;
+  const endpoint = options.endpoint ?? '/metrics';
+  const started = new WeakMap<Request, number>();
+  const types = new WeakMap<DocumentNode, Map<string | null, OperationLabel>>();
+
+  const typeOf = (document: DocumentNode, name: string | null): OperationLabel => {
+    let byName = types.get(document);
+    if (!byName) types.set(document, (byName = new Map()));
+    let type = byName.get(name);
+    if (!type) byName.set(name, (type = getOperationAST(document, name)?.operation ?? 'none'));
+    return type;
+  };
+
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (url.pathname === endpoint && request.method === 'GET') {
+        return registry.metrics().then((text) => endResponse(new fetchAPI.Response(text, { headers: { 'content-type': registry.contentType } })));
+      }
+      started.set(request, performance.now());
+      return undefined;
+    },
+    onExecute({ args }) {
+      const request = (args.contextValue as { request?: Request }).request;
+      if (!request) return;
+      const type = typeOf(args.document, args.operationName ?? null);
+      if (type !== 'none' && type !== 'batch') countOperation(request, type);
+    },
+    onExecutionResult({ request, result }) {
+      if (result && !(Symbol.asyncIterator in result) && (result as ExecutionResult).errors?.length) graphqlErrors.inc({ operation: operations.get(request) ?? 'none' });
+    },
+    onResponse({ request, response }) {
+      const start = started.get(request);
+      if (start === undefined) return;
+      httpRequests.observe({ method: request.method, status: String(response.status), operation: operations.get(request) ?? 'none' }, (performance.now() - start) / 1000);
+    },
+  };
 }

@@ -5,6 +5,7 @@ import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
 import { responseKey, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
 import type { Lookup, ResponseStore } from '../responses/store.js';
 import { passingParts, type Payload } from './answer-parts.js';
+import { countOperation } from './use-metrics.js';
 import { OPERATION_NAME } from './use-request-log.js';
 
 export interface ResponseCacheOptions {
@@ -102,6 +103,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     const { generation, kept } = lookup;
     if (kept && now() < kept.until) {
       emit('hit');
+      countOperation(request, 'query');
       // From Redis an answer comes as plain JSON: tagged again for the request log.
       return setResult(OPERATION_NAME in kept.result ? kept.result : servedManyTimes(kept.result, { [OPERATION_NAME]: name }));
     }
@@ -110,8 +112,12 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       emit('joined');
       return flight.answer.then((shared) => {
         // Nothing to share (the first one failed before it had an answer): execute as usual.
-        if (shared) setResult(shared);
-        else leads.set(request, { key, generation, name, flight: null });
+        if (!shared) {
+          leads.set(request, { key, generation, name, flight: null });
+          return;
+        }
+        countOperation(request, 'query');
+        setResult(shared);
       });
     }
     if (maxTtlMs > 0) emit('miss');

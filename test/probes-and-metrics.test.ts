@@ -82,21 +82,25 @@ describe('/metrics over real HTTP', () => {
   };
   const sample = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
 
-  it('serves the three gatherql metrics and Yoga request metrics in Prometheus text', async () => {
+  it('serves the gatherql metrics in Prometheus text, request durations by method, status and operation type', async () => {
     const response = await one.http.post('query LatestPosts { posts(first: 2) { totalCount } }');
     expect(response.status).toBe(200);
+    const failed = await one.http.post('query Broken { posts(first: -1) { totalCount } }');
+    expect(failed.status).toBe(200);
     const text = await scrape(one.http);
-    for (const name of ['gatherql_upstream_requests_total', 'gatherql_cache_events_total', 'gatherql_db_queries_total']) {
+    for (const name of ['gatherql_upstream_requests_total', 'gatherql_cache_events_total', 'gatherql_db_queries_total', 'gatherql_graphql_errors_total']) {
       expect(text).toContain(`# TYPE ${name} counter`);
     }
+    expect(text).toContain('# TYPE gatherql_http_request_duration_seconds histogram');
     expect(sample(text, 'gatherql_db_queries_total')).toBeGreaterThan(0);
-    expect(text).toMatch(/^graphql_envelop_request\{operationType="query"\} [1-9]/m);
-    expect(text).toMatch(/^graphql_envelop_request_duration_count\{operationType="query"\} [1-9]/m);
-    expect(text).toMatch(/^graphql_yoga_http_duration_count\{(?=[^}]*method="POST")(?=[^}]*statusCode="200")[^}]*\} [1-9]/m);
-    // Off for what they cost every request (plugins/use-metrics.ts).
-    expect(text).not.toMatch(/graphql_envelop_deprecated_field|graphql_envelop_request_time_summary/);
+    const requests = (labels: string) => Number(new RegExp(`^gatherql_http_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect(requests('method="POST",status="200",operation="query"')).toBe(2);
+    // The scrape itself is not counted: it is answered before.
+    expect(requests('method="GET",status="200",operation="none"')).toBeNaN();
+    expect(Number(/^gatherql_graphql_errors_total\{operation="query"\} (\d+)$/m.exec(text)?.[1])).toBe(1);
     // Client-chosen values never become labels.
     expect(text).not.toContain('LatestPosts');
+    expect(text).not.toContain('Broken');
     expect(text).not.toContain('url=');
   });
 
@@ -105,8 +109,8 @@ describe('/metrics over real HTTP', () => {
     for (let i = 1; i <= 3; i++) await two.http.post(`{ posts(first: ${i}) { totalCount } }`);
     const [a, b] = [await scrape(one.http), await scrape(two.http)];
     expect(sample(b, 'gatherql_db_queries_total')).not.toBe(sample(a, 'gatherql_db_queries_total'));
-    const requests = (text: string) => Number(/^graphql_envelop_request\{operationType="query"\} (\d+)/m.exec(text)?.[1]);
+    const requests = (text: string) => Number(/^gatherql_http_request_duration_seconds_count\{method="POST",status="200",operation="query"\} (\d+)/m.exec(text)?.[1]);
     expect(requests(b)).toBe(3);
-    expect(requests(a)).toBe(1);
+    expect(requests(a)).toBe(2);
   });
 });
