@@ -13,6 +13,8 @@ type PostSelection = {
 };
 
 const postColumns = ['id', 'author_id', 'title', 'content', 'published', 'created_at', 'updated_at'] as const;
+/** The same columns for statements written as SQL. */
+const POST_COLUMNS = sql.raw(postColumns.join(', '));
 
 function toPost(row: PostSelection): PostRecord {
   return {
@@ -45,17 +47,19 @@ export async function findPostsByIds(db: Kysely<Database>, ids: readonly number[
   return rows.map(toPost);
 }
 
-/** Published posts, newest first, `limit` rows after the keyset position. */
+/**
+ * Published posts, newest first, `limit` rows after the keyset position. Written as SQL, not
+ * with the query builder: every page of posts runs it, and building and compiling it each time
+ * cost more than SQLite took to run it (BENCHMARKS.md, A/B).
+ */
 export async function listPublishedPosts(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<PostRecord[]> {
-  let query = db
-    .selectFrom('posts')
-    .select(postColumns)
-    .where('published', '=', true)
-    .orderBy('created_at', 'desc')
-    .orderBy('id', 'desc')
-    .limit(limit);
-  if (after) query = query.where(before(after));
-  return (await query.execute()).map(toPost);
+  const keyset = after ? sql`and (created_at, id) < (${timestamp(after.createdAt)}, ${after.id})` : sql``;
+  const { rows } = await sql<PostSelection>`
+    select ${POST_COLUMNS} from posts
+    where published = ${true} ${keyset}
+    order by created_at desc, id desc
+    limit ${limit}`.execute(db);
+  return rows.map(toPost);
 }
 
 export async function countPublishedPosts(db: Kysely<Database>): Promise<number> {
