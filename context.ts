@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle, StatementObserver } from './db/connect.js';
 import type { Budget } from './limits/budget.js';
+import type { UpstreamCost } from './limits/upstream-budget.js';
 import { createLoaders } from './loaders/index.js';
 import type { RecordTiming } from './plugins/use-server-timing.js';
 import { limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
@@ -25,16 +26,6 @@ export interface ContextDeps {
   loginThrottle: LoginThrottle;
   /** UPSTREAM_BUDGET_PER_MINUTE per client, or null when off. */
   upstreamBudget: Budget | null;
-}
-
-/** What one request spent of its client's upstream budget, for `extensions.cost`. */
-export interface UpstreamCost {
-  /** Upstream look-ups this request started, one per key (cache hits, joined calls and stale answers cost nothing). */
-  lookUps: number;
-  /** Look-ups refused because the budget was spent. */
-  refused: number;
-  /** The budget after the last spend; null when the request spent nothing or there is no budget. */
-  budget: { limit: number; remaining: number; resetSeconds: number } | null;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */

@@ -5,8 +5,8 @@ import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { prepareDatabase } from './db/prepare.js';
 import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins, protocolPlugins } from './plugins/index.js';
-import { maskError, masksAsInternal } from './plugins/mask-error.js';
-import { createMetrics, type Metrics } from './plugins/metrics.js';
+import { maskError, masksAsInternal } from './responses/mask-error.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { responseStoreFor } from './responses/choose.js';
@@ -18,7 +18,7 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
-import { tokenKey } from './resolvers/auth.js';
+import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
 import { createClientKey } from './limits/client-key.js';
@@ -167,7 +167,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     loginThrottle: createLoginThrottle({ redis, logger }),
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
   };
-  const clientKey = createClientKey({ tokenKey: deps.tokenKey, trustProxy: config.trustProxy });
+  const clientKey = createClientKey({ userIdOf: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy });
   let draining = false;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,

@@ -53,12 +53,8 @@ export async function findPostsByIds(db: Kysely<Database>, ids: readonly number[
  * cost more than SQLite took to run it (BENCHMARKS.md, A/B).
  */
 export async function listPublishedPosts(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<PostRecord[]> {
-  const keyset = after ? sql`and (created_at, id) < (${timestamp(after.createdAt)}, ${after.id})` : sql``;
-  const { rows } = await sql<PostSelection>`
-    select ${POST_COLUMNS} from posts
-    where published = ${true} ${keyset}
-    order by created_at desc, id desc
-    limit ${limit}`.execute(db);
+  const keyset = after ? sql` and (created_at, id) < (${timestamp(after.createdAt)}, ${after.id})` : sql``;
+  const { rows } = await sql<PostSelection>`select ${POST_COLUMNS} from posts where published = ${true}${keyset} order by created_at desc, id desc limit ${limit}`.execute(db);
   return rows.map(toPost);
 }
 

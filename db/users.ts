@@ -45,10 +45,7 @@ function toUser(row: UserSelection): UserRecord {
  */
 export async function findUsersByIds(db: Kysely<Database>, ids: readonly number[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
-  const { rows } = await sql<UserSelection>`
-    select ${USER_COLUMNS} from users
-    left join profiles on profiles.user_id = users.id
-    where users.id in (${sql.join(ids)})`.execute(db);
+  const { rows } = await sql<UserSelection>`select ${USER_COLUMNS} from users left join profiles on profiles.user_id = users.id where users.id in (${sql.join(ids)})`.execute(db);
   return rows.map(toUser);
 }
 

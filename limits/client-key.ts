@@ -1,9 +1,11 @@
 import { isIP } from 'node:net';
-import { type TokenKey, userIdFromAuthorization } from '../resolvers/auth.js';
 
 export interface ClientKeyOptions {
-  /** Verifies bearer tokens, so that a signed-in user is keyed by the user id the token proves. */
-  tokenKey: TokenKey;
+  /**
+   * The user id an Authorization header proves, null without one; rejects a header that
+   * proves nothing. A signed-in user is keyed by that id.
+   */
+  userIdOf: (authorization: string | null) => Promise<number | null>;
   /** Believe the left-most X-Forwarded-For address (only behind a proxy that sets it). */
   trustProxy: boolean;
 }
@@ -35,7 +37,7 @@ export function createClientKey(options: ClientKeyOptions): ClientKeyFn {
 }
 
 async function resolve(options: ClientKeyOptions, request: Request, serverContext: ServerContextWithSocket | undefined): Promise<string> {
-  const userId = await userIdFromAuthorization(options.tokenKey, request.headers.get('authorization')).catch(() => null);
+  const userId = await options.userIdOf(request.headers.get('authorization')).catch(() => null);
   if (userId !== null) return `user:${userId}`;
   return `ip:${clientAddress(request, serverContext, options.trustProxy) ?? 'unknown'}`;
 }

@@ -3,6 +3,16 @@ import type { Redis } from '../redis.js';
 import { type Budget, createBudget } from './budget.js';
 import { createStoreWarning } from './store-warning.js';
 
+/** What one request spent of its client's upstream budget, for `extensions.cost`. */
+export interface UpstreamCost {
+  /** Upstream look-ups this request started, one per key (cache hits, joined calls and stale answers cost nothing). */
+  lookUps: number;
+  /** Look-ups refused because the budget was spent. */
+  refused: number;
+  /** The budget after the last spend; null when the request spent nothing or there is no budget. */
+  budget: { limit: number; remaining: number; resetSeconds: number } | null;
+}
+
 /**
  * UPSTREAM_BUDGET_PER_MINUTE: the upstream look-ups one client may start per minute. The
  * request rate limit counts operations; this counts what they cost the upstreams (a cold

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Redis } from '../redis.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 import { useIncrementalDelivery } from './use-incremental-delivery.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';

@@ -1,6 +1,6 @@
 import { useDeferStream } from '@graphql-yoga/plugin-defer-stream';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { mergeParts, type Payload } from './answer-parts.js';
+import { mergeParts, type Payload } from '../responses/answer-parts.js';
 
 /** Media types in which Yoga sends an answer part by part, and the wildcards that take them. */
 const PART_TYPES = new Set(['multipart/mixed', 'multipart/*', 'text/event-stream', 'text/*', '*/*']);

@@ -1,6 +1,6 @@
 import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../metrics.js';
 
 export interface MetricsOptions {
   metrics: Pick<Metrics, 'registry' | 'httpRequests' | 'graphqlErrors'>;

@@ -2,7 +2,7 @@ import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
 import { isAsyncIterable, type Plugin, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ClientKeyFn } from '../limits/client-key.js';
-import { expectedError, masksAsInternal } from './mask-error.js';
+import { expectedError, masksAsInternal } from '../responses/mask-error.js';
 import { requestIdOf } from './use-request-id.js';
 
 export interface RequestLogOptions {

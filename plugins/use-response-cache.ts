@@ -4,7 +4,7 @@ import { LRUCache } from 'lru-cache';
 import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
 import { responseKey, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
 import type { Lookup, ResponseStore } from '../responses/store.js';
-import { passingParts, type Payload } from './answer-parts.js';
+import { passingParts, type Payload } from '../responses/answer-parts.js';
 import { countOperation } from './use-metrics.js';
 import { OPERATION_NAME } from './use-request-log.js';
 

@@ -1,6 +1,6 @@
 import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { UpstreamCost } from '../context.js';
+import type { UpstreamCost } from '../limits/upstream-budget.js';
 
 /**
  * Says in each answer what it cost its client's upstream budget (UPSTREAM_BUDGET_PER_MINUTE),

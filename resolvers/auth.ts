@@ -1,7 +1,13 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Role } from '../db/database.js';
 import type { UserRecord } from '../db/records.js';
-import type { Viewer } from './context.js';
 import { RequestError } from './errors.js';
+
+/** Who is asking: taken from a verified bearer token, never from the request body. */
+export interface Viewer {
+  id: number;
+  role: Role;
+}
 
 /** Tokens are short-lived: a leaked one is worth an hour at most. */
 export const TOKEN_TTL_SECONDS = 3600;

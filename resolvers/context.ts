@@ -1,18 +1,12 @@
 import type { Kysely } from 'kysely';
-import type { Database, Role } from '../db/database.js';
+import type { Database } from '../db/database.js';
 import type { Loaders } from '../loaders/index.js';
-import type { TokenKey } from './auth.js';
+import type { TokenKey, Viewer } from './auth.js';
 import { RequestError } from './errors.js';
 import type { Caller } from '../sources/kit/caller.js';
 import type { AnswerLifetime } from './answer-lifetime.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
-
-/** Who is asking: taken from a verified bearer token, never from the request body. */
-export interface Viewer {
-  id: number;
-  role: Role;
-}
 
 /** What domain operations need from a request; the GraphQL context is a superset. */
 export interface DomainContext {

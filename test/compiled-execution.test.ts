@@ -15,7 +15,7 @@ import {
   type VariableDefinitionNode,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { schema } from '../schema/index.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { as } from './helpers/auth.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { dialects } from './helpers/databases.js';
 import { useDatabase } from './helpers/db-suite.js';
 import { outcomes, startWeatherHarness, type WeatherHarness } from './helpers/weather.js';

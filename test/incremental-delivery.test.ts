@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { captureLogs } from './helpers/log-capture.js';

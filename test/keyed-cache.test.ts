@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
 import type { Freshness } from '../sources/kit/freshness.js';
 import type { CallContext } from '../sources/kit/http.js';
-import { type CacheEvent, createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
+import type { CacheEvent } from '../sources/kit/events.js';
+import { createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
 import type { SharedTier } from '../sources/kit/shared-tier.js';
 
 const MINUTE = 60_000;

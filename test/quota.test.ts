@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { createMemoryQuotaStore, createQuota, parseQuotaLimits } from '../sources/kit/quota.js';
 import { limitedWindow } from '../sources/open-meteo/limits.js';
 import { dialects } from './helpers/databases.js';

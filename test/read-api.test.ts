@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { dialects } from './helpers/databases.js';
 import { useDatabaseGateway } from './helpers/db-suite.js';
 import { insertPost, insertUser, minutes, toGlobalId } from './helpers/fixtures.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { keepFor } from '../plugins/use-response-cache.js';
 import { unlimitedLifetime } from '../resolvers/answer-lifetime.js';
 import { as } from './helpers/auth.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { type HttpGateway, serveOverHttp } from './helpers/http.js';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { as } from './helpers/auth.js';
 import { postgres } from './helpers/databases.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';

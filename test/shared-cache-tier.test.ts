@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { simulatorEnv, TEST_POLICY, WEATHER_QUERY } from './helpers/weather.js';

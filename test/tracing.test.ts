@@ -270,8 +270,8 @@ describe('a traced request for posts with their authors', () => {
       attributes: { 'db.system.name': 'sqlite', 'db.operation.name': 'SELECT', 'db.collection.name': 'posts', 'db.query.summary': 'SELECT posts' },
     });
     // The page size travels as a parameter: `limit ?`, never `limit 4`.
-    expect(posts.attributes['db.query.text']).toMatch(/^select .* from "posts" .*limit \?$/);
-    expect(only(trace.named('SELECT users')).attributes['db.query.text']).toMatch(/where "users"\."id" in \(\?, \?, \?\)$/);
+    expect(posts.attributes['db.query.text']).toMatch(/^select .* from posts .*limit \?$/);
+    expect(only(trace.named('SELECT users')).attributes['db.query.text']).toMatch(/where users\.id in \(\?, \?, \?\)$/);
   });
 });
 

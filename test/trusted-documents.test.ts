@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import * as generated from '../client/generated/graphql.js';
 import { CurrentWeatherDocument, LatestPostsDocument, LogInDocument } from '../client/generated/graphql.js';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { sha256DocumentId } from '../persisted-documents.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';

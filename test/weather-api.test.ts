@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
 import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { SIM_CITIES, simWeatherAt } from '../simulator/cities.js';
 import { outcomes, startWeatherHarness, type WeatherHarness, type WeatherItem } from './helpers/weather.js';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { counterValue } from '../plugins/metrics.js';
+import { counterValue } from '../metrics.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { CUT_TIMEOUT_MS, outcomes, startWeatherHarness, TEST_POLICY, type WeatherHarness } from './helpers/weather.js';
 

@@ -17,8 +17,7 @@ import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic
 import type { Logger } from 'pino';
 import { createRequestTrace } from './request-trace.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './settings.js';
-import type { TracingOptions } from './start.js';
-import type { Tracing } from './types.js';
+import type { Tracing, TracingOptions } from './types.js';
 import { startLookUp } from './upstream-trace.js';
 
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };

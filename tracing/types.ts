@@ -1,4 +1,5 @@
-import type { StatementObserver } from '../db/connect.js';
+import type { Logger } from 'pino';
+import type { DialectName, StatementObserver } from '../db/connect.js';
 import type { LookUpTracer } from '../sources/kit/trace.js';
 
 // The gateway's tracing as the gateway, its plugin and each request's context use it. The
@@ -44,4 +45,12 @@ export interface OperationTrace extends LookUpTracer {
 
 export interface PhaseSpan {
   end(error?: unknown): void;
+}
+
+/** What tracing needs of the gateway besides its settings. */
+export interface TracingOptions {
+  /** Where export failures are told (at most once a minute). */
+  logger: Logger;
+  /** The database the statements go to, for their spans. */
+  dialect: DialectName;
 }

@@ -8,7 +8,7 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import type { FreshnessState } from '../sources/kit/freshness.js';
-import type { CacheEvent } from '../sources/kit/keyed-cache.js';
+import type { CacheEvent } from '../sources/kit/events.js';
 import type { AttemptFacts, AttemptSpan, BatchSpan, CallTrace, LookUpSpan } from '../sources/kit/trace.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
 import { errorType, markFailed } from './failure.js';

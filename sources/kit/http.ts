@@ -6,12 +6,10 @@ import got, { type Got, RequestError, TimeoutError } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
 import type { Quota, QuotaWindow } from './quota.js';
+import type { AttemptOutcome } from './events.js';
 import type { CallTrace } from './trace.js';
 import { CONNECTION_ERROR_CODES, deadlinePassed, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
 import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
-
-/** `cancelled`: aborted, because the other attempt of a hedged call answered first or nobody waits any longer. */
-export type AttemptOutcome = 'ok' | 'error' | 'timeout' | 'cancelled';
 
 /** One HTTP attempt that was sent, as the metrics (and Server-Timing) see it. */
 export interface UpstreamAttempt {

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { BACKGROUND, type Caller } from './caller.js';
 import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
+import type { CacheEvent } from './events.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
@@ -9,13 +10,6 @@ import type { LookUpSpan, LookUpTracer } from './trace.js';
 /** How long one instance holds a key it loads, unless the cache is told otherwise. */
 const DEFAULT_SHARED_LOCK_MS = 5_000;
 import { deadlinePassed, UpstreamError } from './upstream-error.js';
-
-/**
- * What a look-up did: `hit` answered from cache (local or shared tier), `miss` started a
- * load, `joined` waited on an identical load in flight, `stale` got a value past its TTL
- * (while a refresh runs, or because the load failed), `refresh` started a background load.
- */
-export type CacheEvent = 'hit' | 'miss' | 'joined' | 'stale' | 'refresh';
 
 /**
  * Refresh-ahead: a key read at least `minReads` times since it was fetched, and read again in

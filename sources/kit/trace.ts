@@ -1,6 +1,5 @@
 import type { FreshnessState } from './freshness.js';
-import type { AttemptOutcome } from './http.js';
-import type { CacheEvent } from './keyed-cache.js';
+import type { AttemptOutcome, CacheEvent } from './events.js';
 
 // How the kit reports its work to a trace, without knowing what records it: the gateway's
 // tracing (tracing/) implements these with OpenTelemetry when it is on. When it is off none

@@ -1,4 +1,5 @@
-import { type CacheEvent, createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
+import type { CacheEvent } from './events.js';
+import { createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
 import type { Quota } from './quota.js';
 import type { SharedTier } from './shared-tier.js';
 import type { LookUpTracer } from './trace.js';

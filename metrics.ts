@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Quota } from '../sources/kit/quota.js';
+import type { Quota } from './sources/kit/quota.js';
 
 /**
  * The gateway's own counters, in a registry per gateway (not prom-client's global one),
