@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
@@ -87,7 +89,17 @@ const databaseUrl = z
   .refine(
     (value) => value === ':memory:' || /^file:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
     'file:PATH, :memory: or postgres://…',
-  );
+  )
+  // The file's folder is made when missing (as ./data/ is on a first start), but only that
+  // one: a path under folders that do not exist is more likely a typo than a wish.
+  .refine((value) => !value.startsWith('file:') || existsSync(dirname(databaseFolder(value))), {
+    error: (issue) => `a file whose folder exists or can be made in one that does (${dirname(databaseFolder(String(issue.input)))} does not exist)`,
+  });
+
+/** The folder of a `file:` database. */
+function databaseFolder(url: string): string {
+  return dirname(resolve(url.slice('file:'.length)));
+}
 
 const redisUrl = z
   .string()

@@ -4,7 +4,7 @@ import type { Config } from './config.js';
 import { type Context, type ContextDeps, createContext } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { prepareDatabase } from './db/prepare.js';
-import { EXPOSED_HEADERS, executionPlugins, type OperationsPluginName, operationsPlugins, protocolPlugins } from './plugins/index.js';
+import { EXPOSED_HEADERS, executionPlugins, operationsPlugins, protocolPlugins } from './plugins/index.js';
 import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
@@ -60,8 +60,6 @@ export interface GatewayOptions {
   sources?: Partial<Pick<SourcesOptions, 'policy' | 'batchCap' | 'now'>> & { cache?: Partial<SourcesOptions['cache']> };
   /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
   tuning?: Partial<GatewayTuning>;
-  /** Operations plugins to leave out, only to measure what each costs; never in production. */
-  omitPlugins?: OperationsPluginName[];
 }
 
 /** Features that make the gateway faster without changing what it answers. */
@@ -76,8 +74,6 @@ export interface GatewayTuning {
   shareQueries: boolean;
   /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
   statementCache: number;
-  /** Yoga's cache of parsed and validated documents (its default); off only to measure it. */
-  parserCache: boolean;
   /** Queries run compiled by graphql-jit rather than by graphql-js (see useExecution). */
   compiledExecution: boolean;
 }
@@ -86,7 +82,6 @@ export const DEFAULT_TUNING: GatewayTuning = {
   responseCacheMs: 1000,
   shareQueries: true,
   statementCache: 500,
-  parserCache: true,
   compiledExecution: true,
 };
 
@@ -195,12 +190,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
-    parserAndValidationCache: tuning.parserCache,
     cors: corsOptions(config, EXPOSED_HEADERS),
     plugins: [
       // First, so that the request's span covers every other plugin's work.
       ...(tracing ? [useTracing({ tracing })] : []),
-      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }, options.omitPlugins),
+      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
       ...protocolPlugins({ config, logger }),

@@ -1,6 +1,5 @@
 // The A/B experiments of `npm run bench -- --ab`: each measures one optimisation by running
 // the same scenario on two variants of the gateway that differ in that one setting only.
-import { OPERATIONS_PLUGINS } from '../plugins/index.js';
 import type { Experiment } from './harness/ab.js';
 import { freshness } from './scenarios/freshness.js';
 
@@ -19,15 +18,6 @@ export const EXPERIMENTS: Experiment[] = [
     scenario: 'b',
     metric: 'cpuUs',
     off: { tuning: { ...EXECUTE_ALL, statementCache: 0 } },
-    on: { tuning: EXECUTE_ALL },
-    durations: SHORT,
-  },
-  {
-    name: "Yoga's parse and validation cache",
-    note: 'response cache and sharing off on both sides',
-    scenario: 'b',
-    metric: 'cpuUs',
-    off: { tuning: { ...EXECUTE_ALL, parserCache: false } },
     on: { tuning: EXECUTE_ALL },
     durations: SHORT,
   },
@@ -76,17 +66,12 @@ export const EXPERIMENTS: Experiment[] = [
     off: { cache: { refreshAhead: null } },
     on: {},
   },
-  { name: 'HTTP keep-alive to the upstreams', scenario: 'c', off: { policy: { keepAlive: false } }, on: {} },
   {
     name: 'Upstream concurrency cap per host 256 instead of 64 (agent maxSockets with it)',
     scenario: 'd',
     off: { policy: { concurrencyPerHost: 64 } },
     on: {},
   },
-  // What each operations plugin costs on the cheapest path there is (an answer from the response cache).
-  ...OPERATIONS_PLUGINS.filter((name) => name !== 'rate-limit').map(
-    (name): Experiment => ({ name: `Plugin ${name}`, scenario: 'b', metric: 'cpuUs', off: { omitPlugins: [name] }, on: {}, durations: SHORTER }),
-  ),
   {
     name: 'Plugin rate-limit',
     note: 'off in every other measurement: all load comes from one address',

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { type CompiledQuery, Kysely, type KyselyPlugin, type LogEvent, PostgresDialect, type QueryId, SqliteDialect } from 'kysely';
@@ -74,7 +74,8 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   }
 
   const path = url === ':memory:' ? ':memory:' : resolve(url.slice('file:'.length));
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // One folder at most, as ./data/ on a first start (config.ts refuses a path deeper in folders that do not exist).
+  if (path !== ':memory:' && !existsSync(dirname(path))) mkdirSync(dirname(path));
   const sqlite = new SqliteDatabase(path);
   // WAL lets readers run while a write is in progress; foreign keys are off by default in SQLite.
   sqlite.pragma('journal_mode = WAL');

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /**
  * A timestamp column. PostgreSQL returns `timestamptz(3)` as a Date, SQLite keeps
@@ -46,12 +46,5 @@ export interface Database {
   posts: PostsTable;
 }
 
-export type UserRow = Selectable<UsersTable>;
-export type NewUserRow = Insertable<UsersTable>;
-export type UserUpdate = Updateable<UsersTable>;
-export type ProfileRow = Selectable<ProfilesTable>;
-export type NewProfileRow = Insertable<ProfilesTable>;
-export type ProfileUpdate = Updateable<ProfilesTable>;
+/** A post as a SELECT of all its columns returns it, on either dialect. */
 export type PostRow = Selectable<PostsTable>;
-export type NewPostRow = Insertable<PostsTable>;
-export type PostUpdate = Updateable<PostsTable>;

@@ -1,22 +1,12 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
-import type { Database } from './database.js';
+import type { Database, PostRow } from './database.js';
 import { type Keyset, type PostRecord, timestamp, toDate } from './records.js';
-
-type PostSelection = {
-  id: number;
-  author_id: number;
-  title: string;
-  content: string;
-  published: boolean | number;
-  created_at: Date | string;
-  updated_at: Date | string;
-};
 
 const postColumns = ['id', 'author_id', 'title', 'content', 'published', 'created_at', 'updated_at'] as const;
 /** The same columns for statements written as SQL. */
 const POST_COLUMNS = sql.raw(postColumns.join(', '));
 
-function toPost(row: PostSelection): PostRecord {
+function toPost(row: PostRow): PostRecord {
   return {
     id: row.id,
     authorId: row.author_id,
@@ -41,7 +31,7 @@ function before(after: Keyset) {
     eb(eb.refTuple('posts.created_at', 'posts.id'), '<', eb.tuple(timestamp(after.createdAt), after.id));
 }
 
-export async function findPostsByIds(db: Kysely<Database>, ids: readonly number[]): Promise<PostRecord[]> {
+export async function selectPostsByIds(db: Kysely<Database>, ids: readonly number[]): Promise<PostRecord[]> {
   if (ids.length === 0) return [];
   const rows = await db.selectFrom('posts').select(postColumns).where('id', 'in', ids).execute();
   return rows.map(toPost);
@@ -52,9 +42,9 @@ export async function findPostsByIds(db: Kysely<Database>, ids: readonly number[
  * with the query builder: every page of posts runs it, and building and compiling it each time
  * cost more than SQLite took to run it (BENCHMARKS.md, A/B).
  */
-export async function listPublishedPosts(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<PostRecord[]> {
+export async function selectPublishedPosts(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<PostRecord[]> {
   const keyset = after ? sql` and (created_at, id) < (${timestamp(after.createdAt)}, ${after.id})` : sql``;
-  const { rows } = await sql<PostSelection>`select ${POST_COLUMNS} from posts where published = ${true}${keyset} order by created_at desc, id desc limit ${limit}`.execute(db);
+  const { rows } = await sql<PostRow>`select ${POST_COLUMNS} from posts where published = ${true}${keyset} order by created_at desc, id desc limit ${limit}`.execute(db);
   return rows.map(toPost);
 }
 
@@ -72,7 +62,7 @@ export async function countPublishedPosts(db: Kysely<Database>): Promise<number>
  * statement: a window function numbers each author's rows, so the statement count does
  * not grow with the number of authors.
  */
-export async function listPostsOfAuthors(
+export async function selectPostsOfAuthors(
   db: Kysely<Database>,
   authorIds: readonly number[],
   options: { limit: number; after: Keyset | null; viewerId: number | null },
@@ -138,7 +128,7 @@ export interface PostChanges {
 }
 
 /** Returns the updated post, or undefined when it no longer exists. */
-export async function updatePost(db: Kysely<Database>, id: number, changes: PostChanges): Promise<PostRecord | undefined> {
+export async function updatePostRow(db: Kysely<Database>, id: number, changes: PostChanges): Promise<PostRecord | undefined> {
   const row = await db
     .updateTable('posts')
     .set({ ...changes, updated_at: timestamp() })
@@ -149,7 +139,7 @@ export async function updatePost(db: Kysely<Database>, id: number, changes: Post
 }
 
 /** True when a row was deleted. */
-export async function deletePost(db: Kysely<Database>, id: number): Promise<boolean> {
+export async function deletePostRow(db: Kysely<Database>, id: number): Promise<boolean> {
   const result = await db.deleteFrom('posts').where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }

@@ -17,14 +17,14 @@ const userColumns = [
 /** The same columns for statements written as SQL (the profile's two by their own names). */
 const USER_COLUMNS = sql.raw(userColumns.join(', '));
 
-function selectUsers(db: Kysely<Database>) {
+function usersWithProfiles(db: Kysely<Database>) {
   return db
     .selectFrom('users')
     .leftJoin('profiles', 'profiles.user_id', 'users.id')
     .select(userColumns);
 }
 
-type UserSelection = Awaited<ReturnType<ReturnType<typeof selectUsers>['executeTakeFirstOrThrow']>>;
+type UserSelection = Awaited<ReturnType<ReturnType<typeof usersWithProfiles>['executeTakeFirstOrThrow']>>;
 
 function toUser(row: UserSelection): UserRecord {
   return {
@@ -43,23 +43,23 @@ function toUser(row: UserSelection): UserRecord {
  * Written as SQL, not with the query builder: every author of every page of posts is read
  * through it, and building and compiling the statement cost more than running it.
  */
-export async function findUsersByIds(db: Kysely<Database>, ids: readonly number[]): Promise<UserRecord[]> {
+export async function selectUsersByIds(db: Kysely<Database>, ids: readonly number[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
   const { rows } = await sql<UserSelection>`select ${USER_COLUMNS} from users left join profiles on profiles.user_id = users.id where users.id in (${sql.join(ids)})`.execute(db);
   return rows.map(toUser);
 }
 
 /** Case-insensitive, as the unique index is. */
-export async function findUserByUsername(db: Kysely<Database>, username: string): Promise<UserRecord | undefined> {
-  const row = await selectUsers(db)
+export async function selectUserByUsername(db: Kysely<Database>, username: string): Promise<UserRecord | undefined> {
+  const row = await usersWithProfiles(db)
     .where(sql`lower(users.username)`, '=', username.toLowerCase())
     .executeTakeFirst();
   return row && toUser(row);
 }
 
 /** Users newest first, `limit` rows after the keyset position. */
-export async function listUsers(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<UserRecord[]> {
-  let query = selectUsers(db).orderBy('users.created_at', 'desc').orderBy('users.id', 'desc').limit(limit);
+export async function selectUsers(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<UserRecord[]> {
+  let query = usersWithProfiles(db).orderBy('users.created_at', 'desc').orderBy('users.id', 'desc').limit(limit);
   if (after) {
     query = query.where((eb) =>
       eb(eb.refTuple('users.created_at', 'users.id'), '<', eb.tuple(timestamp(after.createdAt), after.id)),
@@ -106,7 +106,7 @@ export async function insertUserWithProfile(db: Kysely<Database>, user: NewUser)
 }
 
 /** The stored password hash and id for a username (case-insensitive), for logging in. */
-export async function findCredentials(db: Kysely<Database>, username: string) {
+export async function selectCredentials(db: Kysely<Database>, username: string) {
   return db
     .selectFrom('users')
     .select(['id', 'password_hash'])
@@ -126,7 +126,7 @@ export interface UserChanges {
  * Applies changes to a user and its profile. Returns false when no user has the id.
  * Several statements: run it in a transaction.
  */
-export async function updateUser(db: Kysely<Database>, id: number, changes: UserChanges): Promise<boolean> {
+export async function updateUserRow(db: Kysely<Database>, id: number, changes: UserChanges): Promise<boolean> {
   const now = timestamp();
   const result = await db
     .updateTable('users')
@@ -162,7 +162,7 @@ export interface AuthorCount {
  * Users by number of published posts, most first, ties to the older account; one
  * statement (a LEFT JOIN keeps authors with no post, counted as zero).
  */
-export async function listTopAuthors(db: Kysely<Database>, limit: number): Promise<AuthorCount[]> {
+export async function selectTopAuthors(db: Kysely<Database>, limit: number): Promise<AuthorCount[]> {
   const rows = await db
     .selectFrom('users')
     .leftJoin('profiles', 'profiles.user_id', 'users.id')

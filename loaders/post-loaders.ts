@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { countPostsOfAuthors, findPostsByIds, listPostsOfAuthors } from '../db/posts.js';
+import { countPostsOfAuthors, selectPostsByIds, selectPostsOfAuthors } from '../db/posts.js';
 import type { Keyset, PostRecord } from '../db/records.js';
 import { orderByKeys } from './order-by-keys.js';
 
@@ -24,7 +24,7 @@ export function createPostLoaders(db: Kysely<Database>, viewerId: number | null)
     if (!loader) {
       loader = new DataLoader<number, PostRecord[]>(async (authorIds) => {
         const byAuthor = new Map<number, PostRecord[]>(authorIds.map((id) => [id, []]));
-        for (const post of await listPostsOfAuthors(db, authorIds, { ...page, viewerId })) {
+        for (const post of await selectPostsOfAuthors(db, authorIds, { ...page, viewerId })) {
           byAuthor.get(post.authorId)?.push(post);
         }
         return authorIds.map((id) => byAuthor.get(id) ?? []);
@@ -42,7 +42,7 @@ export function createPostLoaders(db: Kysely<Database>, viewerId: number | null)
 
   return {
     postById: new DataLoader<number, PostRecord | null>(async (ids) =>
-      orderByKeys(ids, await findPostsByIds(db, ids), (post) => post.id),
+      orderByKeys(ids, await selectPostsByIds(db, ids), (post) => post.id),
     ),
     postsByAuthorId,
     /** Published posts per author: `User.postCount`. */

@@ -36,43 +36,27 @@ export interface OperationsDeps {
   draining: () => boolean;
 }
 
-/** The operations plugins by name, in the order they must run. */
-export const OPERATIONS_PLUGINS = [
-  'request-id',
-  'server-timing',
-  'request-log',
-  'readiness',
-  'metrics',
-  'rate-limit',
-  'query-limits',
-  'json-params',
-  'upstream-cost',
-] as const;
-export type OperationsPluginName = (typeof OPERATIONS_PLUGINS)[number];
-
 /**
  * The gateway's operations and protection plugins, in the order they must run: response
- * hooks run in list order (id and timing headers first,
- * so the log line sees the final response); probes and metrics answer before the rate limit.
- * `omit` leaves some out, only to measure what each costs (npm run bench -- --ab).
+ * hooks run in list order (id and timing headers first, so the log line sees the final
+ * response); probes and metrics answer before the rate limit.
  */
-export function operationsPlugins(deps: OperationsDeps, omit: readonly OperationsPluginName[] = []): Plugin[] {
+export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { clientKey } = deps;
   const checks: Record<string, ReadinessCheck> = { database: () => sql`select 1`.execute(deps.database.db) };
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
-  const plugins: Record<OperationsPluginName, () => Plugin> = {
-    'request-id': () => useRequestId(),
-    'server-timing': () => useServerTiming(),
-    'request-log': () => useRequestLog({ logger: deps.logger, clientKey }),
-    readiness: () => useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
-    metrics: () => useMetrics({ metrics: deps.metrics }),
-    'rate-limit': () => useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
-    'query-limits': () => useQueryLimits(),
-    'json-params': () => useJsonParams(),
-    'upstream-cost': () => useUpstreamCost(),
-  };
-  return OPERATIONS_PLUGINS.filter((name) => !omit.includes(name)).map((name) => plugins[name]());
+  return [
+    useRequestId(),
+    useServerTiming(),
+    useRequestLog({ logger: deps.logger, clientKey }),
+    useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
+    useMetrics({ metrics: deps.metrics }),
+    useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
+    useQueryLimits(),
+    useJsonParams(),
+    useUpstreamCost(),
+  ];
 }
 
 /** What the protocol plugins are built from. */

@@ -2,6 +2,13 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 
 const badRequest = (message: string) => createGraphQLError(message, { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
 
+/** What a POST in a media type Yoga does not read gets: a 415 that says which ones it does, rather than an empty body. */
+const unsupportedMediaType = (contentType: string | null) =>
+  createGraphQLError(
+    `POST the operation as JSON (content-type: application/json); this body is ${contentType ?? 'of no content type'}`,
+    { extensions: { code: 'UNSUPPORTED_MEDIA_TYPE', http: { status: 415 } } },
+  );
+
 /**
  * Makes sure that what reaches the other plugins is the request parameters' documented
  * shape, so that a malformed request is the client's 400 rather than our 500:
@@ -10,11 +17,15 @@ const badRequest = (message: string) => createGraphQLError(message, { extensions
  *   an unexpected error. It gets what a malformed JSON body gets: 400 BAD_REQUEST.
  * - A batch is an array of operations, and any entry may be anything (`[null]`, `[1]`);
  *   plugins that read each entry's `query` would throw on such an entry.
+ * - A POST in a media type no parser reads (text/plain, XML) gets a 415 that says so.
  */
 export function useJsonParams(): Plugin {
   return {
-    onRequestParse({ requestParser, setRequestParser }) {
-      if (!requestParser) return;
+    onRequestParse({ request, requestParser, setRequestParser }) {
+      if (!requestParser) {
+        if (request.method === 'POST') throw unsupportedMediaType(request.headers.get('content-type'));
+        return;
+      }
       const parse = requestParser;
       setRequestParser(async (request) => {
         let params;

@@ -1,6 +1,6 @@
 import { userUniqueViolation } from '../db/constraint-errors.js';
 import type { UserRecord } from '../db/records.js';
-import { findCredentials, insertUserWithProfile } from '../db/users.js';
+import { selectCredentials, insertUserWithProfile } from '../db/users.js';
 import { loadersForViewer } from '../loaders/index.js';
 import { signToken } from './auth.js';
 import type { DomainContext } from './context.js';
@@ -70,7 +70,7 @@ let decoyHash: Promise<string> | undefined;
  */
 export async function logIn(ctx: DomainContext, username: string, password: string): Promise<AuthPayload> {
   const attempt = await ctx.loginThrottle.begin(username, await ctx.clientKey());
-  const credentials = couldBeUsername(username) ? await findCredentials(ctx.db, username) : undefined;
+  const credentials = couldBeUsername(username) ? await selectCredentials(ctx.db, username) : undefined;
   const stored = credentials?.password_hash ?? (await (decoyHash ??= hashPassword('decoy password, never valid')));
   const matches = password.length <= 256 && (await ctx.passwords.verify(password, stored));
   if (!credentials || !matches) {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import { findCredentials, insertUserWithProfile, updateUser } from '../db/users.js';
+import { selectCredentials, insertUserWithProfile, updateUserRow } from '../db/users.js';
 import { ValidationError } from './errors.js';
 import { hashPassword } from './passwords.js';
 import { email as emailSchema, password as passwordSchema, parseInput, username as usernameSchema } from './validation.js';
@@ -19,9 +19,9 @@ export interface AdminAccount {
  */
 export async function createOrPromoteAdmin(db: Kysely<Database>, account: AdminAccount): Promise<'created' | 'promoted'> {
   const username = parseInput(usernameSchema, account.username, ['username']);
-  const existing = await findCredentials(db, username);
+  const existing = await selectCredentials(db, username);
   if (existing) {
-    await db.transaction().execute((trx) => updateUser(trx, existing.id, { role: 'ADMIN' }));
+    await db.transaction().execute((trx) => updateUserRow(trx, existing.id, { role: 'ADMIN' }));
     return 'promoted';
   }
   if (account.email === null) throw new ValidationError([{ path: ['email'], message: 'email is needed to create an account' }]);

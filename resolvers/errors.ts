@@ -45,7 +45,7 @@ export class ForbiddenError extends AppError {
   override name = 'ForbiddenError';
 }
 
-export type RequestErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'QUERY_TOO_COMPLEX';
+export type RequestErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED';
 
 /**
  * A problem with the request as a whole (bad arguments, no or bad token): it fails the

@@ -1,4 +1,4 @@
-import { deletePost as removePost, insertPost, updatePost as changePost } from '../db/posts.js';
+import { deletePostRow, insertPost, updatePostRow } from '../db/posts.js';
 import type { PostRecord } from '../db/records.js';
 import { type DomainContext, requireViewer } from './context.js';
 import { ForbiddenError, NotFoundError } from './errors.js';
@@ -35,7 +35,7 @@ async function target(ctx: DomainContext, ref: PostRef, mayActOnOthers: boolean)
 export async function updatePost(ctx: DomainContext, ref: PostRef, input: unknown): Promise<{ post: PostRecord }> {
   const current = await target(ctx, ref, false);
   const changes = parseInput(updatePostInput, input, ['input']);
-  const post = await changePost(ctx.db, current.id, changes);
+  const post = await updatePostRow(ctx.db, current.id, changes);
   if (!post) throw new NotFoundError(ref.ref, 'No post');
   ctx.loaders.postById.clear(post.id).prime(post.id, post);
   return { post };
@@ -44,7 +44,7 @@ export async function updatePost(ctx: DomainContext, ref: PostRef, input: unknow
 /** The author or an admin deletes a post. */
 export async function deletePost(ctx: DomainContext, ref: PostRef): Promise<{ deletedPostId: number }> {
   const post = await target(ctx, ref, requireViewer(ctx).role === 'ADMIN');
-  if (!(await removePost(ctx.db, post.id))) throw new NotFoundError(ref.ref, 'No post');
+  if (!(await deletePostRow(ctx.db, post.id))) throw new NotFoundError(ref.ref, 'No post');
   ctx.loaders.postById.clear(post.id);
   return { deletedPostId: post.id };
 }

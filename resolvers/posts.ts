@@ -1,4 +1,4 @@
-import { countPublishedPosts, listPublishedPosts as selectPublishedPosts } from '../db/posts.js';
+import { countPublishedPosts, selectPublishedPosts } from '../db/posts.js';
 import type { PostRecord } from '../db/records.js';
 import type { DomainContext } from './context.js';
 import { type Connection, type PageArgs, paginate, toConnection } from './pagination.js';

@@ -1,6 +1,6 @@
 import { userUniqueViolation } from '../db/constraint-errors.js';
 import type { UserRecord } from '../db/records.js';
-import { updateUser } from '../db/users.js';
+import { updateUserRow } from '../db/users.js';
 import { type DomainContext, requireViewer } from './context.js';
 import { type FieldError, RequestError, ValidationError } from './errors.js';
 import { findUser } from './users.js';
@@ -14,7 +14,7 @@ export async function updateProfile(ctx: DomainContext, input: unknown): Promise
   const viewer = requireViewer(ctx);
   const changes = parseInput(updateProfileInput, input, ['input']);
   try {
-    await ctx.db.transaction().execute((trx) => updateUser(trx, viewer.id, changes));
+    await ctx.db.transaction().execute((trx) => updateUserRow(trx, viewer.id, changes));
   } catch (error) {
     if (userUniqueViolation(error) === 'email') {
       throw new ValidationError([{ path: ['input', 'email'], message: 'email is already registered' }]);
@@ -65,7 +65,7 @@ export async function bulkUpdateUsers(ctx: DomainContext, updates: readonly Bulk
     await ctx.db.transaction().execute(async (trx) => {
       for (const [index, update] of updates.entries()) {
         current = index;
-        const found = update.id !== null && (await updateUser(trx, update.id, parsed[index]!));
+        const found = update.id !== null && (await updateUserRow(trx, update.id, parsed[index]!));
         if (found) updated.add(update.id!);
         else missingIds.push(update.ref);
       }

@@ -2,9 +2,9 @@ import type { UserRecord } from '../db/records.js';
 import {
   type AuthorCount,
   countUsers,
-  findUserByUsername as selectUserByUsername,
-  listTopAuthors,
-  listUsers as selectUsers,
+  selectTopAuthors,
+  selectUserByUsername,
+  selectUsers,
 } from '../db/users.js';
 import type { DomainContext } from './context.js';
 import { type Connection, type PageArgs, paginate } from './pagination.js';
@@ -49,7 +49,7 @@ export const MAX_TOP_AUTHORS = 100;
 
 /** Users by number of published posts (one statement); each user primes the loader. */
 export async function topAuthors(ctx: DomainContext, limit: number): Promise<AuthorCount[]> {
-  const rows = await listTopAuthors(ctx.db, limit);
+  const rows = await selectTopAuthors(ctx.db, limit);
   for (const { user } of rows) ctx.loaders.userById.prime(user.id, user);
   return rows;
 }

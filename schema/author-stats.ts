@@ -18,7 +18,7 @@ builder.queryField('topAuthors', (t) =>
     args: {
       limit: t.arg.int({
         defaultValue: 10,
-        validate: z.number().int().min(1).max(MAX_TOP_AUTHORS, `limit may be at most ${MAX_TOP_AUTHORS}`).nullish(),
+        validate: z.number().int().min(1, 'limit must be at least 1').max(MAX_TOP_AUTHORS, `limit may be at most ${MAX_TOP_AUTHORS}`).nullish(),
       }),
     },
     resolve: (_root, args, ctx) => topAuthors(ctx, args.limit ?? 10),

@@ -11,7 +11,7 @@ export const pageArgs = builder.args((t) => ({
   first: t.int({
     required: false,
     defaultValue: DEFAULT_PAGE_SIZE,
-    validate: z.number().int().min(0).max(MAX_PAGE_SIZE, `first may be at most ${MAX_PAGE_SIZE}`).nullish(),
+    validate: z.number().int().min(0, 'first must be 0 or more').max(MAX_PAGE_SIZE, `first may be at most ${MAX_PAGE_SIZE}`).nullish(),
   }),
   after: t.string({ required: false }),
 }));

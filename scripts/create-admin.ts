@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.js';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
-import { findCredentials } from '../db/users.js';
+import { selectCredentials } from '../db/users.js';
 import { createOrPromoteAdmin } from '../resolvers/admins.js';
 import { ValidationError } from '../resolvers/errors.js';
 
@@ -54,7 +54,7 @@ try {
   await migrateToLatest(database.db);
   const email = parsed.values.email ?? process.env.GATHERQL_ADMIN_EMAIL ?? null;
   let password = process.env.GATHERQL_ADMIN_PASSWORD ?? null;
-  if (password === null && !(await findCredentials(database.db, username))) password = await promptHidden(`password for the new admin ${username}: `);
+  if (password === null && !(await selectCredentials(database.db, username))) password = await promptHidden(`password for the new admin ${username}: `);
   const outcome = await createOrPromoteAdmin(database.db, { username, email, password });
   console.log(outcome === 'created' ? `created the admin ${username}` : `promoted ${username} to admin`);
 } catch (error) {

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
+import { openDatabase } from '../db/connect.js';
 import { sha256DocumentId } from '../persisted-documents.js';
 
 describe('loadConfig', () => {
@@ -113,6 +114,20 @@ describe('loadConfig', () => {
     });
   });
 
+  it('makes the one missing folder of an embedded database, never a chain of them', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'gatherql-config-'));
+    try {
+      const url = `file:${join(parent, 'data', 'gatherql.sqlite')}`;
+      const handle = openDatabase(loadConfig({ DATABASE_URL: url }).databaseUrl);
+      await handle.close();
+      expect(existsSync(join(parent, 'data', 'gatherql.sqlite'))).toBe(true);
+      expect(() => loadConfig({ DATABASE_URL: `file:${join(parent, 'a', 'b', 'x.sqlite')}` })).toThrowError(/\(.*gatherql-config-.*\/a does not exist\)$/);
+      expect(existsSync(join(parent, 'a'))).toBe(false);
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
+
   it('treats an empty value as unset', () => {
     expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' }).port).toBe(4000);
   });
@@ -121,6 +136,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc', /^PORT is invalid: expected an integer from 0 to 65535$/],
     ['PORT', '70000', /^PORT is invalid/],
     ['DATABASE_URL', 'mysql://x', /^DATABASE_URL is invalid: expected file:PATH, :memory: or postgres:\/\/…$/],
+    ['DATABASE_URL', 'file:/nonexistent/dir/x.sqlite', /^DATABASE_URL is invalid: expected a file whose folder exists or can be made in one that does \(\/nonexistent does not exist\)$/],
     ['RATE_LIMIT_PER_MINUTE', '-1', /^RATE_LIMIT_PER_MINUTE is invalid: expected an integer from 0/],
     ['UPSTREAM_TIMEOUT_MS', '1.5', /^UPSTREAM_TIMEOUT_MS is invalid/],
     ['OPEN_METEO_FORECAST_URL', 'ftp://x', /^OPEN_METEO_FORECAST_URL is invalid: expected an http\(s\) URL$/],

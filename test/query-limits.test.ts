@@ -153,6 +153,16 @@ describe('query limits on the gateway (real HTTP)', () => {
   ])('still answers %s with the spec 4xx', async (_name, headers, body, expected) => {
     const response = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { accept: 'application/graphql-response+json', ...headers }, body });
     expect(response.status).toBe(expected);
+    // Never an empty body: the client learns what went wrong.
+    expect(((await response.json()) as { errors: unknown[] }).errors).toHaveLength(1);
+  });
+
+  it('says which media type to send when a POST body is text/plain', async () => {
+    const response = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ __typename }' });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      errors: [{ message: 'POST the operation as JSON (content-type: application/json); this body is text/plain', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+    });
   });
 });
 

@@ -134,7 +134,8 @@ for (const dialect of dialects) {
 
     it.each([
       ['a page larger than the maximum', `{ posts(first: 101) { totalCount } }`, /first may be at most 100/],
-      ['a negative page size', `{ users(first: -1) { totalCount } }`, /first/],
+      ['a negative page size', `{ users(first: -1) { totalCount } }`, /^Invalid argument: first: first must be 0 or more$/],
+      ['no top authors at all', `{ topAuthors(limit: 0) { postCount } }`, /^Invalid argument: limit: limit must be at least 1$/],
       ['a cursor the API never issued', `{ posts(after: "bm9wZQ") { totalCount } }`, /"after" is not a cursor/],
       ['a forged global id', `{ post(id: "not-an-id") { id } }`, /Invalid global ID|not a valid/i],
       ['a global id with a non-numeric key', `{ post(id: "${Buffer.from('Post:abc').toString('base64')}") { id } }`, /Not a valid Post id/],

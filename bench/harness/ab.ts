@@ -1,5 +1,4 @@
 import type { GatewayTuning } from '../../gateway.js';
-import type { OperationsPluginName } from '../../plugins/index.js';
 import type { CacheSettings } from '../../sources/kit/upstream-cache.js';
 import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
 import type { Durations, Scenario } from '../scenarios/types.js';
@@ -15,7 +14,6 @@ export interface Variant {
   policy?: UpstreamPolicyOverrides;
   /** Settings of the upstream caches, e.g. `{ refreshAhead: null }` to turn refresh-ahead off. */
   cache?: Partial<Pick<CacheSettings, 'refreshAhead' | 'maxEntries'>>;
-  omitPlugins?: OperationsPluginName[];
   /** Environment on top of the benchmark's (e.g. a rate limit). */
   env?: Record<string, string>;
   /** Trace every request, sending the spans to a local OTLP/HTTP endpoint that discards them. */

@@ -1,5 +1,5 @@
 // server.ts's gateway with parts of its tuning replaced, for A/B runs (`npm run bench -- --ab`).
-// GATHERQL_BENCH_VARIANT is JSON: { tuning?, policy?, cache?, omitPlugins? } (see Variant in ab.ts).
+// GATHERQL_BENCH_VARIANT is JSON: { tuning?, policy?, cache? } (see Variant in ab.ts).
 // Everything else comes from the environment exactly as for server.ts.
 import { createServer } from 'node:http';
 import { loadConfig } from '../../config.js';
@@ -14,7 +14,6 @@ const gateway = await createGateway(config, {
   ...((variant.policy || variant.cache) && {
     sources: { ...(variant.policy && { policy: variant.policy }), ...(variant.cache && { cache: variant.cache }) },
   }),
-  ...(variant.omitPlugins && { omitPlugins: variant.omitPlugins }),
 });
 const server = createServer(gateway.yoga);
 server.listen(config.port, config.host);

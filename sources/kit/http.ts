@@ -121,7 +121,8 @@ const RETRIED_CODES = new Set<string>(CONNECTION_ERROR_CODES);
 
 function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers) {
   const { policy, what, name } = spec;
-  const agentOptions = { keepAlive: policy.keepAlive, maxSockets: policy.concurrencyPerHost };
+  // Connections are reused between calls (HTTP keep-alive), as many per host as calls may be in flight.
+  const agentOptions = { keepAlive: true, maxSockets: policy.concurrencyPerHost };
   const agent = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   const client = base.extend({ agent, ...(spec.headers && { headers: spec.headers }) });
   const guard = createHostGuard({

@@ -85,7 +85,18 @@ interface Flight<V> {
   span?: LookUpSpan;
 }
 
-/** A process-wide cache in front of one upstream: singleflight, TTL, stale windows, refresh-ahead, LRU bound. */
+/**
+ * A process-wide cache in front of one upstream: singleflight, TTL, stale windows,
+ * refresh-ahead, LRU bound.
+ *
+ * The entries live in lru-cache; its fetch() is not used, although it merges concurrent
+ * loads, keeps a TTL per entry and can answer stale when a load fails. What it cannot do is
+ * what callers here need: tell each caller how fresh its value is (LIVE, CACHED, STALE, for
+ * the answer's `freshness` and the response cache), let each caller wait only until its own
+ * deadline and abort the load when the last waiter gives up, refresh a key ahead of its
+ * expiry by how often it is read, and load a key once across instances through the shared
+ * tier. Those would wrap every fetch() call; owning the flight is shorter and clearer.
+ */
 export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V> {
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});

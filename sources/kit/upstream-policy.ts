@@ -19,8 +19,6 @@ export interface UpstreamPolicy {
   budgetMs: number;
   /** Attempts in flight per host; more wait in a queue (and count against the budget). Also the agent's sockets per host. */
   concurrencyPerHost: number;
-  /** Reuse connections between calls (HTTP keep-alive); off only to measure what it saves. */
-  keepAlive: boolean;
   /**
    * Largest response body read, in bytes; a longer one is cut off and is a bad response. The
    * timeout bounds a body in time, this in memory: a broken or hostile upstream must not make
@@ -79,7 +77,6 @@ export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
     // all its fields), so one cold request never queues behind itself. Still a bound: a burst
     // of cold requests waits here rather than opening a socket per call.
     concurrencyPerHost: 256,
-    keepAlive: true,
     // Open-Meteo's largest answer here (a forecast batch of 20) is about 12 kB.
     maxResponseBytes: 1024 * 1024,
     breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
