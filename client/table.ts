@@ -5,7 +5,7 @@ export interface Column {
   maxWidth?: number;
 }
 
-function fit(text: string, width: number): string {
+function clip(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text;
 }
 
@@ -14,7 +14,7 @@ function fit(text: string, width: number): string {
  * Every row must have one cell per column.
  */
 export function formatTable(columns: Column[], rows: string[][]): string {
-  const cells = rows.map((row) => columns.map((column, index) => fit(row[index] ?? '', column.maxWidth ?? 48)));
+  const cells = rows.map((row) => columns.map((column, index) => clip(row[index] ?? '', column.maxWidth ?? 48)));
   const widths = columns.map((column, index) => Math.max(column.header.length, ...cells.map((row) => row[index]!.length)));
   const line = (row: string[]) =>
     row

@@ -31,7 +31,10 @@ export function useExecution(options: ExecutionOptions): Plugin {
   const planFor = (args: ExecutionArgs): Run | null => {
     const name = args.operationName ?? null;
     let byName = plans.get(args.document);
-    if (!byName) plans.set(args.document, (byName = new Map()));
+    if (!byName) {
+      byName = new Map();
+      plans.set(args.document, byName);
+    }
     let run = byName.get(name);
     if (run === undefined) {
       const [execution, planned] = plan(args, options.compileQueries);

@@ -25,6 +25,7 @@ export function acceptsParts(request: Request): boolean {
 export function useIncrementalDelivery(): Plugin {
   return {
     onPluginInit({ addPlugin }) {
+      // biome-ignore lint/suspicious/noExplicitAny: the plugin's own typing asks for any, as Yoga's docs show; unknown does not fit Yoga's Plugin type.
       addPlugin(useDeferStream<Record<string, any>>());
     },
     onExecutionResult({ request, result, setResult }) {

@@ -28,7 +28,7 @@ export function useJsonParams(): Plugin {
       }
       const parse = requestParser;
       setRequestParser(async (request) => {
-        let params;
+        let params: Awaited<ReturnType<typeof parse>>;
         try {
           params = await parse(request);
         } catch (error) {

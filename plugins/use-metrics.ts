@@ -37,9 +37,15 @@ export function useMetrics(options: MetricsOptions): Plugin {
 
   const typeOf = (document: DocumentNode, name: string | null): OperationLabel => {
     let byName = types.get(document);
-    if (!byName) types.set(document, (byName = new Map()));
+    if (!byName) {
+      byName = new Map();
+      types.set(document, byName);
+    }
     let type = byName.get(name);
-    if (!type) byName.set(name, (type = getOperationAST(document, name)?.operation ?? 'none'));
+    if (!type) {
+      type = getOperationAST(document, name)?.operation ?? 'none';
+      byName.set(name, type);
+    }
     return type;
   };
 

@@ -136,8 +136,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       // A batch may hold anything, null included; Yoga answers a malformed entry with a 400 itself.
       if (!params?.query || request.headers.has('authorization') || batches.has(request)) return;
       const document = documentOf(params.query);
-      const operation = document && getOperationAST(document, params.operationName ?? undefined);
-      if (!operation || operation.operation !== 'query') return;
+      const operation = document ? getOperationAST(document, params.operationName ?? undefined) : null;
+      if (operation?.operation !== 'query') return;
       const key = responseKey(params.query, params.operationName, params.variables);
       const name = operation.name?.value ?? null;
       const lookup = store.lookUp(key);

@@ -52,7 +52,7 @@ export function useTracing(options: TracingPluginOptions): Plugin {
       execute({ context }, execute) {
         const span = operationTraceOf(context)?.execute();
         if (!span) return execute();
-        let running;
+        let running: ReturnType<typeof execute>;
         try {
           running = execute();
         } catch (error) {
@@ -92,7 +92,10 @@ function isThenable(value: unknown): value is PromiseLike<void> {
 
 /** Runs a synchronous phase inside its span. */
 function within(span: PhaseSpan | undefined, run: () => void): void {
-  if (!span) return run();
+  if (!span) {
+    run();
+    return;
+  }
   try {
     run();
   } catch (error) {

@@ -63,6 +63,12 @@ export async function signUp(ctx: DomainContext, input: unknown): Promise<AuthPa
 // password" take the same time, so timing does not reveal which usernames exist.
 let decoyHash: Promise<string> | undefined;
 
+/** A hash to check a password against when the user does not exist; made once, when first needed. */
+function decoy(): Promise<string> {
+  decoyHash ??= hashPassword('decoy password, never valid');
+  return decoyHash;
+}
+
 /**
  * Signs in. Throttled before any password is checked (see LoginThrottle): repeated failures
  * for a username, or from a client, are refused with RATE_LIMITED, the same for an unknown
@@ -71,7 +77,7 @@ let decoyHash: Promise<string> | undefined;
 export async function logIn(ctx: DomainContext, username: string, password: string): Promise<AuthPayload> {
   const attempt = await ctx.loginThrottle.begin(username, await ctx.clientKey());
   const credentials = couldBeUsername(username) ? await selectCredentials(ctx.db, username) : undefined;
-  const stored = credentials?.password_hash ?? (await (decoyHash ??= hashPassword('decoy password, never valid')));
+  const stored = credentials?.password_hash ?? (await decoy());
   const matches = password.length <= 256 && (await ctx.passwords.verify(password, stored));
   if (!credentials || !matches) {
     await attempt.failed();

@@ -6,10 +6,13 @@ import { type FieldError, ValidationError } from './errors.js';
 // well-formed Unicode (a lone surrogate has no UTF-8 form) and no NUL (PostgreSQL's text
 // type refuses it). In a u-mode regex a surrogate pair is one code point, so \p{Cs} only
 // matches lone halves.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this pattern is for.
 const storable = (value: string) => !/[\p{Cs}\u0000]/u.test(value);
 const text = () => z.string().refine(storable, 'must be valid Unicode text without NUL characters');
 // One-line text has no control characters at all; multi-line text keeps tab, LF and CR.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this pattern is for.
 const oneLine = (value: string) => !/[\u0000-\u001F\u007F]/.test(value);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is what this pattern is for.
 const multiLine = (value: string) => !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/.test(value);
 const noControl = { message: 'must not contain control characters' };
 

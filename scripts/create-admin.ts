@@ -33,7 +33,7 @@ function promptHidden(question: string): Promise<string> {
   );
 }
 
-let parsed;
+let parsed: { values: { email?: string | undefined }; positionals: string[] };
 try {
   parsed = parseArgs({ allowPositionals: true, options: { email: { type: 'string' } } });
 } catch (error) {

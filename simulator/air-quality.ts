@@ -86,7 +86,9 @@ export const airQualityUpstream: Upstream = {
     }
     calls.airQualityBatchSizes.push(parsed.length);
     const cities = parsed.map(([latitude, longitude]) => findCityNear(latitude, longitude));
-    parsed.forEach(([latitude, longitude], index) => countOne(calls.airQualityByCity, cities[index]?.name ?? `${latitude},${longitude}`));
+    parsed.forEach(([latitude, longitude], index) => {
+      countOne(calls.airQualityByCity, cities[index]?.name ?? `${latitude},${longitude}`);
+    });
     const entries = parsed.map(([latitude, longitude], index) => airQualityEntry(latitude, longitude, fields, index));
     return {
       facts: { endpoint: 'air-quality', cities: cities.flatMap((city) => (city ? [simNameKey(city.name)] : [])) },

@@ -13,7 +13,9 @@ export const forecastUpstream: Upstream = {
     if (typeof parsed === 'string') return { status: 400, body: openMeteoError(400, parsed) };
     calls.forecastBatchSizes.push(parsed.length);
     const cities = parsed.map(([latitude, longitude]) => findCityNear(latitude, longitude));
-    parsed.forEach(([latitude, longitude], index) => countOne(calls.forecastByCity, cities[index]?.name ?? `${latitude},${longitude}`));
+    parsed.forEach(([latitude, longitude], index) => {
+      countOne(calls.forecastByCity, cities[index]?.name ?? `${latitude},${longitude}`);
+    });
     const fields = (url.searchParams.get('current') ?? '').split(',').filter((field) => field in CURRENT_UNITS);
     const entries = parsed.map(([latitude, longitude], index) => forecastEntry(latitude, longitude, fields, parsed.length > 1 ? index : undefined));
     return {

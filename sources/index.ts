@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { KeyedCache } from './kit/keyed-cache.js';
 import type { CacheEvent } from './kit/events.js';
-import { type CircuitState } from './kit/host-guard.js';
+import type { CircuitState } from './kit/host-guard.js';
 import { createUpstreamHttp, type UpstreamObservers } from './kit/http.js';
 import { createMemoryQuotaStore, createQuota, type Quota, type QuotaLimits, type QuotaStore } from './kit/quota.js';
 import { createRedisQuotaStore } from './kit/redis-quota-store.js';

@@ -18,7 +18,8 @@ export function unrecordedRequest(span: Span): RequestTrace {
   let headers: Record<string, string> | undefined;
   const attempt: AttemptSpan = {
     get headers() {
-      return (headers ??= traceHeaders(span));
+      headers ??= traceHeaders(span);
+      return headers;
     },
     end: () => {},
   };

@@ -54,7 +54,8 @@ class LookUp implements LookUpSpan {
 
   /** Made on first use: most look-ups are hits, which call nobody. */
   get calls(): CallTrace {
-    return (this.#calls ??= new Calls(this.tracer, trace.setSpan(this.place.parent, this.place.span), this.place));
+    this.#calls ??= new Calls(this.tracer, trace.setSpan(this.place.parent, this.place.span), this.place);
+    return this.#calls;
   }
 
   event(event: CacheEvent): void {

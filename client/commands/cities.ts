@@ -1,3 +1,4 @@
+import type { ExecutionResult } from '../execute.js';
 import { CitiesAsTheyArriveDocument, type CitiesAsTheyArriveQuery } from '../generated/graphql.js';
 import { formatTable } from '../table.js';
 import { type Command, UsageError } from './command.js';
@@ -26,7 +27,7 @@ export const cities: Command = {
     if (args.length === 0) throw new UsageError('name at least one place, e.g. cities Berlin Lima');
     let placesShown = false;
     const weatherShown = new Set<number>();
-    let last;
+    let last: ExecutionResult<unknown> | undefined;
     for await (const result of context.executeIncrementally(CitiesAsTheyArriveDocument, { names: args })) {
       last = result;
       const places = result.data?.cities;

@@ -17,7 +17,7 @@ export const posts: Command = {
   usage: '[--first N] [--after CURSOR]',
   summary: 'newest published posts: title, author, date',
   async run(args, context) {
-    let values;
+    let values: { first?: string; after?: string };
     try {
       ({ values } = parseArgs({ args, options: { first: { type: 'string' }, after: { type: 'string' } }, strict: true }));
     } catch (error) {

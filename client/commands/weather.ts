@@ -13,15 +13,10 @@ export const weather: Command = {
     const result = await context.execute(CurrentWeatherDocument, { cities: args });
     if (result.data) {
       const rows = result.data.weather.map((item) => {
-        switch (item.__typename) {
-          case 'CityWeather': {
-            const place = [item.location.name, item.location.country].filter(Boolean).join(', ');
-            const reading = `${item.temperatureC.toFixed(1)} °C, wind ${item.windSpeedKmh.toFixed(0)} km/h`;
-            return [item.city, place, reading, item.stale ? `${item.conditions} (stale)` : item.conditions];
-          }
-          case 'WeatherError':
-            return [item.city, '', item.code, item.message];
-        }
+        if (item.__typename === 'WeatherError') return [item.city, '', item.code, item.message];
+        const place = [item.location.name, item.location.country].filter(Boolean).join(', ');
+        const reading = `${item.temperatureC.toFixed(1)} °C, wind ${item.windSpeedKmh.toFixed(0)} km/h`;
+        return [item.city, place, reading, item.stale ? `${item.conditions} (stale)` : item.conditions];
       });
       context.print(formatTable([{ header: 'city', maxWidth: 24 }, { header: 'place', maxWidth: 32 }, { header: 'weather' }, { header: 'conditions' }], rows));
     }

@@ -2,14 +2,12 @@ import type { AttemptListener, CallContext, RetryMode } from './http.js';
 import type { BatchSpan, CallTrace } from './trace.js';
 import { UpstreamError } from './upstream-error.js';
 
-/** One call for several keys, as a source makes it. */
-export interface BatchCall<V> {
-  /**
-   * Asks the upstream for `keys` in one call: a value or an Error per key, in key order.
-   * Throws when the upstream refused or failed the call as a whole.
-   */
-  (keys: readonly string[], context: CallContext & { retry: RetryMode }): Promise<(V | Error)[]>;
-}
+/**
+ * One call for several keys, as a source makes it: asks the upstream for `keys` in one call,
+ * and answers a value or an Error per key, in key order. Throws when the upstream refused or
+ * failed the call as a whole.
+ */
+export type BatchCall<V> = (keys: readonly string[], context: CallContext & { retry: RetryMode }) => Promise<(V | Error)[]>;
 
 export interface BatcherOptions<V> {
   call: BatchCall<V>;
@@ -138,7 +136,9 @@ function contextOf(contexts: readonly CallContext[], facts: { name: string; keys
     : undefined;
   const listeners = [...new Set(contexts.flatMap((context) => (context.onAttempt ? [context.onAttempt] : [])))];
   const onAttempt: AttemptListener | undefined =
-    listeners.length === 0 ? undefined : listeners.length === 1 ? listeners[0] : (attempt) => listeners.forEach((listener) => listener(attempt));
+    listeners.length === 0 ? undefined : listeners.length === 1 ? listeners[0] : (attempt) => {
+          for (const listener of listeners) listener(attempt);
+        };
   const traces = [...new Set(contexts.flatMap((context) => (context.trace ? [context.trace] : [])))];
   const batch = traces.length > 1 ? traces[0]!.batch(traces, facts) : undefined;
   const trace: CallTrace | undefined = batch ?? traces[0];

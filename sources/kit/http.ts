@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { type Got, RequestError, TimeoutError } from 'got';
+import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
 import type { Quota, QuotaWindow } from './quota.js';
@@ -157,7 +157,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
         span?.end({ outcome, ...(status !== undefined && { status }), ...(error !== undefined && { error }) });
       };
       let tooLarge = false;
-      let response;
+      let response: Response<string>;
       try {
         // A late attempt (after queueing or backoff) gets only what is left of the budget.
         const timeout = { request: Math.max(1, Math.min(policy.timeoutMs, budgetEnd - now)) };
@@ -267,7 +267,8 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       return hedged(
         (signal, sent) => {
           const both = context?.signal ? AbortSignal.any([signal, context.signal]) : signal;
-          const isFirst = (started += 1) === 1;
+          started += 1;
+          const isFirst = started === 1;
           return guard.run(() => call(request, times, both, sent, isFirst ? first : { retrying: false }, !isFirst), what);
         },
         hedge.delayForNewCall(),
