@@ -10,6 +10,8 @@ export const NGINX = '/usr/sbin/nginx';
 export interface ThrowawayNginx {
   /** `http://127.0.0.1:<port>`: round-robin over the upstream ports. */
   url: string;
+  /** The master process (its worker is its child), for whoever measures what it costs. */
+  pid: number;
   /** Stops it gracefully (SIGQUIT) and waits until it has exited. */
   stop(): Promise<void>;
 }
@@ -69,6 +71,7 @@ http {
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');
