@@ -38,7 +38,7 @@ function scenarioTable(run: ScenarioRun, durations: Durations, servers: ServerSp
   const spec = (name: string) => servers.find((candidate) => candidate.name === name);
   const kind = (name: string) => spec(name)?.group ?? '–';
   // Ratios to gatherql's rows only: every peer is read against gatherql, like with like by its kind.
-  const ours = rows.filter((row) => spec(row.server)?.peer === false);
+  const ours = rows.filter((row) => spec(row.server)?.peer === false && (!scenario.ratioServers || scenario.ratioServers.includes(row.server)));
   const header = ['server', 'kind', ...scenario.columns.map((column) => column.label), 'peak RSS MiB', ...ours.map((row) => `${ratioLabel} ÷ ${row.server}`)];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, index) => (index < 2 ? '---' : '--:')).join('|')}|`];
   for (const row of rows) {
