@@ -17,8 +17,11 @@ export async function warmThenMeasure(
   await beforeMeasure();
   const before = await ctx.sim.calls();
   const cpuBefore = server.cpuSeconds();
+  const servicesBefore = server.services.map((service) => service.cpuSeconds());
   const result = await load({ url: server.url, body, connections: CONNECTIONS, duration: measureS });
   const cpu = server.cpuSeconds() - cpuBefore;
+  const servicesCpu = server.services.map((service, index) => [service.name, service.cpuSeconds() - servicesBefore[index]!] as const);
+  const perRequest = (seconds: number) => (result.requests > 0 ? (seconds * 1e6) / result.requests : null);
   const use = upstreamUse(before, await ctx.sim.calls());
   // Over requests sent: the calls of requests still in flight at either edge of the round
   // roughly cancel out (those of the warm-up land in it, those of its last requests after it).
@@ -27,7 +30,9 @@ export async function warmThenMeasure(
     upstreamPerRequest: result.sent > 0 ? use.calls / result.sent : null,
     unitsPerRequest: result.sent > 0 ? use.openMeteoUnits / result.sent : null,
     // The server's own CPU per answered request: the cost of a request, whatever else the machine does.
-    cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : null,
+    cpuUsPerRequest: perRequest(cpu),
+    /** The same for each service the set-up runs beside it (Redis, PostgreSQL, nginx), by name. */
+    serviceCpuUsPerRequest: Object.fromEntries(servicesCpu.map(([name, seconds]) => [name, perRequest(seconds)])),
   };
 }
 
