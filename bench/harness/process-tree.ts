@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 // What a server costs is what all its processes cost: with WORKERS, a node:cluster primary and
 // its workers; for PostgreSQL or nginx, a master and the processes it forks. Read from /proc.
 
-/** USER_HZ: 100 on every Linux that Node supports. */
-const CLOCK_TICKS = 100;
+/** USER_HZ, the unit of /proc's CPU times: 100 on every Linux that Node supports. */
+export const CLOCK_TICKS = 100;
 
 /** A process and all its descendants that are alive now (just the process when it has none, or none when it is gone). */
 export function processTree(pid: number): number[] {

@@ -30,7 +30,10 @@ export const scaleOut: Scenario = {
       "  instances. Redis, PostgreSQL and nginx are each counted apart, with all their processes (PostgreSQL's sessions, nginx's worker); the all column adds them up.",
       '  Each is CPU per answered request over the measured round.',
       "- Peak RSS is the sum of the gatherql processes' high-water marks (pages they share, such as Node's code, count in each); the services' are not in it.",
-      '- The load generator, the servers and the services share the same cores: on 2 cores more processes share the cores rather than add to them.',
+      '- The load generator (autocannon, in the harness process), the servers and the services share the same cores: its CPU per request is in the last column;',
+      '  what it uses, the servers cannot. On 2 cores, more gateway processes share the cores that are left rather than add to them.',
+      '- Other processes, cores busy: the machine\'s busy time during the round (/proc/stat) less that of the gatherql processes, the services and the load generator,',
+      '  per second: whatever else ran on the machine meanwhile (near 0 when it was quiet). The higher it is, the less the row\'s figures say.',
     ].join('\n'),
   faults: [],
   columns: [
@@ -39,6 +42,8 @@ export const scaleOut: Scenario = {
     ...SERVICES.map(({ name, key }) => ({ key, label: `${name} CPU µs / request`, digits: 0 })),
     { key: 'allCpuUs', label: 'all server-side CPU µs / request', digits: 0 },
     { key: 'processes', label: 'gatherql processes', digits: 0 },
+    { key: 'loadCpuUs', label: 'load generator CPU µs / request', digits: 0 },
+    { key: 'otherCores', label: 'other processes, cores busy', digits: 2 },
   ],
   ratioKey: 'rps',
   higherIsBetter: true,
@@ -48,9 +53,9 @@ export const scaleOut: Scenario = {
     await expectAnswer(server.url, POSTS_BODY, tenPostsWithAuthors);
     const processes = server.pids().length;
     const measured = await warmThenMeasure(server, ctx, POSTS_BODY);
-    const { cpuUsPerRequest, serviceCpuUsPerRequest } = measured;
+    const { cpuUsPerRequest, serviceCpuUsPerRequest, loadCpuUsPerRequest, otherCores } = measured;
     const services = SERVICES.map(({ name, key }) => [key, serviceCpuUsPerRequest[name] ?? null] as const);
     const all = cpuUsPerRequest === null ? null : services.reduce((total, [, value]) => total + (value ?? 0), cpuUsPerRequest);
-    return { ...throughputValues(measured), processes, ...Object.fromEntries(services), allCpuUs: all };
+    return { ...throughputValues(measured), processes, ...Object.fromEntries(services), allCpuUs: all, loadCpuUs: loadCpuUsPerRequest, otherCores };
   },
 };
