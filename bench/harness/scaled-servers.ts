@@ -71,9 +71,10 @@ function together(name: string, front: RunningService, parts: ServerProcess[], s
  * `instances` gatherql processes (server.ts) on one PostgreSQL, seeded with the bench's demo
  * data, and one Redis (REDIS_URL: the response cache, upstream caches and limits live there),
  * behind nginx, round robin. The instances share AUTH_SECRET and trust nginx's X-Forwarded-For,
- * as docs/deploy.md asks.
+ * as docs/deploy.md asks. `keepalive`: the idle connections nginx keeps to the instances (the
+ * docs' 32 when absent); a request that finds none opens a new connection to an instance.
  */
-export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'>, instances: number): ServerSpec {
+export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'>, instances: number, keepalive?: number): ServerSpec {
   return {
     ...spec,
     peer: false,
@@ -90,7 +91,7 @@ export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'
         const env = { DATABASE_URL: postgres.url, REDIS_URL: redis.url, AUTH_SECRET: randomBytes(32).toString('base64url'), TRUST_PROXY: 'true', ...scenarioEnv };
         // One after another, so that each start-up is its own and not three sharing two cores.
         for (let n = 1; n <= instances; n += 1) parts.push(await startGateway(`${spec.name}-${n}`, 'server.ts', sim, env));
-        const nginx = await startBenchNginx(parts.map((part) => Number(new URL(part.url).port)));
+        const nginx = await startBenchNginx(parts.map((part) => Number(new URL(part.url).port)), keepalive);
         services.push(nginx);
         return together(spec.name, nginx, parts, services);
       } catch (error) {

@@ -147,6 +147,8 @@ const EXECUTING = {
   extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
 };
 
+const THREE_INSTANCES_CACHES = "as gatherql's, but the response cache (and query sharing), the upstream caches and the limits live in Redis, shared by the three";
+
 /** gatherql and its peers, in the order of every table: gatherql's rows, the executed peers, the cached peers. */
 export const SERVERS: ServerSpec[] = [
   gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] }),
@@ -187,12 +189,25 @@ export const SERVERS: ServerSpec[] = [
   behindNginx(
     {
       name: 'gatherql-3-instances',
-      description: 'three gatherql instances (`server.ts`) on one PostgreSQL and one Redis, behind nginx (round robin), as docs/deploy.md describes',
+      description: 'three gatherql instances (`server.ts`) on one PostgreSQL and one Redis, behind nginx (round robin, 32 idle connections kept to the instances), as docs/deploy.md describes',
       group: 'cached',
-      caches: "as gatherql's, but the response cache (and query sharing), the upstream caches and the limits live in Redis, shared by the three",
+      caches: THREE_INSTANCES_CACHES,
       scenarios: ['j'],
     },
     3,
+  ),
+  // The same with nginx keeping as many idle connections to the instances as the load has
+  // clients (100): with 32, a request that finds none idle opens a new one.
+  behindNginx(
+    {
+      name: 'gatherql-3-instances-keepalive-128',
+      description: 'gatherql-3-instances with nginx keeping up to 128 idle connections to the instances (`keepalive 128`) instead of 32',
+      group: 'cached',
+      caches: THREE_INSTANCES_CACHES,
+      scenarios: ['j'],
+    },
+    3,
+    128,
   ),
   peerSpec({
     name: 'yoga-plain',

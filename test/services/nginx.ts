@@ -22,8 +22,9 @@ export interface ThrowawayNginx {
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
  * nginx closes before the instances would, and the client's own X-Forwarded-For passed on.
+ * `keepalive`: idle connections to the instances that nginx keeps open (32 as in the docs).
  */
-export async function startNginx(upstreamPorts: number[]): Promise<ThrowawayNginx> {
+export async function startNginx(upstreamPorts: number[], options: { keepalive?: number } = {}): Promise<ThrowawayNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-nginx-'));
   const port = await freePort();
   const servers = upstreamPorts.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`).join('\n    ');
@@ -39,7 +40,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   upstream gateways {
     ${servers}
-    keepalive 32;
+    keepalive ${options.keepalive ?? 32};
     keepalive_timeout 4s;
   }
   server {
