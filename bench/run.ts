@@ -6,6 +6,7 @@
 // whose results the next BENCHMARKS.md includes; with --match only the experiments whose name
 // contains WORD, written to bench/results/ab-WORD.json and shown after the full run's table. With --render it only writes BENCHMARKS.md
 // again from the committed figures (bench/results/full.json), the A/B results and the findings.
+// A quick run leaves out the scenarios marked fullRunOnly (the scale-out set-ups of (j)) unless --only names them.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,7 +90,8 @@ try {
     log(`wrote ${out}`);
   } else {
     const runs: ScenarioRun[] = [];
-    for (const scenario of SCENARIOS.filter((candidate) => wanted(args.only, candidate.id))) {
+    const measured = (scenario: (typeof SCENARIOS)[number]) => wanted(args.only, scenario.id) && !(args.quick && scenario.fullRunOnly && !args.only);
+    for (const scenario of SCENARIOS.filter(measured)) {
       const run: ScenarioRun = { scenario, rows: [] };
       runs.push(run);
       const runsHere = (spec: (typeof SERVERS)[number]) =>

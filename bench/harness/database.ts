@@ -1,7 +1,11 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { loadConfig } from '../../config.js';
+import { openDatabase } from '../../db/connect.js';
+import { prepareDatabase } from '../../db/prepare.js';
 import { createGateway } from '../../gateway.js';
+import { hashPassword } from '../../resolvers/passwords.js';
 
 /**
  * Makes the one seeded SQLite file every server reads: the gateway's own migrations and demo
@@ -21,4 +25,17 @@ export function copyBenchDatabase(seed: string, dir: string, name: string): stri
   // Closing checkpoints the write-ahead log; copy it anyway should one be left.
   if (existsSync(`${seed}-wal`)) copyFileSync(`${seed}-wal`, `${file}-wal`);
   return file;
+}
+
+/**
+ * The same demo data in a PostgreSQL database: the gateway's migrations and demo seed, which
+ * a gateway on PostgreSQL never seeds by itself (it seeds only an embedded file).
+ */
+export async function seedBenchPostgres(url: string): Promise<void> {
+  const database = openDatabase(url);
+  try {
+    await prepareDatabase(database.db, { seed: true, hashPassword, logger: pino({ level: 'silent' }) });
+  } finally {
+    await database.close();
+  }
 }

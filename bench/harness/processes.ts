@@ -1,13 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { processTree, treeCpuSeconds, treePeakRssMiB } from './process-tree.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const probe = 'bench/harness/event-loop-probe.ts';
+const probes = ['bench/harness/event-loop-probe.ts', 'bench/harness/cluster-probe.ts'];
 const bundles = new Map<string, string>();
 
 /**
@@ -39,14 +40,26 @@ function bundled(script: string): string {
   return file;
 }
 
+/** A process that a set-up under benchmark runs beside the gateway (Redis, PostgreSQL, nginx), counted apart from it. */
+export interface ServiceProcess {
+  name: string;
+  /** CPU seconds (user + system) it and its own processes have used so far. */
+  cpuSeconds(): number;
+  stop(): Promise<void>;
+}
+
 export interface ServerProcess {
   name: string;
   url: string;
   child: ChildProcess;
-  /** Peak resident set size so far, in MiB, from the kernel's high-water mark. */
+  /** Peak resident set size so far, in MiB: the kernel's high-water mark of each of its processes, added up. */
   peakRssMiB(): number;
-  /** CPU seconds (user + system) the process has used so far, from /proc. */
+  /** CPU seconds (user + system) that all its processes have used so far (with WORKERS, the primary and every worker), from /proc. */
   cpuSeconds(): number;
+  /** Its processes alive now: the one started, and with WORKERS its workers. */
+  pids(): number[];
+  /** What the set-up runs beside it, whose CPU is reported apart; none for a server alone. */
+  services: ServiceProcess[];
   /** Event-loop delay p99 (ms) since the last call, reported by the probe in the process. */
   eventLoopDelayP99Ms(): Promise<number | null>;
   /** Milliseconds from spawning the process to its first ready answer (or its URL line). */
@@ -64,6 +77,11 @@ export interface StartOptions {
   readyUrl?: string;
   /** How to ask `readyUrl`: a GET by default; a peer without a readiness route is asked a GraphQL query. */
   readyInit?: RequestInit;
+  /**
+   * With WORKERS: how many node:cluster workers must listen before it is ready. The first one
+   * to listen answers `readyUrl`; the others may still be starting.
+   */
+  workers?: number;
 }
 
 /** How often readiness is polled: start-up times are reported, so the poll must not round them much. */
@@ -80,14 +98,15 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a server script, bundled (see bundled()), under Node with the event-loop probe,
- * and waits until it serves: for the JSON log line that carries its URL, or, when the
- * caller knows the URL, for a 200 from its readiness URL.
+ * Starts a server script, bundled (see bundled()), under Node with the probes (event-loop
+ * delay, workers listening), and waits until it serves: for the JSON log line that carries
+ * its URL, or, when the caller knows the URL, for a 200 from its readiness URL (and with
+ * `workers`, for every worker to listen).
  */
 export function startServer(name: string, script: string, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, ['--import', bundled(probe), bundled(script)], {
+  const child = spawn(process.execPath, [...probes.flatMap((probe) => ['--import', bundled(probe)]), bundled(script)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,11 +117,13 @@ export function startServer(name: string, script: string, env: Record<string, st
   let err = '';
   const keep = (text: string, chunk: Buffer) => (text.length < 64 * 1024 ? text + chunk.toString() : text);
   const delays: ((value: number | null) => void)[] = [];
+  let listeningWorkers = 0;
   child.stderr!.on('data', (chunk: Buffer) => {
     err = keep(err, chunk);
     for (const match of chunk.toString().matchAll(/^event-loop-delay-p99-ms (\S+)$/gm)) {
       delays.shift()?.(Number(match[1]));
     }
+    listeningWorkers += chunk.toString().match(/^worker-listening \d+$/gm)?.length ?? 0;
   });
   let exitedEarly = false;
   const exited = new Promise<void>((resolve) =>
@@ -117,8 +138,10 @@ export function startServer(name: string, script: string, env: Record<string, st
     startupMs: performance.now() - spawnedAt,
     url: url.endsWith('/graphql') ? url : `${url}/graphql`,
     child,
-    peakRssMiB: () => peakRss(child.pid!),
-    cpuSeconds: () => cpuSeconds(child.pid!),
+    peakRssMiB: () => treePeakRssMiB(child.pid!),
+    cpuSeconds: () => treeCpuSeconds(child.pid!),
+    pids: () => processTree(child.pid!),
+    services: [],
     eventLoopDelayP99Ms: () =>
       new Promise((done) => {
         delays.push(done);
@@ -160,7 +183,7 @@ export function startServer(name: string, script: string, env: Record<string, st
             async (response) => (await response.arrayBuffer(), response.ok),
             () => false,
           );
-          if (ok) return ready(url);
+          if (ok && listeningWorkers >= (options.workers ?? 0)) return ready(url);
           await sleep(READY_POLL_MS);
         }
       })();
@@ -173,28 +196,3 @@ export function startServer(name: string, script: string, env: Record<string, st
     });
   });
 }
-
-function peakRss(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-    return Math.round((kib / 1024) * 10) / 10;
-  } catch {
-    return 0;
-  }
-}
-
-/** utime + stime of /proc/<pid>/stat (fields 14 and 15, after the parenthesised name), in seconds. */
-function cpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields after the name start at field 3, so utime (14) and stime (15) are at 11 and 12.
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** USER_HZ: 100 on every Linux that Node supports. */
-const CLOCK_TICKS = 100;

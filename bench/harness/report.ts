@@ -38,7 +38,7 @@ function scenarioTable(run: ScenarioRun, durations: Durations, servers: ServerSp
   const spec = (name: string) => servers.find((candidate) => candidate.name === name);
   const kind = (name: string) => spec(name)?.group ?? '–';
   // Ratios to gatherql's rows only: every peer is read against gatherql, like with like by its kind.
-  const ours = rows.filter((row) => spec(row.server)?.peer === false);
+  const ours = rows.filter((row) => spec(row.server)?.peer === false && (!scenario.ratioServers || scenario.ratioServers.includes(row.server)));
   const header = ['server', 'kind', ...scenario.columns.map((column) => column.label), 'peak RSS MiB', ...ours.map((row) => `${ratioLabel} ÷ ${row.server}`)];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, index) => (index < 2 ? '---' : '--:')).join('|')}|`];
   for (const row of rows) {
@@ -144,12 +144,13 @@ export function renderReport(report: RunReport, extraSections: string[] = []): s
     '  `RATE_LIMIT_PER_MINUTE=0`: all load comes from one address, so the per-client limit (100/min by',
     '  default) would turn nearly every request into a 429. Every other setting is its default.',
     `- No pipelining. Throughput rounds: ${d.warmS} s warm-up, then ${d.measureS} s measured. Latencies are autocannon's, per request.`,
-    ...(report.quick ? ['- A quick run leaves out the rows that only add a comparison (a server\'s `fullRunOnly` scenarios).'] : []),
+    ...(report.quick ? ['- A quick run leaves out the rows that only add a comparison (a server\'s `fullRunOnly` scenarios), and the scale-out scenario (j).'] : []),
     `- One upstream call, measured by the harness against the simulator at 50 ms: median ${cell(report.upstream.medianMs)} ms,`,
     `  p95 ${cell(report.upstream.p95Ms)} ms. Goals that speak of "upstream round trips" use this median; (d) measures its own during its round.`,
     '- Open-Meteo units are what Open-Meteo\'s quota would count: one per geocoding call and one per location of a',
     '  forecast or air-quality call, every attempt included (from the simulator\'s counts and batch sizes).',
-    '- Peak RSS is the server process\'s high-water mark (VmHWM) at the end of the scenario.',
+    '- Peak RSS is the server process\'s high-water mark (VmHWM) at the end of the scenario; for a server of several processes',
+    '  (WORKERS, or instances behind nginx in (j)) the sum of theirs, as its server CPU is the sum of theirs.',
     '',
     '## Goals',
     '',

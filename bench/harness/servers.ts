@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../config.js';
 import { DEFAULT_TUNING } from '../../gateway.js';
 import { OPEN_METEO_CACHE } from '../../sources/open-meteo/service.js';
 import { copyBenchDatabase } from './database.js';
+import { startGateway, upstreamEnv } from './gateway-start.js';
 import { freePort, type ServerProcess, startServer } from './processes.js';
+import { behindNginx, withRedis } from './scaled-servers.js';
 import type { SimulatorClient } from './simulator-client.js';
 
 /** What a server under benchmark is started with. */
@@ -43,16 +44,6 @@ export interface ServerSpec {
 
 let starts = 0;
 
-/** The four upstream base URLs, as every server (gatherql and the peers) reads them. */
-export function upstreamEnv(sim: SimulatorClient): Record<string, string> {
-  return {
-    OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-    OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-    OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
-    REST_COUNTRIES_URL: sim.countriesUrl,
-  };
-}
-
 const config = loadConfig({});
 /**
  * gatherql's freshness rules with its defaults, which every cached peer keeps too: a value is
@@ -91,6 +82,8 @@ export function gatewaySpec(
     caches?: string;
     script?: string;
     extraEnv?: Record<string, string>;
+    /** WORKERS: node:cluster processes of the one gateway (1, the default, runs no primary). */
+    workers?: number;
     scenarios?: string[];
     fullRunOnly?: string[];
   } = {},
@@ -108,30 +101,8 @@ export function gatewaySpec(
     ...(options.fullRunOnly && { fullRunOnly: options.fullRunOnly }),
     packages: ['graphql-yoga', '@pothos/core', 'kysely', 'better-sqlite3', 'got', 'dataloader', 'graphql-jit'],
     async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
-      const port = await freePort();
       const file = copyBenchDatabase(seedFile, workDir, `${name}-${(starts += 1)}`);
-      // LOG_LEVEL=warn prints no "listening" line, so the harness picks the port and polls /ready.
-      return startServer(
-        name,
-        options.script ?? 'server.ts',
-        {
-          NODE_ENV: 'production',
-          PORT: String(port),
-          AUTH_SECRET: randomBytes(32).toString('base64url'),
-          // All load comes from one address: a per-client limit would measure 429s, a per-client
-          // upstream budget RATE_LIMITED cities.
-          RATE_LIMIT_PER_MINUTE: '0',
-          UPSTREAM_BUDGET_PER_MINUTE: '0',
-          LOG_LEVEL: 'warn',
-          DATABASE_URL: `file:${file}`,
-          ...upstreamEnv(sim),
-          // The simulator is not Open-Meteo: its free tier's quota would only measure QUOTA_EXHAUSTED.
-          OPEN_METEO_QUOTA: 'off',
-          ...options.extraEnv,
-          ...scenarioEnv,
-        },
-        { url: `http://127.0.0.1:${port}/graphql`, readyUrl: `http://127.0.0.1:${port}/ready` },
-      );
+      return startGateway(name, options.script ?? 'server.ts', sim, { DATABASE_URL: `file:${file}`, ...options.extraEnv, ...scenarioEnv }, options.workers);
     },
   };
 }
@@ -168,19 +139,26 @@ const CACHED_PEER_SCENARIOS = ['a', 'b', 'f', 'g', 'h'];
  */
 const WARM_CITIES_FULL_RUN_ONLY = ['h'];
 
+/** gatherql executing every request: the response cache and query sharing off, its upstream caches on. */
+const EXECUTING = {
+  group: 'executed' as const,
+  caches: `no response cache, no query sharing; ${GATEWAY_CACHES}`,
+  script: 'bench/harness/gateway-variant.ts',
+  extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
+};
+
+const THREE_INSTANCES_CACHES = "as gatherql's, but the response cache (and query sharing), the upstream caches and the limits live in Redis, shared by the three";
+
 /** gatherql and its peers, in the order of every table: gatherql's rows, the executed peers, the cached peers. */
 export const SERVERS: ServerSpec[] = [
-  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i'] }),
+  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] }),
   // What a request costs when it must execute: signed-in, or on PostgreSQL, where the response
   // cache and query sharing are off. Same process otherwise: its upstream caches stay.
   gatewaySpec({
     name: 'gatherql-executing',
     description: 'gatherql with the response cache and query sharing off (`bench/harness/gateway-variant.ts`), as for signed-in requests or on PostgreSQL',
-    group: 'executed',
-    caches: `no response cache, no query sharing; ${GATEWAY_CACHES}`,
-    script: 'bench/harness/gateway-variant.ts',
-    extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
-    scenarios: ['a', 'b', 'e', 'f', 'h'],
+    ...EXECUTING,
+    scenarios: ['a', 'b', 'e', 'f', 'h', 'j'],
     fullRunOnly: ['e'],
   }),
   gatewaySpec({
@@ -191,6 +169,46 @@ export const SERVERS: ServerSpec[] = [
     extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ cache: { refreshAhead: null } }) },
     scenarios: ['i'],
   }),
+  // Scale-out (j): the same gateway spread over processes (docs/deploy.md).
+  gatewaySpec({
+    name: 'gatherql-executing-2-workers',
+    description: 'gatherql-executing with WORKERS=2: a node:cluster primary and two workers on one port, on one SQLite file',
+    ...EXECUTING,
+    workers: 2,
+    scenarios: ['j'],
+  }),
+  withRedis(
+    gatewaySpec({
+      name: 'gatherql-2-workers',
+      description: 'gatherql (`server.ts`) with WORKERS=2 and REDIS_URL: a node:cluster primary and two workers on one port, on one SQLite file, and a Redis server of its own',
+      caches: "as gatherql's, but the response cache (and query sharing) and the upstream caches live in Redis, shared by both workers",
+      workers: 2,
+      scenarios: ['j'],
+    }),
+  ),
+  behindNginx(
+    {
+      name: 'gatherql-3-instances',
+      description: 'three gatherql instances (`server.ts`) on one PostgreSQL and one Redis, behind nginx (round robin, 32 idle connections kept to the instances), as docs/deploy.md describes',
+      group: 'cached',
+      caches: THREE_INSTANCES_CACHES,
+      scenarios: ['j'],
+    },
+    3,
+  ),
+  // The same with nginx keeping as many idle connections to the instances as the load has
+  // clients (100): with 32, a request that finds none idle opens a new one.
+  behindNginx(
+    {
+      name: 'gatherql-3-instances-keepalive-128',
+      description: 'gatherql-3-instances with nginx keeping up to 128 idle connections to the instances (`keepalive 128`) instead of 32',
+      group: 'cached',
+      caches: THREE_INSTANCES_CACHES,
+      scenarios: ['j'],
+    },
+    3,
+    128,
+  ),
   peerSpec({
     name: 'yoga-plain',
     description: 'graphql-yoga with the simplest resolvers: one fetch per upstream call, one SQL query per author (the plain baseline)',

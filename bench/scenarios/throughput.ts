@@ -1,4 +1,5 @@
 import { load } from '../harness/load.js';
+import { machineBusySeconds } from '../harness/machine-cpu.js';
 import type { ServerProcess } from '../harness/processes.js';
 import { upstreamUse } from '../harness/upstream-use.js';
 import type { Durations, ScenarioContext, Values } from './types.js';
@@ -17,8 +18,19 @@ export async function warmThenMeasure(
   await beforeMeasure();
   const before = await ctx.sim.calls();
   const cpuBefore = server.cpuSeconds();
+  const servicesBefore = server.services.map((service) => service.cpuSeconds());
+  const loadBefore = process.cpuUsage();
+  const machineBefore = machineBusySeconds();
+  const startedAt = performance.now();
   const result = await load({ url: server.url, body, connections: CONNECTIONS, duration: measureS });
+  const wallS = (performance.now() - startedAt) / 1000;
+  const machineCpu = machineBusySeconds() - machineBefore;
+  const loadUsage = process.cpuUsage(loadBefore);
+  const loadCpu = (loadUsage.user + loadUsage.system) / 1e6;
   const cpu = server.cpuSeconds() - cpuBefore;
+  const servicesCpu = server.services.map((service, index) => [service.name, service.cpuSeconds() - servicesBefore[index]!] as const);
+  const ownCpu = servicesCpu.reduce((total, [, seconds]) => total + seconds, cpu + loadCpu);
+  const perRequest = (seconds: number) => (result.requests > 0 ? (seconds * 1e6) / result.requests : null);
   const use = upstreamUse(before, await ctx.sim.calls());
   // Over requests sent: the calls of requests still in flight at either edge of the round
   // roughly cancel out (those of the warm-up land in it, those of its last requests after it).
@@ -27,7 +39,17 @@ export async function warmThenMeasure(
     upstreamPerRequest: result.sent > 0 ? use.calls / result.sent : null,
     unitsPerRequest: result.sent > 0 ? use.openMeteoUnits / result.sent : null,
     // The server's own CPU per answered request: the cost of a request, whatever else the machine does.
-    cpuUsPerRequest: result.requests > 0 ? (cpu * 1e6) / result.requests : null,
+    cpuUsPerRequest: perRequest(cpu),
+    /** The same for each service the set-up runs beside it (Redis, PostgreSQL, nginx), by name. */
+    serviceCpuUsPerRequest: Object.fromEntries(servicesCpu.map(([name, seconds]) => [name, perRequest(seconds)])),
+    /** The same for the load generator (autocannon runs in this process): the part of the cores the servers did not get. */
+    loadCpuUsPerRequest: perRequest(loadCpu),
+    /**
+     * Cores that everything else on the machine kept busy meanwhile (the machine's busy time
+     * less the server's, its services' and the load generator's): near 0 on a quiet machine;
+     * what it takes, the server did not get.
+     */
+    otherCores: Math.max(0, machineCpu - ownCpu) / wallS,
   };
 }
 

@@ -50,6 +50,10 @@ export interface Scenario {
   /** The column the ratio columns compare, and which way is better. */
   ratioKey: string;
   higherIsBetter: boolean;
+  /** The gatherql rows the ratio columns divide by; every gatherql row when absent. */
+  ratioServers?: string[];
+  /** Measured in full runs, left out of `--quick` unless `--only` names it. */
+  fullRunOnly?: boolean;
   measure(server: ServerProcess, ctx: ScenarioContext): Promise<Values>;
 }
 

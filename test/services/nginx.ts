@@ -10,6 +10,8 @@ export const NGINX = '/usr/sbin/nginx';
 export interface ThrowawayNginx {
   /** `http://127.0.0.1:<port>`: round-robin over the upstream ports. */
   url: string;
+  /** The master process (its worker is its child), for whoever measures what it costs. */
+  pid: number;
   /** Stops it gracefully (SIGQUIT) and waits until it has exited. */
   stop(): Promise<void>;
 }
@@ -20,8 +22,9 @@ export interface ThrowawayNginx {
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
  * nginx closes before the instances would, and the client's own X-Forwarded-For passed on.
+ * `keepalive`: idle connections to the instances that nginx keeps open (32 as in the docs).
  */
-export async function startNginx(upstreamPorts: number[]): Promise<ThrowawayNginx> {
+export async function startNginx(upstreamPorts: number[], options: { keepalive?: number } = {}): Promise<ThrowawayNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-nginx-'));
   const port = await freePort();
   const servers = upstreamPorts.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`).join('\n    ');
@@ -37,7 +40,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   upstream gateways {
     ${servers}
-    keepalive 32;
+    keepalive ${options.keepalive ?? 32};
     keepalive_timeout 4s;
   }
   server {
@@ -69,6 +72,7 @@ http {
   }
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -7,6 +7,8 @@ import { freePort } from './free-port.js';
 export interface ThrowawayPostgres {
   /** Superuser URL of the server's `postgres` database. */
   url: string;
+  /** The postmaster process while it runs (the sessions are its children), for whoever measures what it costs; null while paused. */
+  pid(): number | null;
   /** Stops the server for good and deletes its data. */
   stop(): void;
   /** Stops the server (fast shutdown: sessions are cut) but keeps its data, as an outage would. */
@@ -53,6 +55,10 @@ export async function startPostgres(bin: string): Promise<ThrowawayPostgres> {
   let running = true;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pid() {
+      // The first line of postmaster.pid is the postmaster's pid; pg_ctl started it detached.
+      return running ? Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]) : null;
+    },
     pause() {
       run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
       running = false;

@@ -9,6 +9,8 @@ export interface ThrowawayRedis {
   /** `redis://127.0.0.1:<port>`; append `/<db>` to give a test file a database of its own. */
   url: string;
   port: number;
+  /** The redis-server process, for whoever measures what it costs. */
+  pid: number;
   /** Stops the server and waits until it has exited; its data is gone (nothing is saved). */
   stop(): Promise<void>;
 }
@@ -66,5 +68,5 @@ export async function startRedis(bin: string, port?: number, timeoutMs = 10_000)
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { url: `redis://127.0.0.1:${chosen}`, port: chosen, stop };
+  return { url: `redis://127.0.0.1:${chosen}`, port: chosen, pid: child.pid!, stop };
 }
