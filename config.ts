@@ -153,7 +153,7 @@ const ratio = z
   .refine((value) => /^(\d+(\.\d*)?|\.\d+)$/.test(value) && Number(value) <= 1, 'a number from 0 to 1')
   .transform(Number);
 
-/** Each variable with its parser and default; the order is the order of the README table. */
+/** Each variable with its parser and default; the order is the order of the table in docs/configuration.md. */
 const variables = {
   PORT: integer(0, 65535).default(4000),
   HOST: z.string().trim().min(1, 'a host name or address').default('127.0.0.1'),
