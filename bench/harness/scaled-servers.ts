@@ -72,7 +72,7 @@ function together(name: string, front: RunningService, parts: ServerProcess[], s
  * data, and one Redis (REDIS_URL: the response cache, upstream caches and limits live there),
  * behind nginx, round robin. The instances share AUTH_SECRET and trust nginx's X-Forwarded-For,
  * as docs/deploy.md asks. `keepalive`: the idle connections nginx keeps to the instances (the
- * docs' 32 when absent); a request that finds none opens a new connection to an instance.
+ * docs' 128 when absent); a request that finds none opens a new connection to an instance.
  */
 export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'>, instances: number, keepalive?: number): ServerSpec {
   return {

@@ -28,7 +28,7 @@ export async function startBenchPostgres(): Promise<RunningService> {
   return { name: 'PostgreSQL', url: postgres.url, cpuSeconds: () => treeCpuSeconds(pid), stop: async () => postgres.stop() };
 }
 
-/** nginx round-robin over the ports, configured as docs/deploy.md recommends, but for the idle connections it keeps (`keepalive`, 32 there). */
+/** nginx round-robin over the ports, configured as docs/deploy.md recommends, but for the idle connections it keeps (`keepalive`, 128 there). */
 export async function startBenchNginx(ports: number[], keepalive?: number): Promise<RunningService> {
   if (!nginxAvailable()) throw new Error('nginx is not installed (apt-get install nginx-light)');
   const nginx = await startNginx(ports, keepalive === undefined ? {} : { keepalive });

@@ -22,7 +22,7 @@ export interface ThrowawayNginx {
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
  * nginx closes before the instances would, and the client's own X-Forwarded-For passed on.
- * `keepalive`: idle connections to the instances that nginx keeps open (32 as in the docs).
+ * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
  */
 export async function startNginx(upstreamPorts: number[], options: { keepalive?: number } = {}): Promise<ThrowawayNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-nginx-'));
@@ -40,7 +40,7 @@ http {
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   upstream gateways {
     ${servers}
-    keepalive ${options.keepalive ?? 32};
+    keepalive ${options.keepalive ?? 128};
     keepalive_timeout 4s;
   }
   server {
