@@ -16,7 +16,8 @@ import { type AbReport, renderExperiments, runExperiments } from './harness/ab.j
 import { startBenchEnvironment } from './harness/environment.js';
 import { machine } from './harness/machine.js';
 import { measureOnce } from './harness/measure.js';
-import { renderReport, type RunReport, type ScenarioRun } from './harness/report.js';
+import { renderReport, type RunReport } from './harness/report.js';
+import type { ScenarioRun } from './harness/run-types.js';
 import { SERVERS } from './harness/servers.js';
 import { SCENARIOS } from './scenarios/index.js';
 import type { Durations } from './scenarios/types.js';

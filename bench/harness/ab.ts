@@ -5,7 +5,7 @@ import type { Durations, Scenario } from '../scenarios/types.js';
 import type { BenchEnvironment } from './environment.js';
 import { measureOnce } from './measure.js';
 import { freePort, startServer } from './processes.js';
-import type { ServerRow } from './report.js';
+import type { ServerRow } from './run-types.js';
 import { gatewaySpec } from './servers.js';
 
 /** What a variant changes of the production gateway (see bench/harness/gateway-variant.ts). */

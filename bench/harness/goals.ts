@@ -1,5 +1,5 @@
-import type { ScenarioRun } from './report.js';
-import type { CacheGroup, ServerSpec } from './servers.js';
+import type { ScenarioRun } from './run-types.js';
+import type { CacheGroup, ServerSpec } from './server-spec.js';
 import type { UpstreamLatency } from './upstream-latency.js';
 
 export interface GoalCheck {

@@ -1,7 +1,7 @@
 import type { Durations, Scenario } from '../scenarios/types.js';
 import type { BenchEnvironment } from './environment.js';
-import type { ServerRow } from './report.js';
-import type { ServerSpec } from './servers.js';
+import type { ServerRow } from './run-types.js';
+import type { ServerSpec } from './server-spec.js';
 
 /** One scenario on one freshly started server: its figures and peak RSS, or why it failed. */
 export async function measureOnce(scenario: Scenario, spec: ServerSpec, env: BenchEnvironment, durations: Durations): Promise<ServerRow> {

@@ -1,22 +1,9 @@
-import type { Scenario, Values, Durations } from '../scenarios/types.js';
+import type { Durations } from '../scenarios/types.js';
 import { checkGoals } from './goals.js';
 import { type Machine, packageVersion } from './machine.js';
-import type { ServerSpec } from './servers.js';
+import type { ScenarioRun } from './run-types.js';
+import type { ServerSpec } from './server-spec.js';
 import type { UpstreamLatency } from './upstream-latency.js';
-
-export interface ServerRow {
-  server: string;
-  values: Values;
-  rssMiB: number;
-  /** From spawning the process to its first ready answer; absent in figures measured before it was. */
-  startupMs?: number;
-  error?: string;
-}
-
-export interface ScenarioRun {
-  scenario: Scenario;
-  rows: ServerRow[];
-}
 
 export interface RunReport {
   date: string;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { seedBenchPostgres } from './database.js';
 import { startGateway } from './gateway-start.js';
 import type { ServerProcess, ServiceProcess } from './processes.js';
-import type { ServerSpec } from './servers.js';
+import type { ServerSpec } from './server-spec.js';
 import { type RunningService, startBenchNginx, startBenchPostgres, startBenchRedis } from './services.js';
 
 // Set-ups of more than one process, as docs/deploy.md describes them, each measured as one
