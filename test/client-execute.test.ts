@@ -51,7 +51,11 @@ describe('client/execute.ts', () => {
 
   it('names a generated document by its id, and sends its text only when asked to', async () => {
     const bodies: Record<string, unknown>[] = [];
-    const recording: ExecuteOptions = { ...options, fetch: async (input, init) => (bodies.push(JSON.parse(String(init!.body))), options.fetch!(input, init)) };
+    const recording: ExecuteOptions = { ...options, fetch: async (input, init) => {
+        bodies.push(JSON.parse(String(init!.body)));
+        return options.fetch!(input, init);
+      },
+    };
     const byId = await execute(LatestPostsDocument, { first: 1 }, recording);
     const byText = await execute(LatestPostsDocument, { first: 1 }, { ...recording, send: 'text' });
     expect(byText.data).toEqual(byId.data);

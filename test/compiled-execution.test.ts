@@ -43,13 +43,13 @@ function variablesFor(operation: SuiteOperation, flavour: Flavour): Record<strin
   const variables: Record<string, unknown> = {};
   if (definition?.kind !== Kind.OPERATION_DEFINITION) return variables;
   for (const variable of definition.variableDefinitions ?? []) {
-    const value = valueOf(variable, flavour);
+    const value = variableValue(variable, flavour);
     if (value !== undefined) variables[variable.variable.name.value] = value;
   }
   return variables;
 }
 
-function valueOf(variable: VariableDefinitionNode, flavour: Flavour): unknown {
+function variableValue(variable: VariableDefinitionNode, flavour: Flavour): unknown {
   const type = typeFromAST(schema, variable.type) as GraphQLInputType | undefined;
   if (!type) return undefined;
   // A nullable variable with a default is best left to its default in the plausible set.

@@ -76,7 +76,7 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
       await typeQuery(page, query);
       await page.locator('.graphiql-execute-button').click();
       // The result pane is an editor too: it renders spaces as no-break spaces.
-      const resultText = async () => (await page.locator('.graphiql-response').innerText()).replace(/\u00a0/g, ' ');
+      const resultText = async () => (await page.locator('.graphiql-response').textContent() ?? '').replace(/\u00a0/g, ' ');
       await expect.poll(resultText, { timeout: 20_000 }).toContain(expected);
       expect([...new Set(external)], 'requests that left 127.0.0.1').toEqual([]);
       return await resultText();

@@ -69,7 +69,10 @@ describe('keyed cache', () => {
     let loads = 0;
     const { cache, advance } = setUp<string | null>({
       ttlMs: (value) => (value === null ? MINUTE : 60 * MINUTE),
-      load: async (key) => (loads++, key === 'atlantis' ? null : 'found'),
+      load: async (key) => {
+        loads++;
+        return key === 'atlantis' ? null : 'found';
+      },
     });
     await cache.get('atlantis', BACKGROUND);
     await cache.get('paris', BACKGROUND);
@@ -132,7 +135,10 @@ describe('keyed cache', () => {
       await first;
       advance(6 * MINUTE);
       let answered = false;
-      const later = cache.get('k', BACKGROUND).then((cached) => ((answered = true), cached));
+      const later = cache.get('k', BACKGROUND).then((cached) => {
+        answered = true;
+        return cached;
+      });
       await settle();
       expect(answered).toBe(false);
       calls[1]!.resolve('new');
@@ -198,7 +204,12 @@ describe('keyed cache', () => {
 
     it('asks first, and skips the refresh when told no (a short quota, a lock held elsewhere)', async () => {
       const asked: [string, number][] = [];
-      const { cache, calls, advance } = await warm({ refreshAhead: { ...ahead, mayRefresh: async (key, aheadMs) => (asked.push([key, aheadMs]), false) } });
+      const { cache, calls, advance } = await warm({ refreshAhead: { ...ahead, mayRefresh: async (key, aheadMs) => {
+            asked.push([key, aheadMs]);
+            return false;
+          },
+        },
+      });
       advance(4 * MINUTE + 30_000);
       await cache.get('k', BACKGROUND);
       await cache.get('k', BACKGROUND);
@@ -260,7 +271,11 @@ describe('keyed cache', () => {
 
   it('stays at its bound after 100,000 distinct keys, keeping the most recently used', async () => {
     let loads = 0;
-    const { cache, advance } = setUp<number>({ maxEntries: 1000, load: async (key) => (loads++, Number(key.slice(5))) });
+    const { cache, advance } = setUp<number>({ maxEntries: 1000, load: async (key) => {
+        loads++;
+        return Number(key.slice(5));
+      },
+    });
     for (let index = 0; index < 100_000; index += 1) {
       await cache.get(`city ${index}`, BACKGROUND);
       advance(7);
@@ -282,7 +297,10 @@ describe('keyed cache', () => {
       unlock: async () => {},
     };
     let loaded = 0;
-    const load = async () => (loaded++, { temperatureC: 12.5 });
+    const load = async () => {
+      loaded++;
+      return { temperatureC: 12.5 };
+    };
     const one = setUp<{ temperatureC: number }>({ sharedTier, load, staleWhileRevalidateMs: MINUTE });
     const other = setUp<{ temperatureC: number }>({ sharedTier, load });
     await one.cache.get('paris', BACKGROUND);
@@ -318,7 +336,11 @@ describe('keyed cache', () => {
       return {
         get: async (key) => values.get(key) ?? null,
         set: async (key, value) => void values.set(key, value),
-        lock: async (key) => (locks.has(key) ? false : (locks.add(key), true)),
+        lock: async (key) => {
+          if (locks.has(key)) return false;
+          locks.add(key);
+          return true;
+        },
         unlock: async (key) => void locks.delete(key),
       };
     }

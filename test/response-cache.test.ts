@@ -107,7 +107,8 @@ describe('public response cache', () => {
   });
 
   it('is off when the tuning says 0', async () => {
-    const g = (gateway = await startGateway({}, { tuning: { responseCacheMs: 0 } }));
+    gateway = await startGateway({}, { tuning: { responseCacheMs: 0 } });
+    const g = gateway;
     await g.query(POSTS);
     expect(await statementsDuring(g, () => g.query(POSTS))).toBeGreaterThan(0);
   });
@@ -124,7 +125,11 @@ describe('public response cache and weather', () => {
       { sources: { now: () => now, policy: TEST_POLICY }, tuning: { responseCacheMs } },
     );
     const weather = async (cities: string[]): Promise<WeatherItem[]> => (await g.query(WEATHER_QUERY, { cities })).body.data.weather;
-    harness = { sim, gateway: g, weather, query: (cities) => g.query(WEATHER_QUERY, { cities }), close: async () => (await g.close(), await sim.close()) };
+    harness = { sim, gateway: g, weather, query: (cities) => g.query(WEATHER_QUERY, { cities }), close: async () => {
+        await g.close();
+        await sim.close();
+      },
+    };
     return { advance: (ms: number) => (now += ms) };
   }
   const weatherEvents = async () => counterValue(harness!.gateway.metrics.cacheEvents, { cache: 'weather' });

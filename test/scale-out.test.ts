@@ -124,7 +124,8 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
     let writers = 0;
     /** A writer signs up, and writes less than its rate limit allows before the next one takes over. */
     const writer = async () => {
-      const name = `writer${(writers += 1)}`;
+      writers += 1;
+      const name = `writer${writers}`;
       const answer = await post(nginx.url, SIGN_UP.replace('load@', `${name}@`), { u: name });
       if (answer.status !== 200 || !answer.body.data?.signUp?.token) throw new Error(`HTTP ${answer.status}: ${JSON.stringify(answer.body).slice(0, 200)}`);
       return { token: answer.body.data.signUp.token as string, left: RATE_LIMIT - 5 };
@@ -132,7 +133,8 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
     const loop = async (worker: number) => {
       let current: { token: string; left: number } | null = null;
       while (running) {
-        const write = (sent += 1) % 2 === 0;
+        sent += 1;
+        const write = sent % 2 === 0;
         try {
           if (write && (!current || current.left === 0)) current = await writer();
           if (write) current!.left -= 1;

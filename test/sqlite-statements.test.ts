@@ -12,7 +12,10 @@ function counting() {
   const prepared: string[] = [];
   const spy = new Proxy(sqlite, {
     get(target, property) {
-      if (property === 'prepare') return (sql: string) => (prepared.push(sql), target.prepare(sql));
+      if (property === 'prepare') return (sql: string) => {
+          prepared.push(sql);
+          return target.prepare(sql);
+        };
       const value = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },

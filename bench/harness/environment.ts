@@ -39,7 +39,10 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   try {
     const sim = simulatorClient(urls);
     let nextCity = 0;
-    const freshCity = () => `Sim ${(nextCity += 1)}`;
+    const freshCity = () => {
+      nextCity += 1;
+      return `Sim ${nextCity}`;
+    };
     const seedFile = await seedBenchDatabase(workDir);
     await sim.reset(LATENCY);
     const upstream = await upstreamLatency(sim, freshCity);

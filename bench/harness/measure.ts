@@ -1,4 +1,5 @@
 import type { Durations, Scenario } from '../scenarios/types.js';
+import type { ServerProcess } from './processes.js';
 import type { BenchEnvironment } from './environment.js';
 import type { ServerRow } from './run-types.js';
 import type { ServerSpec } from './server-spec.js';
@@ -6,7 +7,7 @@ import type { ServerSpec } from './server-spec.js';
 /** One scenario on one freshly started server: its figures and peak RSS, or why it failed. */
 export async function measureOnce(scenario: Scenario, spec: ServerSpec, env: BenchEnvironment, durations: Durations): Promise<ServerRow> {
   await env.sim.reset(scenario.faults);
-  let server;
+  let server: ServerProcess;
   try {
     server = await spec.start(env, scenario.serverEnv);
   } catch (error) {

@@ -180,7 +180,10 @@ export function startServer(name: string, script: string, env: Record<string, st
       void (async () => {
         while (!done && !exitedEarly) {
           const ok = await fetch(readyUrl, readyInit).then(
-            async (response) => (await response.arrayBuffer(), response.ok),
+            async (response) => {
+              await response.arrayBuffer();
+              return response.ok;
+            },
             () => false,
           );
           if (ok && listeningWorkers >= (options.workers ?? 0)) return ready(url);

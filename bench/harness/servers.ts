@@ -66,7 +66,8 @@ export function gatewaySpec(
     ...(options.fullRunOnly && { fullRunOnly: options.fullRunOnly }),
     packages: ['graphql-yoga', '@pothos/core', 'kysely', 'better-sqlite3', 'got', 'dataloader', 'graphql-jit'],
     async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
-      const file = copyBenchDatabase(seedFile, workDir, `${name}-${(starts += 1)}`);
+      starts += 1;
+      const file = copyBenchDatabase(seedFile, workDir, `${name}-${starts}`);
       return startGateway(name, options.script ?? 'server.ts', sim, { DATABASE_URL: `file:${file}`, ...options.extraEnv, ...scenarioEnv }, options.workers);
     },
   };
@@ -79,7 +80,8 @@ function peerSpec(spec: Omit<ServerSpec, 'start' | 'peer'>): ServerSpec {
     peer: true,
     async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
       const port = await freePort();
-      const file = copyBenchDatabase(seedFile, workDir, `${spec.name}-${(starts += 1)}`);
+      starts += 1;
+      const file = copyBenchDatabase(seedFile, workDir, `${spec.name}-${starts}`);
       const url = `http://127.0.0.1:${port}/graphql`;
       return startServer(
         spec.name,

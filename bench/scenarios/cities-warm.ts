@@ -12,11 +12,11 @@ export const citiesWarm: Scenario = {
   id: 'h',
   title: `Cities, all parts, ${FANOUT} warm`,
   method: (durations) =>
-    throughputMethod(
+    `${throughputMethod(
       `\`cities\` for the same ${FANOUT} known cities (${WARM_CITY_NAMES.slice(0, 3).join(', ')}, …, in ${FANOUT} countries) in every request, ` +
         `selecting location, weather, air quality and country; upstream ${UPSTREAM_MS} ms per call`,
       durations,
-    ) + ' As in (a), the warm-up fills every cache a server has; a server without one calls the upstreams every time.',
+    )} As in (a), the warm-up fills every cache a server has; a server without one calls the upstreams every time.`,
   faults: LATENCY,
   columns: [...THROUGHPUT_COLUMNS, ...UPSTREAM_COLUMNS],
   ratioKey: 'rps',

@@ -1,6 +1,5 @@
 import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter, sql } from 'kysely';
 
-// biome-ignore lint/suspicious/noExplicitAny: a migration is written against the schema as it was, not today's Database type (Kysely's migration docs do the same).
 // Typed on Kysely<any> and free of app imports: a migration must keep meaning what it
 // meant on the day it was written, whatever the app's types become.
 

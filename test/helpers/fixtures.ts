@@ -65,7 +65,10 @@ export async function insertPost(db: Kysely<Database>, post: PostFixture): Promi
 /** A clock for fixtures: each call is one minute after the previous, from a fixed start. */
 export function minutes(start = Date.UTC(2026, 10, 1, 12)): () => Date {
   let next = start;
-  return () => new Date((next += 60_000));
+  return () => {
+    next += 60_000;
+    return new Date(next);
+  };
 }
 
 /** The global id the API shows for a row. */

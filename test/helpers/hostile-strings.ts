@@ -8,6 +8,7 @@ const classics = [
   '<script>alert(1)</script>',
   '<img src=x onerror=alert(1)>',
   '{"__proto__":{"admin":true}}',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template injection probe, meant literally
   '${7*7}{{7*7}}',
   '%00%27',
   '\\',

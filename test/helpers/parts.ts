@@ -31,8 +31,7 @@ export async function* eventsOf(response: Response): AsyncGenerator<Payload> {
     const { done, value } = await reader.read();
     if (done) return;
     buffered += decoder.decode(value, { stream: true });
-    let end: number;
-    while ((end = buffered.indexOf('\n\n')) >= 0) {
+    for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
       const event = buffered.slice(0, end);
       buffered = buffered.slice(end + 2);
       const name = /^event: (.*)$/m.exec(event)?.[1];
