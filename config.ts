@@ -86,10 +86,7 @@ const httpUrl = z
 const databaseUrl = z
   .string()
   .trim()
-  .refine(
-    (value) => value === ':memory:' || /^file:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value),
-    'file:PATH, :memory: or postgres://…',
-  )
+  .refine((value) => value === ':memory:' || /^file:.+/.test(value) || /^postgres(ql)?:\/\/.+/.test(value), 'file:PATH, :memory: or postgres://…')
   // The file's folder is made when missing (as ./data/ is on a first start), but only that
   // one: a path under folders that do not exist is more likely a typo than a wish.
   .refine((value) => !value.startsWith('file:') || existsSync(dirname(databaseFolder(value))), {
@@ -123,10 +120,16 @@ const origins = z
   .trim()
   .transform((value, context) => {
     if (value === '*') return '*' as const;
-    const list = value.split(',').map((item) => item.trim()).filter(Boolean);
+    const list = value
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean);
     const bad = list.find((item) => !URL.canParse(item) || new URL(item).origin !== item);
     if (list.length === 0 || bad !== undefined) {
-      context.addIssue({ code: 'custom', message: `* or origins such as https://app.example,http://localhost:5173${bad ? ` ("${bad}" is not an origin)` : ''}` });
+      context.addIssue({
+        code: 'custom',
+        message: `* or origins such as https://app.example,http://localhost:5173${bad ? ` ("${bad}" is not an origin)` : ''}`,
+      });
       return z.NEVER;
     }
     return list;
@@ -231,9 +234,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   // Waiting for the upstreams is silence on the client's connection: it must not count as a stalled client.
   if (vars.SOCKET_TIMEOUT_S * 1000 <= vars.REQUEST_DEADLINE_MS) {
-    throw new ConfigError(`SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (REQUEST_DEADLINE_MS = ${vars.REQUEST_DEADLINE_MS / 1000} s)`);
+    throw new ConfigError(
+      `SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait (REQUEST_DEADLINE_MS = ${vars.REQUEST_DEADLINE_MS / 1000} s)`,
+    );
   }
-  const persistedDocuments = { mode: vars.PERSISTED_DOCUMENTS, path: vars.PERSISTED_DOCUMENTS_PATH, documents: manifestFor(vars.PERSISTED_DOCUMENTS, vars.PERSISTED_DOCUMENTS_PATH) };
+  const persistedDocuments = {
+    mode: vars.PERSISTED_DOCUMENTS,
+    path: vars.PERSISTED_DOCUMENTS_PATH,
+    documents: manifestFor(vars.PERSISTED_DOCUMENTS, vars.PERSISTED_DOCUMENTS_PATH),
+  };
   return {
     port: vars.PORT,
     host: vars.HOST,

@@ -233,7 +233,8 @@ function upstreamObservers(metrics: Metrics, logger: Logger): SourcesOptions['ob
     onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
     onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
-    onCircuitChange: (change) => logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.source} (${change.host})`),
+    onCircuitChange: (change) =>
+      logger[change.state === 'open' ? 'warn' : 'info'](change, `upstream circuit ${change.state}: ${change.source} (${change.host})`),
     onQuotaStoreError: (error) => {
       // Once a minute at most: every upstream call asks the quota.
       if (Date.now() - lastQuotaWarning < 60_000) return;

@@ -46,7 +46,7 @@ export function createMetrics() {
     }),
     executionPlans: new Counter({
       name: 'gatherql_execution_plans_total',
-      help: 'Operations seen for the first time, by how they run: compiled (graphql-jit), graphql-js, or incremental (@defer/@stream, Yoga\'s executor)',
+      help: "Operations seen for the first time, by how they run: compiled (graphql-jit), graphql-js, or incremental (@defer/@stream, Yoga's executor)",
       labelNames: ['execution'] as const,
       registers: [registry],
     }),
@@ -76,7 +76,5 @@ export type Metrics = ReturnType<typeof createMetrics>;
 export async function counterValue(counter: Counter<string> | Gauge<string>, labels: Record<string, string> = {}): Promise<number> {
   const { values } = await counter.get();
   const wanted = Object.entries(labels);
-  return values
-    .filter((value) => wanted.every(([name, expected]) => value.labels[name] === expected))
-    .reduce((sum, value) => sum + value.value, 0);
+  return values.filter((value) => wanted.every(([name, expected]) => value.labels[name] === expected)).reduce((sum, value) => sum + value.value, 0);
 }

@@ -11,19 +11,24 @@ import { freePort, startServer } from './harness/processes.js';
 const dir = mkdtempSync(join(tmpdir(), 'gatherql-abuse-'));
 const sim = await startSimulator({ faults: [{ fault: { kind: 'latency', ms: 50 } }] });
 const port = await freePort();
-const server = await startServer('gatherql', 'server.ts', {
-  PORT: String(port),
-  NODE_ENV: 'production',
-  AUTH_SECRET: randomBytes(32).toString('base64url'),
-  DATABASE_URL: `file:${join(dir, 'abuse.sqlite')}`,
-  OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-  OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-  OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
-  REST_COUNTRIES_URL: sim.countriesUrl,
-  // The simulator is not Open-Meteo: only the per-client limits are probed here.
-  OPEN_METEO_QUOTA: 'off',
-  LOG_LEVEL: 'warn',
-}, { url: `http://127.0.0.1:${port}/graphql`, readyUrl: `http://127.0.0.1:${port}/health` });
+const server = await startServer(
+  'gatherql',
+  'server.ts',
+  {
+    PORT: String(port),
+    NODE_ENV: 'production',
+    AUTH_SECRET: randomBytes(32).toString('base64url'),
+    DATABASE_URL: `file:${join(dir, 'abuse.sqlite')}`,
+    OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+    OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+    OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
+    REST_COUNTRIES_URL: sim.countriesUrl,
+    // The simulator is not Open-Meteo: only the per-client limits are probed here.
+    OPEN_METEO_QUOTA: 'off',
+    LOG_LEVEL: 'warn',
+  },
+  { url: `http://127.0.0.1:${port}/graphql`, readyUrl: `http://127.0.0.1:${port}/health` },
+);
 
 const post = async (body: unknown) => {
   const started = performance.now();
@@ -54,11 +59,17 @@ try {
 
   // 2 and 3. Password guessing: 10 requests of 10 batched logIns, with a posts query and a cold
   // weather query in the middle of it, against their times without the storm.
-  const baseline = { posts: (await post({ query: '{ posts(first: 5) { totalCount } }' })).ms, weather: (await post({ query: '{ weather(cities: ["Oslo"]) { __typename } }' })).ms };
+  const baseline = {
+    posts: (await post({ query: '{ posts(first: 5) { totalCount } }' })).ms,
+    weather: (await post({ query: '{ weather(cities: ["Oslo"]) { __typename } }' })).ms,
+  };
   const LOG_IN = 'mutation ($u: String!, $p: String!) { logIn(username: $u, password: $p) { __typename } }';
   const started = performance.now();
   const storm = Array.from({ length: 10 }, () => post(Array.from({ length: 10 }, () => ({ query: LOG_IN, variables: { u: 'ada', p: 'a wrong guess!' } }))));
-  const during = { posts: (await post({ query: '{ posts(first: 5) { totalCount } }' })).ms, weather: (await post({ query: '{ weather(cities: ["Lima"]) { __typename } }' })).ms };
+  const during = {
+    posts: (await post({ query: '{ posts(first: 5) { totalCount } }' })).ms,
+    weather: (await post({ query: '{ weather(cities: ["Lima"]) { __typename } }' })).ms,
+  };
   const answers = await Promise.all(storm);
   const stormMs = performance.now() - started;
   const guesses = answers.flatMap((answer) => (Array.isArray(answer.body) ? answer.body : [answer.body]));

@@ -31,14 +31,18 @@ const operations: [string, TypedDocumentNode<unknown, any>, unknown][] = [
 console.log('request body bytes (JSON, as execute() sends it)');
 // "as text" is what execute() sends with send: 'text' (the printed document); "minified" is
 // the manifest's one-line text, the smallest a client could send.
-console.log(`${'operation'.padEnd(30)} ${'by id'.padStart(6)} ${'as text'.padStart(8)} ${'saved'.padStart(6)} ${'minified'.padStart(9)} ${'saved'.padStart(6)}`);
+console.log(
+  `${'operation'.padEnd(30)} ${'by id'.padStart(6)} ${'as text'.padStart(8)} ${'saved'.padStart(6)} ${'minified'.padStart(9)} ${'saved'.padStart(6)}`,
+);
 const saved = (byId: number, other: number) => `${Math.round((1 - byId / other) * 100)}%`.padStart(6);
 for (const [name, document, variables] of operations) {
   const id = (document as unknown as { __meta__: { hash: string } }).__meta__.hash;
   const byId = Buffer.byteLength(JSON.stringify({ documentId: id, variables }));
   const asText = Buffer.byteLength(JSON.stringify({ query: print(document), variables }));
   const minified = Buffer.byteLength(JSON.stringify({ query: manifest[id], variables }));
-  console.log(`${name.padEnd(30)} ${String(byId).padStart(6)} ${String(asText).padStart(8)} ${saved(byId, asText)} ${String(minified).padStart(9)} ${saved(byId, minified)}`);
+  console.log(
+    `${name.padEnd(30)} ${String(byId).padStart(6)} ${String(asText).padStart(8)} ${saved(byId, asText)} ${String(minified).padStart(9)} ${saved(byId, minified)}`,
+  );
 }
 
 // --- 2. Time to the first part --------------------------------------------------------------
@@ -93,6 +97,8 @@ for (let run = 0; run <= runs; run++) {
   if (run > 0) rows.push({ ...deferred, undeferredMs: whole.wholeMs });
 }
 console.log(`\n${CITIES.length} cold cities, ${SLOW_CITY}'s forecast ${SLOW_MS} ms late, ${runs} runs (medians, ms)`);
-console.log(`deferred:   first part ${median(rows.map((row) => row.firstMs)).toFixed(0)}, whole answer ${median(rows.map((row) => row.wholeMs)).toFixed(0)}, parts ${median(rows.map((row) => row.parts))}`);
+console.log(
+  `deferred:   first part ${median(rows.map((row) => row.firstMs)).toFixed(0)}, whole answer ${median(rows.map((row) => row.wholeMs)).toFixed(0)}, parts ${median(rows.map((row) => row.parts))}`,
+);
 console.log(`undeferred: whole answer ${median(rows.map((row) => row.undeferredMs)).toFixed(0)}`);
 await sim.close();

@@ -44,7 +44,12 @@ const wanted = (list: string | undefined, name: string) => !list || list.split('
 
 /** The sections after the scenario tables: the latest A/B results (the full run's, then each partial one) and the findings. */
 function extraSections(): string[] {
-  const abFiles = ['ab.json', ...readdirSync(results).filter((name) => /^ab-[\w-]+\.json$/.test(name)).sort()].map((name) => join(results, name));
+  const abFiles = [
+    'ab.json',
+    ...readdirSync(results)
+      .filter((name) => /^ab-[\w-]+\.json$/.test(name))
+      .sort(),
+  ].map((name) => join(results, name));
   const extra = abFiles.filter((file) => existsSync(file)).map((file) => renderExperiments(JSON.parse(readFileSync(file, 'utf8')) as AbReport));
   const findings = join(root, 'bench/findings.md');
   if (existsSync(findings)) extra.push(readFileSync(findings, 'utf8'));
@@ -96,7 +101,9 @@ try {
       const run: ScenarioRun = { scenario, rows: [] };
       runs.push(run);
       const runsHere = (spec: (typeof SERVERS)[number]) =>
-        wanted(args.servers, spec.name) && (!spec.scenarios || spec.scenarios.includes(scenario.id)) && !(args.quick && spec.fullRunOnly?.includes(scenario.id));
+        wanted(args.servers, spec.name) &&
+        (!spec.scenarios || spec.scenarios.includes(scenario.id)) &&
+        !(args.quick && spec.fullRunOnly?.includes(scenario.id));
       for (const spec of SERVERS.filter(runsHere)) {
         const row = await measureOnce(scenario, spec, env, durations);
         run.rows.push(row);

@@ -118,12 +118,21 @@ try {
   console.log(`soak: ${durationS} s, ${connections} connections, warm-up ${warmUpS} s; gateway pid ${pid} (NODE_ENV=production, SQLite file)`);
   console.log(`faults: ${SOAK_FAULT_WORDS.join('; ')}`);
   console.log(`mix: ${SOAK_MIX.join(', ')}`);
-  console.log(`requests sent: ${result.requests.sent}, answered: ${result.requests.total} (${Math.round(result.requests.average)}/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`);
+  console.log(
+    `requests sent: ${result.requests.sent}, answered: ${result.requests.total} (${Math.round(result.requests.average)}/s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+  );
   console.log(`statuses: ${JSON.stringify(statuses)}; 5xx: ${fivexx}; connection errors: ${result.errors}, timeouts: ${result.timeouts}`);
   for (const [kind, entry] of [...byKind].sort()) console.log(`  ${kind.padEnd(18)} ${String(entry.sent).padStart(7)}  ${JSON.stringify(entry.statuses)}`);
   console.log(`masked errors (INTERNAL_SERVER_ERROR) in bodies: ${maskedTotal}${masked.map((line) => `\n  ${line}`).join('')}`);
-  console.log(`RSS MiB: start ${start} (median of the 10 s after warm-up), peak ${peak}, end ${end} (median of the last 10 s); tolerance ${Math.round(tolerance * 100)}% (end <= ${(start * (1 + tolerance)).toFixed(1)})`);
-  console.log(`RSS every 5 s: ${rss.samples.filter((_, i) => i % 5 === 0).map((sample) => sample.mib).join(' ')}`);
+  console.log(
+    `RSS MiB: start ${start} (median of the 10 s after warm-up), peak ${peak}, end ${end} (median of the last 10 s); tolerance ${Math.round(tolerance * 100)}% (end <= ${(start * (1 + tolerance)).toFixed(1)})`,
+  );
+  console.log(
+    `RSS every 5 s: ${rss.samples
+      .filter((_, i) => i % 5 === 0)
+      .map((sample) => sample.mib)
+      .join(' ')}`,
+  );
   console.log(`event-loop delay p99 after warm-up: ${loopP99 ?? 'not reported'} ms`);
   console.log(`upstream attempts: ${JSON.stringify(counters.upstream)}; cache: ${JSON.stringify(counters.cache)}`);
   console.log(`log lines: ${JSON.stringify(logs.byMessage())}`);

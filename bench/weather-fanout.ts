@@ -58,6 +58,8 @@ const median = times[Math.floor(times.length / 2)]!;
 console.log(`weather fan-out: ${CITIES.length} cold cities, ${LATENCY_MS} ms per upstream call, forecast batch cap ${LOCATION_BATCH_CAP}`);
 console.log(`upstream calls per run: ${results[0]!.geocoding} geocoding, ${results[0]!.forecast} forecast`);
 console.log(`wall time per run (ms): ${results.map((result) => result.ms.toFixed(0)).join(', ')}`);
-console.log(`median ${median.toFixed(0)} ms = ${(median / IDEAL_MS).toFixed(2)} x the two-round-trip ideal (${IDEAL_MS} ms); target < ${(1.3 * IDEAL_MS).toFixed(0)} ms`);
+console.log(
+  `median ${median.toFixed(0)} ms = ${(median / IDEAL_MS).toFixed(2)} x the two-round-trip ideal (${IDEAL_MS} ms); target < ${(1.3 * IDEAL_MS).toFixed(0)} ms`,
+);
 console.log(`serial would take ${SERIAL_MS} ms: ${(SERIAL_MS / median).toFixed(1)} x slower`);
 if (median >= 1.3 * IDEAL_MS) process.exitCode = 1;

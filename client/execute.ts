@@ -189,7 +189,8 @@ export async function* executeIncrementally<TData, TVariables>(
     try {
       for await (const { answer: soFar, hasNext } of answerInParts(response, isResponseError)) yield answer(soFar as GraphQLResponse, hasNext);
     } catch (error) {
-      if (error instanceof MalformedParts) throw new TransportError(`${options.url} answered HTTP ${response.status} with ${error.message}`, 'bad-response', response.status, { cause: error });
+      if (error instanceof MalformedParts)
+        throw new TransportError(`${options.url} answered HTTP ${response.status} with ${error.message}`, 'bad-response', response.status, { cause: error });
       throw failure(error);
     }
     return;
@@ -197,7 +198,11 @@ export async function* executeIncrementally<TData, TVariables>(
 
   if (!/^application\/(graphql-response\+)?json\b/.test(type)) {
     await response.body?.cancel();
-    throw new TransportError(`${options.url} answered HTTP ${response.status} with ${type || 'no content type'}, not a GraphQL response`, 'http', response.status);
+    throw new TransportError(
+      `${options.url} answered HTTP ${response.status} with ${type || 'no content type'}, not a GraphQL response`,
+      'http',
+      response.status,
+    );
   }
   let json: unknown;
   try {

@@ -63,8 +63,7 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
     observers.get(event.query.queryId)?.(event.queryDurationMillis, event);
     if (onWrite && mayWrite(event.query)) onWrite();
   };
-  const observe = (db: Kysely<Database>) => (onStatement: StatementObserver) =>
-    db.withPlugin(observerPlugin(observers, onStatement));
+  const observe = (db: Kysely<Database>) => (onStatement: StatementObserver) => db.withPlugin(observerPlugin(observers, onStatement));
 
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });

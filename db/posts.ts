@@ -21,14 +21,11 @@ function toPost(row: PostRow): PostRecord {
 /** Published posts, plus the viewer's own unpublished ones. */
 function visibleTo(viewerId: number | null) {
   return (eb: ExpressionBuilder<Database, 'posts'>) =>
-    viewerId === null
-      ? eb('posts.published', '=', true)
-      : eb.or([eb('posts.published', '=', true), eb('posts.author_id', '=', viewerId)]);
+    viewerId === null ? eb('posts.published', '=', true) : eb.or([eb('posts.published', '=', true), eb('posts.author_id', '=', viewerId)]);
 }
 
 function before(after: Keyset) {
-  return (eb: ExpressionBuilder<Database, 'posts'>) =>
-    eb(eb.refTuple('posts.created_at', 'posts.id'), '<', eb.tuple(timestamp(after.createdAt), after.id));
+  return (eb: ExpressionBuilder<Database, 'posts'>) => eb(eb.refTuple('posts.created_at', 'posts.id'), '<', eb.tuple(timestamp(after.createdAt), after.id));
 }
 
 export async function selectPostsByIds(db: Kysely<Database>, ids: readonly number[]): Promise<PostRecord[]> {
@@ -44,7 +41,8 @@ export async function selectPostsByIds(db: Kysely<Database>, ids: readonly numbe
  */
 export async function selectPublishedPosts(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<PostRecord[]> {
   const keyset = after ? sql` and (created_at, id) < (${timestamp(after.createdAt)}, ${after.id})` : sql``;
-  const { rows } = await sql<PostRow>`select ${POST_COLUMNS} from posts where published = ${true}${keyset} order by created_at desc, id desc limit ${limit}`.execute(db);
+  const { rows } =
+    await sql<PostRow>`select ${POST_COLUMNS} from posts where published = ${true}${keyset} order by created_at desc, id desc limit ${limit}`.execute(db);
   return rows.map(toPost);
 }
 

@@ -25,10 +25,7 @@ export interface SeedSummary {
  * Fills an empty database with demo users and posts, in one transaction. Does nothing
  * (and returns null) when there is already a user, so a restart never seeds twice.
  */
-export async function seedDemoData(
-  db: Kysely<Database>,
-  hashPassword: (password: string) => Promise<string>,
-): Promise<SeedSummary | null> {
+export async function seedDemoData(db: Kysely<Database>, hashPassword: (password: string) => Promise<string>): Promise<SeedSummary | null> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return db.transaction().execute(async (trx) => {
     const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
@@ -50,10 +47,7 @@ export async function seedDemoData(
         })
         .returning('id')
         .executeTakeFirstOrThrow();
-      await trx
-        .insertInto('profiles')
-        .values({ user_id: id, display_name: user.displayName, bio: user.bio, updated_at: created })
-        .execute();
+      await trx.insertInto('profiles').values({ user_id: id, display_name: user.displayName, bio: user.bio, updated_at: created }).execute();
       userIds.push(id);
     }
 

@@ -18,10 +18,7 @@ const userColumns = [
 const USER_COLUMNS = sql.raw(userColumns.join(', '));
 
 function usersWithProfiles(db: Kysely<Database>) {
-  return db
-    .selectFrom('users')
-    .leftJoin('profiles', 'profiles.user_id', 'users.id')
-    .select(userColumns);
+  return db.selectFrom('users').leftJoin('profiles', 'profiles.user_id', 'users.id').select(userColumns);
 }
 
 type UserSelection = Awaited<ReturnType<ReturnType<typeof usersWithProfiles>['executeTakeFirstOrThrow']>>;
@@ -45,15 +42,16 @@ function toUser(row: UserSelection): UserRecord {
  */
 export async function selectUsersByIds(db: Kysely<Database>, ids: readonly number[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
-  const { rows } = await sql<UserSelection>`select ${USER_COLUMNS} from users left join profiles on profiles.user_id = users.id where users.id in (${sql.join(ids)})`.execute(db);
+  const { rows } =
+    await sql<UserSelection>`select ${USER_COLUMNS} from users left join profiles on profiles.user_id = users.id where users.id in (${sql.join(ids)})`.execute(
+      db,
+    );
   return rows.map(toUser);
 }
 
 /** Case-insensitive, as the unique index is. */
 export async function selectUserByUsername(db: Kysely<Database>, username: string): Promise<UserRecord | undefined> {
-  const row = await usersWithProfiles(db)
-    .where(sql`lower(users.username)`, '=', username.toLowerCase())
-    .executeTakeFirst();
+  const row = await usersWithProfiles(db).where(sql`lower(users.username)`, '=', username.toLowerCase()).executeTakeFirst();
   return row && toUser(row);
 }
 
@@ -61,9 +59,7 @@ export async function selectUserByUsername(db: Kysely<Database>, username: strin
 export async function selectUsers(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<UserRecord[]> {
   let query = usersWithProfiles(db).orderBy('users.created_at', 'desc').orderBy('users.id', 'desc').limit(limit);
   if (after) {
-    query = query.where((eb) =>
-      eb(eb.refTuple('users.created_at', 'users.id'), '<', eb.tuple(timestamp(after.createdAt), after.id)),
-    );
+    query = query.where((eb) => eb(eb.refTuple('users.created_at', 'users.id'), '<', eb.tuple(timestamp(after.createdAt), after.id)));
   }
   return (await query.execute()).map(toUser);
 }
@@ -107,11 +103,7 @@ export async function insertUserWithProfile(db: Kysely<Database>, user: NewUser)
 
 /** The stored password hash and id for a username (case-insensitive), for logging in. */
 export async function selectCredentials(db: Kysely<Database>, username: string) {
-  return db
-    .selectFrom('users')
-    .select(['id', 'password_hash'])
-    .where(sql`lower(username)`, '=', username.toLowerCase())
-    .executeTakeFirst();
+  return db.selectFrom('users').select(['id', 'password_hash']).where(sql`lower(username)`, '=', username.toLowerCase()).executeTakeFirst();
 }
 
 export interface UserChanges {

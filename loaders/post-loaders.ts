@@ -41,9 +41,7 @@ export function createPostLoaders(db: Kysely<Database>, viewerId: number | null)
     });
 
   return {
-    postById: new DataLoader<number, PostRecord | null>(async (ids) =>
-      orderByKeys(ids, await selectPostsByIds(db, ids), (post) => post.id),
-    ),
+    postById: new DataLoader<number, PostRecord | null>(async (ids) => orderByKeys(ids, await selectPostsByIds(db, ids), (post) => post.id)),
     postsByAuthorId,
     /** Published posts per author: `User.postCount`. */
     postCountByAuthorId: counts(true),

@@ -7,8 +7,6 @@ import { orderByKeys } from './order-by-keys.js';
 
 export function createUserLoaders(db: Kysely<Database>) {
   return {
-    userById: new DataLoader<number, UserRecord | null>(async (ids) =>
-      orderByKeys(ids, await selectUsersByIds(db, ids), (user) => user.id),
-    ),
+    userById: new DataLoader<number, UserRecord | null>(async (ids) => orderByKeys(ids, await selectUsersByIds(db, ids), (user) => user.id)),
   };
 }

@@ -76,7 +76,8 @@ export function protocolPlugins(deps: ProtocolDeps): Plugin[] {
   const plugins: Plugin[] = [];
   const { mode, path, documents } = deps.config.persistedDocuments;
   if (mode !== 'off') {
-    if (!documents) deps.logger.warn({ path }, 'no trusted documents manifest at PERSISTED_DOCUMENTS_PATH: every document id is unknown (npm run codegen writes it)');
+    if (!documents)
+      deps.logger.warn({ path }, 'no trusted documents manifest at PERSISTED_DOCUMENTS_PATH: every document id is unknown (npm run codegen writes it)');
     plugins.push(useTrustedDocuments({ mode, documents: documents ?? new Map() }));
   }
   plugins.push(useIncrementalDelivery());

@@ -4,10 +4,9 @@ const badRequest = (message: string) => createGraphQLError(message, { extensions
 
 /** What a POST in a media type Yoga does not read gets: a 415 that says which ones it does, rather than an empty body. */
 const unsupportedMediaType = (contentType: string | null) =>
-  createGraphQLError(
-    `POST the operation as JSON (content-type: application/json); this body is ${contentType ?? 'of no content type'}`,
-    { extensions: { code: 'UNSUPPORTED_MEDIA_TYPE', http: { status: 415 } } },
-  );
+  createGraphQLError(`POST the operation as JSON (content-type: application/json); this body is ${contentType ?? 'of no content type'}`, {
+    extensions: { code: 'UNSUPPORTED_MEDIA_TYPE', http: { status: 415 } },
+  });
 
 /**
  * Makes sure that what reaches the other plugins is the request parameters' documented

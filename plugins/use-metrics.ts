@@ -64,12 +64,16 @@ export function useMetrics(options: MetricsOptions): Plugin {
       if (type !== 'none' && type !== 'batch') countOperation(request, type);
     },
     onExecutionResult({ request, result }) {
-      if (result && !(Symbol.asyncIterator in result) && (result as ExecutionResult).errors?.length) graphqlErrors.inc({ operation: operations.get(request) ?? 'none' });
+      if (result && !(Symbol.asyncIterator in result) && (result as ExecutionResult).errors?.length)
+        graphqlErrors.inc({ operation: operations.get(request) ?? 'none' });
     },
     onResponse({ request, response }) {
       const start = started.get(request);
       if (start === undefined) return;
-      httpRequests.observe({ method: request.method, status: String(response.status), operation: operations.get(request) ?? 'none' }, (performance.now() - start) / 1000);
+      httpRequests.observe(
+        { method: request.method, status: String(response.status), operation: operations.get(request) ?? 'none' },
+        (performance.now() - start) / 1000,
+      );
     },
   };
 }

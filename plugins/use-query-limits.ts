@@ -47,8 +47,7 @@ function tooComplex(limit: Limit, max: number, rejection: GraphQLError): GraphQL
   });
 }
 
-const badInput = (message: string, status: number) =>
-  createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status } } });
+const badInput = (message: string, status: number) => createGraphQLError(message, { extensions: { code: 'BAD_USER_INPUT', http: { status } } });
 
 /** Reads a body up to `maxBytes`, and stops reading (and throws 413) as soon as it is longer. */
 async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
@@ -87,10 +86,12 @@ export function useQueryLimits(options: QueryLimitsOptions = {}): Plugin {
   const report = (limit: Limit, max: number) => ({
     n: max,
     propagateOnRejection: false,
-    onReject: [(context: ValidationContext | null, error: GraphQLError) => {
-      if (context) context.reportError(tooComplex(limit, max, error));
-      else throw tooComplex(limit, max, error); // the token limit runs inside the parser: no context
-    }],
+    onReject: [
+      (context: ValidationContext | null, error: GraphQLError) => {
+        if (context) context.reportError(tooComplex(limit, max, error));
+        else throw tooComplex(limit, max, error); // the token limit runs inside the parser: no context
+      },
+    ],
   });
   const armor: ArmorConfig = {
     // The schema is public (introspection, GraphiQL), so "did you mean" hides nothing worth hiding.

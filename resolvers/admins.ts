@@ -29,8 +29,6 @@ export async function createOrPromoteAdmin(db: Kysely<Database>, account: AdminA
   const email = parseInput(emailSchema, account.email, ['email']);
   const password = parseInput(passwordSchema, account.password, ['password']);
   const passwordHash = await hashPassword(password);
-  await db.transaction().execute((trx) =>
-    insertUserWithProfile(trx, { username, email, passwordHash, role: 'ADMIN', displayName: null, bio: null }),
-  );
+  await db.transaction().execute((trx) => insertUserWithProfile(trx, { username, email, passwordHash, role: 'ADMIN', displayName: null, bio: null }));
   return 'created';
 }

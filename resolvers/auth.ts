@@ -32,8 +32,7 @@ export function signToken(key: TokenKey, user: Pick<UserRecord, 'id'>, ttlSecond
     .sign(key);
 }
 
-const unauthenticated = (message: string) =>
-  new RequestError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
+const unauthenticated = (message: string) => new RequestError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
 
 /**
  * The user id a request's Authorization header proves, or null when it sends none.

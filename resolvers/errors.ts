@@ -36,7 +36,10 @@ export class InvalidCredentialsError extends AppError {
 
 export class NotFoundError extends AppError {
   override name = 'NotFoundError';
-  constructor(readonly id: string, what = 'Nothing') {
+  constructor(
+    readonly id: string,
+    what = 'Nothing',
+  ) {
     super(`${what} has the id ${id}`);
   }
 }

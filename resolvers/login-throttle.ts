@@ -54,7 +54,13 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     keyPrefix: 'gatherql:login:user',
   });
   const pause = createBudget({ ...common, points: 1, durationSeconds: 1, keyPrefix: 'gatherql:login:pause' });
-  const clients = createBudget({ ...common, points: LOGIN_THROTTLE.maxFailuresPerClient, durationSeconds: 3600, blockSeconds: 3600, keyPrefix: 'gatherql:login:client' });
+  const clients = createBudget({
+    ...common,
+    points: LOGIN_THROTTLE.maxFailuresPerClient,
+    durationSeconds: 3600,
+    blockSeconds: 3600,
+    keyPrefix: 'gatherql:login:client',
+  });
   // Usernames are unique case-insensitively; an unknown one is counted exactly like a known one.
   const account = (username: string) => username.trim().toLowerCase().slice(0, 64);
   const refuse = (states: BudgetState[]): never => {

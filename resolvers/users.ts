@@ -1,11 +1,5 @@
 import type { UserRecord } from '../db/records.js';
-import {
-  type AuthorCount,
-  countUsers,
-  selectTopAuthors,
-  selectUserByUsername,
-  selectUsers,
-} from '../db/users.js';
+import { type AuthorCount, countUsers, selectTopAuthors, selectUserByUsername, selectUsers } from '../db/users.js';
 import type { DomainContext } from './context.js';
 import { type Connection, type PageArgs, paginate } from './pagination.js';
 import { couldBeUsername } from './validation.js';
@@ -29,7 +23,11 @@ export async function findUserByUsername(ctx: DomainContext, username: string): 
 
 /** Users, newest account first. */
 export async function listUsers(ctx: DomainContext, args: PageArgs): Promise<Connection<UserRecord>> {
-  const connection = await paginate(args, (limit) => selectUsers(ctx.db, limit, args.after), () => countUsers(ctx.db));
+  const connection = await paginate(
+    args,
+    (limit) => selectUsers(ctx.db, limit, args.after),
+    () => countUsers(ctx.db),
+  );
   for (const { node } of connection.edges) ctx.loaders.userById.prime(node.id, node);
   return connection;
 }

@@ -56,11 +56,7 @@ export const bio = text()
   .refine(multiLine, noControl)
   .transform((value) => (value.trim() === '' ? null : value));
 
-export const title = text()
-  .trim()
-  .min(1, 'must not be empty')
-  .max(200, 'must be at most 200 characters')
-  .refine(oneLine, noControl);
+export const title = text().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').refine(oneLine, noControl);
 
 export const content = text().max(100_000, 'must be at most 100,000 characters');
 
@@ -68,7 +64,10 @@ export const role = z.enum(['USER', 'ADMIN']);
 
 /** An optional GraphQL input field for which an explicit null means nothing sensible. */
 const notNull = <T extends z.ZodType>(schema: T) =>
-  z.custom<unknown>((value) => value !== null, 'must not be null').pipe(schema).optional();
+  z
+    .custom<unknown>((value) => value !== null, 'must not be null')
+    .pipe(schema)
+    .optional();
 
 export const signUpInput = z.object({
   username,
@@ -94,7 +93,10 @@ export const bulkUserUpdate = z.object({
 export const createPostInput = z.object({
   title,
   content,
-  published: z.boolean().nullish().transform((value) => value ?? false),
+  published: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
 });
 
 export const updatePostInput = z.object({

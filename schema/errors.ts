@@ -1,10 +1,4 @@
-import {
-  ForbiddenError,
-  InvalidCredentialsError,
-  NotFoundError,
-  UsernameTakenError,
-  ValidationError,
-} from '../resolvers/errors.js';
+import { ForbiddenError, InvalidCredentialsError, NotFoundError, UsernameTakenError, ValidationError } from '../resolvers/errors.js';
 import { builder } from './builder.js';
 import { ErrorInterface } from './error-interface.js';
 

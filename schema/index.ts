@@ -25,6 +25,4 @@ import './cities.js';
  * (it adds none that are there): so schema.graphql, introspection and codegen all know them,
  * and frontend operations that defer a part validate and get their types.
  */
-export const schema = lexicographicSortSchema(
-  builder.toSchema({ directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective] }),
-);
+export const schema = lexicographicSortSchema(builder.toSchema({ directives: [...specifiedDirectives, GraphQLDeferDirective, GraphQLStreamDirective] }));

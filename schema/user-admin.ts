@@ -28,14 +28,12 @@ export const BulkUserUpdate = builder.inputType('BulkUserUpdate', {
   }),
 });
 
-export const BulkUpdateUsersPayload = builder
-  .objectRef<{ updatedCount: number; missingIds: string[] }>('BulkUpdateUsersPayload')
-  .implement({
-    fields: (t) => ({
-      updatedCount: t.exposeInt('updatedCount'),
-      missingIds: t.exposeIDList('missingIds', { description: 'Ids that matched no user; nothing else was skipped.' }),
-    }),
-  });
+export const BulkUpdateUsersPayload = builder.objectRef<{ updatedCount: number; missingIds: string[] }>('BulkUpdateUsersPayload').implement({
+  fields: (t) => ({
+    updatedCount: t.exposeInt('updatedCount'),
+    missingIds: t.exposeIDList('missingIds', { description: 'Ids that matched no user; nothing else was skipped.' }),
+  }),
+});
 
 builder.mutationFields((t) => ({
   importUsers: t.field({

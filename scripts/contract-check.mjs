@@ -44,7 +44,5 @@ for (const change of findDangerousChanges(contract, actual)) {
 for (const change of breaking) {
   console.log(`BREAKING: ${change.type}: ${change.description}`);
 }
-console.log(breaking.length === 0
-  ? `contract kept: ${schemaPath} is a superset of the contract`
-  : `${breaking.length} breaking change(s) from the contract`);
+console.log(breaking.length === 0 ? `contract kept: ${schemaPath} is a superset of the contract` : `${breaking.length} breaking change(s) from the contract`);
 process.exit(breaking.length === 0 ? 0 : 1);

@@ -59,9 +59,7 @@ try {
   console.log(outcome === 'created' ? `created the admin ${username}` : `promoted ${username} to admin`);
 } catch (error) {
   const message =
-    error instanceof ValidationError
-      ? error.fields.map((field) => field.message).join('; ')
-      : String(error instanceof Error ? error.message : error);
+    error instanceof ValidationError ? error.fields.map((field) => field.message).join('; ') : String(error instanceof Error ? error.message : error);
   await database.close();
   fail(message);
 }

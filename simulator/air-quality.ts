@@ -31,7 +31,9 @@ export interface SimAirQuality {
  * has one decimal, as the real API rounds them.
  */
 export function simAirQualityAt(latitude: number, longitude: number): SimAirQuality {
-  const bytes = createHash('sha256').update(`${latitude.toFixed(2)},${longitude.toFixed(2)}`).digest();
+  const bytes = createHash('sha256')
+    .update(`${latitude.toFixed(2)},${longitude.toFixed(2)}`)
+    .digest();
   // simWeatherAt reads the first bytes of the same hash; these are independent of them.
   const unit = (index: number) => bytes[8 + index]! / 255;
   const round1 = (value: number) => Math.round(value * 10) / 10;

@@ -145,12 +145,14 @@ export interface SimWeather {
  * the same values, so tests can assert them; warmer near the equator.
  */
 export function simWeatherAt(latitude: number, longitude: number): SimWeather {
-  const bytes = createHash('sha256').update(`${latitude.toFixed(2)},${longitude.toFixed(2)}`).digest();
+  const bytes = createHash('sha256')
+    .update(`${latitude.toFixed(2)},${longitude.toFixed(2)}`)
+    .digest();
   const unit = (index: number) => bytes[index]! / 255;
   const round1 = (value: number) => Math.round(value * 10) / 10;
   const temperature = round1(30 - 0.5 * Math.abs(latitude) + (unit(0) - 0.5) * 10);
   const wind = round1(unit(1) * 35);
-  const codes = WMO_CODES.filter((code) => (temperature < 1) === FREEZING_CODES.has(code));
+  const codes = WMO_CODES.filter((code) => temperature < 1 === FREEZING_CODES.has(code));
   return {
     temperature_2m: temperature,
     relative_humidity_2m: Math.round(30 + unit(2) * 65),

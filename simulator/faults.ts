@@ -33,7 +33,14 @@ const fault = z.discriminatedUnion('kind', [
   /** The usual status (200) with valid JSON whose fields have the wrong types (for a city or country, only its entry). */
   z.object({ kind: z.literal('wrong-types') }),
   /** The usual status (200) with the real answer padded by this many bytes of whitespace (still valid JSON). */
-  z.object({ kind: z.literal('oversized'), bytes: z.number().int().min(1).max(64 * 1024 * 1024) }),
+  z.object({
+    kind: z.literal('oversized'),
+    bytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(64 * 1024 * 1024),
+  }),
   /** The usual status (200) at once, then the body a few bytes at a time. */
   z.object({ kind: z.literal('slow-drip'), chunkIntervalMs: z.number().int().min(1).max(60_000), chunkBytes: z.number().int().min(1).optional() }),
 ]);
@@ -51,7 +58,10 @@ export const faultRule = z.object({
    * Only countries calls that include this ISO 3166-1 alpha-2 code (any case). Other endpoints
    * know no country, so a rule that names one never matches them.
    */
-  country: z.string().regex(/^[A-Za-z]{2}$/u, 'expected an ISO 3166-1 alpha-2 code').optional(),
+  country: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/u, 'expected an ISO 3166-1 alpha-2 code')
+    .optional(),
   /** Only the first n matching calls; every one when absent (503 once, then 200: times 1). */
   times: z.number().int().min(1).optional(),
   /** The chance that a matching call gets the fault, e.g. 0.01 for "1% of calls". */

@@ -36,7 +36,10 @@ describe('cost-based limits: one request may not spend everyone’s upstream bud
       });
       return { query: `{ ${fields.join(' ')} }` };
     };
-    const { status, headers, body } = await post(harness.gateway, Array.from({ length: 10 }, (_, n) => operation(n)));
+    const { status, headers, body } = await post(
+      harness.gateway,
+      Array.from({ length: 10 }, (_, n) => operation(n)),
+    );
     expect(status).toBe(200);
     // Every operation of the batch spent a point of the request rate limit.
     expect(headers.get('ratelimit-remaining')).toBe('90');
@@ -57,12 +60,17 @@ describe('cost-based limits: one request may not spend everyone’s upstream bud
 
   it('cache hits cost nothing: a spent budget still answers what is cached, and another client has its own budget', async () => {
     harness = await startWeatherHarness({ UPSTREAM_BUDGET_PER_MINUTE: '4', TRUST_PROXY: 'true' });
-    const weather = (cities: string[], address: string) => post(harness!.gateway, { query: `{ weather(cities: ${JSON.stringify(cities)}) { __typename ... on WeatherError { code } } }` }, address);
+    const weather = (cities: string[], address: string) =>
+      post(harness!.gateway, { query: `{ weather(cities: ${JSON.stringify(cities)}) { __typename ... on WeatherError { code } } }` }, address);
     // Paris and Rome: 2 places and 2 forecasts, the whole budget.
     const first = await weather(['Paris', 'Rome'], '203.0.113.7');
     expect(first.body.extensions.cost).toEqual({ upstreamLookUps: 4, refused: 0, budget: { limit: 4, remaining: 0, resetSeconds: expect.any(Number) } });
     const again = await weather(['Paris', 'Rome', 'Lima'], '203.0.113.7');
-    expect(again.body.data.weather).toEqual([{ __typename: 'CityWeather' }, { __typename: 'CityWeather' }, { __typename: 'WeatherError', code: 'RATE_LIMITED' }]);
+    expect(again.body.data.weather).toEqual([
+      { __typename: 'CityWeather' },
+      { __typename: 'CityWeather' },
+      { __typename: 'WeatherError', code: 'RATE_LIMITED' },
+    ]);
     expect(again.body.extensions.cost).toMatchObject({ upstreamLookUps: 0, refused: 1 });
     const other = await weather(['Lima'], '198.51.100.9');
     expect(other.body.data.weather).toEqual([{ __typename: 'CityWeather' }]);
@@ -139,7 +147,9 @@ describe('password hashing under a bound', () => {
   it('a storm of 100 concurrent logIns hashes at most the bound at once; the rest are refused at once; other requests go on', async () => {
     gateway = await startGateway({ TRUST_PROXY: 'true' });
     const LOG_IN = 'mutation ($u: String!) { logIn(username: $u, password: "wrong password") { __typename } }';
-    const storm = Array.from({ length: 100 }, (_, n) => post(gateway!, { query: LOG_IN, variables: { u: `storm${n}` } }, `10.0.${Math.floor(n / 250)}.${n % 250}`));
+    const storm = Array.from({ length: 100 }, (_, n) =>
+      post(gateway!, { query: LOG_IN, variables: { u: `storm${n}` } }, `10.0.${Math.floor(n / 250)}.${n % 250}`),
+    );
     const posts = await post(gateway, { query: '{ posts(first: 1) { totalCount } }' });
     const answers = await Promise.all(storm);
     expect(posts.body.data).toEqual({ posts: { totalCount: 0 } });

@@ -42,7 +42,14 @@ for (const dialect of dialects) {
   describe.skipIf(!dialect.available)(`accounts (${dialect.name})`, () => {
     const suite = useDatabaseGateway(dialect);
     const count = async (table: 'users' | 'profiles') =>
-      Number((await suite.gateway.database.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await suite.gateway.database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     it('signs up with a profile, stores no plain password, and the token signs the viewer in', async () => {
       const { body } = await suite.gateway.query(SIGN_UP, { input: signUpInput() });

@@ -118,8 +118,22 @@ for (const dialect of dialects) {
     });
 
     it.each([
-      ['an invalid field', (ids: number[]) => [{ id: toGlobalId('User', ids[0]!), displayName: 'Changed' }, { id: toGlobalId('User', ids[1]!), email: 'nope' }], 'updates.1.email'],
-      ['an email that another user has', (ids: number[]) => [{ id: toGlobalId('User', ids[0]!), displayName: 'Changed' }, { id: toGlobalId('User', ids[1]!), email: 'root@example.com' }], 'updates.1.email'],
+      [
+        'an invalid field',
+        (ids: number[]) => [
+          { id: toGlobalId('User', ids[0]!), displayName: 'Changed' },
+          { id: toGlobalId('User', ids[1]!), email: 'nope' },
+        ],
+        'updates.1.email',
+      ],
+      [
+        'an email that another user has',
+        (ids: number[]) => [
+          { id: toGlobalId('User', ids[0]!), displayName: 'Changed' },
+          { id: toGlobalId('User', ids[1]!), email: 'root@example.com' },
+        ],
+        'updates.1.email',
+      ],
     ])('writes nothing of a bulk update with %s', async (_name, updates, path) => {
       const root = await insertUser(db(), { username: 'root', role: 'ADMIN' });
       const ada = await insertUser(db(), { username: 'ada', displayName: 'Ada' });

@@ -19,8 +19,7 @@ describe('bearer tokens', () => {
     ada = await insertUser(gateway.database.db, { username: 'ada', role: 'ADMIN' });
   });
 
-  const viewer = (authorization?: string) =>
-    gateway.query('{ viewer { username role email } }', {}, authorization ? { authorization } : {});
+  const viewer = (authorization?: string) => gateway.query('{ viewer { username role email } }', {}, authorization ? { authorization } : {});
 
   it('signs the viewer in from a valid token, with the role the database holds', async () => {
     const token = await signToken(tokenKey(SECRET), { id: ada });
@@ -36,15 +35,26 @@ describe('bearer tokens', () => {
 
   it.each([
     ['a token signed with another secret', async () => signToken(tokenKey('another-secret-that-is-long-enough!!'), { id: 1 })],
-    ['a tampered payload', async () => {
-      const [header, , signature] = (await signToken(tokenKey(SECRET), { id: 1 })).split('.');
-      return `${header}.${Buffer.from(JSON.stringify({ sub: '2', iss: 'gatherql', aud: 'gatherql', exp: 9999999999 })).toString('base64url')}.${signature}`;
-    }],
+    [
+      'a tampered payload',
+      async () => {
+        const [header, , signature] = (await signToken(tokenKey(SECRET), { id: 1 })).split('.');
+        return `${header}.${Buffer.from(JSON.stringify({ sub: '2', iss: 'gatherql', aud: 'gatherql', exp: 9999999999 })).toString('base64url')}.${signature}`;
+      },
+    ],
     ['an expired token', async () => signToken(tokenKey(SECRET), { id: 1 }, -10)],
-    ['an unsigned token', async () =>
-      `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"1"}').toString('base64url')}.`],
-    ['a token of another algorithm', async () =>
-      new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject('1').setIssuer('gatherql').setAudience('gatherql').setExpirationTime('1h').sign(tokenKey(SECRET))],
+    ['an unsigned token', async () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"1"}').toString('base64url')}.`],
+    [
+      'a token of another algorithm',
+      async () =>
+        new SignJWT({})
+          .setProtectedHeader({ alg: 'HS512' })
+          .setSubject('1')
+          .setIssuer('gatherql')
+          .setAudience('gatherql')
+          .setExpirationTime('1h')
+          .sign(tokenKey(SECRET)),
+    ],
     ['garbage', async () => 'not.a.token'],
   ])('refuses %s with UNAUTHENTICATED and HTTP 401', async (_name, makeToken) => {
     const { status, body, headers } = await viewer(`Bearer ${await makeToken()}`);

@@ -187,9 +187,13 @@ describe.each(dialects)('cities on $name', (dialect) => {
   it.skipIf(!dialect.available)(`shares the allowance of ${REQUEST_CITY_FACTOR} x WEATHER_MAX_CITIES names with weather(cities:)`, async () => {
     await start({ WEATHER_MAX_CITIES: '2' });
     const fields = ['a: weather(cities: ["Paris", "Rome"]) { __typename }', 'b: cities(names: ["Lima", "Oslo"]) { __typename }'];
-    const fits = await harness!.gateway.query(`{ ${fields.join(' ')} x: cities(names: ["Cairo", "Dubai"]) { __typename } y: weather(cities: ["Seoul", "Tokyo"]) { __typename } }`);
+    const fits = await harness!.gateway.query(
+      `{ ${fields.join(' ')} x: cities(names: ["Cairo", "Dubai"]) { __typename } y: weather(cities: ["Seoul", "Tokyo"]) { __typename } }`,
+    );
     expect(fits.body.errors).toBeUndefined();
-    const over = await harness!.gateway.query(`{ ${fields.join(' ')} c: cities(names: ["Cairo", "Dubai"]) { __typename } d: weather(cities: ["Seoul", "Tokyo"]) { __typename } e: cities(names: ["Lagos"]) { __typename } }`);
+    const over = await harness!.gateway.query(
+      `{ ${fields.join(' ')} c: cities(names: ["Cairo", "Dubai"]) { __typename } d: weather(cities: ["Seoul", "Tokyo"]) { __typename } e: cities(names: ["Lagos"]) { __typename } }`,
+    );
     expect(over.body.errors).toHaveLength(1);
     expect(over.body.errors![0]).toMatchObject({ path: ['e'], extensions: { code: 'BAD_USER_INPUT', maxCitiesPerRequest: 8 } });
     const tooMany = await harness!.gateway.query('{ cities(names: ["Paris", "Rome", "Lima"]) { __typename } }');

@@ -140,7 +140,11 @@ describe('npm run client against a real server that runs trusted documents only'
   });
 
   it('is the only one that gets answers here: the same query as text is refused, and says why', async () => {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ viewer { username } }' }) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ viewer { username } }' }),
+    });
     expect(response.status).toBe(400);
     expect(((await response.json()) as any).errors[0].extensions.code).toBe('PERSISTED_QUERY_ONLY');
   });

@@ -51,7 +51,9 @@ describe('client/execute.ts', () => {
 
   it('names a generated document by its id, and sends its text only when asked to', async () => {
     const bodies: Record<string, unknown>[] = [];
-    const recording: ExecuteOptions = { ...options, fetch: async (input, init) => {
+    const recording: ExecuteOptions = {
+      ...options,
+      fetch: async (input, init) => {
         bodies.push(JSON.parse(String(init!.body)));
         return options.fetch!(input, init);
       },
@@ -75,8 +77,7 @@ describe('client/execute.ts', () => {
   });
 
   it('gives up after timeoutMs with a TransportError of kind timeout', async () => {
-    const hang: typeof fetch = (_input, init) =>
-      new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason)));
+    const hang: typeof fetch = (_input, init) => new Promise((_resolve, reject) => init!.signal!.addEventListener('abort', () => reject(init!.signal!.reason)));
     await expect(execute(LatestPostsDocument, {}, { url: 'http://gatherql.test/graphql', fetch: hang, timeoutMs: 50 })).rejects.toMatchObject({
       name: 'TransportError',
       kind: 'timeout',
@@ -92,7 +93,10 @@ describe('client/execute.ts and an answer in parts', () => {
     const harness = await startWeatherHarness();
     try {
       harness.sim.setFaults([{ endpoint: 'forecast', city: 'Lima', fault: { kind: 'hold' } }]);
-      const options: ExecuteOptions = { url: 'http://gatherql.test/graphql', fetch: async (input, init) => harness.gateway.yoga.fetch(new Request(input, init)) };
+      const options: ExecuteOptions = {
+        url: 'http://gatherql.test/graphql',
+        fetch: async (input, init) => harness.gateway.yoga.fetch(new Request(input, init)),
+      };
       const results = executeIncrementally(CitiesAsTheyArriveDocument, { names: ['Lima', 'Atlantis'] }, options);
       const [first] = await Promise.all([results.next(), expect.poll(() => harness.sim.held(), { timeout: 20_000 }).toBe(1)]);
       const places = first.value!;

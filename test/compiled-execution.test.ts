@@ -37,9 +37,7 @@ type Flavour = 'plausible' | 'hostile';
 
 function variablesFor(operation: SuiteOperation, flavour: Flavour): Record<string, unknown> {
   const document = parse(operation.document);
-  const definition = document.definitions.find(
-    (d) => d.kind === Kind.OPERATION_DEFINITION && (d.name?.value ?? null) === operation.operationName,
-  );
+  const definition = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION && (d.name?.value ?? null) === operation.operationName);
   const variables: Record<string, unknown> = {};
   if (definition?.kind !== Kind.OPERATION_DEFINITION) return variables;
   for (const variable of definition.variableDefinitions ?? []) {
@@ -154,7 +152,9 @@ describe('compiled execution (graphql-jit)', () => {
           const expected = await body(reference, operation, variables, headers);
           const actual = await body(compiled, operation, variables, headers);
           if (actual !== expected) {
-            differences.push(`${operation.origin} (${operation.operationName ?? 'anonymous'}, ${flavour}, ${viewer})\n${operation.document}\n${whereTheyDiffer(expected, actual)}`);
+            differences.push(
+              `${operation.origin} (${operation.operationName ?? 'anonymous'}, ${flavour}, ${viewer})\n${operation.document}\n${whereTheyDiffer(expected, actual)}`,
+            );
           }
         }
       }

@@ -136,7 +136,11 @@ describe('loadConfig', () => {
     ['PORT', 'abc', /^PORT is invalid: expected an integer from 0 to 65535$/],
     ['PORT', '70000', /^PORT is invalid/],
     ['DATABASE_URL', 'mysql://x', /^DATABASE_URL is invalid: expected file:PATH, :memory: or postgres:\/\/…$/],
-    ['DATABASE_URL', 'file:/nonexistent/dir/x.sqlite', /^DATABASE_URL is invalid: expected a file whose folder exists or can be made in one that does \(\/nonexistent does not exist\)$/],
+    [
+      'DATABASE_URL',
+      'file:/nonexistent/dir/x.sqlite',
+      /^DATABASE_URL is invalid: expected a file whose folder exists or can be made in one that does \(\/nonexistent does not exist\)$/,
+    ],
     ['RATE_LIMIT_PER_MINUTE', '-1', /^RATE_LIMIT_PER_MINUTE is invalid: expected an integer from 0/],
     ['UPSTREAM_TIMEOUT_MS', '1.5', /^UPSTREAM_TIMEOUT_MS is invalid/],
     ['OPEN_METEO_FORECAST_URL', 'ftp://x', /^OPEN_METEO_FORECAST_URL is invalid: expected an http\(s\) URL$/],
@@ -148,11 +152,19 @@ describe('loadConfig', () => {
     // The default request deadline may keep a request waiting 5 s: a client silent that long is not stalled.
     ['SOCKET_TIMEOUT_S', '5', /^SOCKET_TIMEOUT_S is invalid: expected more than the longest upstream wait \(REQUEST_DEADLINE_MS = 5 s\)$/],
     ['REQUEST_DEADLINE_MS', '2999', /^REQUEST_DEADLINE_MS is invalid: expected at least UPSTREAM_TIMEOUT_MS \(3000\)$/],
-    ['OPEN_METEO_QUOTA', '600/minutes', /^OPEN_METEO_QUOTA is invalid: expected off, or limits such as 600\/minute,5000\/hour,10000\/day \("600\/minutes" is not COUNT\/minute, COUNT\/hour or COUNT\/day\)$/],
+    [
+      'OPEN_METEO_QUOTA',
+      '600/minutes',
+      /^OPEN_METEO_QUOTA is invalid: expected off, or limits such as 600\/minute,5000\/hour,10000\/day \("600\/minutes" is not COUNT\/minute, COUNT\/hour or COUNT\/day\)$/,
+    ],
     ['OPEN_METEO_QUOTA', '10/minute,20/minute', /^OPEN_METEO_QUOTA is invalid: .*minute is given twice/],
     ['REST_COUNTRIES_QUOTA', '0/day', /^REST_COUNTRIES_QUOTA is invalid: .*a day limit must be at least 1/],
     ['REST_COUNTRIES_URL', 'ftp://x', /^REST_COUNTRIES_URL is invalid: expected an http\(s\) URL$/],
-    ['CORS_ORIGINS', 'https://app.example/path', /^CORS_ORIGINS is invalid: expected \* or origins such as .*\("https:\/\/app\.example\/path" is not an origin\)$/],
+    [
+      'CORS_ORIGINS',
+      'https://app.example/path',
+      /^CORS_ORIGINS is invalid: expected \* or origins such as .*\("https:\/\/app\.example\/path" is not an origin\)$/,
+    ],
     ['CORS_ORIGINS', ',', /^CORS_ORIGINS is invalid: expected \* or origins/],
     ['CORS_CREDENTIALS', 'true', /^CORS_CREDENTIALS is invalid: expected false while CORS_ORIGINS is \*/],
     ['UPSTREAM_BUDGET_PER_MINUTE', '-5', /^UPSTREAM_BUDGET_PER_MINUTE is invalid: expected an integer from 0/],
@@ -183,7 +195,9 @@ describe('loadConfig', () => {
   });
 
   it('never repeats an OTLP endpoint in its error: its URL may carry a password', () => {
-    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector-user:hunter2@collector' })).toThrowError(/^OTEL_EXPORTER_OTLP_ENDPOINT is invalid: expected an http\(s\) URL$/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector-user:hunter2@collector' })).toThrowError(
+      /^OTEL_EXPORTER_OTLP_ENDPOINT is invalid: expected an http\(s\) URL$/,
+    );
   });
 
   it('requires AUTH_SECRET in production', () => {
@@ -224,14 +238,20 @@ describe('loadConfig: the trusted documents manifest', () => {
   it.each([
     ['not JSON', '{"abc": ', /custom-\d\.json is not JSON$/],
     ['a list', '["{ __typename }"]', /is not an object of id -> document$/],
-    ['an id with a colon', '{"sha1:abc": "{ __typename }"}', /is not an object of id -> document: expected ids of letters, digits and - \. _ ~ \(at "sha1:abc"\)$/],
+    [
+      'an id with a colon',
+      '{"sha1:abc": "{ __typename }"}',
+      /is not an object of id -> document: expected ids of letters, digits and - \. _ ~ \(at "sha1:abc"\)$/,
+    ],
     ['a document that is not a string', '{"abc": {"query": "{ __typename }"}}', /expected a GraphQL document for each id \(at "abc"\)$/],
     ['a document that is not GraphQL', '{"abc": "SELECT 1"}', /the document of abc is not GraphQL \(Syntax Error: Unexpected Name "SELECT"\.\)$/],
   ])('stops start-up with one line on a manifest that is %s, in either mode', (_name, text, message) => {
     const path = manifest(`custom-${text.length % 10}.json`, text);
     for (const mode of ['allow', 'only']) {
       expect(() => load(mode, path)).toThrowError(ConfigError);
-      expect(() => load(mode, path)).toThrowError(/^PERSISTED_DOCUMENTS_PATH is invalid: expected the id -> document JSON that codegen writes \(npm run codegen\); /);
+      expect(() => load(mode, path)).toThrowError(
+        /^PERSISTED_DOCUMENTS_PATH is invalid: expected the id -> document JSON that codegen writes \(npm run codegen\); /,
+      );
       expect(() => load(mode, path)).toThrowError(message);
     }
   });

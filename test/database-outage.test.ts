@@ -91,7 +91,10 @@ describe.skipIf(!bin)('PostgreSQL stopped under a gateway process', () => {
       expectMasked(answer);
     }
     // The operator sees the cause, under the id the client was given.
-    const logged = server.stdout().split('\n').filter((line) => line.includes(`"requestId":"${failed.requestId}"`) && line.includes('unexpected error'));
+    const logged = server
+      .stdout()
+      .split('\n')
+      .filter((line) => line.includes(`"requestId":"${failed.requestId}"`) && line.includes('unexpected error'));
     expect(logged).toHaveLength(1);
     expect((await fetch(`${server.url}/health`)).status).toBe(200);
     expect((await graphql(WEATHER)).body.data).toEqual({ weather: [{ __typename: 'CityWeather', city: 'Berlin' }] });

@@ -65,50 +65,54 @@ async function logged(server: ServerProcess, pattern: RegExp, timeoutMs = 15_000
 }
 
 describe('upstream faults against a gateway process', () => {
-  it.concurrent.for(scenarios)('$name: the right code per city, the circuit opens, fails fast, and closes after the upstream recovers', { timeout: 60_000 }, async ({ rules, code }, { expect }) => {
-    const sim = await startSimulator();
-    let server: ServerProcess | undefined;
-    try {
-      server = await startServerProcess({
-        DATABASE_URL: ':memory:',
-        AUTH_SECRET: TEST_AUTH_SECRET,
-        RATE_LIMIT_PER_MINUTE: '0',
-        UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
-        OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-        OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-      });
-      const circuit = (state: string) => new RegExp(`"msg":"upstream circuit ${state}: geocoding \\(`);
-      expect(outcomes(await weather(server, [names[0]!]))).toEqual([`${names[0]}: ok`]);
+  it.concurrent.for(scenarios)(
+    '$name: the right code per city, the circuit opens, fails fast, and closes after the upstream recovers',
+    { timeout: 60_000 },
+    async ({ rules, code }, { expect }) => {
+      const sim = await startSimulator();
+      let server: ServerProcess | undefined;
+      try {
+        server = await startServerProcess({
+          DATABASE_URL: ':memory:',
+          AUTH_SECRET: TEST_AUTH_SECRET,
+          RATE_LIMIT_PER_MINUTE: '0',
+          UPSTREAM_TIMEOUT_MS: String(TIMEOUT_MS),
+          OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+          OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+        });
+        const circuit = (state: string) => new RegExp(`"msg":"upstream circuit ${state}: geocoding \\(`);
+        expect(outcomes(await weather(server, [names[0]!]))).toEqual([`${names[0]}: ok`]);
 
-      // The storm: every city gets the fault's own code, and the failures open the circuit.
-      sim.setFaults(rules);
-      expect(outcomes(await weather(server, STORM))).toEqual(STORM.map((city) => `${city}: ${code}`));
-      await logged(server, circuit('open'));
+        // The storm: every city gets the fault's own code, and the failures open the circuit.
+        sim.setFaults(rules);
+        expect(outcomes(await weather(server, STORM))).toEqual(STORM.map((city) => `${city}: ${code}`));
+        await logged(server, circuit('open'));
 
-      // Open: no call leaves the gateway, so no request waits for one.
-      sim.resetCalls();
-      const open = await weather(server, LATER);
-      expect(outcomes(open)).toEqual(LATER.map((city) => `${city}: UPSTREAM_UNAVAILABLE`));
-      expect(open[0]!.message).toMatch(/not calling it for a while/);
-      expect(sim.calls().geocoding).toBe(0);
+        // Open: no call leaves the gateway, so no request waits for one.
+        sim.resetCalls();
+        const open = await weather(server, LATER);
+        expect(outcomes(open)).toEqual(LATER.map((city) => `${city}: UPSTREAM_UNAVAILABLE`));
+        expect(open[0]!.message).toMatch(/not calling it for a while/);
+        expect(sim.calls().geocoding).toBe(0);
 
-      // The upstream recovers. After the open period one probe goes out; it succeeds and
-      // closes the circuit, and then every city is answered again.
-      sim.resetFaults();
-      await logged(server, circuit('halfOpen'));
-      sim.resetCalls();
-      expect(outcomes(await weather(server, LATER))).toEqual([`${LATER[0]}: ok`, ...LATER.slice(1).map((city) => `${city}: UPSTREAM_UNAVAILABLE`)]);
-      expect(sim.calls().geocoding).toBe(1);
-      await logged(server, circuit('closed'));
-      expect(outcomes(await weather(server, [...LATER, ...STORM]))).toEqual([...LATER, ...STORM].map((city) => `${city}: ok`));
+        // The upstream recovers. After the open period one probe goes out; it succeeds and
+        // closes the circuit, and then every city is answered again.
+        sim.resetFaults();
+        await logged(server, circuit('halfOpen'));
+        sim.resetCalls();
+        expect(outcomes(await weather(server, LATER))).toEqual([`${LATER[0]}: ok`, ...LATER.slice(1).map((city) => `${city}: UPSTREAM_UNAVAILABLE`)]);
+        expect(sim.calls().geocoding).toBe(1);
+        await logged(server, circuit('closed'));
+        expect(outcomes(await weather(server, [...LATER, ...STORM]))).toEqual([...LATER, ...STORM].map((city) => `${city}: ok`));
 
-      // Only the faulty host's circuit ever opened, and the process is still the one we started.
-      expect(server.stdout()).not.toMatch(/upstream circuit open: forecast/);
-      expect(server.child.exitCode).toBeNull();
-      expect(await server.stop('SIGTERM')).toBe(0);
-    } finally {
-      server?.child.kill('SIGKILL');
-      await sim.close();
-    }
-  });
+        // Only the faulty host's circuit ever opened, and the process is still the one we started.
+        expect(server.stdout()).not.toMatch(/upstream circuit open: forecast/);
+        expect(server.child.exitCode).toBeNull();
+        expect(await server.stop('SIGTERM')).toBe(0);
+      } finally {
+        server?.child.kill('SIGKILL');
+        await sim.close();
+      }
+    },
+  );
 });

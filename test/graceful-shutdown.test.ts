@@ -36,7 +36,16 @@ describe('SIGTERM under load', () => {
 
     server.child.kill('SIGTERM');
     // New connections are refused once the signal is handled, while the nine calls are still held.
-    await expect.poll(() => fetch(`${server.url}/health`).then(() => 'accepted', () => 'refused'), { timeout: 20_000 }).toBe('refused');
+    await expect
+      .poll(
+        () =>
+          fetch(`${server.url}/health`).then(
+            () => 'accepted',
+            () => 'refused',
+          ),
+        { timeout: 20_000 },
+      )
+      .toBe('refused');
     expect(sim.held()).toBe(9);
     sim.release();
 
@@ -44,9 +53,7 @@ describe('SIGTERM under load', () => {
     for (const [index, answer] of answers.entries()) {
       expect(answer.status).toBe(200);
       expect(answer.body.errors).toBeUndefined();
-      expect(answer.body.data.weather.map((item: any) => `${item.city}: ${item.__typename}`)).toEqual(
-        cities[index]!.map((city) => `${city}: CityWeather`),
-      );
+      expect(answer.body.data.weather.map((item: any) => `${item.city}: ${item.__typename}`)).toEqual(cities[index]!.map((city) => `${city}: CityWeather`));
     }
     expect(await server.exited).toBe(0);
     expect(server.stdout()).toContain('"msg":"stopped"');

@@ -21,7 +21,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const QUERY = '{ posts(first: 2) { edges { node { title } } } }';
-const CITIES = '{ cities(names: ["Paris", "Atlantis"]) { __typename ... on City { name country { ... on Country { officialName flag } } airQuality { ... on AirQuality { category } } } ... on CityError { code } } }';
+const CITIES =
+  '{ cities(names: ["Paris", "Atlantis"]) { __typename ... on City { name country { ... on Country { officialName flag } } airQuality { ... on AirQuality { category } } } ... on CityError { code } } }';
 const DEFERRED_CITIES =
   'query DeferredCities { cities(names: ["Paris", "Tokyo"]) { ... on City { name location { country } ... @defer { weather { ... on CityWeather { conditions } } } } } }';
 const screenshotDir = fileURLToPath(new URL('../test-results', import.meta.url));
@@ -76,7 +77,7 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
       await typeQuery(page, query);
       await page.locator('.graphiql-execute-button').click();
       // The result pane is an editor too: it renders spaces as no-break spaces.
-      const resultText = async () => (await page.locator('.graphiql-response').textContent() ?? '').replace(/\u00a0/g, ' ');
+      const resultText = async () => ((await page.locator('.graphiql-response').textContent()) ?? '').replace(/\u00a0/g, ' ');
       await expect.poll(resultText, { timeout: 20_000 }).toContain(expected);
       expect([...new Set(external)], 'requests that left 127.0.0.1').toEqual([]);
       return await resultText();
@@ -152,7 +153,5 @@ async function typeQuery(page: Page, query: string): Promise<void> {
   await page.keyboard.insertText(query);
   // GraphiQL takes an edit in after a debounce, and until then would run the old query's
   // operation name against the new text. Its saved tab state shows when it has caught up.
-  await expect
-    .poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''), { timeout: 10_000 })
-    .toContain(JSON.stringify(query));
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''), { timeout: 10_000 }).toContain(JSON.stringify(query));
 }

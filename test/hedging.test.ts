@@ -8,8 +8,7 @@ import { TEST_POLICY } from './helpers/weather.js';
 /** An attempt the test settles by hand; records when it was sent and whether it was aborted. */
 function controllable<T>() {
   const attempts: { resolve: (value: T) => void; reject: (error: Error) => void; signal: AbortSignal; send: () => void }[] = [];
-  const attempt = (signal: AbortSignal, sent: () => void) =>
-    new Promise<T>((resolve, reject) => attempts.push({ resolve, reject, signal, send: sent }));
+  const attempt = (signal: AbortSignal, sent: () => void) => new Promise<T>((resolve, reject) => attempts.push({ resolve, reject, signal, send: sent }));
   return { attempt, attempts };
 }
 

@@ -102,7 +102,12 @@ for (const dialect of dialects) {
         { requiredKeys: ['id'] },
       );
       const profiles = () =>
-        db().selectFrom('users').innerJoin('profiles', 'profiles.user_id', 'users.id').select(['users.id', 'email', 'role', 'display_name', 'bio']).orderBy('users.id').execute();
+        db()
+          .selectFrom('users')
+          .innerJoin('profiles', 'profiles.user_id', 'users.id')
+          .select(['users.id', 'email', 'role', 'display_name', 'bio'])
+          .orderBy('users.id')
+          .execute();
 
       await fc.assert(
         fc.asyncProperty(lists(update, 100), async (updates) => {

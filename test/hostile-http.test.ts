@@ -34,19 +34,54 @@ describe('malformed GraphQL-over-HTTP requests', () => {
     ['PUT', 405, '/graphql', { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}"}' }],
     ['a JSON body that is null', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'null' }],
     ['a batch with a null operation', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[null]' }],
-    ['a batch with a number for an operation', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"query":"{__typename}"},1]' }],
+    [
+      'a batch with a number for an operation',
+      400,
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"query":"{__typename}"},1]' },
+    ],
     ['a query that is not a string', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":42}' }],
-    ['a __proto__ parameter', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}","__proto__":{"a":1}}' }],
+    [
+      'a __proto__ parameter',
+      400,
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{__typename}","__proto__":{"a":1}}' },
+    ],
     ['multipart that is not multipart', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: 'garbage' }],
-    ['bytes that are not UTF-8', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0xff, 0xfe, 0, 0x7b]) }],
-    ['an Accept the server cannot produce', 406, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/xml' }, body: '{"query":"{__typename}"}' }],
+    [
+      'bytes that are not UTF-8',
+      400,
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: new Uint8Array([0xff, 0xfe, 0, 0x7b]) },
+    ],
+    [
+      'an Accept the server cannot produce',
+      406,
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/xml' }, body: '{"query":"{__typename}"}' },
+    ],
     ['a 100 kB query string', 431, `/graphql?query=${'a'.repeat(100_000)}`, {}],
     ['a documentId that is a number', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"documentId":7}' }],
-    ['a documentId that is an object', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"documentId":{"__proto__":{"a":1}}}' }],
+    [
+      'a documentId that is an object',
+      400,
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"documentId":{"__proto__":{"a":1}}}' },
+    ],
     ['an unknown documentId', 404, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"documentId":"sha256:00"}' }],
-    ['a documentId of 500 kB', 404, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documentId: 'a'.repeat(500_000) }) }],
+    [
+      'a documentId of 500 kB',
+      404,
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ documentId: 'a'.repeat(500_000) }) },
+    ],
     ['a documentId that names a property of every object', 404, '/graphql?documentId=constructor', {}],
-    ['a persistedQuery that is a string', 400, '/graphql', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"extensions":{"persistedQuery":"abc"}}' }],
+    [
+      'a persistedQuery that is a string',
+      400,
+      '/graphql',
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"extensions":{"persistedQuery":"abc"}}' },
+    ],
   ])('answers %s with %i', async (_name, status, path, init) => {
     expect((await send(path, init as RequestInit)).status).toBe(status);
   });
@@ -55,8 +90,15 @@ describe('malformed GraphQL-over-HTTP requests', () => {
 describe('any request to /graphql', () => {
   const jsonText = fc.jsonValue({ maxDepth: 2 }).map((value) => JSON.stringify(value));
   const param = fc.oneof(fc.string({ maxLength: 40 }), jsonText, fc.constantFrom('{', '[', '{ __typename }', '{ posts(first: 1) { totalCount } }'));
-  const documentId = fc.oneof(fc.string({ maxLength: 70 }), fc.constantFrom('__proto__', 'sha256:', `sha256:${'0'.repeat(64)}`, '7b468078ad55684ff703ab3db0c54aa3ec3c68aa529be8b844a9f5b28b5cf750'));
-  const params = fc.dictionary(fc.constantFrom('query', 'variables', 'operationName', 'extensions', 'operations', 'map', 'documentId'), fc.oneof(param, documentId), { maxKeys: 4 });
+  const documentId = fc.oneof(
+    fc.string({ maxLength: 70 }),
+    fc.constantFrom('__proto__', 'sha256:', `sha256:${'0'.repeat(64)}`, '7b468078ad55684ff703ab3db0c54aa3ec3c68aa529be8b844a9f5b28b5cf750'),
+  );
+  const params = fc.dictionary(
+    fc.constantFrom('query', 'variables', 'operationName', 'extensions', 'operations', 'map', 'documentId'),
+    fc.oneof(param, documentId),
+    { maxKeys: 4 },
+  );
   const body = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 200 }),
     jsonText,
@@ -104,7 +146,9 @@ describe('a Host header that is not a host, against server.ts', () => {
       const { port } = new URL(server.url);
       const socket = connect(Number(port), '127.0.0.1');
       const body = '{"query":"{ __typename }"}';
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`);
+      socket.write(
+        `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+      );
       let text = '';
       socket.on('data', (chunk) => (text += chunk));
       socket.on('error', reject);

@@ -29,7 +29,10 @@ const cityName = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom('Atlantis', 'El Dorado', 'Xanadu', 'a'.repeat(100), 'b'.repeat(101)) },
 );
 const cityList = fc.oneof(
-  { weight: 6, arbitrary: fc.array(cityName, { maxLength: MAX + 10 }).chain((names) => fc.shuffledSubarray(names).map((again) => [...names, ...again].slice(0, MAX + 10))) },
+  {
+    weight: 6,
+    arbitrary: fc.array(cityName, { maxLength: MAX + 10 }).chain((names) => fc.shuffledSubarray(names).map((again) => [...names, ...again].slice(0, MAX + 10))),
+  },
   // Far over the maximum: refused before anything is sent upstream.
   { weight: 1, arbitrary: fc.integer({ min: MAX + 1, max: 5_000 }).map((n) => Array.from({ length: n }, (_, i) => known[i % known.length]!)) },
 );

@@ -21,7 +21,9 @@ describe('the GraphQL-over-HTTP audit (graphql-http serverAudits)', () => {
   it.each(['MUST', 'SHOULD'])('passes every %s audit', (level) => {
     const audited = results.filter((result) => result.name.startsWith(`${level} `));
     expect(audited.length).toBeGreaterThan(0);
-    const failing = audited.filter((result) => result.status !== 'ok').map((result) => `${result.id} ${result.name}: ${'reason' in result ? result.reason : ''}`);
+    const failing = audited
+      .filter((result) => result.status !== 'ok')
+      .map((result) => `${result.id} ${result.name}: ${'reason' in result ? result.reason : ''}`);
     expect(failing, `failing ${level} audits:\n${failing.join('\n')}`).toEqual([]);
   });
 });

@@ -77,11 +77,20 @@ describe('@defer on cities', () => {
     merged.add(first.value!);
     expect(merged.hasNext).toBe(true);
     expect(cities(merged).map((city) => city.name)).toEqual(['Berlin', 'Lima', 'Atlantis']);
-    expect(cities(merged)[0]).toEqual({ __typename: 'City', name: 'Berlin', location: { name: 'Berlin', country: 'Germany', latitude: expect.any(Number), longitude: expect.any(Number) } });
+    expect(cities(merged)[0]).toEqual({
+      __typename: 'City',
+      name: 'Berlin',
+      location: { name: 'Berlin', country: 'Germany', latitude: expect.any(Number), longitude: expect.any(Number) },
+    });
     expect(cities(merged)[2]).toEqual({ __typename: 'CityError', name: 'Atlantis', code: 'CITY_NOT_FOUND' });
 
     // Air quality is not held: its parts come while the forecast still is.
-    while (!cities(merged).slice(0, 2).every((city) => 'airQuality' in city)) merged.add((await parts.next()).value!);
+    while (
+      !cities(merged)
+        .slice(0, 2)
+        .every((city) => 'airQuality' in city)
+    )
+      merged.add((await parts.next()).value!);
     expect(sim.held()).toBe(1);
     expect(cities(merged).some((city) => 'weather' in city)).toBe(false);
 

@@ -204,7 +204,10 @@ describe('keyed cache', () => {
 
     it('asks first, and skips the refresh when told no (a short quota, a lock held elsewhere)', async () => {
       const asked: [string, number][] = [];
-      const { cache, calls, advance } = await warm({ refreshAhead: { ...ahead, mayRefresh: async (key, aheadMs) => {
+      const { cache, calls, advance } = await warm({
+        refreshAhead: {
+          ...ahead,
+          mayRefresh: async (key, aheadMs) => {
             asked.push([key, aheadMs]);
             return false;
           },
@@ -271,7 +274,9 @@ describe('keyed cache', () => {
 
   it('stays at its bound after 100,000 distinct keys, keeping the most recently used', async () => {
     let loads = 0;
-    const { cache, advance } = setUp<number>({ maxEntries: 1000, load: async (key) => {
+    const { cache, advance } = setUp<number>({
+      maxEntries: 1000,
+      load: async (key) => {
         loads++;
         return Number(key.slice(5));
       },

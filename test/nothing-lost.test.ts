@@ -39,7 +39,14 @@ for (const dialect of dialects) {
     const suite = useDatabaseGateway(dialect);
     const db = () => suite.gateway.database.db;
     const count = async (table: 'users' | 'profiles') =>
-      Number((await db().selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await db()
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     it('signUp: when the profile insert fails, the user row is gone too', async () => {
       await injectProfileFailure(db(), dialect.name);
@@ -69,7 +76,12 @@ for (const dialect of dialects) {
         await as(root),
       );
       expect(body.errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
-      const rows = await db().selectFrom('users').innerJoin('profiles', 'profiles.user_id', 'users.id').select(['username', 'role', 'display_name']).orderBy('users.id').execute();
+      const rows = await db()
+        .selectFrom('users')
+        .innerJoin('profiles', 'profiles.user_id', 'users.id')
+        .select(['username', 'role', 'display_name'])
+        .orderBy('users.id')
+        .execute();
       expect(rows).toEqual([
         { username: 'root', role: 'ADMIN', display_name: null },
         { username: 'one', role: 'USER', display_name: 'one' },

@@ -33,7 +33,15 @@ for (const dialect of dialects) {
   describe.skipIf(!dialect.available)(`post writes (${dialect.name})`, () => {
     const suite = useDatabaseGateway(dialect);
     const db = () => suite.gateway.database.db;
-    const postCount = async () => Number((await db().selectFrom('posts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const postCount = async () =>
+      Number(
+        (
+          await db()
+            .selectFrom('posts')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     it('creates a draft by default, written by the viewer', async () => {
       const ada = await insertUser(db(), { username: 'ada' });
@@ -56,7 +64,13 @@ for (const dialect of dialects) {
       [{ title: '   ', content: 'ok' }, [['input', 'title']]],
       [{ title: 'x'.repeat(201), content: 'ok' }, [['input', 'title']]],
       [{ title: 'ok', content: 'x'.repeat(100_001) }, [['input', 'content']]],
-      [{ title: '', content: 'x'.repeat(100_001) }, [['input', 'title'], ['input', 'content']]],
+      [
+        { title: '', content: 'x'.repeat(100_001) },
+        [
+          ['input', 'title'],
+          ['input', 'content'],
+        ],
+      ],
     ])('refuses invalid post input %# with field paths and writes nothing', async (input, paths) => {
       const ada = await insertUser(db(), { username: 'ada' });
       const { body } = await suite.gateway.query(CREATE, { input }, await as(ada));

@@ -7,7 +7,6 @@ import { type HttpGateway, serveOverHttp, useHttpGateways } from './helpers/http
 import { freePort } from './services/free-port.js';
 import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
-
 async function ready(http: HttpGateway) {
   const response = await fetch(`${http.url}/ready`);
   return { status: response.status, type: response.headers.get('content-type'), body: (await response.json()) as any };
@@ -109,7 +108,8 @@ describe('/metrics over real HTTP', () => {
     for (let i = 1; i <= 3; i++) await two.http.post(`{ posts(first: ${i}) { totalCount } }`);
     const [a, b] = [await scrape(one.http), await scrape(two.http)];
     expect(sample(b, 'gatherql_db_queries_total')).not.toBe(sample(a, 'gatherql_db_queries_total'));
-    const requests = (text: string) => Number(/^gatherql_http_request_duration_seconds_count\{method="POST",status="200",operation="query"\} (\d+)/m.exec(text)?.[1]);
+    const requests = (text: string) =>
+      Number(/^gatherql_http_request_duration_seconds_count\{method="POST",status="200",operation="query"\} (\d+)/m.exec(text)?.[1]);
     expect(requests(b)).toBe(3);
     expect(requests(a)).toBe(2);
   });

@@ -5,7 +5,10 @@ import { QUERY_LIMIT_DEFAULTS, useQueryLimits } from '../plugins/use-query-limit
 import { useHttpGateway } from './helpers/http.js';
 
 const tooComplex = (limit: string) =>
-  expect.objectContaining({ message: expect.stringContaining(`the ${limit} limit is`), extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit }) });
+  expect.objectContaining({
+    message: expect.stringContaining(`the ${limit} limit is`),
+    extensions: expect.objectContaining({ code: 'QUERY_TOO_COMPLEX', limit }),
+  });
 
 /** `{ posts(first: 1) { edges { node { author { posts(first: 1) { … } } } } } }`, exactly `depth` fields deep counting the leaf. */
 function nested(depth: number): string {
@@ -27,15 +30,30 @@ describe('query limits on the gateway (real HTTP)', () => {
 
   it.each([
     ['the contract N+1 query', '{ posts(first: 50) { edges { node { author { posts(first: 5) { edges { node { title } } } } } } } }'],
-    ['a wide page of posts with authors and their posts', `{ posts(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title content published createdAt updatedAt
-        author { id username displayName bio role createdAt postCount posts(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title createdAt published } } } } } } } }`],
-    ['100 users with 10 posts each', '{ users(first: 100) { totalCount edges { node { id username email displayName bio role createdAt postCount posts(first: 10) { totalCount edges { node { id title content createdAt author { username } } } } } } } }'],
-    ['the introspection query of GraphiQL', getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true })],
-    ['a fragment-heavy query 10 levels deep', `query { ...Q } fragment Q on Query { posts(first: 20) { ...C } }
+    [
+      'a wide page of posts with authors and their posts',
+      `{ posts(first: 50) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title content published createdAt updatedAt
+        author { id username displayName bio role createdAt postCount posts(first: 5) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id title createdAt published } } } } } } } }`,
+    ],
+    [
+      '100 users with 10 posts each',
+      '{ users(first: 100) { totalCount edges { node { id username email displayName bio role createdAt postCount posts(first: 10) { totalCount edges { node { id title content createdAt author { username } } } } } } } }',
+    ],
+    [
+      'the introspection query of GraphiQL',
+      getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true, inputValueDeprecation: true }),
+    ],
+    [
+      'a fragment-heavy query 10 levels deep',
+      `query { ...Q } fragment Q on Query { posts(first: 20) { ...C } }
        fragment C on PostConnection { edges { node { ...P } } } fragment P on Post { title author { ...U } }
-       fragment U on User { username posts(first: 3) { edges { node { title author { username } } } } }`],
-    ['30 aliases and 50 directives', `query($yes: Boolean = true) { ${Array.from({ length: 30 }, (_, i) => `a${i}: viewer { id @include(if: $yes) }`).join(' ')}
-       posts(first: 1) { edges { node { ${'title @include(if: $yes) '.repeat(20)} } } } }`],
+       fragment U on User { username posts(first: 3) { edges { node { title author { username } } } } }`,
+    ],
+    [
+      '30 aliases and 50 directives',
+      `query($yes: Boolean = true) { ${Array.from({ length: 30 }, (_, i) => `a${i}: viewer { id @include(if: $yes) }`).join(' ')}
+       posts(first: 1) { edges { node { ${'title @include(if: $yes) '.repeat(20)} } } } }`,
+    ],
   ])('lets %s through', async (_name, query) => {
     const { status, body } = await post(query);
     expect(body.errors).toBeUndefined();
@@ -47,7 +65,9 @@ describe('query limits on the gateway (real HTTP)', () => {
     expect(status).toBe(400);
     expect(body.data).toBeUndefined();
     expect(body.errors).toContainEqual(tooComplex('depth'));
-    expect(body.errors.find((e: any) => e.extensions.limit === 'depth').message).toBe(`Query too complex: the depth limit is ${QUERY_LIMIT_DEFAULTS.maxDepth} (found 60)`);
+    expect(body.errors.find((e: any) => e.extensions.limit === 'depth').message).toBe(
+      `Query too complex: the depth limit is ${QUERY_LIMIT_DEFAULTS.maxDepth} (found 60)`,
+    );
   });
 
   it('lets 12 levels through and stops 13', async () => {
@@ -109,7 +129,10 @@ describe('query limits on the gateway (real HTTP)', () => {
     const big = JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(QUERY_LIMIT_DEFAULTS.maxBodyBytes) } });
     const declared = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
     expect(declared.status).toBe(413);
-    expect(((await declared.json()) as any).errors[0]).toMatchObject({ message: `Request body too large: the limit is ${QUERY_LIMIT_DEFAULTS.maxBodyBytes} bytes`, extensions: { code: 'BAD_USER_INPUT' } });
+    expect(((await declared.json()) as any).errors[0]).toMatchObject({
+      message: `Request body too large: the limit is ${QUERY_LIMIT_DEFAULTS.maxBodyBytes} bytes`,
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
 
     // Chunked: no Content-Length, so only counting the bytes read can stop it.
     const bytes = new TextEncoder().encode(big);
@@ -119,7 +142,12 @@ describe('query limits on the gateway (real HTTP)', () => {
         controller.close();
       },
     });
-    const chunked = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: stream, duplex: 'half' } as RequestInit);
+    const chunked = await fetch(`${suite.http.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
     expect(chunked.status).toBe(413);
     expect(((await chunked.json()) as any).errors[0].extensions.code).toBe('BAD_USER_INPUT');
 
@@ -161,7 +189,9 @@ describe('query limits on the gateway (real HTTP)', () => {
     const response = await fetch(`${suite.http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{ __typename }' });
     expect(response.status).toBe(415);
     expect(await response.json()).toEqual({
-      errors: [{ message: 'POST the operation as JSON (content-type: application/json); this body is text/plain', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+      errors: [
+        { message: 'POST the operation as JSON (content-type: application/json); this body is text/plain', extensions: { code: 'UNSUPPORTED_MEDIA_TYPE' } },
+      ],
     });
   });
 });
@@ -184,10 +214,15 @@ describe('query limits on a field like the contract weather', () => {
     plugins: [useQueryLimits()],
   });
   const run = async (query: string) => {
-    const response = await yoga.fetch('http://yoga/graphql', { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' }, body: JSON.stringify({ query }) });
+    const response = await yoga.fetch('http://yoga/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+      body: JSON.stringify({ query }),
+    });
     return { status: response.status, body: (await response.json()) as any };
   };
-  const selection = '{ __typename ... on CityWeather { city temperatureC windSpeedKmh conditions observedAt stale location { name country latitude longitude timezone } } ... on WeatherError { city code message } }';
+  const selection =
+    '{ __typename ... on CityWeather { city temperatureC windSpeedKmh conditions observedAt stale location { name country latitude longitude timezone } } ... on WeatherError { city code message } }';
 
   it('lets a 50-city query through', async () => {
     const cities = Array.from({ length: 50 }, (_, i) => `"City number ${i}"`).join(', ');

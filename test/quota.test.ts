@@ -12,7 +12,8 @@ import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 10);
 
 describe('quota', () => {
-  const quota = (limits: string, clock: { now: number }) => createQuota({ name: 'test', limits: parseQuotaLimits(limits)!, store: createMemoryQuotaStore(), now: () => clock.now });
+  const quota = (limits: string, clock: { now: number }) =>
+    createQuota({ name: 'test', limits: parseQuotaLimits(limits)!, store: createMemoryQuotaStore(), now: () => clock.now });
 
   it('grants units while every window has room, and says which window refused and when it reopens', async () => {
     const clock = { now: T0 };
@@ -85,26 +86,42 @@ describe.each(dialects)('OPEN_METEO_QUOTA against the simulator, on $name', (dia
     harness = await startWeatherHarness({ DATABASE_URL: database.url, ...env }, { now: () => now });
     return { advance: (ms: number) => (now += ms) };
   }
-  const places = async (names: string[]) => (await harness!.gateway.query(`query ($n: [String!]!) { cities(names: $n) { __typename ... on City { name } ... on CityError { name code message retryAfterSeconds } } }`, { n: names })).body.data.cities;
+  const places = async (names: string[]) =>
+    (
+      await harness!.gateway.query(
+        `query ($n: [String!]!) { cities(names: $n) { __typename ... on City { name } ... on CityError { name code message retryAfterSeconds } } }`,
+        { n: names },
+      )
+    ).body.data.cities;
   const remaining = () => counterValue(harness!.gateway.metrics.upstreamQuotaRemaining, { upstream: 'open-meteo', window: 'minute' });
 
-  it.skipIf(!dialect.available)('sends the calls that fit; the next cold city is QUOTA_EXHAUSTED, and no call goes out for it; cached ones still answer', async () => {
-    const clock = await start({ OPEN_METEO_QUOTA: '4/minute' });
-    expect((await places(['Paris', 'Rome', 'Lima', 'Oslo'])).map((city: { __typename: string }) => city.__typename)).toEqual(['City', 'City', 'City', 'City']);
-    expect(await remaining()).toBe(0);
-    const [cairo] = await places(['Cairo']);
-    expect(cairo).toMatchObject({ __typename: 'CityError', code: 'QUOTA_EXHAUSTED', retryAfterSeconds: 50 });
-    expect(cairo.message).toMatch(/minute budget for open-meteo is spent/);
-    expect(harness!.sim.calls().geocodingByName.cairo).toBeUndefined();
-    expect(harness!.sim.calls().geocoding).toBe(4);
-    // Cached places answer; a part that needs a call does not get one.
-    const response = await harness!.gateway.query('{ cities(names: ["Paris"]) { ... on City { name airQuality { ... on UpstreamError { source code retryAfterSeconds } } } } }');
-    expect(response.body.data.cities[0]).toEqual({ name: 'Paris', airQuality: { source: 'air-quality', code: 'QUOTA_EXHAUSTED', retryAfterSeconds: 50 } });
-    expect(harness!.sim.calls().airQuality).toBe(0);
-    // A new minute, a new budget.
-    clock.advance(50_000);
-    expect((await places(['Cairo']))[0].__typename).toBe('City');
-  });
+  it.skipIf(!dialect.available)(
+    'sends the calls that fit; the next cold city is QUOTA_EXHAUSTED, and no call goes out for it; cached ones still answer',
+    async () => {
+      const clock = await start({ OPEN_METEO_QUOTA: '4/minute' });
+      expect((await places(['Paris', 'Rome', 'Lima', 'Oslo'])).map((city: { __typename: string }) => city.__typename)).toEqual([
+        'City',
+        'City',
+        'City',
+        'City',
+      ]);
+      expect(await remaining()).toBe(0);
+      const [cairo] = await places(['Cairo']);
+      expect(cairo).toMatchObject({ __typename: 'CityError', code: 'QUOTA_EXHAUSTED', retryAfterSeconds: 50 });
+      expect(cairo.message).toMatch(/minute budget for open-meteo is spent/);
+      expect(harness!.sim.calls().geocodingByName.cairo).toBeUndefined();
+      expect(harness!.sim.calls().geocoding).toBe(4);
+      // Cached places answer; a part that needs a call does not get one.
+      const response = await harness!.gateway.query(
+        '{ cities(names: ["Paris"]) { ... on City { name airQuality { ... on UpstreamError { source code retryAfterSeconds } } } } }',
+      );
+      expect(response.body.data.cities[0]).toEqual({ name: 'Paris', airQuality: { source: 'air-quality', code: 'QUOTA_EXHAUSTED', retryAfterSeconds: 50 } });
+      expect(harness!.sim.calls().airQuality).toBe(0);
+      // A new minute, a new budget.
+      clock.advance(50_000);
+      expect((await places(['Cairo']))[0].__typename).toBe('City');
+    },
+  );
 
   it.skipIf(!dialect.available)('counts every location of a batched call, and lets a cached value, even a stale one, stand in', async () => {
     const clock = await start({ OPEN_METEO_QUOTA: '5/minute', WEATHER_CACHE_TTL_S: '1', STALE_WHILE_REVALIDATE_S: '0' });
@@ -125,7 +142,11 @@ describe.each(dialects)('OPEN_METEO_QUOTA against the simulator, on $name', (dia
     const clock = await start({ OPEN_METEO_QUOTA: '600/minute,5000/hour,10000/day' });
     await places(['Paris']);
     harness!.sim.setFaults([
-      { endpoint: 'geocoding', times: 1, fault: { kind: 'status', status: 429, reason: 'Minutely API request limit exceeded. Please try again in one minute.' } },
+      {
+        endpoint: 'geocoding',
+        times: 1,
+        fault: { kind: 'status', status: 429, reason: 'Minutely API request limit exceeded. Please try again in one minute.' },
+      },
     ]);
     const [lima] = await harness!.weather(['Lima']);
     expect(lima).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 50 });

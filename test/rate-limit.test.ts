@@ -23,7 +23,10 @@ async function expectRateLimited(response: Response, limit: number) {
   const body = (await response.json()) as any;
   expect(body.data).toBeUndefined();
   expect(body.errors).toEqual([
-    expect.objectContaining({ message: expect.stringMatching(/^Too many requests: the limit is \d+ operations per 60 s per client; retry in \d+ s$/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter } }),
+    expect.objectContaining({
+      message: expect.stringMatching(/^Too many requests: the limit is \d+ operations per 60 s per client; retry in \d+ s$/),
+      extensions: { code: 'RATE_LIMITED', retryAfterSeconds: retryAfter },
+    }),
   ]);
 }
 

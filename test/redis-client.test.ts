@@ -3,7 +3,6 @@ import { startGateway } from './helpers/gateway.js';
 import { freePort } from './services/free-port.js';
 import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
-
 describe('the gateway Redis client', () => {
   it('is null without REDIS_URL', async () => {
     const gateway = await startGateway();

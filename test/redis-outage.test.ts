@@ -31,8 +31,7 @@ describe.skipIf(!bin)('Redis stopped under a gateway process', () => {
     await redis?.stop();
   });
 
-  const post = () =>
-    fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+  const post = () => fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
   const ready = async () => {
     const response = await fetch(`${server.url}/ready`);
     return { status: response.status, body: await response.json() };

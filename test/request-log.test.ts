@@ -67,7 +67,11 @@ describe('request log over real HTTP', () => {
 
   it('never writes the Authorization header, tokens, variables or the query text', async () => {
     await http.post('query Find($name: String!) { userByUsername(username: $name) { id } }', { name: PASSWORD }, { authorization: `Bearer ${token}` });
-    await http.post('query Find($name: String!) { userByUsername(username: $name) { id } }', { name: PASSWORD, password: PASSWORD }, { authorization: 'Bearer not-a-valid-token-but-still-a-secret' });
+    await http.post(
+      'query Find($name: String!) { userByUsername(username: $name) { id } }',
+      { name: PASSWORD, password: PASSWORD },
+      { authorization: 'Bearer not-a-valid-token-but-still-a-secret' },
+    );
     await http.post(`{ userByUsername(username: "${INLINE}") { id } }`);
     const text = logs.text();
     expect(text).toContain('"operationName":"Find"');
@@ -97,8 +101,14 @@ describe('unexpected errors in the log', () => {
     ['while building the context', { authorization: 'Bearer TOKEN' }, 500],
   ])('masks one %s for the client and logs it once, with its stack and the request id', async (_where, headers, expectedStatus) => {
     const withToken = Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, value.replace('TOKEN', token)]));
-    const { status, headers: responseHeaders, body } = await gateway.query('mutation Q($secret: String!) { logIn(username: "ada", password: $secret) { __typename } }', { secret: PASSWORD }, withToken);
-    expect(body.errors).toEqual([expect.objectContaining({ message: 'Unexpected error.', extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR' }) })]);
+    const {
+      status,
+      headers: responseHeaders,
+      body,
+    } = await gateway.query('mutation Q($secret: String!) { logIn(username: "ada", password: $secret) { __typename } }', { secret: PASSWORD }, withToken);
+    expect(body.errors).toEqual([
+      expect.objectContaining({ message: 'Unexpected error.', extensions: expect.objectContaining({ code: 'INTERNAL_SERVER_ERROR' }) }),
+    ]);
     expect(JSON.stringify(body)).not.toMatch(/destroyed|at .*\.js/);
     expect(status).toBe(expectedStatus);
 

@@ -62,11 +62,7 @@ describe('public response cache', () => {
   it('forgets every kept answer on a write, by a mutation or by anything else on the database', async () => {
     const { g, ada } = await withPosts();
     expect(titles((await g.query(POSTS)).body)).toEqual(['first']);
-    const created = await g.query(
-      'mutation { createPost(input: { title: "second", content: "x", published: true }) { __typename } }',
-      {},
-      await as(ada),
-    );
+    const created = await g.query('mutation { createPost(input: { title: "second", content: "x", published: true }) { __typename } }', {}, await as(ada));
     expect(created.body.data.createPost.__typename).toBe('PostPayload');
     expect(titles((await g.query(POSTS)).body)).toEqual(['second', 'first']);
     await insertPost(g.database.db, { authorId: ada, title: 'third' });
@@ -102,7 +98,10 @@ describe('public response cache', () => {
     gateway = await startGateway({}, { logger: logs.logger });
     await gateway.query('query LatestPosts { posts(first: 1) { totalCount } }');
     expect(await statementsDuring(gateway, () => gateway!.query('query LatestPosts { posts(first: 1) { totalCount } }'))).toBe(0);
-    const names = logs.lines().filter((line) => line.msg === 'request').map((line) => line.operationName);
+    const names = logs
+      .lines()
+      .filter((line) => line.msg === 'request')
+      .map((line) => line.operationName);
     expect(names).toEqual(['LatestPosts', 'LatestPosts']);
   });
 
@@ -125,7 +124,12 @@ describe('public response cache and weather', () => {
       { sources: { now: () => now, policy: TEST_POLICY }, tuning: { responseCacheMs } },
     );
     const weather = async (cities: string[]): Promise<WeatherItem[]> => (await g.query(WEATHER_QUERY, { cities })).body.data.weather;
-    harness = { sim, gateway: g, weather, query: (cities) => g.query(WEATHER_QUERY, { cities }), close: async () => {
+    harness = {
+      sim,
+      gateway: g,
+      weather,
+      query: (cities) => g.query(WEATHER_QUERY, { cities }),
+      close: async () => {
         await g.close();
         await sim.close();
       },

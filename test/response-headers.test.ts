@@ -78,7 +78,7 @@ describe('response headers over real HTTP', () => {
       http.post('{ users(first: 1) { totalCount } }'),
       fetch(`${http.url}/health`),
     ]);
-    const statements = await counterValue(gateway.metrics.dbQueries) - before;
+    const statements = (await counterValue(gateway.metrics.dbQueries)) - before;
 
     const counts = [a, b, c].map((response) => {
       const db = serverTiming(response.headers.get('server-timing')).db;

@@ -20,7 +20,8 @@ if (!ready) console.warn('\n[gatherql] nginx, PostgreSQL or Redis missing: the s
 const RATE_LIMIT = 30;
 const POSTS = '{ posts(first: 50) { edges { node { id title } } } }';
 const CREATE = 'mutation ($t: String!) { createPost(input: { title: $t, content: "words", published: true }) { ... on PostPayload { post { id } } } }';
-const SIGN_UP = 'mutation ($u: String!) { signUp(input: { username: $u, email: "load@example.com", password: "long enough secret" }) { ... on AuthPayload { token } } }';
+const SIGN_UP =
+  'mutation ($u: String!) { signUp(input: { username: $u, email: "load@example.com", password: "long enough secret" }) { ... on AuthPayload { token } } }';
 
 interface Answer {
   status: number;

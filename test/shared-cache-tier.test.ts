@@ -11,10 +11,7 @@ import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 const redisUrl = sharedRedis ? redisDatabase('shared-cache-tier') : '';
 
 async function instance(sim: Simulator, redis: string): Promise<TestGateway> {
-  return startGateway(
-    { ...simulatorEnv(sim), REDIS_URL: redis },
-    { sources: { policy: TEST_POLICY } },
-  );
+  return startGateway({ ...simulatorEnv(sim), REDIS_URL: redis }, { sources: { policy: TEST_POLICY } });
 }
 
 async function weather(gateway: TestGateway, cities: string[]) {
@@ -74,7 +71,11 @@ describe.skipIf(!sharedRedis)('concurrent cold look-ups on several instances', (
       // Each request either looks its city up or waits for an identical query in flight on its instance.
       const asked = () =>
         Promise.all(
-          instances.map(async (gateway) => (await counterValue(gateway.metrics.cacheEvents, { cache: 'geocoding' })) + (await counterValue(gateway.metrics.cacheEvents, { cache: 'responses', event: 'joined' }))),
+          instances.map(
+            async (gateway) =>
+              (await counterValue(gateway.metrics.cacheEvents, { cache: 'geocoding' })) +
+              (await counterValue(gateway.metrics.cacheEvents, { cache: 'responses', event: 'joined' })),
+          ),
         );
       await expect.poll(async () => (await asked()).reduce((sum, count) => sum + count, 0), { timeout: 20_000 }).toBe(30);
       await expect.poll(() => sim.held()).toBe(1);

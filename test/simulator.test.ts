@@ -109,8 +109,7 @@ describe('the simulator', () => {
   });
 
   it('finds synthetic places named "Sim <n>" only when asked to, each with coordinates of its own', async () => {
-    const search = async (name: string) =>
-      (await getJson(`${sim.geocodingUrl}/v1/search?name=${encodeURIComponent(name)}&count=1`)).body.results?.[0];
+    const search = async (name: string) => (await getJson(`${sim.geocodingUrl}/v1/search?name=${encodeURIComponent(name)}&count=1`)).body.results?.[0];
     sim = await startSimulator();
     expect(await search('Sim 7')).toBeUndefined();
     await sim.close();
@@ -263,9 +262,14 @@ describe('the simulated REST Countries API', () => {
 describe('faults and counts on the new endpoints', () => {
   it('fails a countries call that includes a named country, in REST Countries’ error shape', async () => {
     sim = await startSimulator();
-    expect((await postFaults(sim.airQualityUrl, [{ endpoint: 'countries', country: 'jp', times: 1, fault: { kind: 'status', status: 503 } }])).status).toBe(200);
+    expect((await postFaults(sim.airQualityUrl, [{ endpoint: 'countries', country: 'jp', times: 1, fault: { kind: 'status', status: 503 } }])).status).toBe(
+      200,
+    );
     expect((await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR&fields=cca2`)).status).toBe(200);
-    expect(await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR,JP&fields=cca2`)).toEqual({ status: 503, body: { message: 'Simulated HTTP 503', status: 503 } });
+    expect(await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR,JP&fields=cca2`)).toEqual({
+      status: 503,
+      body: { message: 'Simulated HTTP 503', status: 503 },
+    });
     expect((await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR,JP&fields=cca2`)).status).toBe(200);
     expect((await postFaults(sim.countriesUrl, [{ country: 'FRA', fault: { kind: 'hang' } }])).status).toBe(400);
   });
@@ -313,7 +317,14 @@ describe('faults and counts on the new endpoints', () => {
       expect((await getJson(`${url}/__sim/calls`)).body).toMatchObject(expected);
     }
     await fetch(`${sim.countriesUrl}/__sim/reset`, { method: 'POST' });
-    expect(sim.calls()).toMatchObject({ airQuality: 0, countries: 0, airQualityByCity: {}, countriesByCode: {}, airQualityBatchSizes: [], countriesBatchSizes: [] });
+    expect(sim.calls()).toMatchObject({
+      airQuality: 0,
+      countries: 0,
+      airQualityByCity: {},
+      countriesByCode: {},
+      airQualityBatchSizes: [],
+      countriesBatchSizes: [],
+    });
   });
 });
 

@@ -12,7 +12,8 @@ function counting() {
   const prepared: string[] = [];
   const spy = new Proxy(sqlite, {
     get(target, property) {
-      if (property === 'prepare') return (sql: string) => {
+      if (property === 'prepare')
+        return (sql: string) => {
           prepared.push(sql);
           return target.prepare(sql);
         };

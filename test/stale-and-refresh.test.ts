@@ -60,25 +60,28 @@ describe.each(dialects)('on $name', (dialect) => {
     expect(await weatherEvents('refresh')).toBe(0);
   });
 
-  it.skipIf(!dialect.available)('refresh-ahead: a city read every 300 ms over five TTLs never answers STALE or waits, at one call per refresh, not per read', async () => {
-    const clock = await start({ WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0' });
-    const states: string[] = [];
-    for (let read = 0; read * 300 <= 10_000; read += 1) {
-      states.push((await one('Oslo')).freshness!.state);
-      // A refresh started by this read has answered (and been stored) before time moves on.
-      const refreshes = await weatherEvents('refresh');
-      await expect.poll(forecastsAnswered).toBe(1 + refreshes);
-      clock.advance(300);
-    }
-    expect(states[0]).toBe('LIVE');
-    expect(states.slice(1).every((state) => state === 'CACHED')).toBe(true);
-    // Fetched at 0 ms; each value is refreshed by the first read in the last fifth of its 2 s:
-    // at 1.8 s, 3.6 s, 5.4 s, 7.2 s and 9.0 s. Thirty-four reads, six upstream calls.
-    expect(states).toHaveLength(34);
-    expect(harness!.sim.calls().forecast).toBe(6);
-    expect(await weatherEvents('refresh')).toBe(5);
-    expect(await weatherEvents('miss')).toBe(1);
-  });
+  it.skipIf(!dialect.available)(
+    'refresh-ahead: a city read every 300 ms over five TTLs never answers STALE or waits, at one call per refresh, not per read',
+    async () => {
+      const clock = await start({ WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0' });
+      const states: string[] = [];
+      for (let read = 0; read * 300 <= 10_000; read += 1) {
+        states.push((await one('Oslo')).freshness!.state);
+        // A refresh started by this read has answered (and been stored) before time moves on.
+        const refreshes = await weatherEvents('refresh');
+        await expect.poll(forecastsAnswered).toBe(1 + refreshes);
+        clock.advance(300);
+      }
+      expect(states[0]).toBe('LIVE');
+      expect(states.slice(1).every((state) => state === 'CACHED')).toBe(true);
+      // Fetched at 0 ms; each value is refreshed by the first read in the last fifth of its 2 s:
+      // at 1.8 s, 3.6 s, 5.4 s, 7.2 s and 9.0 s. Thirty-four reads, six upstream calls.
+      expect(states).toHaveLength(34);
+      expect(harness!.sim.calls().forecast).toBe(6);
+      expect(await weatherEvents('refresh')).toBe(5);
+      expect(await weatherEvents('miss')).toBe(1);
+    },
+  );
 
   it.skipIf(!dialect.available)('refresh-ahead stops when a city goes cold', async () => {
     const clock = await start({ WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0' });
@@ -117,7 +120,10 @@ describe.skipIf(!sharedRedis)('refresh-ahead with Redis', () => {
     await admin.flushdb();
     let now = T0;
     const env = { REDIS_URL: url, WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0' };
-    const [one, two] = [await startWeatherHarness(env, { now: () => now }, NO_RESPONSE_CACHE), await startWeatherHarness(env, { now: () => now }, NO_RESPONSE_CACHE)];
+    const [one, two] = [
+      await startWeatherHarness(env, { now: () => now }, NO_RESPONSE_CACHE),
+      await startWeatherHarness(env, { now: () => now }, NO_RESPONSE_CACHE),
+    ];
     instances.push(one, two);
     const state = async (instance: WeatherHarness) => (await instance.weather(['Oslo']))[0]!.freshness!.state;
     const refreshes = (instance: WeatherHarness) => counterValue(instance.gateway.metrics.cacheEvents, { cache: 'weather', event: 'refresh' });

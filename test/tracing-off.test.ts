@@ -42,7 +42,9 @@ async function serveAndRecord(name: string, env: Record<string, string> = {}) {
     return response.headers.get('x-request-id')!;
   };
   const requestIds = [
-    await ask('query Cities { cities(names: ["Berlin", "Paris"]) { __typename ... on City { weather { __typename } airQuality { __typename } country { __typename } } } }'),
+    await ask(
+      'query Cities { cities(names: ["Berlin", "Paris"]) { __typename ... on City { weather { __typename } airQuality { __typename } country { __typename } } } }',
+    ),
     await ask('query LatestPosts { posts(first: 3) { edges { node { title author { username } } } } }'),
   ];
   expect(await server.stop('SIGTERM')).toBe(0);

@@ -122,7 +122,12 @@ describe('a traced cities request', () => {
       expect(lookUp.attributes).toMatchObject({ 'gatherql.cache.result': 'miss', 'gatherql.freshness': 'LIVE' });
       expect(lookUp.events).toEqual([]);
     }
-    expect(trace.named('look-up geocoding').map((span) => span.attributes['gatherql.cache.key']).sort()).toEqual(['berlin', 'paris']);
+    expect(
+      trace
+        .named('look-up geocoding')
+        .map((span) => span.attributes['gatherql.cache.key'])
+        .sort(),
+    ).toEqual(['berlin', 'paris']);
 
     // Geocoding asks one name per call: its attempt is its look-up's child.
     for (const lookUp of trace.named('look-up geocoding')) {
@@ -194,17 +199,37 @@ describe('a traced cities request', () => {
       await stale.gateway.query(WEATHER, { cities: ['Vienna'] });
       const response = await stale.gateway.query(WEATHER, { cities: ['Vienna'] });
       await stale.gateway.tracing!.flush();
-      const lookUp = only(receiver.spans().filter((span) => span.resource['service.name'] === 'gatherql-refresh' && span.name === 'look-up weather' && span.attributes['gatherql.cache.result'] === 'stale'));
+      const lookUp = only(
+        receiver
+          .spans()
+          .filter(
+            (span) =>
+              span.resource['service.name'] === 'gatherql-refresh' && span.name === 'look-up weather' && span.attributes['gatherql.cache.result'] === 'stale',
+          ),
+      );
       expect(lookUp).toMatchObject({ events: ['cache.refresh'], attributes: { 'gatherql.freshness': 'STALE' } });
       expect(response.body.data.weather[0].__typename).toBe('CityWeather');
-      const refresh = () => receiver.spans().find((span) => span.resource['service.name'] === 'gatherql-refresh' && span.name === 'look-up weather' && span.attributes['gatherql.cache.result'] === 'refresh');
+      const refresh = () =>
+        receiver
+          .spans()
+          .find(
+            (span) =>
+              span.resource['service.name'] === 'gatherql-refresh' && span.name === 'look-up weather' && span.attributes['gatherql.cache.result'] === 'refresh',
+          );
       await expect
-        .poll(async () => {
-          await stale.gateway.tracing!.flush();
-          return refresh()?.attributes['gatherql.freshness'];
-        }, { timeout: 30_000 })
+        .poll(
+          async () => {
+            await stale.gateway.tracing!.flush();
+            return refresh()?.attributes['gatherql.freshness'];
+          },
+          { timeout: 30_000 },
+        )
         .toBe('LIVE');
-      expect(refresh()).toMatchObject({ parentSpanId: null, resource: { 'service.name': 'gatherql-refresh' }, links: [{ traceId: lookUp.traceId, spanId: lookUp.spanId }] });
+      expect(refresh()).toMatchObject({
+        parentSpanId: null,
+        resource: { 'service.name': 'gatherql-refresh' },
+        links: [{ traceId: lookUp.traceId, spanId: lookUp.spanId }],
+      });
       expect(refresh()!.traceId).not.toBe(lookUp.traceId);
       const attempt = only(receiver.spans().filter((span) => span.parentSpanId === refresh()!.spanId));
       expect(attempt).toMatchObject({ name: 'GET /v1/forecast', traceId: refresh()!.traceId, attributes: { 'gatherql.upstream.outcome': 'ok' } });
@@ -237,9 +262,12 @@ describe('a traced cities request', () => {
   });
 
   it('never sends a secret: not the API key of a source, not the query string of a GET request', async () => {
-    const response = await harness.gateway.yoga.fetch(`http://gatherql.test/graphql?query=${encodeURIComponent('query Secretive { __typename }')}&variables=${encodeURIComponent('{"password":"hunter2"}')}`, {
-      headers: { accept: 'application/graphql-response+json' },
-    });
+    const response = await harness.gateway.yoga.fetch(
+      `http://gatherql.test/graphql?query=${encodeURIComponent('query Secretive { __typename }')}&variables=${encodeURIComponent('{"password":"hunter2"}')}`,
+      {
+        headers: { accept: 'application/graphql-response+json' },
+      },
+    );
     expect(response.status).toBe(200);
     await harness.gateway.query(CITIES, { names: ['Madrid'] });
     await harness.gateway.tracing!.flush();
@@ -280,7 +308,11 @@ describe('W3C trace context on a request', () => {
   const parentId = '00f067aa0ba902b7';
 
   it('is continued: the request span is its child, and every upstream call carries the same trace and tracestate', async () => {
-    const response = await harness.gateway.query(WEATHER, { cities: ['Tokyo'] }, { traceparent: `00-${traceId}-${parentId}-01`, tracestate: 'gatherql-test=1' });
+    const response = await harness.gateway.query(
+      WEATHER,
+      { cities: ['Tokyo'] },
+      { traceparent: `00-${traceId}-${parentId}-01`, tracestate: 'gatherql-test=1' },
+    );
     const trace = await traceOf(response);
     expect(trace.server).toMatchObject({ traceId, parentSpanId: parentId });
     const seen = harness.sim.calls().traceContexts;
@@ -344,7 +376,9 @@ describe('a batched call shared by several requests', () => {
       name: 'forecast',
       cap: 10,
       call: async (keys, context) => {
-        context.trace!.attempt({ source: 'forecast', method: 'GET', url: new URL('http://127.0.0.1:9/v1/forecast'), resendCount: 0, hedge: false }).end({ outcome: 'ok', status: 200 });
+        context
+          .trace!.attempt({ source: 'forecast', method: 'GET', url: new URL('http://127.0.0.1:9/v1/forecast'), resendCount: 0, hedge: false })
+          .end({ outcome: 'ok', status: 200 });
         return keys.map((key) => key.toUpperCase());
       },
     });
@@ -362,7 +396,7 @@ describe('a batched call shared by several requests', () => {
   }
   const request = () => new Request('http://gatherql.test/graphql', { method: 'POST' });
 
-  it('is a trace of its own, linked to each request\'s look-up, and each look-up is linked to it', async () => {
+  it("is a trace of its own, linked to each request's look-up, and each look-up is linked to it", async () => {
     const { spans, lookUpSpans, batch, attempt } = await batchOf('gatherql-shared-batch', (tracing) => [
       tracing.request(request()).operation().lookUp('weather', 'a'),
       tracing.request(request()).operation().lookUp('weather', 'b'),
@@ -385,7 +419,11 @@ describe('a batched call shared by several requests', () => {
     ]);
     const recorded = only(lookUpSpans);
     expect(recorded.attributes['gatherql.cache.key']).toBe('b');
-    expect(batch).toMatchObject({ traceId: recorded.traceId, parentSpanId: recorded.parentSpanId, links: [{ traceId: recorded.traceId, spanId: recorded.spanId }] });
+    expect(batch).toMatchObject({
+      traceId: recorded.traceId,
+      parentSpanId: recorded.parentSpanId,
+      links: [{ traceId: recorded.traceId, spanId: recorded.spanId }],
+    });
     expect(attempt.parentSpanId).toBe(batch.spanId);
   });
 

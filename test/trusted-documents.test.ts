@@ -82,7 +82,13 @@ describe.each(['allow', 'only'] as const)('PERSISTED_DOCUMENTS=%s', (mode) => {
 
   it('answers an id that is not a string, or no id and no query, with 400 BAD_REQUEST', async () => {
     const g = await start();
-    for (const body of [{ documentId: 42 }, { documentId: { id: POSTS_ID } }, { documentId: '' }, { extensions: { persistedQuery: { version: 2, sha256Hash: POSTS_ID } } }, {}]) {
+    for (const body of [
+      { documentId: 42 },
+      { documentId: { id: POSTS_ID } },
+      { documentId: '' },
+      { extensions: { persistedQuery: { version: 2, sha256Hash: POSTS_ID } } },
+      {},
+    ]) {
       const answer = await send(g, body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(code(answer)).toEqual(['BAD_REQUEST']);
@@ -175,7 +181,10 @@ describe('a document named by id and the same document sent as its text', () => 
     const g = harness.gateway;
     harness.sim.setFaults([{ endpoint: 'geocoding', times: 1, fault: { kind: 'hold' } }]);
     const variables = { cities: ['Oslo'] };
-    const both = Promise.all([send(g, { documentId: idOf(CurrentWeatherDocument), variables }), send(g, { query: manifest[idOf(CurrentWeatherDocument)], variables })]);
+    const both = Promise.all([
+      send(g, { documentId: idOf(CurrentWeatherDocument), variables }),
+      send(g, { query: manifest[idOf(CurrentWeatherDocument)], variables }),
+    ]);
     await expect.poll(() => counterValue(g.metrics.cacheEvents, { cache: 'responses', event: 'joined' }), { timeout: 20_000 }).toBe(1);
     harness.sim.release();
     const [byId, byText] = await both;

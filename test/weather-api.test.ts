@@ -65,7 +65,8 @@ describe('weather', () => {
     harness.sim.resetCalls();
     const again = await harness.weather(['Oslo', 'Cairo', 'Atlantis']);
     // The same answers, now from the caches, and said so.
-    const fromCache = (item: WeatherItem) => (item.freshness ? { ...item, freshness: { ...item.freshness, state: 'CACHED', ageSeconds: expect.any(Number) } } : item);
+    const fromCache = (item: WeatherItem) =>
+      item.freshness ? { ...item, freshness: { ...item.freshness, state: 'CACHED', ageSeconds: expect.any(Number) } } : item;
     expect(again).toEqual(first.map(fromCache));
     expect(first.slice(0, 2).map((item) => item.freshness!.state)).toEqual(['LIVE', 'LIVE']);
     expect(outcomes(again)).toEqual(['Oslo: ok', 'Cairo: ok', 'Atlantis: CITY_NOT_FOUND']);

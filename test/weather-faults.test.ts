@@ -82,7 +82,13 @@ const forecastCases: (Case & { others: 'ok' | string })[] = [
   { name: 'wrong field types in its entry', fault: { kind: 'wrong-types' }, code: 'UPSTREAM_BAD_RESPONSE', calls: 1, others: 'ok' },
   // A timed-out batch is split at once rather than retried whole.
   { name: 'a hang, cut at the timeout', fault: { kind: 'hang' }, code: 'UPSTREAM_TIMEOUT', calls: 1 + ATTEMPTS, others: 'ok' },
-  { name: 'a body that drips slower than the timeout', fault: { kind: 'slow-drip', chunkIntervalMs: 200 }, code: 'UPSTREAM_TIMEOUT', calls: 1 + ATTEMPTS, others: 'ok' },
+  {
+    name: 'a body that drips slower than the timeout',
+    fault: { kind: 'slow-drip', chunkIntervalMs: 200 },
+    code: 'UPSTREAM_TIMEOUT',
+    calls: 1 + ATTEMPTS,
+    others: 'ok',
+  },
   { name: '503 once, then 200 (the batch retried whole)', fault: { kind: 'status', status: 503 }, times: 1, code: 'ok', calls: 2, others: 'ok' },
   { name: '500 after retries', fault: { kind: 'status', status: 500 }, code: 'UPSTREAM_UNAVAILABLE', calls: ATTEMPTS, others: 'UPSTREAM_UNAVAILABLE' },
   { name: '502 after retries', fault: { kind: 'status', status: 502 }, code: 'UPSTREAM_UNAVAILABLE', calls: ATTEMPTS, others: 'UPSTREAM_UNAVAILABLE' },

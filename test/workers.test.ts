@@ -45,7 +45,8 @@ describe('WORKERS=2', () => {
     expect(primary.workers).toBe(2);
     // The demo data was seeded once, by the primary, before the workers started.
     expect(lines(server).filter((line) => line.msg.startsWith('empty embedded database: seeded'))).toHaveLength(1);
-    const signUp = 'mutation { signUp(input: { username: "spread", email: "spread@example.com", password: "long enough secret" }) { ... on AuthPayload { token } } }';
+    const signUp =
+      'mutation { signUp(input: { username: "spread", email: "spread@example.com", password: "long enough secret" }) { ... on AuthPayload { token } } }';
     const token = (await graphql(signUp)).body.data.signUp.token as string;
     // Keep-alive would keep one connection on one worker: each request opens its own.
     for (let n = 0; n < 20; n += 1) {
@@ -56,14 +57,20 @@ describe('WORKERS=2', () => {
       });
       expect(((await answer.json()) as any).data.viewer).toEqual({ username: 'spread' });
     }
-    const workers = new Set(lines(server).filter((line) => line.msg === 'request').map((line) => line.pid));
+    const workers = new Set(
+      lines(server)
+        .filter((line) => line.msg === 'request')
+        .map((line) => line.pid),
+    );
     expect(workers.size).toBe(2);
   });
 
   it('replaces a worker that dies, and keeps serving', async () => {
     const victim = listening()[0]!.pid;
     process.kill(victim, 'SIGKILL');
-    await expect.poll(() => lines(server).some((line) => line.msg === 'worker died; starting a new one' && line.pid === victim), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(() => lines(server).some((line) => line.msg === 'worker died; starting a new one' && line.pid === victim), { timeout: 20_000 })
+      .toBe(true);
     await expect.poll(() => listening().length, { timeout: 30_000 }).toBe(3);
     for (let n = 0; n < 5; n += 1) expect((await graphql('{ posts(first: 1) { totalCount } }')).body.data.posts.totalCount).toBeGreaterThan(0);
   });
@@ -79,7 +86,12 @@ describe('WORKERS=2', () => {
 describe('shareAmongWorkers', () => {
   it('gives each of N workers 1/N of every budget without Redis, and the whole with it', () => {
     const config = testConfig({ WORKERS: '3', RATE_LIMIT_PER_MINUTE: '100', UPSTREAM_BUDGET_PER_MINUTE: '200', OPEN_METEO_QUOTA: '600/minute,5000/hour' });
-    expect(shareAmongWorkers(config)).toMatchObject({ rateLimitPerMinute: 34, upstreamBudgetPerMinute: 67, openMeteoQuota: { minute: 200, hour: 1667 }, restCountriesQuota: null });
+    expect(shareAmongWorkers(config)).toMatchObject({
+      rateLimitPerMinute: 34,
+      upstreamBudgetPerMinute: 67,
+      openMeteoQuota: { minute: 200, hour: 1667 },
+      restCountriesQuota: null,
+    });
     expect(shareAmongWorkers(testConfig({ WORKERS: '3', RATE_LIMIT_PER_MINUTE: '0' })).rateLimitPerMinute).toBe(0);
     const shared = testConfig({ WORKERS: '3', REDIS_URL: 'redis://127.0.0.1:1', AUTH_SECRET: TEST_AUTH_SECRET });
     expect(shareAmongWorkers(shared)).toBe(shared);

@@ -66,7 +66,12 @@ export function createRequestTrace(tracer: Tracer, request: Request, database: '
  * execution starts, the execution's span from then on. The execution span is named by the
  * operation's type alone, as the conventions recommend (its name is the client's to choose).
  */
-function createOperationTrace(tracer: Tracer, requestContext: Context, database: 'sqlite' | 'postgresql', identified: (operation: { type: string; name: string | null }) => void): OperationTrace {
+function createOperationTrace(
+  tracer: Tracer,
+  requestContext: Context,
+  database: 'sqlite' | 'postgresql',
+  identified: (operation: { type: string; name: string | null }) => void,
+): OperationTrace {
   let parent = requestContext;
   let execution: Span | undefined;
   return {

@@ -2,7 +2,23 @@
  * Query parameters whose values are credentials somewhere (API keys, tokens, signatures):
  * their values never reach a span. Compared in lower case, without `-` and `_`.
  */
-const SECRET_PARAMETERS = new Set(['key', 'apikey', 'token', 'accesstoken', 'authtoken', 'auth', 'secret', 'clientsecret', 'password', 'pass', 'sig', 'signature', 'xgoogsignature', 'awsaccesskeyid', 'code']);
+const SECRET_PARAMETERS = new Set([
+  'key',
+  'apikey',
+  'token',
+  'accesstoken',
+  'authtoken',
+  'auth',
+  'secret',
+  'clientsecret',
+  'password',
+  'pass',
+  'sig',
+  'signature',
+  'xgoogsignature',
+  'awsaccesskeyid',
+  'code',
+]);
 
 /**
  * A URL as a span may show it: without user name and password, and with the value of every

@@ -24,7 +24,12 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const workDir = mkdtempSync(join(tmpdir(), 'gatherql-bench-'));
   const ports = { GEOCODING_PORT: await freePort(), FORECAST_PORT: await freePort(), AIR_QUALITY_PORT: await freePort(), COUNTRIES_PORT: await freePort() };
   const url = (port: number) => `http://127.0.0.1:${port}`;
-  const urls = { geocodingUrl: url(ports.GEOCODING_PORT), forecastUrl: url(ports.FORECAST_PORT), airQualityUrl: url(ports.AIR_QUALITY_PORT), countriesUrl: url(ports.COUNTRIES_PORT) };
+  const urls = {
+    geocodingUrl: url(ports.GEOCODING_PORT),
+    forecastUrl: url(ports.FORECAST_PORT),
+    airQualityUrl: url(ports.AIR_QUALITY_PORT),
+    countriesUrl: url(ports.COUNTRIES_PORT),
+  };
   const simProcess = await startServer(
     'simulator',
     'bench/harness/simulator-process.ts',

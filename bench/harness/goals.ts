@@ -59,21 +59,38 @@ export function checkGoals(runs: ScenarioRun[], upstream: UpstreamLatency, serve
       ...(measured > target && { gap: `${f(measured / target, 2)}x the target, ${f(measured - target)} ${unit} over` }),
     });
 
-  for (const [id, name] of [['a', 'Warm weather'], ['b', 'Posts with authors']] as const) {
+  for (const [id, name] of [
+    ['a', 'Warm weather'],
+    ['b', 'Posts with authors'],
+  ] as const) {
     for (const group of ['executed', 'cached'] as const) {
       const ours = value(runs, id, OURS[group], 'rps');
       if (ours === null) continue;
       const fastest = peersOf(runs, servers, id, group, 'rps', true)[0];
-      if (fastest) atLeast(`(${id}) ${name}, ${group}: ${OURS[group]} req/s ≥ the fastest ${group} peer`, ours, fastest.figure, 'req/s', `≥ ${f(fastest.figure, 0)} req/s (${fastest.name})`);
+      if (fastest)
+        atLeast(
+          `(${id}) ${name}, ${group}: ${OURS[group]} req/s ≥ the fastest ${group} peer`,
+          ours,
+          fastest.figure,
+          'req/s',
+          `≥ ${f(fastest.figure, 0)} req/s (${fastest.name})`,
+        );
       const apollo = value(runs, id, APOLLO[group], 'rps');
-      if (apollo !== null) atLeast(`(${id}) ${name}, ${group}: ${OURS[group]} req/s ≥ 2x ${APOLLO[group]}`, ours, 2 * apollo, 'req/s', `≥ ${f(2 * apollo, 0)} req/s`);
+      if (apollo !== null)
+        atLeast(`(${id}) ${name}, ${group}: ${OURS[group]} req/s ≥ 2x ${APOLLO[group]}`, ours, 2 * apollo, 'req/s', `≥ ${f(2 * apollo, 0)} req/s`);
     }
   }
 
   const cold = value(runs, 'c', OURS.cached, 'p50');
   if (cold !== null) {
     const target = 1.3 * 2 * upstream.medianMs;
-    atMost('(c) Cold fan-out of 20: p50 within 1.3x of two upstream round trips', cold, target, 'ms', `≤ ${f(target)} ms (1.3 × 2 × ${f(upstream.medianMs)} ms)`);
+    atMost(
+      '(c) Cold fan-out of 20: p50 within 1.3x of two upstream round trips',
+      cold,
+      target,
+      'ms',
+      `≤ ${f(target)} ms (1.3 × 2 × ${f(upstream.medianMs)} ms)`,
+    );
   }
 
   const tail = value(runs, 'd', OURS.cached, 'p99');

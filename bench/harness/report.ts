@@ -17,7 +17,9 @@ export interface RunReport {
 }
 
 const cell = (value: number | null | undefined, digits = 1) =>
-  value === null || value === undefined || !Number.isFinite(value) ? '–' : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  value === null || value === undefined || !Number.isFinite(value)
+    ? '–'
+    : value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 function scenarioTable(run: ScenarioRun, durations: Durations, servers: ServerSpec[]): string {
   const { scenario, rows } = run;
@@ -114,9 +116,9 @@ export function renderReport(report: RunReport, extraSections: string[] = []): s
     'same queries from the same simulator and the same SQLite data. `yoga-plain` is the plain baseline: the',
     'simplest resolvers a tutorial would write, with no loader and no cache. "executed" servers execute every',
     'request; "cached" ones keep answers or resolver results across requests, and keep gatherql\'s freshness',
-    'rules with its defaults: no answer older than gatherql\'s response cache allows, no weather, air quality,',
+    "rules with its defaults: no answer older than gatherql's response cache allows, no weather, air quality,",
     "place or country older than gatherql's upstream caches allow. gatherql-executing keeps its upstream caches,",
-    'which the executed peers have not (bar what Apollo\'s HTTP cache keeps by the upstream\'s Cache-Control).',
+    "which the executed peers have not (bar what Apollo's HTTP cache keeps by the upstream's Cache-Control).",
     '',
     ...startupTable(report),
     '## Method',
@@ -131,12 +133,14 @@ export function renderReport(report: RunReport, extraSections: string[] = []): s
     '  `RATE_LIMIT_PER_MINUTE=0`: all load comes from one address, so the per-client limit (100/min by',
     '  default) would turn nearly every request into a 429. Every other setting is its default.',
     `- No pipelining. Throughput rounds: ${d.warmS} s warm-up, then ${d.measureS} s measured. Latencies are autocannon's, per request.`,
-    ...(report.quick ? ['- A quick run leaves out the rows that only add a comparison (a server\'s `fullRunOnly` scenarios), and the scale-out scenario (j).'] : []),
+    ...(report.quick
+      ? ["- A quick run leaves out the rows that only add a comparison (a server's `fullRunOnly` scenarios), and the scale-out scenario (j)."]
+      : []),
     `- One upstream call, measured by the harness against the simulator at 50 ms: median ${cell(report.upstream.medianMs)} ms,`,
     `  p95 ${cell(report.upstream.p95Ms)} ms. Goals that speak of "upstream round trips" use this median; (d) measures its own during its round.`,
-    '- Open-Meteo units are what Open-Meteo\'s quota would count: one per geocoding call and one per location of a',
-    '  forecast or air-quality call, every attempt included (from the simulator\'s counts and batch sizes).',
-    '- Peak RSS is the server process\'s high-water mark (VmHWM) at the end of the scenario; for a server of several processes',
+    "- Open-Meteo units are what Open-Meteo's quota would count: one per geocoding call and one per location of a",
+    "  forecast or air-quality call, every attempt included (from the simulator's counts and batch sizes).",
+    "- Peak RSS is the server process's high-water mark (VmHWM) at the end of the scenario; for a server of several processes",
     '  (WORKERS, or instances behind nginx in (j)) the sum of theirs, as its server CPU is the sum of theirs.',
     '',
     '## Goals',

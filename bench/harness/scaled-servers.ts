@@ -88,10 +88,19 @@ export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'
         await seedBenchPostgres(postgres.url);
         const redis = await startBenchRedis();
         services.push(redis);
-        const env = { DATABASE_URL: postgres.url, REDIS_URL: redis.url, AUTH_SECRET: randomBytes(32).toString('base64url'), TRUST_PROXY: 'true', ...scenarioEnv };
+        const env = {
+          DATABASE_URL: postgres.url,
+          REDIS_URL: redis.url,
+          AUTH_SECRET: randomBytes(32).toString('base64url'),
+          TRUST_PROXY: 'true',
+          ...scenarioEnv,
+        };
         // One after another, so that each start-up is its own and not three sharing two cores.
         for (let n = 1; n <= instances; n += 1) parts.push(await startGateway(`${spec.name}-${n}`, 'server.ts', sim, env));
-        const nginx = await startBenchNginx(parts.map((part) => Number(new URL(part.url).port)), keepalive);
+        const nginx = await startBenchNginx(
+          parts.map((part) => Number(new URL(part.url).port)),
+          keepalive,
+        );
         services.push(nginx);
         return together(spec.name, nginx, parts, services);
       } catch (error) {

@@ -114,7 +114,8 @@ const EXECUTING = {
   extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
 };
 
-const THREE_INSTANCES_CACHES = "as gatherql's, but the response cache (and query sharing), the upstream caches and the limits live in Redis, shared by the three";
+const THREE_INSTANCES_CACHES =
+  "as gatherql's, but the response cache (and query sharing), the upstream caches and the limits live in Redis, shared by the three";
 
 /** gatherql and its peers, in the order of every table: gatherql's rows, the executed peers, the cached peers. */
 export const SERVERS: ServerSpec[] = [
@@ -147,7 +148,8 @@ export const SERVERS: ServerSpec[] = [
   withRedis(
     gatewaySpec({
       name: 'gatherql-2-workers',
-      description: 'gatherql (`server.ts`) with WORKERS=2 and REDIS_URL: a node:cluster primary and two workers on one port, on one SQLite file, and a Redis server of its own',
+      description:
+        'gatherql (`server.ts`) with WORKERS=2 and REDIS_URL: a node:cluster primary and two workers on one port, on one SQLite file, and a Redis server of its own',
       caches: "as gatherql's, but the response cache (and query sharing) and the upstream caches live in Redis, shared by both workers",
       workers: 2,
       scenarios: ['j'],
@@ -156,7 +158,8 @@ export const SERVERS: ServerSpec[] = [
   behindNginx(
     {
       name: 'gatherql-3-instances',
-      description: 'three gatherql instances (`server.ts`) on one PostgreSQL and one Redis, behind nginx (round robin, 128 idle connections kept to the instances), as docs/deploy.md describes',
+      description:
+        'three gatherql instances (`server.ts`) on one PostgreSQL and one Redis, behind nginx (round robin, 128 idle connections kept to the instances), as docs/deploy.md describes',
       group: 'cached',
       caches: THREE_INSTANCES_CACHES,
       scenarios: ['j'],
@@ -187,9 +190,11 @@ export const SERVERS: ServerSpec[] = [
   }),
   peerSpec({
     name: 'apollo',
-    description: 'Apollo Server 4 standalone, a RESTDataSource per API (DataLoader batching inside for the uncacheable Open-Meteo calls), DataLoader for authors',
+    description:
+      'Apollo Server 4 standalone, a RESTDataSource per API (DataLoader batching inside for the uncacheable Open-Meteo calls), DataLoader for authors',
     group: 'executed',
-    caches: "RESTDataSource's defaults: identical GETs in flight deduplicated; its HTTP cache keeps what Cache-Control allows (REST Countries: a year; Open-Meteo sends none)",
+    caches:
+      "RESTDataSource's defaults: identical GETs in flight deduplicated; its HTTP cache keeps what Cache-Control allows (REST Countries: a year; Open-Meteo sends none)",
     packages: ['@apollo/server', '@apollo/datasource-rest', 'dataloader', 'better-sqlite3'],
     scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'],
     fullRunOnly: WARM_CITIES_FULL_RUN_ONLY,
@@ -205,7 +210,8 @@ export const SERVERS: ServerSpec[] = [
   }),
   peerSpec({
     name: 'apollo-cached',
-    description: 'the apollo peer with RESTDataSource TTLs (`cacheOptionsFor`) and `@apollo/server-plugin-response-cache`; per-location calls, as its docs advise for cacheable requests',
+    description:
+      'the apollo peer with RESTDataSource TTLs (`cacheOptionsFor`) and `@apollo/server-plugin-response-cache`; per-location calls, as its docs advise for cacheable requests',
     group: 'cached',
     caches: `response cache plugin, answers ${FRESHNESS.answerMs / 1000} s (cache control \`defaultMaxAge\`); RESTDataSource HTTP cache with \`ttl\`: ${DATA_TTLS}`,
     packages: ['@apollo/server', '@apollo/server-plugin-response-cache', '@apollo/datasource-rest', 'dataloader', 'better-sqlite3'],
@@ -223,7 +229,8 @@ export const SERVERS: ServerSpec[] = [
   }),
   peerSpec({
     name: 'yoga-cached',
-    description: 'graphql-yoga with DataLoader per request (authors; batched forecast, air-quality and countries calls) and `@graphql-yoga/plugin-response-cache`',
+    description:
+      'graphql-yoga with DataLoader per request (authors; batched forecast, air-quality and countries calls) and `@graphql-yoga/plugin-response-cache`',
     group: 'cached',
     caches: `response cache plugin: answers ${FRESHNESS.answerMs / 1000} s, weather answers ${s(FRESHNESS.weatherS)}, cities answers ${s(Math.min(FRESHNESS.weatherS, FRESHNESS.airQualityS, FRESHNESS.countryS, FRESHNESS.geocodingS))} (their shortest part); answers with an error part not kept`,
     packages: ['graphql-yoga', '@graphql-yoga/plugin-response-cache', 'dataloader', 'better-sqlite3'],

@@ -24,5 +24,13 @@ const sim = await startSimulator({
   random: seeded(Number(process.env.SIM_SEED ?? 1)),
   syntheticNames: true,
 });
-console.log(JSON.stringify({ simulator: true, geocodingUrl: sim.geocodingUrl, forecastUrl: sim.forecastUrl, airQualityUrl: sim.airQualityUrl, countriesUrl: sim.countriesUrl }));
+console.log(
+  JSON.stringify({
+    simulator: true,
+    geocodingUrl: sim.geocodingUrl,
+    forecastUrl: sim.forecastUrl,
+    airQualityUrl: sim.airQualityUrl,
+    countriesUrl: sim.countriesUrl,
+  }),
+);
 process.on('SIGTERM', () => void sim.close().then(() => process.exit(0)));

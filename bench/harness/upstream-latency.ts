@@ -24,11 +24,7 @@ export function summarise(times: number[]): UpstreamLatency {
  * aborts (then at least one). The first calls open the connection and warm the code paths, and
  * are left out.
  */
-export async function sampleUpstream(
-  sim: SimulatorClient,
-  freshCity: () => string,
-  options: { samples?: number; stop?: AbortSignal } = {},
-): Promise<number[]> {
+export async function sampleUpstream(sim: SimulatorClient, freshCity: () => string, options: { samples?: number; stop?: AbortSignal } = {}): Promise<number[]> {
   const times: number[] = [];
   const limit = options.samples ?? Number.POSITIVE_INFINITY;
   for (let call = 0; times.length < limit && (call < 4 || !options.stop?.aborted); call += 1) {

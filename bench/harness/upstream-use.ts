@@ -27,6 +27,7 @@ export function upstreamUse(before: SimulatorCalls, after: SimulatorCalls): Upst
   const forecast = after.forecast - before.forecast;
   const airQuality = after.airQuality - before.airQuality;
   const countries = after.countries - before.countries;
-  const locations = sum(after.forecastBatchSizes.slice(before.forecastBatchSizes.length)) + sum(after.airQualityBatchSizes.slice(before.airQualityBatchSizes.length));
+  const locations =
+    sum(after.forecastBatchSizes.slice(before.forecastBatchSizes.length)) + sum(after.airQualityBatchSizes.slice(before.airQualityBatchSizes.length));
   return { calls: geocoding + forecast + airQuality + countries, openMeteoUnits: geocoding + locations, geocoding, forecast, airQuality, countries };
 }

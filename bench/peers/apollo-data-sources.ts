@@ -92,7 +92,13 @@ export function dataSources(settings: PeerSettings, cache: KeyValueCache, cached
   return {
     geocoding: new GeocodingAPI({ cache, baseURL: `${settings.geocodingUrl}/`, ttlS: ttl(settings.ttl.geocodingS) }),
     forecast: new LocationsAPI({ cache, baseURL: `${settings.forecastUrl}/`, ttlS: ttl(settings.ttl.weatherS), path: 'v1/forecast', params: forecastParams }),
-    airQuality: new LocationsAPI({ cache, baseURL: `${settings.airQualityUrl}/`, ttlS: ttl(settings.ttl.airQualityS), path: 'v1/air-quality', params: airQualityParams }),
+    airQuality: new LocationsAPI({
+      cache,
+      baseURL: `${settings.airQualityUrl}/`,
+      ttlS: ttl(settings.ttl.airQualityS),
+      path: 'v1/air-quality',
+      params: airQualityParams,
+    }),
     countries: new CountriesAPI({ cache, baseURL: `${settings.countriesUrl}/`, ttlS: ttl(settings.ttl.countryS) }),
   };
 }

@@ -31,7 +31,8 @@ export type Upstreams = ReturnType<typeof fetchUpstreams>;
 export function fetchUpstreams(settings: PeerSettings) {
   return {
     geocode: (name: string) => getJson<GeocodingAnswer>(settings.geocodingUrl, '/v1/search', geocodingParams(name)),
-    forecasts: async (at: readonly Coordinates[]) => entries(await getJson<ForecastEntry | ForecastEntry[]>(settings.forecastUrl, '/v1/forecast', forecastParams(at))),
+    forecasts: async (at: readonly Coordinates[]) =>
+      entries(await getJson<ForecastEntry | ForecastEntry[]>(settings.forecastUrl, '/v1/forecast', forecastParams(at))),
     airQualities: async (at: readonly Coordinates[]) =>
       entries(await getJson<AirQualityEntry | AirQualityEntry[]>(settings.airQualityUrl, '/v1/air-quality', airQualityParams(at))),
     countries: async (codes: readonly string[]) => byCode(await getJson<CountryEntry[]>(settings.countriesUrl, '/v3.1/alpha', countriesParams(codes))),

@@ -56,7 +56,8 @@ export const freshness: Scenario = {
   ratioKey: 'p99',
   higherIsBetter: false,
   async measure(server, ctx) {
-    for (const body of bodies) await expectAnswer(server.url, body, (data: Answer) => (stateOf(data) === 'LIVE' ? null : `expected a LIVE first answer, got ${stateOf(data)}`));
+    for (const body of bodies)
+      await expectAnswer(server.url, body, (data: Answer) => (stateOf(data) === 'LIVE' ? null : `expected a LIVE first answer, got ${stateOf(data)}`));
     const next = (index: number) => bodies[index % bodies.length]!;
     await load({ url: server.url, body: next, connections: CONNECTIONS, overallRate: RATE, duration: ctx.durations.warmS });
     const states = new Map<string, number>();
@@ -72,7 +73,14 @@ export const freshness: Scenario = {
     const refresh = { cache: 'weather', event: 'refresh' };
     const refreshesBefore = await counterTotal(server, 'gatherql_cache_events_total', refresh);
     const before = await ctx.sim.calls();
-    const result = await load({ url: server.url, body: next, connections: CONNECTIONS, overallRate: RATE, duration: ctx.durations.freshnessS, onResponse: count });
+    const result = await load({
+      url: server.url,
+      body: next,
+      connections: CONNECTIONS,
+      overallRate: RATE,
+      duration: ctx.durations.freshnessS,
+      onResponse: count,
+    });
     const use = upstreamUse(before, await ctx.sim.calls());
     const refreshesAfter = await counterTotal(server, 'gatherql_cache_events_total', refresh);
     const odd = [...states.keys()].filter((state) => !['LIVE', 'CACHED', 'STALE'].includes(state));

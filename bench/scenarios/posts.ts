@@ -6,7 +6,8 @@ import type { Scenario } from './types.js';
 export const postsWithAuthors: Scenario = {
   id: 'b',
   title: 'posts(first: 10) with authors, embedded SQLite',
-  method: (durations) => throughputMethod('`posts(first: 10) { edges { cursor node { id title createdAt author { id username displayName } } } pageInfo }`, anonymous', durations),
+  method: (durations) =>
+    throughputMethod('`posts(first: 10) { edges { cursor node { id title createdAt author { id username displayName } } } pageInfo }`, anonymous', durations),
   faults: [],
   columns: THROUGHPUT_COLUMNS,
   ratioKey: 'rps',

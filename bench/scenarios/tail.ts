@@ -24,10 +24,7 @@ export const tailLatency: Scenario = {
     'samples instead: floor = 2 × upstream p50 + upstream p97 (only for a server that hedges; the others wait out every slow call). ' +
     '"p99 × upstream p50" is the former goal\'s measure, over the median measured before the run. ' +
     'Upstream calls are counted by the simulator; "extra calls" are hedged attempts (from the gateway\'s own counter) over the calls without them.',
-  faults: [
-    { fault: { kind: 'latency', ms: UPSTREAM_MS } },
-    { probability: SLOW_SHARE, fault: { kind: 'latency', ms: SLOW_MS - UPSTREAM_MS } },
-  ],
+  faults: [{ fault: { kind: 'latency', ms: UPSTREAM_MS } }, { probability: SLOW_SHARE, fault: { kind: 'latency', ms: SLOW_MS - UPSTREAM_MS } }],
   columns: [
     { key: 'p50', label: 'p50 ms', digits: 1 },
     { key: 'p99', label: 'p99 ms', digits: 1 },

@@ -22,7 +22,8 @@ const post = (query: string, variables: Record<string, unknown> = {}, token?: st
   body: JSON.stringify({ query, variables }),
 });
 
-const WEATHER = 'query Weather($cities: [String!]!) { weather(cities: $cities) { __typename ... on CityWeather { city temperatureC stale } ... on WeatherError { city code } } }';
+const WEATHER =
+  'query Weather($cities: [String!]!) { weather(cities: $cities) { __typename ... on CityWeather { city temperatureC stale } ... on WeatherError { city code } } }';
 const HEALTHY = ['Berlin', 'Paris', 'London', 'Madrid', 'Rome', 'Oslo', 'Vienna', 'Dublin'];
 /** Each a faulty city (see faults.ts) next to a healthy one, or a place that does not exist. */
 const FAULTY = [['Tokyo', 'Berlin'], ['Lima', 'Paris'], ['Cairo', 'London'], ['Nairobi'], ['Seoul', 'Madrid'], ['Atlantis', 'Rome']];
@@ -36,7 +37,9 @@ const BOTH = 'query Both($cities: [String!]!) { posts(first: 3) { edges { node {
 const INVALID = [
   post('{ posts(first: 1) { nope } }'),
   post('{ posts(first: 1) { edges { node { title } }'),
-  post('{ posts(first: 1) { edges { node { author { posts(first: 1) { edges { node { author { posts(first: 1) { edges { node { author { posts(first: 1) { edges { node { id } } } } } } } } } } } } } } } }'),
+  post(
+    '{ posts(first: 1) { edges { node { author { posts(first: 1) { edges { node { author { posts(first: 1) { edges { node { author { posts(first: 1) { edges { node { id } } } } } } } } } } } } } } } }',
+  ),
   { method: 'POST' as const, path: '/graphql', headers: JSON_HEADERS, body: '{"query": "{ __typename }"' },
   { method: 'GET' as const, path: '/graphql?query=%7B__typename%7D&variables=%7Bnot-json', headers: {} },
   post(WEATHER, { cities: Array.from({ length: 60 }, (_, i) => HEALTHY[i % HEALTHY.length]) }),
@@ -47,7 +50,11 @@ const KINDS: Kind[] = [
   { name: 'weather-faulty', weight: 10, make: (n) => post(WEATHER, { cities: FAULTY[n % FAULTY.length] }) },
   { name: 'posts', weight: 20, make: () => post(POSTS) },
   { name: 'viewer', weight: 10, make: (_n, token) => post(VIEWER, {}, token) },
-  { name: 'create-post', weight: 5, make: (n, token) => post(CREATE, { input: { title: `Soak post ${n}`, content: 'Written under load.', published: n % 2 === 0 } }, token) },
+  {
+    name: 'create-post',
+    weight: 5,
+    make: (n, token) => post(CREATE, { input: { title: `Soak post ${n}`, content: 'Written under load.', published: n % 2 === 0 } }, token),
+  },
   { name: 'authors', weight: 5, make: () => post(AUTHORS) },
   { name: 'posts-and-weather', weight: 10, make: (n) => post(BOTH, { cities: [HEALTHY[n % 8]!, FAULTY[n % FAULTY.length]![0]!] }) },
   { name: 'invalid', weight: 10, make: (n) => INVALID[n % INVALID.length]! },

@@ -34,9 +34,19 @@ export const cities: Command = {
       if (!places) continue;
       if (!placesShown) {
         const rows = places.map((place) =>
-          place.__typename === 'City' ? [place.name, [place.location.name, place.location.country].filter(Boolean).join(', ')] : [place.name, `${place.code}: ${place.message}`],
+          place.__typename === 'City'
+            ? [place.name, [place.location.name, place.location.country].filter(Boolean).join(', ')]
+            : [place.name, `${place.code}: ${place.message}`],
         );
-        context.print(formatTable([{ header: 'name', maxWidth: 24 }, { header: 'place', maxWidth: 72 }], rows));
+        context.print(
+          formatTable(
+            [
+              { header: 'name', maxWidth: 24 },
+              { header: 'place', maxWidth: 72 },
+            ],
+            rows,
+          ),
+        );
         placesShown = true;
       }
       places.forEach((place, index) => {

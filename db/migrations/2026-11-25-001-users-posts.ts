@@ -6,8 +6,7 @@ import { type ColumnDefinitionBuilder, type Kysely, PostgresAdapter, sql } from 
 // biome-ignore lint/suspicious/noExplicitAny: a migration is written against the schema as it was, not today's Database type (Kysely's migration docs do the same).
 export async function up(db: Kysely<any>): Promise<void> {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const id = (col: ColumnDefinitionBuilder) =>
-    postgres ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement();
+  const id = (col: ColumnDefinitionBuilder) => (postgres ? col.primaryKey().generatedByDefaultAsIdentity() : col.primaryKey().autoIncrement());
   // Millisecond precision on both sides: keyset cursors carry the timestamp as ISO-8601
   // text, and a microsecond the cursor cannot express would skip or repeat rows.
   const timestamp = postgres ? sql`timestamptz(3)` : sql`text`;

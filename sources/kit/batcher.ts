@@ -131,14 +131,16 @@ function splitFor(error: unknown): Split {
  * traced waiter's (`batch`, which the caller ends).
  */
 function contextOf(contexts: readonly CallContext[], facts: { name: string; keys: number }): CallContext & { batch?: BatchSpan } {
-  const deadline = contexts.every((context) => context.deadline !== undefined)
-    ? Math.max(...contexts.map((context) => context.deadline!))
-    : undefined;
+  const deadline = contexts.every((context) => context.deadline !== undefined) ? Math.max(...contexts.map((context) => context.deadline!)) : undefined;
   const listeners = [...new Set(contexts.flatMap((context) => (context.onAttempt ? [context.onAttempt] : [])))];
   const onAttempt: AttemptListener | undefined =
-    listeners.length === 0 ? undefined : listeners.length === 1 ? listeners[0] : (attempt) => {
-          for (const listener of listeners) listener(attempt);
-        };
+    listeners.length === 0
+      ? undefined
+      : listeners.length === 1
+        ? listeners[0]
+        : (attempt) => {
+            for (const listener of listeners) listener(attempt);
+          };
   const traces = [...new Set(contexts.flatMap((context) => (context.trace ? [context.trace] : [])))];
   const batch = traces.length > 1 ? traces[0]!.batch(traces, facts) : undefined;
   const trace: CallTrace | undefined = batch ?? traces[0];

@@ -48,11 +48,7 @@ export class HedgeController {
  * error is thrown. A first attempt that fails before the delay ends the call at once (retries
  * are the answer to failures, hedges the answer to slowness).
  */
-export function hedged<T>(
-  attempt: (signal: AbortSignal, sent: () => void) => Promise<T>,
-  delayMs: number | null,
-  mayHedge: () => boolean,
-): Promise<T> {
+export function hedged<T>(attempt: (signal: AbortSignal, sent: () => void) => Promise<T>, delayMs: number | null, mayHedge: () => boolean): Promise<T> {
   const first = new AbortController();
   if (delayMs === null) return attempt(first.signal, () => {});
   const second = new AbortController();

@@ -177,7 +177,10 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
         }
         ended(error instanceof TimeoutError ? 'timeout' : 'error', undefined, error);
         if (tooLarge) {
-          throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered with a body over ${policy.maxResponseBytes} bytes`, { cause: error, hostFailure: true });
+          throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered with a body over ${policy.maxResponseBytes} bytes`, {
+            cause: error,
+            hostFailure: true,
+          });
         }
         throw retryable(toUpstreamError(error, what), error instanceof TimeoutError || (error instanceof RequestError && RETRIED_CODES.has(error.code)));
       }
@@ -217,11 +220,22 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       // A Retry-After longer than the policy waits ends the call at once: the client hears when to come back.
       return retryable(statusError(429, what, { retryAfterSeconds }), retryAfterMs === null || retryAfterMs <= policy.maxRetryAfterMs, retryAfterMs);
     }
-    return retryable(statusError(status, what), RETRIED_STATUSES(status), retryAfterMs !== null && retryAfterMs <= policy.maxRetryAfterMs ? retryAfterMs : null);
+    return retryable(
+      statusError(status, what),
+      RETRIED_STATUSES(status),
+      retryAfterMs !== null && retryAfterMs <= policy.maxRetryAfterMs ? retryAfterMs : null,
+    );
   };
 
   /** One call: attempts and retries within the deadline, each attempt paid from the quota first. */
-  const call = async <T>(request: GetJsonRequest<T>, times: CallTimes, signal: AbortSignal, sent: () => void, progress: { retrying: boolean }, hedge: boolean): Promise<T> => {
+  const call = async <T>(
+    request: GetJsonRequest<T>,
+    times: CallTimes,
+    signal: AbortSignal,
+    sent: () => void,
+    progress: { retrying: boolean },
+    hedge: boolean,
+  ): Promise<T> => {
     const mode = request.retry ?? 'all';
     for (let attempt = 1; ; attempt += 1) {
       if (spec.quota) {

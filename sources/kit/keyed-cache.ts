@@ -158,7 +158,13 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       ...(span && { trace: span.calls }),
     };
     const load = () => options.load(key, context).then((value) => store(key, value));
-    const flight: Flight<V> = { entry: tier && !background ? loadOnce(key, caller, abort.signal, load) : load(), abort, waiters: 0, background, ...(span && { span }) };
+    const flight: Flight<V> = {
+      entry: tier && !background ? loadOnce(key, caller, abort.signal, load) : load(),
+      abort,
+      waiters: 0,
+      background,
+      ...(span && { span }),
+    };
     if (background) refreshing += 1;
     flight.entry
       .finally(() => {
@@ -198,8 +204,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   };
 
   /** A value past its TTL that may still stand in: within `windowMs` of it. */
-  const usable = (entry: Entry<V> | undefined, windowMs: number): Entry<V> | undefined =>
-    entry && now() < freshUntil(entry) + windowMs ? entry : undefined;
+  const usable = (entry: Entry<V> | undefined, windowMs: number): Entry<V> | undefined => (entry && now() < freshUntil(entry) + windowMs ? entry : undefined);
 
   const wait = (flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined, span?: LookUpSpan): Promise<Cached<V>> => {
     flight.waiters += 1;

@@ -4,13 +4,7 @@ import { RequestError, TimeoutError } from 'got';
  * How an upstream call failed: the API contract's UpstreamErrorCode, so that no table
  * translates between the kit and the schema. (WeatherErrorCode reuses all but NOT_FOUND.)
  */
-export type UpstreamErrorCode =
-  | 'NOT_FOUND'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_BAD_RESPONSE'
-  | 'RATE_LIMITED'
-  | 'QUOTA_EXHAUSTED';
+export type UpstreamErrorCode = 'NOT_FOUND' | 'UPSTREAM_TIMEOUT' | 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_BAD_RESPONSE' | 'RATE_LIMITED' | 'QUOTA_EXHAUSTED';
 
 /** What failed a whole call; decides whether splitting the call can help (see Batcher). */
 export type FailureOrigin =

@@ -26,7 +26,13 @@ export function createAirQuality({ http, baseUrl, policy, quota }: OpenMeteoApiO
   return (keys, { retry, ...context }) => {
     const url = new URL(`${baseUrl}/v1/air-quality`);
     url.search = new URLSearchParams({ ...locationsQuery(keys), current: CURRENT_FIELDS }).toString();
-    return source.getJson({ url, context, retry, weight: keys.length, parse: (body) => parseLocations(body, keys.length, airQualityLocation, toAirQuality, AIR_QUALITY) });
+    return source.getJson({
+      url,
+      context,
+      retry,
+      weight: keys.length,
+      parse: (body) => parseLocations(body, keys.length, airQualityLocation, toAirQuality, AIR_QUALITY),
+    });
   };
 }
 

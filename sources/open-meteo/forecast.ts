@@ -26,7 +26,13 @@ export function createForecast({ http, baseUrl, policy, quota }: OpenMeteoApiOpt
     const url = new URL(`${baseUrl}/v1/forecast`);
     url.search = new URLSearchParams({ ...locationsQuery(keys), current: CURRENT_FIELDS }).toString();
     // Open-Meteo counts every location of a call.
-    return source.getJson({ url, context, retry, weight: keys.length, parse: (body) => parseLocations(body, keys.length, forecastLocation, toCurrentWeather, FORECAST) });
+    return source.getJson({
+      url,
+      context,
+      retry,
+      weight: keys.length,
+      parse: (body) => parseLocations(body, keys.length, forecastLocation, toCurrentWeather, FORECAST),
+    });
   };
 }
 

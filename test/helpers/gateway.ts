@@ -19,7 +19,14 @@ export interface TestGateway extends Gateway {
  * requests have no client address, so every test of a file would share one budget.
  */
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ DATABASE_URL: ':memory:', LOG_LEVEL: 'silent', AUTH_SECRET: TEST_AUTH_SECRET, RATE_LIMIT_PER_MINUTE: '0', UPSTREAM_BUDGET_PER_MINUTE: '0', ...env });
+  return loadConfig({
+    DATABASE_URL: ':memory:',
+    LOG_LEVEL: 'silent',
+    AUTH_SECRET: TEST_AUTH_SECRET,
+    RATE_LIMIT_PER_MINUTE: '0',
+    UPSTREAM_BUDGET_PER_MINUTE: '0',
+    ...env,
+  });
 }
 
 export async function startGateway(env: Record<string, string> = {}, options: GatewayOptions = {}): Promise<TestGateway> {

@@ -48,7 +48,10 @@ export const anyJson = fc.jsonValue({ maxDepth: 3 });
 export const hostileId = fc.oneof(
   hostileString,
   fc
-    .tuple(fc.constantFrom('Post', 'User', 'Nope', ''), fc.oneof(fc.constantFrom('0', '-1', '1.5', '99999999999999999999', '1e3', ' 1'), fc.string({ maxLength: 20 })))
+    .tuple(
+      fc.constantFrom('Post', 'User', 'Nope', ''),
+      fc.oneof(fc.constantFrom('0', '-1', '1.5', '99999999999999999999', '1e3', ' 1'), fc.string({ maxLength: 20 })),
+    )
     .map(([typename, id]) => Buffer.from(`${typename}:${id}`).toString('base64')),
 );
 

@@ -15,6 +15,11 @@ export function captureLogs(level: pino.LevelWithSilent = 'trace'): LogCapture {
   return {
     logger,
     text: () => written.join(''),
-    lines: () => written.join('').split('\n').filter(Boolean).map((line) => JSON.parse(line)),
+    lines: () =>
+      written
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line)),
   };
 }
