@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
+import { startOtlpReceiver } from './helpers/otlp-receiver.js';
 import { runServerToExit, startServerProcess } from './helpers/server-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +27,35 @@ describe('server.ts as a process', () => {
     });
     expect(await response.json()).toEqual({ data: { cities: [], posts: { totalCount: 0 } } });
     expect(await server.stop()).toBe(0);
+  });
+
+  it('runs its bundle from another folder too, tracing chunk included, and names the version it carries', async () => {
+    // scripts/build.mjs ran in the test above; the tracing SDK is a chunk of its own, loaded only now.
+    const moved = join(root, 'dist', 'moved');
+    mkdirSync(moved, { recursive: true });
+    for (const file of readdirSync(join(root, 'dist'))) if (file.endsWith('.mjs')) copyFileSync(join(root, 'dist', file), join(moved, file));
+    const receiver = await startOtlpReceiver();
+    try {
+      const server = await startServerProcess(
+        { DATABASE_URL: ':memory:', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'gatherql-bundle' },
+        30_000,
+        'moved-bundle',
+      );
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ posts(first: 1) { totalCount } }' }),
+      });
+      expect(response.status).toBe(200);
+      // Shutting down flushes the spans still batched.
+      expect(await server.stop()).toBe(0);
+      const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
+      const request = receiver.spans().find((span) => span.kind === 'server');
+      expect(request?.resource).toMatchObject({ 'service.name': 'gatherql-bundle', 'service.version': version });
+    } finally {
+      await receiver.close();
+      rmSync(moved, { recursive: true, force: true });
+    }
   });
 
   it('seeds an empty embedded database once, serves, and exits 0 on SIGTERM', async () => {

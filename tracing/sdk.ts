@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
@@ -19,8 +18,11 @@ import { createRequestTrace } from './request-trace.js';
 import { DEFAULT_SERVICE_NAME, type TracingSettings } from './settings.js';
 import type { Tracing, TracingOptions } from './types.js';
 import { startLookUp } from './upstream-trace.js';
+// A JSON import rather than a read at run time: a bundle (scripts/build.mjs) then carries the
+// version in itself, wherever it is put.
+import packageJson from '../package.json' with { type: 'json' };
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const { version } = packageJson;
 
 /**
  * The SDK as the settings say: a provider of its own (nothing global is registered, so two

@@ -20,12 +20,14 @@ export interface ExitedProcess {
   stderr: string;
 }
 
-/** How the server is run: its TypeScript source, or the bundle `npm start` builds and runs (dist/). */
-export type ServerBuild = 'source' | 'bundle';
+/** How the server is run: its TypeScript source, the bundle `npm start` builds and runs (dist/), or that bundle moved. */
+export type ServerBuild = 'source' | 'bundle' | 'moved-bundle';
 
 const ARGUMENTS: Record<ServerBuild, string[]> = {
   source: ['--import', 'tsx', 'server.ts'],
   bundle: ['--enable-source-maps', 'dist/server.mjs'],
+  // The same files copied one folder deeper (the test copies them): a bundle must not depend on where it is put.
+  'moved-bundle': ['--enable-source-maps', 'dist/moved/server.mjs'],
 };
 
 function spawnServer(env: Record<string, string>, build: ServerBuild = 'source'): ChildProcess {
