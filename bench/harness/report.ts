@@ -127,11 +127,13 @@ export function renderReport(report: RunReport, extraSections: string[] = []): s
     `  upstream APIs (a process of its own) share the machine's ${machine.cores} cores; everything listens on 127.0.0.1.`,
     '- Every server is started fresh for every scenario, on its own copy of one SQLite file that',
     "  gatherql's migrations and demo seed wrote (24 published posts, 5 authors). Start-up is the time from",
-    '  spawning it (Node with the tsx loader, as for every server) to its first 200: from `/ready` for gatherql,',
+    '  spawning it (plain Node on a bundle esbuild made before the run, as `npm start` runs gatherql, for every server)',
+    '  to its first 200: from `/ready` for gatherql,',
     '  from a `{ __typename }` query for the peers, which have no readiness route (polled every 10 ms).',
-    '- gatherql runs `server.ts` with `NODE_ENV=production`, `LOG_LEVEL=warn` and',
-    '  `RATE_LIMIT_PER_MINUTE=0`: all load comes from one address, so the per-client limit (100/min by',
-    '  default) would turn nearly every request into a 429. Every other setting is its default.',
+    '- gatherql runs `server.ts` (bundled) with `NODE_ENV=production`, `LOG_LEVEL=warn` and',
+    '  `RATE_LIMIT_PER_MINUTE=0` and `UPSTREAM_BUDGET_PER_MINUTE=0`: all load comes from one address, so the per-client',
+    '  limits would turn nearly every request into a 429 or a RATE_LIMITED city; and `OPEN_METEO_QUOTA=off`, since the',
+    "  simulator is not Open-Meteo and its free tier's quota would only measure QUOTA_EXHAUSTED. Every other setting is its default.",
     `- No pipelining. Throughput rounds: ${d.warmS} s warm-up, then ${d.measureS} s measured. Latencies are autocannon's, per request.`,
     ...(report.quick
       ? ["- A quick run leaves out the rows that only add a comparison (a server's `fullRunOnly` scenarios), and the scale-out scenario (j)."]
