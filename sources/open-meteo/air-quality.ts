@@ -1,7 +1,6 @@
 import type { BatchCall } from '../kit/batcher.js';
-import type { OpenMeteoApiOptions } from './geocoding.js';
-import { limitedWindow } from './limits.js';
-import { locationsQuery, parseLocations, utcTime } from './locations.js';
+import type { OpenMeteoApiOptions } from './api-options.js';
+import { createLocationsCall, utcTime } from './locations.js';
 import { type AirQualityLocation, airQualityLocation } from './schemas.js';
 
 /** Current air quality at one location; null where the model has no value. JSON-serialisable. */
@@ -21,19 +20,15 @@ export const AIR_QUALITY = 'The air quality service';
 const CURRENT_FIELDS = 'us_aqi,european_aqi,pm2_5,pm10,ozone,nitrogen_dioxide';
 
 /** Open-Meteo's air quality API: current readings for several coordinates keys in one call. */
-export function createAirQuality({ http, baseUrl, policy, quota }: OpenMeteoApiOptions): BatchCall<AirQualityNow> {
-  const source = http.source({ name: 'air-quality', what: AIR_QUALITY, baseUrl, policy, quota, limitedWindow });
-  return (keys, { retry, ...context }) => {
-    const url = new URL(`${baseUrl}/v1/air-quality`);
-    url.search = new URLSearchParams({ ...locationsQuery(keys), current: CURRENT_FIELDS }).toString();
-    return source.getJson({
-      url,
-      context,
-      retry,
-      weight: keys.length,
-      parse: (body) => parseLocations(body, keys.length, airQualityLocation, toAirQuality, AIR_QUALITY),
-    });
-  };
+export function createAirQuality(options: OpenMeteoApiOptions): BatchCall<AirQualityNow> {
+  return createLocationsCall(options, {
+    name: 'air-quality',
+    what: AIR_QUALITY,
+    path: '/v1/air-quality',
+    currentFields: CURRENT_FIELDS,
+    schema: airQualityLocation,
+    convert: toAirQuality,
+  });
 }
 
 /** The US EPA's AQI bands (upper bounds) and their names; past 500 the Hazardous advice applies. */

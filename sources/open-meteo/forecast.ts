@@ -1,7 +1,6 @@
 import type { BatchCall } from '../kit/batcher.js';
-import type { OpenMeteoApiOptions } from './geocoding.js';
-import { limitedWindow } from './limits.js';
-import { locationsQuery, parseLocations, utcTime } from './locations.js';
+import type { OpenMeteoApiOptions } from './api-options.js';
+import { createLocationsCall, utcTime } from './locations.js';
 import { type ForecastLocation, forecastLocation } from './schemas.js';
 import { describeWeatherCode } from './wmo-codes.js';
 
@@ -20,20 +19,15 @@ export const FORECAST = 'The forecast service';
 const CURRENT_FIELDS = 'temperature_2m,relative_humidity_2m,apparent_temperature,weather_code,wind_speed_10m';
 
 /** Open-Meteo's forecast API: current weather for several coordinates keys in one call (see coordinatesKey). */
-export function createForecast({ http, baseUrl, policy, quota }: OpenMeteoApiOptions): BatchCall<CurrentWeather> {
-  const source = http.source({ name: 'forecast', what: FORECAST, baseUrl, policy, quota, limitedWindow });
-  return (keys, { retry, ...context }) => {
-    const url = new URL(`${baseUrl}/v1/forecast`);
-    url.search = new URLSearchParams({ ...locationsQuery(keys), current: CURRENT_FIELDS }).toString();
-    // Open-Meteo counts every location of a call.
-    return source.getJson({
-      url,
-      context,
-      retry,
-      weight: keys.length,
-      parse: (body) => parseLocations(body, keys.length, forecastLocation, toCurrentWeather, FORECAST),
-    });
-  };
+export function createForecast(options: OpenMeteoApiOptions): BatchCall<CurrentWeather> {
+  return createLocationsCall(options, {
+    name: 'forecast',
+    what: FORECAST,
+    path: '/v1/forecast',
+    currentFields: CURRENT_FIELDS,
+    schema: forecastLocation,
+    convert: toCurrentWeather,
+  });
 }
 
 function toCurrentWeather({ utc_offset_seconds: offset, current }: ForecastLocation): CurrentWeather {

@@ -1,6 +1,5 @@
-import type { CallContext, UpstreamHttp } from '../kit/http.js';
-import type { Quota } from '../kit/quota.js';
-import type { UpstreamPolicy } from '../kit/upstream-policy.js';
+import type { CallContext } from '../kit/http.js';
+import type { OpenMeteoApiOptions } from './api-options.js';
 import { limitedWindow } from './limits.js';
 import { badResponse } from './locations.js';
 import { firstIssue, geocodingResponse } from './schemas.js';
@@ -14,16 +13,6 @@ export interface GeoLocation {
   latitude: number;
   longitude: number;
   timezone: string | null;
-}
-
-/** How an Open-Meteo API is registered with the gateway's HTTP client. */
-export interface OpenMeteoApiOptions {
-  http: UpstreamHttp;
-  /** Base URL without a trailing slash, e.g. https://geocoding-api.open-meteo.com. */
-  baseUrl: string;
-  policy: UpstreamPolicy;
-  /** The budget all Open-Meteo hosts share. */
-  quota?: Quota;
 }
 
 export const GEOCODING = 'The geocoding service';

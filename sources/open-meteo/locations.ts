@@ -1,5 +1,8 @@
 import type { z } from 'zod';
+import type { BatchCall } from '../kit/batcher.js';
 import { UpstreamError } from '../kit/upstream-error.js';
+import type { OpenMeteoApiOptions } from './api-options.js';
+import { limitedWindow } from './limits.js';
 import { firstIssue } from './schemas.js';
 
 export interface Coordinates {
@@ -15,6 +18,40 @@ export function coordinatesKey({ latitude, longitude }: Coordinates): string {
 export function coordinatesOf(key: string): Coordinates {
   const [latitude, longitude] = key.split(',').map(Number) as [number, number];
   return { latitude, longitude };
+}
+
+/** What tells one of Open-Meteo's multi-location APIs (forecast, air quality) from another. */
+export interface LocationsApi<S extends z.ZodType, T> {
+  /** The source's name, in metrics and logs. */
+  name: string;
+  /** How errors name it, e.g. "The forecast service". */
+  what: string;
+  /** e.g. `/v1/forecast`. */
+  path: string;
+  /** The `current` variables asked for, comma-separated. */
+  currentFields: string;
+  /** One location's entry of the answer, and what it becomes. */
+  schema: S;
+  convert: (entry: z.infer<S>) => T;
+}
+
+/**
+ * One of Open-Meteo's multi-location APIs as a batch call: the current values for several
+ * coordinates keys in one call, which Open-Meteo's quota counts once per location.
+ */
+export function createLocationsCall<S extends z.ZodType, T>({ http, baseUrl, policy, quota }: OpenMeteoApiOptions, api: LocationsApi<S, T>): BatchCall<T> {
+  const source = http.source({ name: api.name, what: api.what, baseUrl, policy, quota, limitedWindow });
+  return (keys, { retry, ...context }) => {
+    const url = new URL(`${baseUrl}${api.path}`);
+    url.search = new URLSearchParams({ ...locationsQuery(keys), current: api.currentFields }).toString();
+    return source.getJson({
+      url,
+      context,
+      retry,
+      weight: keys.length,
+      parse: (body) => parseLocations(body, keys.length, api.schema, api.convert, api.what),
+    });
+  };
 }
 
 /** The query of a multi-location call: Open-Meteo takes comma-separated coordinate lists. */
