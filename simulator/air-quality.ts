@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { findCityNear, simNameKey } from './cities.js';
+import { findCityNear } from './cities.js';
 import { countOne } from './calls.js';
-import { currentSlot, oneOrList, openMeteoError, parseCoordinates } from './responses.js';
+import { currentSlot, locationsAnswer, openMeteoError, parseCoordinates } from './responses.js';
 import type { Upstream } from './upstream.js';
 
 /** The `current` variables the simulator answers, with the units Open-Meteo gives them. */
@@ -92,18 +92,6 @@ export const airQualityUpstream: Upstream = {
       countOne(calls.airQualityByCity, cities[index]?.name ?? `${latitude},${longitude}`);
     });
     const entries = parsed.map(([latitude, longitude], index) => airQualityEntry(latitude, longitude, fields, index));
-    return {
-      facts: { endpoint: 'air-quality', cities: cities.flatMap((city) => (city ? [simNameKey(city.name)] : [])) },
-      status: 200,
-      body: oneOrList(entries),
-      corrupt: (target) =>
-        oneOrList(
-          entries.map((entry, index) =>
-            target.city === undefined || (cities[index] && simNameKey(cities[index].name) === target.city)
-              ? { ...entry, current: { ...entry.current, us_aqi: 'bad', pm2_5: '6.3' } }
-              : entry,
-          ),
-        ),
-    };
+    return locationsAnswer('air-quality', cities, entries, { us_aqi: 'bad', pm2_5: '6.3' });
   },
 };

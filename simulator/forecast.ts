@@ -1,6 +1,6 @@
-import { findCityNear, simNameKey } from './cities.js';
+import { findCityNear } from './cities.js';
 import { countOne } from './calls.js';
-import { CURRENT_UNITS, forecastEntry, oneOrList, openMeteoError, parseCoordinates } from './responses.js';
+import { CURRENT_UNITS, forecastEntry, locationsAnswer, openMeteoError, parseCoordinates } from './responses.js';
 import type { Upstream } from './upstream.js';
 
 /** Open-Meteo's forecast, `GET /v1/forecast?latitude=…&longitude=…&current=…`, for any coordinates. */
@@ -18,18 +18,6 @@ export const forecastUpstream: Upstream = {
     });
     const fields = (url.searchParams.get('current') ?? '').split(',').filter((field) => field in CURRENT_UNITS);
     const entries = parsed.map(([latitude, longitude], index) => forecastEntry(latitude, longitude, fields, parsed.length > 1 ? index : undefined));
-    return {
-      facts: { endpoint: 'forecast', cities: cities.flatMap((city) => (city ? [simNameKey(city.name)] : [])) },
-      status: 200,
-      body: oneOrList(entries),
-      corrupt: (target) =>
-        oneOrList(
-          entries.map((entry, index) =>
-            target.city === undefined || (cities[index] && simNameKey(cities[index].name) === target.city)
-              ? { ...entry, current: { ...entry.current, temperature_2m: 'warm', weather_code: '3' } }
-              : entry,
-          ),
-        ),
-    };
+    return locationsAnswer('forecast', cities, entries, { temperature_2m: 'warm', weather_code: '3' });
   },
 };

@@ -1,4 +1,6 @@
-import { type SimCity, simWeatherAt } from './cities.js';
+import { type SimCity, simNameKey, simWeatherAt } from './cities.js';
+import type { Endpoint } from './faults.js';
+import type { Answer } from './upstream.js';
 
 // Open-Meteo's documented response bodies, built for the simulator.
 
@@ -57,6 +59,27 @@ export function openMeteoError(_status: number, reason: string) {
 /** One location answers an object, several an array in request order, as every Open-Meteo API does. */
 export function oneOrList<T>(entries: T[]): T | T[] {
   return entries.length === 1 ? entries[0]! : entries;
+}
+
+/**
+ * The answer of a multi-location call (forecast, air quality): the facts its faults are chosen
+ * by, one entry or a list, and for a corrupt-body fault the same with `bad` written over the
+ * `current` values of the target city's entry (of every entry when the target names none).
+ */
+export function locationsAnswer(endpoint: Endpoint, cities: (SimCity | undefined)[], entries: { current?: object }[], bad: Record<string, unknown>): Answer {
+  return {
+    facts: { endpoint, cities: cities.flatMap((city) => (city ? [simNameKey(city.name)] : [])) },
+    status: 200,
+    body: oneOrList(entries),
+    corrupt: (target) =>
+      oneOrList(
+        entries.map((entry, index) =>
+          target.city === undefined || (cities[index] && simNameKey(cities[index].name) === target.city)
+            ? { ...entry, current: { ...entry.current, ...bad } }
+            : entry,
+        ),
+      ),
+  };
 }
 
 /** The start of the current slot (15 minutes, an hour) in GMT, as the APIs answer when no timezone is asked for. */
