@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator } from '../simulator/simulator.js';
+import { upstreamEnv } from './harness/gateway-start.js';
 import { freePort, startServer } from './harness/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gatherql-abuse-'));
@@ -19,10 +20,7 @@ const server = await startServer(
     NODE_ENV: 'production',
     AUTH_SECRET: randomBytes(32).toString('base64url'),
     DATABASE_URL: `file:${join(dir, 'abuse.sqlite')}`,
-    OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-    OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-    OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
-    REST_COUNTRIES_URL: sim.countriesUrl,
+    ...upstreamEnv(sim),
     // The simulator is not Open-Meteo: only the per-client limits are probed here.
     OPEN_METEO_QUOTA: 'off',
     LOG_LEVEL: 'warn',

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { startSimulator } from '../simulator/simulator.js';
+import { upstreamEnv } from './harness/gateway-start.js';
 import { startServer } from './harness/processes.js';
 import { SOAK_FAULT_WORDS, SOAK_FAULTS } from './soak/faults.js';
 import { SOAK_MIX, soakRequest } from './soak/mix.js';
@@ -42,10 +43,7 @@ const server = await startServer('gatherql', 'server.ts', {
   NODE_ENV: 'production',
   AUTH_SECRET: randomBytes(32).toString('base64url'),
   DATABASE_URL: `file:${join(dir, 'soak.sqlite')}`,
-  OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-  OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-  OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
-  REST_COUNTRIES_URL: sim.countriesUrl,
+  ...upstreamEnv(sim),
   // The simulator is not Open-Meteo: its free tier's quota would only measure QUOTA_EXHAUSTED.
   OPEN_METEO_QUOTA: 'off',
   // Healthy weather expires during the run, so the caches and the upstream keep working.

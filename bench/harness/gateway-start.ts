@@ -3,7 +3,7 @@ import { freePort, type ServerProcess, startServer } from './processes.js';
 import type { SimulatorClient } from './simulator-client.js';
 
 /** The four upstream base URLs, as every server (gatherql and the peers) reads them. */
-export function upstreamEnv(sim: SimulatorClient): Record<string, string> {
+export function upstreamEnv(sim: Pick<SimulatorClient, 'geocodingUrl' | 'forecastUrl' | 'airQualityUrl' | 'countriesUrl'>): Record<string, string> {
   return {
     OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
     OPEN_METEO_FORECAST_URL: sim.forecastUrl,
