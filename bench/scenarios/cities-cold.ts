@@ -1,7 +1,5 @@
-import { load } from '../harness/load.js';
-import { upstreamUse } from '../harness/upstream-use.js';
-import { FANOUT } from './cold-fanout.js';
-import { allCities, citiesBody, expectAnswer } from './queries.js';
+import { FANOUT, measureColdRequests } from './cold-fanout.js';
+import { allCities, citiesBody } from './queries.js';
 import { LATENCY, type Scenario, UPSTREAM_MS } from './types.js';
 
 /** A request body for FANOUT cities no server has seen, all in the synthetic country XS. */
@@ -30,18 +28,7 @@ export const citiesCold: Scenario = {
   ratioKey: 'p50',
   higherIsBetter: false,
   async measure(server, ctx) {
-    await expectAnswer(server.url, coldCities(ctx.freshCity), allCities(FANOUT));
-    await load({ url: server.url, body: () => coldCities(ctx.freshCity), connections: 1, amount: 2 });
-    const before = await ctx.sim.calls();
-    const result = await load({ url: server.url, body: () => coldCities(ctx.freshCity), connections: 1, amount: ctx.durations.coldRequests });
-    const use = upstreamUse(before, await ctx.sim.calls());
-    return {
-      p50: result.p50Ms,
-      p99: result.p99Ms,
-      x2rt: result.p50Ms / (2 * ctx.upstreamMedianMs),
-      upstream: use.calls / result.requests,
-      units: use.openMeteoUnits / result.requests,
-      failures: result.failures,
-    };
+    const { values } = await measureColdRequests(server, ctx, () => coldCities(ctx.freshCity), allCities(FANOUT));
+    return values;
   },
 };

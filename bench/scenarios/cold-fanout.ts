@@ -1,13 +1,38 @@
+import type { ServerProcess } from '../harness/processes.js';
 import { load } from '../harness/load.js';
 import { upstreamUse } from '../harness/upstream-use.js';
 import { allWeather, expectAnswer, weatherBody } from './queries.js';
-import { LATENCY, type Scenario, UPSTREAM_MS } from './types.js';
+import { LATENCY, type Scenario, type ScenarioContext, UPSTREAM_MS } from './types.js';
 
 export const FANOUT = 20;
 
 /** A request body for FANOUT cities no server has seen. */
 export function coldBody(freshCity: () => string): string {
   return weatherBody(Array.from({ length: FANOUT }, freshCity));
+}
+
+/**
+ * Cold requests one after another, each naming cities no server has seen (`body` makes a new
+ * one each time), after a checked answer and 2 unmeasured ones: latency, upstream calls and
+ * Open-Meteo units per request. Shared by the cold fan-out (c) and the cold cities (g).
+ */
+export async function measureColdRequests(server: ServerProcess, ctx: ScenarioContext, body: () => string, check: (data: any) => string | null) {
+  await expectAnswer(server.url, body(), check);
+  await load({ url: server.url, body, connections: 1, amount: 2 });
+  const before = await ctx.sim.calls();
+  const result = await load({ url: server.url, body, connections: 1, amount: ctx.durations.coldRequests });
+  const use = upstreamUse(before, await ctx.sim.calls());
+  return {
+    result,
+    values: {
+      p50: result.p50Ms,
+      p99: result.p99Ms,
+      x2rt: result.p50Ms / (2 * ctx.upstreamMedianMs),
+      upstream: use.calls / result.requests,
+      units: use.openMeteoUnits / result.requests,
+      failures: result.failures,
+    },
+  };
 }
 
 /** (c) Twenty cities nobody asked for before, one request at a time: pure latency. */
@@ -30,19 +55,7 @@ export const coldFanout: Scenario = {
   ratioKey: 'p50',
   higherIsBetter: false,
   async measure(server, ctx) {
-    await expectAnswer(server.url, coldBody(ctx.freshCity), allWeather(FANOUT));
-    await load({ url: server.url, body: () => coldBody(ctx.freshCity), connections: 1, amount: 2 });
-    const before = await ctx.sim.calls();
-    const result = await load({ url: server.url, body: () => coldBody(ctx.freshCity), connections: 1, amount: ctx.durations.coldRequests });
-    const use = upstreamUse(before, await ctx.sim.calls());
-    return {
-      p50: result.p50Ms,
-      p99: result.p99Ms,
-      mean: result.meanMs,
-      x2rt: result.p50Ms / (2 * ctx.upstreamMedianMs),
-      upstream: use.calls / result.requests,
-      units: use.openMeteoUnits / result.requests,
-      failures: result.failures,
-    };
+    const { result, values } = await measureColdRequests(server, ctx, () => coldBody(ctx.freshCity), allWeather(FANOUT));
+    return { ...values, mean: result.meanMs };
   },
 };
