@@ -1,11 +1,10 @@
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
 import { createMemoryQuotaStore, createQuota, parseQuotaLimits } from '../sources/kit/quota.js';
 import { limitedWindow } from '../sources/open-meteo/limits.js';
 import { dialects } from './helpers/databases.js';
 import { useDatabase } from './helpers/db-suite.js';
-import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
 
 /** 09:00:10 UTC: 50 s left of the minute, 59 min 50 s of the hour. */
@@ -172,9 +171,7 @@ describe.skipIf(!sharedRedis)('OPEN_METEO_QUOTA with Redis', () => {
 
   it('two instances on one Redis spend from one budget', async () => {
     const url = redisDatabase('quota');
-    const admin = new Redis(url);
-    await admin.flushdb();
-    admin.disconnect();
+    await emptyRedis(url);
     const env = { REDIS_URL: url, OPEN_METEO_QUOTA: '4/minute' };
     const now = () => T0;
     const [one, two] = [await startWeatherHarness(env, { now }), await startWeatherHarness(env, { now })];

@@ -1,11 +1,10 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
 import { as } from './helpers/auth.js';
 import { postgres } from './helpers/databases.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
-import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { freePort } from './services/free-port.js';
 
 // Two gateway instances on one PostgreSQL database and one Redis: the response cache and
@@ -30,9 +29,7 @@ describe.skipIf(!postgres.available || !sharedRedis)('the response cache in Redi
   beforeAll(async () => {
     url = await postgres.createDatabase();
     const redis = redisDatabase('response-store');
-    const admin = new Redis(redis);
-    await admin.flushdb();
-    admin.disconnect();
+    await emptyRedis(redis);
     [one, two] = [await startGateway({ DATABASE_URL: url, REDIS_URL: redis }), await startGateway({ DATABASE_URL: url, REDIS_URL: redis })];
     ada = await insertUser(one.database.db, { username: 'ada' });
     await insertPost(one.database.db, { authorId: ada, title: 'first' });

@@ -1,11 +1,10 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { postgres } from './helpers/databases.js';
-import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
 import { freePort } from './services/free-port.js';
 import { nginxAvailable, startNginx, type ThrowawayNginx } from './services/nginx.js';
@@ -53,9 +52,7 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
   beforeAll(async () => {
     databaseUrl = await postgres.createDatabase();
     const redisUrl = redisDatabase('scale-out');
-    const admin = new Redis(redisUrl);
-    await admin.flushdb();
-    admin.disconnect();
+    await emptyRedis(redisUrl);
     sim = await startSimulator();
     env = {
       DATABASE_URL: databaseUrl,

@@ -1,11 +1,10 @@
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { simulatorEnv, TEST_POLICY, WEATHER_QUERY } from './helpers/weather.js';
 import { freePort } from './services/free-port.js';
-import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // A database of its own on the run's Redis, so other suites' keys never meet these.
 const redisUrl = sharedRedis ? redisDatabase('shared-cache-tier') : '';
@@ -26,9 +25,7 @@ describe.skipIf(!sharedRedis)('the shared cache tier in Redis', () => {
   let second: TestGateway;
 
   beforeAll(async () => {
-    const admin = new Redis(redisUrl);
-    await admin.flushdb();
-    admin.disconnect();
+    await emptyRedis(redisUrl);
     sim = await startSimulator();
     first = await instance(sim, redisUrl);
     second = await instance(sim, redisUrl);
@@ -59,9 +56,7 @@ describe.skipIf(!sharedRedis)('the shared cache tier in Redis', () => {
 
 describe.skipIf(!sharedRedis)('concurrent cold look-ups on several instances', () => {
   it('30 concurrent requests for one cold city over three instances cost 1 geocoding and 1 forecast call', async () => {
-    const admin = new Redis(redisUrl);
-    await admin.flushdb();
-    admin.disconnect();
+    await emptyRedis(redisUrl);
     const sim = await startSimulator();
     const instances = [await instance(sim, redisUrl), await instance(sim, redisUrl), await instance(sim, redisUrl)];
     try {

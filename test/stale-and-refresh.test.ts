@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
 import { dialects } from './helpers/databases.js';
 import { useDatabase } from './helpers/db-suite.js';
-import { redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { startWeatherHarness, type WeatherHarness, type WeatherItem } from './helpers/weather.js';
 
 // Stale-while-revalidate and refresh-ahead, against the simulator, on a clock of the test's:
@@ -116,8 +116,8 @@ describe.skipIf(!sharedRedis)('refresh-ahead with Redis', () => {
 
   it('one instance refreshes a hot key; the other reads what it wrote to the shared tier', async () => {
     const url = redisDatabase('refresh-ahead');
+    await emptyRedis(url);
     const admin = new Redis(url);
-    await admin.flushdb();
     let now = T0;
     const env = { REDIS_URL: url, WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0' };
     const [one, two] = [

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 
 /**
@@ -23,4 +24,14 @@ export const sharedRedis = inject('redisUrl');
 export function redisDatabase(file: keyof typeof DATABASES): string {
   if (!sharedRedis) throw new Error('this run has no Redis server (see test/global-setup.ts)');
   return `${sharedRedis}/${DATABASES[file]}`;
+}
+
+/** Empties a Redis database before a test, so that nothing an earlier test or run left there counts. */
+export async function emptyRedis(url: string): Promise<void> {
+  const admin = new Redis(url);
+  try {
+    await admin.flushdb();
+  } finally {
+    admin.disconnect();
+  }
 }
