@@ -70,7 +70,10 @@ function compile(args: ExecutionArgs): Run | null {
   });
   if (!isCompiledQuery(query)) return null;
   const source = args.document.loc?.source;
-  const asGraphqlJs = (result: ExecutionResult) => asGraphqlJsAnswers(result, source);
+  // Where each line of the document starts: found once per document, on its first error.
+  let lines: DocumentLines | undefined;
+  const documentLines = source && (() => (lines ??= { source, lineStarts: lineStartsOf(source.body) }));
+  const asGraphqlJs = (result: ExecutionResult) => asGraphqlJsAnswers(result, documentLines);
   return (run) => {
     const result = query.query(run.rootValue, run.contextValue, run.variableValues);
     return result instanceof Promise ? result.then(asGraphqlJs) : asGraphqlJs(result);
@@ -82,16 +85,21 @@ function compile(args: ExecutionArgs): Run | null {
  * errors carry their locations as such, where graphql-js's carry the document positions they
  * come from: whatever copies an error (masking does) keeps positions, and so the locations.
  */
-function asGraphqlJsAnswers(result: ExecutionResult, source: Source | undefined): ExecutionResult {
-  if (!result.errors?.length) return result;
-  const { errors, data, ...rest } = result;
-  return { errors: source ? errors.map((error) => located(error, source)) : errors, data, ...rest };
+interface DocumentLines {
+  source: Source;
+  /** The offset in the document's text at which each line starts. */
+  lineStarts: number[];
 }
 
-function located(error: GraphQLError, source: Source): GraphQLError {
+function asGraphqlJsAnswers(result: ExecutionResult, documentLines: (() => DocumentLines) | undefined): ExecutionResult {
+  if (!result.errors?.length) return result;
+  const { errors, data, ...rest } = result;
+  return { errors: documentLines ? errors.map((error) => located(error, documentLines)) : errors, data, ...rest };
+}
+
+function located(error: GraphQLError, documentLines: () => DocumentLines): GraphQLError {
   if (error.nodes || !error.locations?.length) return error;
-  const lineStarts = [0];
-  for (let at = source.body.indexOf('\n'); at !== -1; at = source.body.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  const { source, lineStarts } = documentLines();
   const positions = error.locations.map(({ line, column }) => (lineStarts[line - 1] ?? 0) + column - 1);
   return new GraphQLError(error.message, {
     source,
@@ -100,6 +108,12 @@ function located(error: GraphQLError, source: Source): GraphQLError {
     originalError: error.originalError,
     extensions: error.extensions,
   });
+}
+
+function lineStartsOf(text: string): number[] {
+  const lineStarts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lineStarts.push(at + 1);
+  return lineStarts;
 }
 
 /** True when `@defer` or `@stream` appears anywhere in the document (fragments included). */
