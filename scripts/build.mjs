@@ -2,13 +2,20 @@
 // for Node, rather than TypeScript compiled on every start. Packages stay in node_modules.
 // Dynamic imports stay separate chunks, so that what is loaded only when configured (tracing)
 // is still loaded only then.
+//
+// `node scripts/build.mjs [ENTRY OUTDIR]` bundles another entry the same way, into OUTDIR as
+// <entry's name>.mjs: the benchmark harness builds every server it runs with it.
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-const outdir = new URL('../dist/', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const [entry = 'server.ts', out = 'dist'] = process.argv.slice(2);
+const outdir = resolve(root, out);
 rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: { server: new URL('../server.ts', import.meta.url).pathname },
+  entryPoints: [resolve(root, entry)],
   outdir,
   bundle: true,
   splitting: true,

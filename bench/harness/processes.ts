@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
 import { processTree, treeCpuSeconds, treePeakRssMiB } from './process-tree.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -12,29 +10,17 @@ const probes = ['bench/harness/event-loop-probe.ts', 'bench/harness/cluster-prob
 const bundles = new Map<string, string>();
 
 /**
- * A script as every server runs here: bundled into plain JavaScript for Node, the way `npm
- * start` runs gatherql (scripts/build.mjs), so that no server pays for a TypeScript loader in
- * its start-up time or its memory. Built once per run, under bench/.build/ (beside
+ * A script as every server runs here: bundled into plain JavaScript for Node by
+ * scripts/build.mjs, as `npm start` runs gatherql, so that no server pays for a TypeScript
+ * loader in its start-up time or its memory. Built once per run, under bench/.build/ (beside
  * node_modules, where the bundle's imports are found).
  */
 function bundled(script: string): string {
   let file = bundles.get(script);
   if (!file) {
-    const outdir = join(root, 'bench', '.build', script.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-'));
-    rmSync(outdir, { recursive: true, force: true });
-    buildSync({
-      entryPoints: { main: join(root, script) },
-      outdir,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node20',
-      packages: 'external',
-      outExtension: { '.js': '.mjs' },
-      logLevel: 'warning',
-    });
-    file = join(outdir, 'main.mjs');
+    const outdir = join('bench', '.build', script.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-'));
+    execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), script, outdir], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    file = join(root, outdir, `${basename(script, '.ts')}.mjs`);
     bundles.set(script, file);
   }
   return file;
