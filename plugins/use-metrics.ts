@@ -1,4 +1,4 @@
-import { type DocumentNode, type ExecutionResult, getOperationAST } from 'graphql';
+import { type ExecutionResult, getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.js';
 
@@ -33,21 +33,6 @@ export function useMetrics(options: MetricsOptions): Plugin {
   const { registry, httpRequests, graphqlErrors } = options.metrics;
   const endpoint = options.endpoint ?? '/metrics';
   const started = new WeakMap<Request, number>();
-  const types = new WeakMap<DocumentNode, Map<string | null, OperationLabel>>();
-
-  const typeOf = (document: DocumentNode, name: string | null): OperationLabel => {
-    let byName = types.get(document);
-    if (!byName) {
-      byName = new Map();
-      types.set(document, byName);
-    }
-    let type = byName.get(name);
-    if (!type) {
-      type = getOperationAST(document, name)?.operation ?? 'none';
-      byName.set(name, type);
-    }
-    return type;
-  };
 
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
@@ -60,8 +45,9 @@ export function useMetrics(options: MetricsOptions): Plugin {
     onExecute({ args }) {
       const request = (args.contextValue as { request?: Request }).request;
       if (!request) return;
-      const type = typeOf(args.document, args.operationName ?? null);
-      if (type !== 'none' && type !== 'batch') countOperation(request, type);
+      // A walk of the document's definitions, as cheap as a look-up in a cache of it would be.
+      const type = getOperationAST(args.document, args.operationName)?.operation;
+      if (type) countOperation(request, type);
     },
     onExecutionResult({ request, result }) {
       if (result && !(Symbol.asyncIterator in result) && (result as ExecutionResult).errors?.length)
