@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,8 @@ export interface ThrowawayNginx {
   url: string;
   /** The master process (its worker is its child), for whoever measures what it costs. */
   pid: number;
+  /** What nginx wrote to its error log so far: why each request it could not pass on failed. */
+  errorLog(): string;
   /** Stops it gracefully (SIGQUIT) and waits until it has exited. */
   stop(): Promise<void>;
 }
@@ -73,6 +75,7 @@ http {
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    errorLog: () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');
