@@ -173,6 +173,9 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
     try {
       const stored = new Set((await client.query<{ id: number }>('select id from posts')).rows.map((row) => Number(row.id)));
       expect(acknowledged.map((id) => Number(decodeGlobalID(id).id)).filter((id) => !stored.has(id))).toEqual([]);
+      // And none twice: a request that an instance had read is never sent to another one.
+      const twice = await client.query("select title from posts where title like 'load %' group by title having count(*) > 1");
+      expect(twice.rows).toEqual([]);
     } finally {
       await client.end();
     }

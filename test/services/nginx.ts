@@ -23,7 +23,8 @@ export interface ThrowawayNginx {
  * configured as docs/deploy.md recommends: round robin, a server that refuses a connection
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
- * nginx closes before the instances would, and the client's own X-Forwarded-For passed on.
+ * nginx closes before the instances would (4 s, below KEEP_ALIVE_TIMEOUT_MS in http/serve.ts),
+ * and the client's own X-Forwarded-For passed on.
  * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
  */
 export async function startNginx(upstreamPorts: number[], options: { keepalive?: number } = {}): Promise<ThrowawayNginx> {
