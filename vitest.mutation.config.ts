@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/**
+ * The tests `npm run test:mutation` runs against each mutant (stryker.config.mjs): the files
+ * that cover the mutated folders, all in-process (no server process, browser or nginx, which
+ * would take minutes per mutant). The suite's global setup still starts PostgreSQL and Redis.
+ */
+export const MUTATION_TESTS = [
+  'test/abuse.test.ts',
+  'test/batcher.test.ts',
+  'test/config.test.ts',
+  'test/deadline.test.ts',
+  'test/hedging.test.ts',
+  'test/keyed-cache.test.ts',
+  'test/quota.test.ts',
+  'test/rate-limit.test.ts',
+  'test/response-cache.test.ts',
+  'test/response-headers.test.ts',
+  'test/response-store.test.ts',
+  'test/shared-cache-tier.test.ts',
+  'test/shared-queries.test.ts',
+  'test/stale-and-refresh.test.ts',
+  'test/tracing.test.ts',
+  'test/trusted-documents.test.ts',
+  'test/weather-faults.test.ts',
+  'test/weather-resilience.test.ts',
+];
+
+export default defineConfig({ ...base, test: { ...base.test, include: MUTATION_TESTS } });
