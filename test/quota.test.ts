@@ -1,6 +1,8 @@
+import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
-import { createMemoryQuotaStore, createQuota, parseQuotaLimits } from '../sources/kit/quota.js';
+import { createMemoryQuotaStore, createQuota, parseQuotaLimits, type QuotaStore, type WindowCounter } from '../sources/kit/quota.js';
+import { createRedisQuotaStore } from '../sources/kit/redis-quota-store.js';
 import { limitedWindow } from '../sources/open-meteo/limits.js';
 import { dialects } from './helpers/databases.js';
 import { useDatabase } from './helpers/db-suite.js';
@@ -25,12 +27,16 @@ describe('quota', () => {
     expect(await budget.remaining()).toEqual({ minute: 3, hour: 1 });
   });
 
-  it('refuses nothing when a window has no limit, and takes no unit from any window when one refuses', async () => {
+  it('refuses nothing for a window without a limit, and takes no unit from any window when one refuses', async () => {
     const clock = { now: T0 };
-    const budget = quota('5/day', clock);
+    // No minute limit: five units at once pass; the day refuses the next ones, and the hour
+    // (checked before it) keeps what it had.
+    const budget = quota('8/hour,6/day', clock);
     expect(await budget.take(5)).toEqual({ granted: true });
-    expect((await budget.take(1)).granted).toBe(false);
-    expect(await budget.remaining()).toEqual({ day: 0 });
+    expect(await budget.take(2)).toEqual({ granted: false, window: 'day', retryAfterSeconds: 14 * 3600 + 59 * 60 + 50 });
+    expect(await budget.remaining()).toEqual({ hour: 3, day: 1 });
+    expect(await budget.take(1)).toEqual({ granted: true });
+    expect(await budget.remaining()).toEqual({ hour: 2, day: 0 });
   });
 
   it('closes a window the upstream says is spent, until it resets', async () => {
@@ -70,6 +76,82 @@ describe('quota', () => {
     ['not json', null],
   ])('reads the window an Open-Meteo 429 names: %s', (body, window) => {
     expect(limitedWindow(body)).toBe(window);
+  });
+});
+
+/** Window counters as createQuota makes them: a key, a limit and how long to keep the count. */
+const counters = (limits: number[], name = 'w') =>
+  limits.map((limit, index): WindowCounter => ({ key: `gatherql:quota:test:${name}${index}`, limit, ttlMs: 60_000 }));
+
+const stores: [string, () => Promise<{ store: QuotaStore; redis?: Redis }>][] = [['memory', async () => ({ store: createMemoryQuotaStore() })]];
+if (sharedRedis) {
+  stores.push([
+    'Redis',
+    async () => {
+      const url = redisDatabase('quota');
+      await emptyRedis(url);
+      const redis = new Redis(url);
+      return { store: createRedisQuotaStore(redis), redis };
+    },
+  ]);
+}
+
+describe.each(stores)('the %s quota store', (_name, open) => {
+  let redis: Redis | undefined;
+  afterEach(() => redis?.disconnect());
+  const start = async () => {
+    const opened = await open();
+    redis = opened.redis;
+    return opened.store;
+  };
+
+  it('adds a call of weight 3 to every counter, or, when one of them would pass its limit, to none, and says which one', async () => {
+    const store = await start();
+    const [minute, hour] = counters([5, 7]);
+    expect(await store.take([minute!, hour!], 3)).toBe(-1);
+    expect(await store.used([minute!, hour!])).toEqual([3, 3]);
+    // 3 more would pass the minute's 5: refused there, nothing added to the hour.
+    expect(await store.take([minute!, hour!], 3)).toBe(0);
+    expect(await store.used([minute!, hour!])).toEqual([3, 3]);
+    expect(await store.take([minute!, hour!], 2)).toBe(-1);
+    expect(await store.used([minute!, hour!])).toEqual([5, 5]);
+    // A later counter refuses: the earlier one is not charged either.
+    const [wide, narrow] = counters([10, 6], 'x');
+    expect(await store.take([wide!, narrow!], 4)).toBe(-1);
+    expect(await store.take([wide!, narrow!], 3)).toBe(1);
+    expect(await store.used([wide!, narrow!])).toEqual([4, 4]);
+  });
+
+  it('fills a counter up to its limit, never down', async () => {
+    const store = await start();
+    const [closed, over] = counters([7, 20], 'f');
+    await store.fill(closed!);
+    expect(await store.used([closed!])).toEqual([7]);
+    expect(await store.take([closed!], 1)).toBe(0);
+    expect(await store.take([over!], 9)).toBe(-1);
+    await store.fill({ ...over!, limit: 7 });
+    expect(await store.used([over!])).toEqual([9]);
+  });
+});
+
+describe.skipIf(!sharedRedis)('the Redis quota store, in Redis', () => {
+  it('keeps each count for the time its counter says, no longer', async () => {
+    const url = redisDatabase('quota');
+    await emptyRedis(url);
+    const redis = new Redis(url);
+    try {
+      const store = createRedisQuotaStore(redis);
+      const [counter] = counters([5], 't');
+      await store.take([{ ...counter!, ttlMs: 30_000 }], 2);
+      const left = await redis.pttl(counter!.key);
+      expect(left).toBeGreaterThan(0);
+      expect(left).toBeLessThanOrEqual(30_000);
+      await store.fill({ ...counter!, ttlMs: 20_000 });
+      expect(await redis.get(counter!.key)).toBe('5');
+      expect(await redis.pttl(counter!.key)).toBeLessThanOrEqual(20_000);
+    } finally {
+      redis.disconnect();
+    }
   });
 });
 
@@ -183,5 +265,22 @@ describe.skipIf(!sharedRedis)('OPEN_METEO_QUOTA with Redis', () => {
     expect(await place(one, 'Cairo')).toEqual({ __typename: 'CityError', code: 'QUOTA_EXHAUSTED' });
     expect(await place(two, 'Dubai')).toEqual({ __typename: 'CityError', code: 'QUOTA_EXHAUSTED' });
     expect(one.sim.calls().geocoding + two.sim.calls().geocoding).toBe(4);
+  });
+
+  it('counts a forecast call for two places as two units, on every instance', async () => {
+    const url = redisDatabase('quota');
+    await emptyRedis(url);
+    const env = { REDIS_URL: url, OPEN_METEO_QUOTA: '6/minute' };
+    const now = () => T0;
+    const [one, two] = [await startWeatherHarness(env, { now }), await startWeatherHarness(env, { now })];
+    gateways.push(one, two);
+    // Two places (1 unit each) and one forecast call for both (2 units): 4 of 6.
+    expect((await one.weather(['Paris', 'Rome'])).map((item) => item.__typename)).toEqual(['CityWeather', 'CityWeather']);
+    expect(one.sim.calls().forecast).toBe(1);
+    // The other instance has 2 left: one place and its forecast, then nothing.
+    expect((await two.weather(['Lima']))[0]!.__typename).toBe('CityWeather');
+    expect((await two.gateway.query('{ cities(names: ["Oslo"]) { __typename ... on CityError { code } } }')).body.data.cities).toEqual([
+      { __typename: 'CityError', code: 'QUOTA_EXHAUSTED' },
+    ]);
   });
 });
