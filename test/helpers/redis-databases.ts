@@ -15,6 +15,8 @@ const DATABASES = {
   'response-store': 7,
   'scale-out': 8,
   workers: 9,
+  'login-throttle': 10,
+  budget: 11,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
