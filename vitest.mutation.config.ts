@@ -12,9 +12,12 @@ import base from './vitest.config.js';
 export const MUTATION_TESTS = [
   'test/abuse.test.ts',
   'test/batcher.test.ts',
+  'test/budget.test.ts',
   'test/config.test.ts',
   'test/hedging.test.ts',
   'test/keyed-cache.test.ts',
+  'test/login-throttle.test.ts',
+  'test/password-hasher.test.ts',
   'test/quota.test.ts',
   'test/rate-limit.test.ts',
   'test/response-cache.test.ts',
