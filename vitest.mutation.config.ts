@@ -20,6 +20,7 @@ export const MUTATION_TESTS = [
   'test/password-hasher.test.ts',
   'test/quota.test.ts',
   'test/rate-limit.test.ts',
+  'test/redis-response-store.test.ts',
   'test/response-cache.test.ts',
   'test/response-headers.test.ts',
   'test/response-store.test.ts',

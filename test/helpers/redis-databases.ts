@@ -17,6 +17,7 @@ const DATABASES = {
   workers: 9,
   'login-throttle': 10,
   budget: 11,
+  'redis-response-store': 12,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
