@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Budget, createBudget } from '../limits/budget.js';
+import { createBudget } from '../limits/budget.js';
 import { createStoreWarning } from '../limits/store-warning.js';
 import { createUpstreamBudget } from '../limits/upstream-budget.js';
 import { captureLogs } from './helpers/log-capture.js';
-import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { deadRedis, memoryAndRedis } from './helpers/redis-databases.js';
 
 // The budgets the rate limit, the upstream budget and the login throttle are made of: in
 // memory on the test's clock where a window's length is the point, and the same behaviour
@@ -29,34 +28,15 @@ describe('the upstream budget, on the test’s clock', () => {
   });
 });
 
-const stores: [string, () => Promise<{ budget: (options: { points: number; blockSeconds?: number }) => Budget; redis?: Redis }>][] = [
-  ['memory', async () => ({ budget: (options) => createBudget({ ...options, durationSeconds: 600, keyPrefix: 'test' }) })],
-];
-if (sharedRedis) {
-  stores.push([
-    'Redis',
-    async () => {
-      const url = redisDatabase('budget');
-      await emptyRedis(url);
-      const redis = new Redis(url);
-      // Ready before the first spend: the budget takes a client that is not ready for a failing one.
-      await redis.ping();
-      return { budget: (options) => createBudget({ ...options, durationSeconds: 600, keyPrefix: 'test', redis }), redis };
-    },
-  ]);
-}
+/** A budget of `points` over 10 minutes, in memory or in Redis. */
+const budgets = memoryAndRedis(
+  'budget',
+  (redis) => (options: { points: number; blockSeconds?: number }) => createBudget({ ...options, durationSeconds: 600, keyPrefix: 'test', redis }),
+);
 
-describe.each(stores)('a budget in %s', (_name, open) => {
-  let redis: Redis | undefined;
-  afterEach(() => redis?.disconnect());
-  const start = async () => {
-    const opened = await open();
-    redis = opened.redis;
-    return opened.budget;
-  };
-
+describe.each(budgets)('a budget in %s', (_where, open) => {
   it('spends points per key until the budget is spent, and says what is left; peeking spends nothing', async () => {
-    const budget = (await start())({ points: 5 });
+    const budget = (await open())({ points: 5 });
     expect(await budget.peek('a')).toEqual({ granted: true, remaining: 5, resetSeconds: 600, counted: true });
     expect(await budget.spend('a', 3)).toMatchObject({ granted: true, remaining: 2, counted: true });
     expect(await budget.peek('a')).toMatchObject({ granted: true, remaining: 2 });
@@ -69,7 +49,7 @@ describe.each(stores)('a budget in %s', (_name, open) => {
   });
 
   it('gives points back, forgets a key, and blocks one', async () => {
-    const budget = (await start())({ points: 2 });
+    const budget = (await open())({ points: 2 });
     await budget.spend('a', 2);
     await budget.refund('a');
     expect(await budget.spend('a')).toMatchObject({ granted: true, remaining: 0 });
@@ -83,7 +63,7 @@ describe.each(stores)('a budget in %s', (_name, open) => {
   });
 
   it('keeps a key that went over refused for blockSeconds, longer than its window', async () => {
-    const budget = (await start())({ points: 1, blockSeconds: 3600 });
+    const budget = (await open())({ points: 1, blockSeconds: 3600 });
     await budget.spend('a');
     const refused = await budget.spend('a');
     expect(refused.granted).toBe(false);
@@ -94,8 +74,7 @@ describe.each(stores)('a budget in %s', (_name, open) => {
 
 describe('a budget whose Redis fails', () => {
   it('grants every spend without counting it, and says so; the other operations fail open too', async () => {
-    // Nothing listens there, and the client neither queues nor waits.
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const dead = deadRedis();
     const errors: unknown[] = [];
     const budget = createBudget({ points: 1, durationSeconds: 60, keyPrefix: 'test', redis: dead, onStoreError: (error) => errors.push(error) });
     for (let n = 0; n < 3; n += 1) expect(await budget.spend('a')).toEqual({ granted: true, remaining: 1, resetSeconds: 60, counted: false });
@@ -104,7 +83,6 @@ describe('a budget whose Redis fails', () => {
     await budget.refund('a');
     await budget.forget('a');
     expect(errors).toHaveLength(7);
-    dead.disconnect();
   });
 });
 

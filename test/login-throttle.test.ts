@@ -1,8 +1,7 @@
-import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestError } from '../resolvers/errors.js';
 import { createLoginThrottle, LOGIN_THROTTLE, type LoginThrottle } from '../resolvers/login-throttle.js';
-import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { memoryAndRedis } from './helpers/redis-databases.js';
 
 // The throttle itself, on its own stores: in memory on the test's clock (the slow-down is about
 // seconds, and no verdict here may wait for real ones), and in Redis for what needs no clock.
@@ -64,32 +63,9 @@ describe('the login throttle, in memory, on the test’s clock', () => {
   });
 });
 
-const stores: [string, () => Promise<{ throttle: LoginThrottle; redis?: Redis }>][] = [['memory', async () => ({ throttle: createLoginThrottle() })]];
-if (sharedRedis) {
-  stores.push([
-    'Redis',
-    async () => {
-      const url = redisDatabase('login-throttle');
-      await emptyRedis(url);
-      const redis = new Redis(url);
-      // Ready before the first logIn: the throttle takes a client that is not ready for a failing one.
-      await redis.ping();
-      return { throttle: createLoginThrottle({ redis }), redis };
-    },
-  ]);
-}
-
-describe.each(stores)('the login throttle, in %s', (_name, open) => {
-  let redis: Redis | undefined;
-  afterEach(() => redis?.disconnect());
-  const start = async () => {
-    const opened = await open();
-    redis = opened.redis;
-    return opened.throttle;
-  };
-
+describe.each(memoryAndRedis('login-throttle', (redis) => createLoginThrottle({ redis })))('the login throttle, in %s', (_where, open) => {
   it('gives a client its point back when a logIn succeeds: an office behind one address logs in all day', async () => {
-    const throttle = await start();
+    const throttle = await open();
     const office = '192.0.2.10';
     for (let n = 0; n < 2 * LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(throttle, `user${n}`, office, 'succeeds')).toBe('ok');
     // Its failures still count: the budget is whole.

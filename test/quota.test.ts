@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
-import { createMemoryQuotaStore, createQuota, parseQuotaLimits, type QuotaStore, type WindowCounter } from '../sources/kit/quota.js';
+import { createMemoryQuotaStore, createQuota, parseQuotaLimits, type WindowCounter } from '../sources/kit/quota.js';
 import { createRedisQuotaStore } from '../sources/kit/redis-quota-store.js';
 import { limitedWindow } from '../sources/open-meteo/limits.js';
 import { dialects } from './helpers/databases.js';
 import { useDatabase } from './helpers/db-suite.js';
-import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
 
 /** 09:00:10 UTC: 50 s left of the minute, 59 min 50 s of the hour. */
@@ -83,30 +83,9 @@ describe('quota', () => {
 const counters = (limits: number[], name = 'w') =>
   limits.map((limit, index): WindowCounter => ({ key: `gatherql:quota:test:${name}${index}`, limit, ttlMs: 60_000 }));
 
-const stores: [string, () => Promise<{ store: QuotaStore; redis?: Redis }>][] = [['memory', async () => ({ store: createMemoryQuotaStore() })]];
-if (sharedRedis) {
-  stores.push([
-    'Redis',
-    async () => {
-      const url = redisDatabase('quota');
-      await emptyRedis(url);
-      const redis = new Redis(url);
-      return { store: createRedisQuotaStore(redis), redis };
-    },
-  ]);
-}
-
-describe.each(stores)('the %s quota store', (_name, open) => {
-  let redis: Redis | undefined;
-  afterEach(() => redis?.disconnect());
-  const start = async () => {
-    const opened = await open();
-    redis = opened.redis;
-    return opened.store;
-  };
-
+describe.each(memoryAndRedis('quota', (redis) => (redis ? createRedisQuotaStore(redis) : createMemoryQuotaStore())))('the %s quota store', (_where, open) => {
   it('adds a call of weight 3 to every counter, or, when one of them would pass its limit, to none, and says which one', async () => {
-    const store = await start();
+    const store = await open();
     const [minute, hour] = counters([5, 7]);
     expect(await store.take([minute!, hour!], 3)).toBe(-1);
     expect(await store.used([minute!, hour!])).toEqual([3, 3]);
@@ -123,7 +102,7 @@ describe.each(stores)('the %s quota store', (_name, open) => {
   });
 
   it('fills a counter up to its limit, never down', async () => {
-    const store = await start();
+    const store = await open();
     const [closed, over] = counters([7, 20], 'f');
     await store.fill(closed!);
     expect(await store.used([closed!])).toEqual([7]);

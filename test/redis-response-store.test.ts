@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRedisResponseStore } from '../responses/redis-store.js';
 import type { KeptResponse } from '../responses/store.js';
-import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { deadRedis, emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // The response store every instance shares, against a real Redis: what a write must have done
 // before its request answers, and what is found afterwards.
@@ -80,7 +80,7 @@ describe.skipIf(!sharedRedis)('the Redis response store', () => {
   });
 
   it('while Redis fails: finds nothing, keeps nothing, says why, and never throws', async () => {
-    const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const dead = deadRedis();
     const errors: unknown[] = [];
     const responses = createRedisResponseStore(
       dead,
@@ -93,6 +93,5 @@ describe.skipIf(!sharedRedis)('the Redis response store', () => {
     await responses.settled();
     responses.keep('posts', answer('first'), 0);
     await expect.poll(() => errors.length).toBe(4);
-    dead.disconnect();
   });
 });
