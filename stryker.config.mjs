@@ -26,6 +26,8 @@ export default {
   // Two cores, shared with others: two mutants at a time, at low priority (package.json's nice).
   concurrency: 2,
   timeoutMS: 20_000,
+  // The first run of every test, with coverage, on a loaded machine.
+  dryRunTimeoutMinutes: 60,
   incremental: true,
   incrementalFile: 'reports/stryker-incremental.json',
   reporters: ['clear-text', 'progress', 'html', 'json'],
