@@ -13,6 +13,7 @@ export const MUTATION_TESTS = [
   'test/abuse.test.ts',
   'test/batcher.test.ts',
   'test/budget.test.ts',
+  'test/client-key.test.ts',
   'test/config.test.ts',
   'test/hedging.test.ts',
   'test/keyed-cache.test.ts',
