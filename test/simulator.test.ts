@@ -7,6 +7,7 @@ import { findCountry, SIM_COUNTRIES } from '../simulator/countries.js';
 import { FaultBook } from '../simulator/faults.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { startDevSim } from './helpers/dev-sim-process.js';
+import { README_FIRST_QUERY } from './helpers/readme.js';
 
 let sim: Simulator;
 afterEach(() => sim?.close());
@@ -405,6 +406,30 @@ describe('npm run dev:sim', () => {
       });
       // dev:sim gave the gateway a key that the simulator takes: the whole dataset in 3 pages, no call refused.
       expect((await getJson(`${countriesUrl}/__sim/calls`)).body).toMatchObject({ countries: 4, countriesOffsets: [0, 100, 200], countriesUnauthorized: 1 });
+
+      // The README's first query: every part of each city answers.
+      const first = await fetch(devSim.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: README_FIRST_QUERY }),
+      });
+      const { data, errors } = await first.json();
+      expect(errors).toBeUndefined();
+      expect(data.cities).toMatchObject([
+        {
+          __typename: 'City',
+          weather: { temperatureC: expect.any(Number) },
+          airQuality: { usAqi: expect.any(Number) },
+          country: { name: 'Germany', flag: '🇩🇪' },
+        },
+        {
+          __typename: 'City',
+          weather: { temperatureC: expect.any(Number) },
+          airQuality: { usAqi: expect.any(Number) },
+          country: { name: 'France', capitals: ['Paris'] },
+        },
+        { __typename: 'CityError', code: 'CITY_NOT_FOUND' },
+      ]);
     } finally {
       await devSim.stop();
     }

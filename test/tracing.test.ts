@@ -180,7 +180,15 @@ describe('a traced cities request', () => {
     expect(attempts).toHaveLength(7);
     const seen = harness.sim.calls().traceContexts;
     expect(seen.map((context) => context.traceparent).sort()).toEqual(attempts.map((attempt) => `00-${trace.server.traceId}-${attempt.spanId}-01`).sort());
-    expect(seen.map((context) => context.upstream).sort()).toEqual(['air-quality', 'countries', 'countries', 'countries', 'forecast', 'geocoding', 'geocoding']);
+    expect(seen.map((context) => context.upstream).sort()).toEqual([
+      'air-quality',
+      'countries',
+      'countries',
+      'countries',
+      'forecast',
+      'geocoding',
+      'geocoding',
+    ]);
   });
 
   it('records a cache hit on the look-up, and no attempt', async () => {

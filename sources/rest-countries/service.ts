@@ -49,6 +49,8 @@ export interface CountriesOptions {
   /** Traces the refreshes no look-up started (the schedule's, and revalidations). */
   tracer?: LookUpTracer;
   onRefresh?: DatasetRefreshOptions['onOutcome'];
+  /** Reads the bundled dataset; readBundledDataset unless a test counts the reads. Called on first need only. */
+  readBundled?: () => Promise<CountryDataset>;
 }
 
 const CACHE = 'countries';
@@ -63,7 +65,7 @@ export function createCountries(options: CountriesOptions): CountryFacts {
   // Read on first use only: a gateway whose live dataset never fails never reads it.
   let bundled: Promise<CountryDataset> | undefined;
   const bundledDataset = () => {
-    bundled ??= readBundledDataset().catch((error: unknown) => {
+    bundled ??= (options.readBundled ?? readBundledDataset)().catch((error: unknown) => {
       bundled = undefined;
       throw new UpstreamError('UPSTREAM_UNAVAILABLE', 'The bundled country dataset could not be read', { cause: error, hostFailure: false });
     });
