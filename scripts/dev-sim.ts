@@ -1,7 +1,7 @@
 // `npm run dev:sim`: the gateway wired to a local simulator of its upstream APIs, so that
 // weather, air quality and countries work end to end with no network. Everything else is
 // `npm start` unchanged (same config, same database); only the upstream URLs point at the simulator.
-import { SIM_API_KEY } from '../simulator/countries-api.js';
+import { SIM_API_KEY } from '../simulator/countries-keys.js';
 import { startSimulator } from '../simulator/simulator.js';
 
 const simulator = await startSimulator();

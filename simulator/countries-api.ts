@@ -1,13 +1,7 @@
 import { countOne } from './calls.js';
 import { findCountry, SIM_COUNTRIES, type SimCountry } from './countries.js';
+import { DEMO_API_KEY, REVOKED_API_KEY } from './countries-keys.js';
 import type { Answer, Refusal, Upstream } from './upstream.js';
-
-/** The key `npm run dev:sim` and the tests give the gateway. The simulator takes any key but the two below. */
-export const SIM_API_KEY = 'rc_live_simulator';
-/** REST Countries' public demo key: it answers a sample and a notice, never the dataset. */
-export const DEMO_API_KEY = 'rc_live_demo';
-/** A key the simulator refuses (HTTP 401), as REST Countries refuses a revoked one. */
-export const REVOKED_API_KEY = 'rc_live_revoked';
 
 /** What REST Countries sends with its data: it changes about never. */
 const CACHE_CONTROL = { 'cache-control': 'public, immutable, max-age=31556926' };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
 import { SIM_CITIES } from '../simulator/cities.js';
-import { REVOKED_API_KEY, SIM_API_KEY } from '../simulator/countries-api.js';
+import { REVOKED_API_KEY, SIM_API_KEY } from '../simulator/countries-keys.js';
 import { SIM_COUNTRIES } from '../simulator/countries.js';
 import type { FaultRule } from '../simulator/faults.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';

@@ -3,7 +3,7 @@
 // when there is no network at all.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SIM_API_KEY } from '../simulator/countries-api.js';
+import { SIM_API_KEY } from '../simulator/countries-keys.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { BUNDLED_DATASET } from '../sources/rest-countries/bundled.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';

@@ -1,5 +1,5 @@
 import type { GatewayOptions } from '../../gateway.js';
-import { SIM_API_KEY } from '../../simulator/countries-api.js';
+import { SIM_API_KEY } from '../../simulator/countries-keys.js';
 import { type Simulator, startSimulator } from '../../simulator/simulator.js';
 import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
 import { type GraphQLResponse, startGateway, type TestGateway } from './gateway.js';
