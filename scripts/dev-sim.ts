@@ -15,7 +15,7 @@ process.env.REST_COUNTRIES_API_KEY = SIM_API_KEY;
 process.stdout.write(`
 Upstream simulator: geocoding ${simulator.geocodingUrl}, forecast ${simulator.forecastUrl},
 air quality ${simulator.airQualityUrl}, countries ${simulator.countriesUrl}
-It knows about 50 real cities (Berlin, Paris, Tokyo, São Paulo, …) and their countries;
+It knows about 65 real cities (Berlin, Paris, Tokyo, São Paulo, …) and every country;
 other names are not found.
 
 Try this in GraphiQL (its URL is in the log line that says "gatherql is listening"):
