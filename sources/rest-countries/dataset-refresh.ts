@@ -111,7 +111,8 @@ export function createDatasetRefresh(options: DatasetRefreshOptions): DatasetRef
       fetchedAt: held?.fetchedAt ?? null,
     };
     last = outcome;
-    options.onOutcome?.(outcome, error);
+    // A load cut short by close() is no news to report.
+    if (!closing.signal.aborted) options.onOutcome?.(outcome, error);
     return outcome;
   };
 

@@ -1,15 +1,17 @@
 import type { Caller } from '../kit/caller.js';
 import type { CacheEvent } from '../kit/events.js';
-import type { Cached, FreshnessState } from '../kit/freshness.js';
+import type { Cached } from '../kit/freshness.js';
 import type { UpstreamHttp } from '../kit/http.js';
 import type { Quota } from '../kit/quota.js';
 import type { SharedTier } from '../kit/shared-tier.js';
-import type { LookUpSpan, LookUpTracer } from '../kit/trace.js';
-import { deadlinePassed, UpstreamError } from '../kit/upstream-error.js';
+import type { LookUpTracer } from '../kit/trace.js';
+import { UpstreamError } from '../kit/upstream-error.js';
 import type { UpstreamPolicy } from '../kit/upstream-policy.js';
+import { answerFrom, COUNTRIES_CACHE, type LookUpKit, tracedLookUp } from './answers.js';
 import { readBundledDataset } from './bundled.js';
-import { COUNTRIES, type Country, type CountryDataset } from './countries.js';
-import { COUNTRY_REFRESH, createDatasetRefresh, type DatasetRefreshOptions, type RefreshOutcome } from './dataset-refresh.js';
+import type { Country, CountryDataset } from './countries.js';
+import { createDatasetRefresh, type DatasetRefreshOptions, type RefreshOutcome } from './dataset-refresh.js';
+import { createLiveFacts } from './live-facts.js';
 import { createV5Client, MAX_PAGES } from './v5-client.js';
 
 /** Country facts by ISO 3166-1 alpha-2 code, from REST Countries v5 with a key, from the bundled dataset without. */
@@ -53,59 +55,35 @@ export interface CountriesOptions {
   readBundled?: () => Promise<CountryDataset>;
 }
 
-const CACHE = 'countries';
-
 /** The country-facts service: the dataset in memory, its refresh, and the bundled dataset as the stand-in. */
 export function createCountries(options: CountriesOptions): CountryFacts {
   const { now, ttlMs, apiKey } = options;
-  const emit = (span: LookUpSpan | undefined, event: CacheEvent) => {
-    options.onEvent?.(CACHE, event);
-    span?.event(event);
-  };
-  // Read on first use only: a gateway whose live dataset never fails never reads it.
+  // Read on first need only: a gateway whose live dataset never fails never reads it.
   let bundled: Promise<CountryDataset> | undefined;
-  const bundledDataset = () => {
-    bundled ??= (options.readBundled ?? readBundledDataset)().catch((error: unknown) => {
-      bundled = undefined;
-      throw new UpstreamError('UPSTREAM_UNAVAILABLE', 'The bundled country dataset could not be read', { cause: error, hostFailure: false });
-    });
-    return bundled;
-  };
-
-  const answer = (dataset: CountryDataset, code: string, state: FreshnessState, caller: Caller): Cached<Country | null> => {
-    const garbled = dataset.garbled[code];
-    if (garbled) {
-      caller.onDelivery?.(null);
-      throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `${COUNTRIES} answered with an unexpected shape for ${code} (${garbled})`, { hostFailure: false });
-    }
-    const freshness = { state, fetchedAt: dataset.fetchedAt, ttlMs: state === 'BUNDLED' ? 0 : ttlMs, ageMs: Math.max(0, now() - dataset.fetchedAt) };
-    caller.onDelivery?.(freshness);
-    return { value: dataset.countries[code] ?? null, freshness };
-  };
-
-  const traced = (code: string, caller: Caller, lookUp: (span?: LookUpSpan) => Promise<Cached<Country | null>>) => {
-    const span = caller.tracer?.lookUp(CACHE, code);
-    if (!span) return lookUp();
-    return lookUp(span).then(
-      (cached) => {
-        span.end({ state: cached.freshness.state });
-        return cached;
-      },
-      (error: unknown) => {
-        span.end({ error });
-        throw error;
-      },
-    );
+  const kit: LookUpKit = {
+    ttlMs,
+    now,
+    emit(span, event) {
+      options.onEvent?.(COUNTRIES_CACHE, event);
+      span?.event(event);
+    },
+    bundled() {
+      bundled ??= (options.readBundled ?? readBundledDataset)().catch((error: unknown) => {
+        bundled = undefined;
+        throw new UpstreamError('UPSTREAM_UNAVAILABLE', 'The bundled country dataset could not be read', { cause: error, hostFailure: false });
+      });
+      return bundled;
+    },
   };
 
   if (!apiKey) {
     return {
       mode: 'bundled',
       get: (code, caller) =>
-        traced(code.toUpperCase(), caller, async (span) => {
-          const dataset = await bundledDataset();
-          emit(span, 'hit');
-          return answer(dataset, code.toUpperCase(), 'BUNDLED', caller);
+        tracedLookUp(code, caller, async (key, span) => {
+          const dataset = await kit.bundled();
+          kit.emit(span, 'hit');
+          return answerFrom(kit, dataset, key, 'BUNDLED', caller);
         }),
       refresh: async () => ({ at: now(), ok: true, result: 'current', message: null, countries: 0, fetchedAt: null }),
       lastRefresh: () => null,
@@ -123,109 +101,11 @@ export function createCountries(options: CountriesOptions): CountryFacts {
     lockMs: options.policy.budgetMs * MAX_PAGES,
     ...(options.onRefresh && { onOutcome: options.onRefresh }),
   });
-  const usable = (dataset: CountryDataset | null, at: number) => (dataset && at - dataset.fetchedAt < ttlMs + COUNTRY_REFRESH.staleIfErrorMs ? dataset : null);
-
-  /** A refresh no look-up waits for (the schedule's, or a revalidation), traced on its own and linked to the look-up that started it. */
-  const backgroundRefresh = (startedBy?: LookUpSpan) => {
-    const own = options.tracer?.lookUp(CACHE, 'dataset');
-    own?.event('refresh');
-    if (own && startedBy) own.follows(startedBy);
-    const flight = refresher.refresh(own ? { trace: own.calls } : {});
-    if (own) void flight.then((outcome) => own.end(outcome.ok ? { state: 'LIVE' } : { error: refresher.lastError() }));
-    return flight;
-  };
-
-  // The look-up whose load the others wait for, while it runs: theirs are linked to it.
-  let loading: { flight: Promise<RefreshOutcome>; span: LookUpSpan } | null = null;
-  const join = (flight: Promise<RefreshOutcome>, span: LookUpSpan | undefined) => {
-    emit(span, 'joined');
-    if (span && loading?.flight === flight) span.follows(loading.span);
-  };
-
-  /** A refresh the cache starts itself (past the TTL, or after a failure), at most once per COUNTRY_REFRESH.revalidateEveryMs. */
-  const revalidate = (at: number, span: LookUpSpan | undefined) => {
-    const last = refresher.last();
-    if (refresher.running() || (last && at - last.at < COUNTRY_REFRESH.revalidateEveryMs)) return;
-    emit(span, 'refresh');
-    void backgroundRefresh(span);
-  };
-
-  /** No live dataset can answer: the bundled one stands in, or, for a code it does not know, `failure`. */
-  const standIn = async (code: string, caller: Caller, span: LookUpSpan | undefined, failure: UpstreamError) => {
-    const dataset = await bundledDataset();
-    if (dataset.countries[code]) {
-      emit(span, 'stale');
-      return answer(dataset, code, 'BUNDLED', caller);
-    }
-    caller.onDelivery?.(null);
-    throw failure;
-  };
-
-  /** Until the refresh ends, or the caller's deadline: the outcome, or null when the caller gave up. */
-  const waitFor = (flight: Promise<RefreshOutcome>, caller: Caller) =>
-    new Promise<RefreshOutcome | null>((resolve) => {
-      if (caller.signal.aborted) return resolve(null);
-      const gaveUp = () => resolve(null);
-      caller.signal.addEventListener('abort', gaveUp, { once: true });
-      void flight.then((outcome) => {
-        caller.signal.removeEventListener('abort', gaveUp);
-        resolve(outcome);
-      });
-    });
-
-  const lastFailure = () => refresher.lastError() ?? new UpstreamError('UPSTREAM_UNAVAILABLE', `${COUNTRIES} has not answered yet`, { hostFailure: false });
-
-  const lookUp = async (code: string, caller: Caller, span?: LookUpSpan): Promise<Cached<Country | null>> => {
-    const at = now();
-    const held = usable(refresher.held(), at);
-    if (held) {
-      const fresh = at - held.fetchedAt < ttlMs;
-      emit(span, fresh ? 'hit' : 'stale');
-      if (!fresh) revalidate(at, span);
-      return answer(held, code, fresh ? 'CACHED' : 'STALE', caller);
-    }
-    let flight = refresher.running();
-    if (flight) {
-      join(flight, span);
-    } else if (refresher.last() === null) {
-      // A cold gateway: this look-up loads the dataset, and every other one waits for that load.
-      const waitSeconds = caller.spend ? await caller.spend() : null;
-      if (waitSeconds !== null) {
-        const refused = new UpstreamError('RATE_LIMITED', `${COUNTRIES} was not called: this client's upstream budget is spent; retry in ${waitSeconds} s`, {
-          hostFailure: false,
-          retryAfterSeconds: waitSeconds,
-          origin: 'caller',
-        });
-        return standIn(code, caller, span, refused);
-      }
-      flight = refresher.running();
-      if (flight) {
-        join(flight, span);
-      } else {
-        emit(span, 'miss');
-        flight = refresher.refresh({ ...(span && { trace: span.calls }), ...(caller.onAttempt && { onAttempt: caller.onAttempt }) });
-        if (span) {
-          const started = { flight, span };
-          loading = started;
-          void flight.then(() => {
-            if (loading === started) loading = null;
-          });
-        }
-      }
-    } else {
-      revalidate(at, span);
-      return standIn(code, caller, span, lastFailure());
-    }
-    const outcome = await waitFor(flight, caller);
-    const loaded = usable(refresher.held(), now());
-    if (outcome && loaded) return answer(loaded, code, outcome.result === 'loaded' ? 'LIVE' : 'CACHED', caller);
-    return standIn(code, caller, span, outcome ? lastFailure() : deadlinePassed(COUNTRIES));
-  };
-
+  const live = createLiveFacts(kit, refresher, options.tracer);
   return {
     mode: 'live',
-    get: (code, caller) => traced(code.toUpperCase(), caller, (span) => lookUp(code.toUpperCase(), caller, span)),
-    refresh: () => backgroundRefresh(),
+    get: (code, caller) => tracedLookUp(code, caller, (key, span) => live.lookUp(key, caller, span)),
+    refresh: () => live.backgroundRefresh(),
     lastRefresh: () => refresher.last(),
     get size() {
       return Object.keys(refresher.held()?.countries ?? {}).length;
