@@ -40,6 +40,20 @@ const germany = {
   flag: { emoji: '🇩🇪', url_png: 'https://flags.example/de.png' },
 };
 
+/** Germany as gatherql's Country, without a population (the bundled dataset has none). */
+const GERMANY_FACTS = {
+  code: 'DE',
+  name: 'Germany',
+  officialName: 'Federal Republic of Germany',
+  capitals: ['Berlin'],
+  region: 'Europe',
+  subregion: 'Western Europe',
+  population: null,
+  currencies: [{ code: 'EUR', name: 'Euro', symbol: '€' }],
+  languages: ['German'],
+  flag: '🇩🇪',
+};
+
 /** The shapes some published examples give: currencies and languages as maps, plain capitals and flag, an empty subregion. */
 const antarcticaLike = {
   names: { common: 'Bouvet Island', official: 'Bouvet Island' },
@@ -105,18 +119,7 @@ describe('the REST Countries v5 client', () => {
       fetchedAt: 1_700_000_000_000,
       garbled: {},
       countries: {
-        DE: {
-          code: 'DE',
-          name: 'Germany',
-          officialName: 'Federal Republic of Germany',
-          capitals: ['Berlin'],
-          region: 'Europe',
-          subregion: 'Western Europe',
-          population: 83_240_525,
-          currencies: [{ code: 'EUR', name: 'Euro', symbol: '€' }],
-          languages: ['German'],
-          flag: '🇩🇪',
-        },
+        DE: { ...GERMANY_FACTS, population: 83_240_525 },
         BV: {
           code: 'BV',
           name: 'Bouvet Island',
@@ -217,18 +220,7 @@ describe('the bundled dataset', () => {
       expect(country.officialName.length).toBeGreaterThan(0);
       expect(country.population).toBeNull();
     }
-    expect(dataset.countries.DE).toEqual({
-      code: 'DE',
-      name: 'Germany',
-      officialName: 'Federal Republic of Germany',
-      capitals: ['Berlin'],
-      region: 'Europe',
-      subregion: 'Western Europe',
-      population: null,
-      currencies: [{ code: 'EUR', name: 'Euro', symbol: '€' }],
-      languages: ['German'],
-      flag: '🇩🇪',
-    });
+    expect(dataset.countries.DE).toEqual(GERMANY_FACTS);
     expect(dataset.countries.AQ).toMatchObject({ capitals: [], subregion: null, currencies: [], languages: [] });
     expect(dataset.countries.ZA!.capitals).toHaveLength(3);
   });

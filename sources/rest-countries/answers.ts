@@ -1,7 +1,7 @@
 import type { Caller } from '../kit/caller.js';
 import type { CacheEvent } from '../kit/events.js';
 import type { Cached, FreshnessState } from '../kit/freshness.js';
-import type { LookUpSpan } from '../kit/trace.js';
+import { inLookUpSpan, type LookUpSpan } from '../kit/trace.js';
 import { UpstreamError } from '../kit/upstream-error.js';
 import { COUNTRIES, type Country, type CountryDataset } from './countries.js';
 
@@ -34,23 +34,12 @@ export function answerFrom(kit: LookUpKit, dataset: CountryDataset, code: string
   return { value: dataset.countries[code] ?? null, freshness };
 }
 
-/** A look-up in the caller's trace, when it has one: its span ends with the answer's freshness or the failure. */
+/** A look-up by upper-case code, in the caller's trace when it has one. */
 export function tracedLookUp(
   code: string,
   caller: Caller,
   lookUp: (code: string, span?: LookUpSpan) => Promise<Cached<Country | null>>,
 ): Promise<Cached<Country | null>> {
   const key = code.toUpperCase();
-  const span = caller.tracer?.lookUp(COUNTRIES_CACHE, key);
-  if (!span) return lookUp(key);
-  return lookUp(key, span).then(
-    (cached) => {
-      span.end({ state: cached.freshness.state });
-      return cached;
-    },
-    (error: unknown) => {
-      span.end({ error });
-      throw error;
-    },
-  );
+  return inLookUpSpan(caller.tracer, COUNTRIES_CACHE, key, (span) => lookUp(key, span));
 }
