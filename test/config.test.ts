@@ -132,6 +132,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' }).port).toBe(4000);
   });
 
+  it("keeps REST Countries within its free tier by default: the longest month of REST_COUNTRIES_QUOTA is at most 500 calls, and a keyed gateway's 3 a day fit", () => {
+    const { restCountriesQuota } = loadConfig({});
+    expect(restCountriesQuota?.day).toBeDefined();
+    expect(restCountriesQuota!.day! * 31).toBeLessThanOrEqual(500);
+    expect(restCountriesQuota!.day!).toBeGreaterThanOrEqual(3);
+    expect(loadConfig({ REST_COUNTRIES_QUOTA: 'off' }).restCountriesQuota).toBeNull();
+  });
+
   it.each([
     ['PORT', 'abc', /^PORT is invalid: expected an integer from 0 to 65535$/],
     ['PORT', '70000', /^PORT is invalid/],

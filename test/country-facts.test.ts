@@ -298,6 +298,14 @@ describe('the country facts service', () => {
     expect(sim!.calls().countries).toBe(3);
   });
 
+  it('rides out a burst of 429s while it loads: the pages are asked again after the Retry-After', async () => {
+    const { countries } = await service(SIM_API_KEY, { faults: [{ endpoint: 'countries', times: 2, fault: { kind: 'status', status: 429, retryAfterS: 0 } }] });
+    expect(await countries.get('DE', patientCaller())).toMatchObject({ value: { code: 'DE' }, freshness: { state: 'LIVE' } });
+    // The first page three times (two 429s, then the page), then the other two.
+    expect(sim!.calls()).toMatchObject({ countries: 5, countriesOffsets: [0, 0, 0, 100, 200] });
+    expect(countries.lastRefresh()).toMatchObject({ ok: true, result: 'loaded' });
+  });
+
   it('answers a code whose entry arrived garbled with its own failure, and every other code as usual', async () => {
     const { countries } = await service(SIM_API_KEY, { faults: [{ endpoint: 'countries', country: 'JP', fault: { kind: 'wrong-types' } }] });
     await expect(countries.get('JP', patientCaller())).rejects.toMatchObject({

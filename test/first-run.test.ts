@@ -3,7 +3,7 @@
 // when there is no network at all.
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SIM_API_KEY } from '../simulator/countries-keys.js';
+import { DEMO_API_KEY, SIM_API_KEY } from '../simulator/countries-keys.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { BUNDLED_DATASET } from '../sources/rest-countries/bundled.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
@@ -44,6 +44,12 @@ describe("the README's first query against a simulator that behaves like today's
       (url: string) => ({ REST_COUNTRIES_URL: `${url}/v3.1`, REST_COUNTRIES_API_KEY: SIM_API_KEY }),
       1,
       /^REST_COUNTRIES_URL points at a retired REST Countries version/,
+    ],
+    [
+      'the demo key',
+      (url: string) => ({ REST_COUNTRIES_URL: url, REST_COUNTRIES_API_KEY: DEMO_API_KEY }),
+      1,
+      /^REST_COUNTRIES_API_KEY is the demo key, which answers a sample instead of the dataset/,
     ],
     ['no key', (url: string) => ({ REST_COUNTRIES_URL: url, REST_COUNTRIES_API_KEY: '' }), 0, null],
   ] as [string, (url: string) => Record<string, string>, number, RegExp | null][])('%s: every part answers', async (_, countries, calls, warning) => {
