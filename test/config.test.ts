@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/connect.js';
+import { LOOK_UPS_PER_NAME } from '../limits/upstream-budget.js';
 import { sha256DocumentId } from '../persisted-documents.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
 
 describe('loadConfig', () => {
   it('serves a laptop with no environment at all', () => {
@@ -29,7 +31,8 @@ describe('loadConfig', () => {
       openMeteoQuota: { minute: 600, hour: 5000, day: 10_000 },
       restCountriesQuota: null,
       rateLimitPerMinute: 100,
-      upstreamBudgetPerMinute: 200,
+      // One maximal cold request: 4 x 50 names, each with its place, weather, air quality and country.
+      upstreamBudgetPerMinute: 800,
       corsOrigins: '*',
       corsCredentials: false,
       trustProxy: false,
@@ -45,6 +48,11 @@ describe('loadConfig', () => {
     const committed = JSON.parse(readFileSync('client/generated/persisted-documents.json', 'utf8')) as Record<string, string>;
     expect(config.persistedDocuments.documents?.size).toBe(2 * Object.keys(committed).length);
     expect(config.authSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('sizes the upstream budget from WEATHER_MAX_CITIES when it is not set, so that the largest cold request fits', () => {
+    expect(loadConfig({ WEATHER_MAX_CITIES: '10' }).upstreamBudgetPerMinute).toBe(REQUEST_CITY_FACTOR * 10 * LOOK_UPS_PER_NAME);
+    expect(loadConfig({ WEATHER_MAX_CITIES: '10', UPSTREAM_BUDGET_PER_MINUTE: '0' }).upstreamBudgetPerMinute).toBe(0);
   });
 
   it('reads every variable', () => {
