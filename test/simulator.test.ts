@@ -332,9 +332,10 @@ describe('npm run dev:sim', () => {
   it('starts the gateway wired to the simulator, and every upstream flows end to end with no network', async () => {
     const devSim = await startDevSim();
     try {
+      // The banner follows the log line that the helper waits for, and starts with GraphiQL's URL.
+      await expect.poll(() => devSim.output(), { timeout: 20_000 }).toContain(`GraphiQL: ${devSim.url}\n`);
       const out = devSim.output();
       expect(out).toMatch(/cities\(names:/);
-      expect(out).toMatch(/log line that says "gatherql is listening"/);
       const countriesUrl = /countries (http:\/\/[\d.:]+)/.exec(out)![1]!;
       expect((await getJson(`${countriesUrl}/v3.1/alpha?codes=PE&fields=cca2`)).body).toEqual([{ cca2: 'PE' }]);
       const response = await fetch(devSim.url, {
