@@ -67,13 +67,21 @@ describe('GraphiQL', () => {
 });
 
 describe('GraphiQL under hostile load', () => {
-  it('counts page loads against the rate limit like any request to the endpoint', async () => {
+  it('serves the page as an asset, not an operation: page views spend nothing of the rate limit', async () => {
     const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
     try {
       const load = () => gateway.yoga.fetch('http://gatherql.test/graphql', { headers: { accept: 'text/html' } });
+      const operation = () => gateway.query('{ __typename }');
+      for (let view = 0; view < 5; view += 1) {
+        const page = await load();
+        expect(page.status).toBe(200);
+        expect(page.headers.get('ratelimit-remaining')).toBeNull();
+      }
+      // The client's two operations are all still there, then spent; the page still opens.
+      expect((await operation()).headers.get('ratelimit-remaining')).toBe('1');
+      expect((await operation()).status).toBe(200);
+      expect((await operation()).status).toBe(429);
       expect((await load()).status).toBe(200);
-      expect((await load()).status).toBe(200);
-      expect((await load()).status).toBe(429);
     } finally {
       await gateway.close();
     }
