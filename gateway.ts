@@ -84,7 +84,8 @@ export const DEFAULT_TUNING: GatewayTuning = {
   compiledExecution: true,
 };
 
-const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
+/** The query GraphiQL opens with; docs/accounts-and-posts.md shows it (test/graphiql.test.ts holds them equal). */
+export const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
 query LatestPosts {
   posts(first: 5) {
     edges {

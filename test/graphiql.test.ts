@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIRST_QUERY } from '../gateway.js';
 import { pageEncodingFor } from '../plugins/use-graphiql-page.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
+import { docBlocks } from './helpers/doc-blocks.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { startServerProcess } from './helpers/server-process.js';
 
@@ -57,6 +59,14 @@ describe('GraphiQL', () => {
     ['identity', 'identity'],
   ] as const)('picks an encoding for Accept-Encoding %j: %s', (header, expected) => {
     expect(pageEncodingFor(header)).toBe(expected);
+  });
+
+  it('opens with the query that docs/accounts-and-posts.md says it opens with, and the page carries it', async () => {
+    const shown = docBlocks('docs/accounts-and-posts.md').find((block) => block.lang === 'graphql' && block.code.startsWith('query LatestPosts'));
+    const query = FIRST_QUERY.replace(/^#.*\n/gm, '').trimEnd();
+    expect(shown?.code).toBe(query);
+    const page = await (await gateway.yoga.fetch('http://gatherql.test/graphql', { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain(JSON.stringify(FIRST_QUERY).slice(1, -1));
   });
 
   it('leaves introspection on', async () => {
