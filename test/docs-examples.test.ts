@@ -14,55 +14,21 @@
 // http://127.0.0.1:4000 in a block is the gateway, http://127.0.0.1:PORT a port of the
 // simulator. The examples run in the order of the pages (the README first, then docs/ by
 // name), on one server, so a page may build on what an earlier one did.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type DevSimProcess, startDevSim } from './helpers/dev-sim-process.js';
-import { type DocBlock, docBlocks, docPages, type LocalUrls, withLocalUrls } from './helpers/doc-blocks.js';
-import { difference, readExpected, readMarker } from './helpers/doc-markers.js';
-import { NGINX } from './services/nginx.js';
+import { docBlocks, docPages, type LocalUrls } from './helpers/doc-blocks.js';
+import { createDocRunner, type DocRunner, type Ran, run } from './helpers/doc-runner.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const PAGES = docPages();
-const DEMO_PASSWORD = 'gatherql-demo';
-/** Only against a hang: no verdict depends on it. */
-const HANG_MS = 180_000;
-
-const SHELL = new Set(['sh', 'bash', 'shell']);
-const SCRIPT = new Set(['ts', 'typescript', 'js', 'javascript']);
-const FIGURE = new Set(['text', 'mermaid']);
-
-interface Ran {
-  /** What the block printed or answered, for an answer block after it. */
-  output: string;
-}
-
-/** Runs a program to its end; resolves with its exit code and what it printed on stdout and stderr. */
-function run(command: string, args: string[], env: Record<string, string>, input?: string) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? root, ...env } });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin.end(input ?? '');
-  });
-}
 
 describe('the examples of the README and docs/', () => {
   let devSim: DevSimProcess;
   let dir: string;
   let urls: LocalUrls;
-  let env: Record<string, string>;
+  let runner: DocRunner;
   let banner = '';
 
   beforeAll(async () => {
@@ -75,7 +41,7 @@ describe('the examples of the README and docs/', () => {
     banner = devSim.output();
     const simulator = /forecast (http:\/\/[\d.:]+)/.exec(banner)![1]!;
     urls = { gateway: new URL(devSim.url).origin, simulator };
-    env = { GATHERQL_URL: devSim.url, DATABASE_URL: databaseUrl };
+    runner = createDocRunner({ graphqlUrl: devSim.url, urls, env: { GATHERQL_URL: devSim.url, DATABASE_URL: databaseUrl }, dir });
   }, 60_000);
 
   afterAll(async () => {
@@ -83,127 +49,12 @@ describe('the examples of the README and docs/', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Sends a GraphQL request as the docs' gateway would get it; the body as text. */
-  async function send(body: string, token?: string): Promise<{ status: number; text: string }> {
-    const response = await fetch(devSim.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json, application/json',
-        ...(token && { authorization: `Bearer ${token}` }),
-      },
-      body,
-    });
-    return { status: response.status, text: await response.text() };
-  }
-
-  /** What is wrong with a GraphQL answer: not 200, errors, or no data. */
-  function badAnswer(answer: { status: number; text: string }): string | null {
-    let body: { data?: unknown; errors?: unknown };
-    try {
-      body = JSON.parse(answer.text);
-    } catch {
-      return `HTTP ${answer.status}, not JSON: ${answer.text.slice(0, 300)}`;
-    }
-    if (answer.status !== 200 || body.errors || !body.data) return `HTTP ${answer.status}: ${answer.text.slice(0, 600)}`;
-    return null;
-  }
-
-  async function signIn(username: string): Promise<string> {
-    const logIn = `mutation ($u: String!, $p: String!) { logIn(username: $u, password: $p) { ... on AuthPayload { token } } }`;
-    const answer = await send(JSON.stringify({ query: logIn, variables: { u: username, p: DEMO_PASSWORD } }));
-    const token = JSON.parse(answer.text).data?.logIn?.token;
-    if (typeof token !== 'string') throw new Error(`${username} cannot sign in: ${answer.text}`);
-    return token;
-  }
-
-  /** Runs one block as its language and marker say; a problem (and what it printed), or what it printed. */
-  async function runBlock(block: DocBlock, above: Ran | null): Promise<{ problem: string } | { ran: Ran | null }> {
-    const marker = readMarker(block.marker);
-    const code = withLocalUrls(block.code, urls);
-    switch (marker.kind) {
-      case 'unknown':
-        return { problem: `an unknown marker <!-- ${marker.text} --> (test/helpers/doc-markers.ts lists them)` };
-      case 'illustrative':
-        return marker.why ? { ran: null } : { problem: 'an illustrative block must say why it is not run' };
-      case 'run-by': {
-        const path = join(root, marker.test);
-        if (!existsSync(path)) return { problem: `${marker.test} does not exist` };
-        return readFileSync(path, 'utf8').includes(block.page) ? { ran: null } : { problem: `${marker.test} does not read ${block.page}` };
-      }
-      case 'answer': {
-        if (block.lang !== 'json') return { problem: 'an answer is a json block' };
-        if (!above) return { problem: 'an answer must follow a block that ran' };
-        const expected = readExpected(block.code);
-        if (expected === null) return { problem: 'the answer is not JSON (… may stand for a value)' };
-        let actual: unknown;
-        try {
-          actual = JSON.parse(above.output);
-        } catch {
-          return { problem: `the block above printed no JSON: ${above.output.slice(0, 300)}` };
-        }
-        const found = difference(expected, actual);
-        return found ? { problem: `the answer differs at ${found}` } : { ran: null };
-      }
-      case 'request-bodies': {
-        if (block.lang !== 'json') return { problem: 'request bodies are a json block' };
-        const outputs: string[] = [];
-        for (const body of code.split('\n').filter((line) => line.trim())) {
-          const answer = await send(body);
-          const bad = badAnswer(answer);
-          if (bad) return { problem: `${body.slice(0, 80)}…: ${bad}` };
-          outputs.push(answer.text);
-        }
-        return { ran: { output: outputs.join('\n') } };
-      }
-      case 'run':
-      case 'none':
-        break;
-    }
-    const options = marker.kind === 'run' ? marker : { user: null, variables: null };
-    if (block.lang === 'graphql') {
-      const answer = await send(JSON.stringify({ query: code, variables: options.variables }), options.user ? await signIn(options.user) : undefined);
-      const bad = badAnswer(answer);
-      return bad ? { problem: bad } : { ran: { output: answer.text } };
-    }
-    if (marker.kind === 'run' && (options.user || options.variables)) return { problem: 'a user and variables are for graphql blocks' };
-    if (SHELL.has(block.lang)) {
-      // The server these examples run against: `npm run dev:sim` is scripts/dev-sim.ts, which startDevSim runs.
-      if (code.trim() === 'npm run dev:sim') return { ran: null };
-      const result = await run('bash', ['-e', '-o', 'pipefail', '-c', code], env);
-      if (result.code !== 0) return { problem: `exit ${result.code}:\n${result.stdout.slice(-1500)}\n${result.stderr.slice(-1500)}` };
-      return { ran: { output: result.stdout } };
-    }
-    if (SCRIPT.has(block.lang)) {
-      // From the repository's root, as the examples import ./client/…; .mts, so that top-level await is ESM.
-      const file = join(dir, `example-${block.page.replace(/\W/g, '-')}-${block.line}.mts`);
-      writeFileSync(file, code.replace(/(['"])\.\/client\//g, `$1${root}client/`));
-      const result = await run(process.execPath, ['--import', 'tsx', file], env);
-      if (result.code !== 0) return { problem: `exit ${result.code}:\n${result.stdout.slice(-1500)}\n${result.stderr.slice(-1500)}` };
-      return { ran: { output: result.stdout } };
-    }
-    if (block.lang === 'nginx') {
-      if (!existsSync(NGINX)) return process.env.CI ? { problem: `CI=true but ${NGINX} is missing` } : { ran: null };
-      const config = join(dir, `nginx-${block.line}.conf`);
-      const temp = (name: string) => `${name}_temp_path ${dir}/${name};`;
-      writeFileSync(
-        config,
-        `pid ${dir}/nginx.pid;\nevents {}\nhttp {\n${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join(' ')}\n${code}\n}\n`,
-      );
-      const result = await run(NGINX, ['-t', '-q', '-e', join(dir, 'nginx-error.log'), '-c', config], {});
-      return result.code === 0 ? { ran: null } : { problem: `nginx -t: ${result.stderr}` };
-    }
-    if (FIGURE.has(block.lang)) return { ran: null };
-    if (block.lang === '') return { problem: 'a block without a language: name it (`text` for a figure, which is not run)' };
-    return { problem: `a ${block.lang} block runs nowhere: mark it <!-- illustrative: why --> or <!-- run by test/….test.ts -->` };
-  }
-
   /** Every problem of a page's blocks, each with its line. */
   async function problemsOf(page: string, markdown?: string): Promise<string[]> {
     const problems: string[] = [];
     let above: Ran | null = null;
     for (const block of docBlocks(page, markdown)) {
-      const outcome = await runBlock(block, above);
+      const outcome = await runner.runBlock(block, above);
       if ('problem' in outcome) problems.push(`${page}:${block.line} (${block.lang || 'no language'}): ${outcome.problem}`);
       above = 'ran' in outcome ? outcome.ran : null;
     }
@@ -264,7 +115,7 @@ describe('the examples of the README and docs/', () => {
     const result = await run('bash', ['-e', '-c', inject!], {});
     expect(result.code, result.stderr).toBe(0);
     try {
-      const answer = await send(
+      const answer = await runner.send(
         JSON.stringify({
           query: `query ($names: [String!]!) { cities(names: $names) { ... on City {
             weather { __typename ... on WeatherError { code } } airQuality { __typename ... on UpstreamError { code } } } } }`,
