@@ -25,7 +25,12 @@ export interface Ran {
 /** Runs a program to its end, in the repository; resolves with its exit code and what it printed on stdout and stderr. */
 export function run(command: string, args: string[], env: Record<string, string>) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(command, args, { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? root, ...env } });
+    // No stdin: a program that exits without reading it (nginx -t) must not meet a write to a closed pipe.
+    const child = spawn(command, args, {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? root, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
@@ -36,7 +41,6 @@ export function run(command: string, args: string[], env: Record<string, string>
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });
-    child.stdin.end();
   });
 }
 
