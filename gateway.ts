@@ -17,6 +17,8 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
+import { startCountryRefreshTimer } from './sources/rest-countries/refresh-timer.js';
+import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notices.js';
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
@@ -143,7 +145,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     timeoutMs: config.upstreamTimeoutMs,
     ttl: { weatherMs: config.weatherCacheTtlS * 1000, airQualityMs: config.airQualityCacheTtlS * 1000, countryMs: config.countryCacheTtlS * 1000 },
     quotas: { openMeteo: config.openMeteoQuota, restCountries: config.restCountriesQuota },
-    ...(config.restCountriesApiKey && { restCountriesHeaders: { authorization: `Bearer ${config.restCountriesApiKey}` } }),
+    restCountriesApiKey: config.restCountriesApiKey,
     // With Redis, what one instance fetched serves the others too, and the quotas are counted once for all.
     redis,
     observers: upstreamObservers(metrics, logger),
@@ -151,6 +153,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...(tracing && { tracer: tracing.background }), ...options.sources?.cache },
   });
   metrics.watchQuotas(sources.quotas);
+  logUpstreams(logger, config);
+  // Until background work has a scheduler of its own, the daily refresh runs on a timer here.
+  const stopCountryRefresh = startCountryRefreshTimer(sources.countries);
   const deps: ContextDeps = {
     database,
     logger,
@@ -221,6 +226,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const close = () =>
     (closing ??= (async () => {
       await yoga.dispose();
+      stopCountryRefresh();
       sources.close();
       if (redis) await closeRedis(redis);
       await database.close();
@@ -237,8 +243,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 /** What the metrics and the log hear of the upstreams. */
 function upstreamObservers(metrics: Metrics, logger: Logger): SourcesOptions['observers'] {
   let lastQuotaWarning = 0;
+  const firstAttempt = offlineHint(logger);
   return {
-    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
+    onAttempt: (attempt) => {
+      metrics.upstreamRequests.inc({ source: attempt.source, outcome: attempt.outcome });
+      firstAttempt(attempt);
+    },
+    onCountriesRefresh: countriesRefreshLog(logger, metrics),
     onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>

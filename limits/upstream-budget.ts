@@ -14,7 +14,11 @@ export interface UpstreamCost {
   budget: { limit: number; remaining: number; resetSeconds: number } | null;
 }
 
-/** The upstream look-ups one name of `weather` or `cities` may start, each a key of its own: its place, weather, air quality and country. */
+/**
+ * The upstream look-ups one name of `weather` or `cities` may start, each a key of its own: its
+ * place, weather and air quality, and on a cold gateway its country (each code's look-up
+ * spends before it finds the countries dataset loading).
+ */
 export const LOOK_UPS_PER_NAME = 4;
 
 /**

@@ -15,6 +15,7 @@ const DATABASES = {
   'response-store': 7,
   'scale-out': 8,
   workers: 9,
+  'country-dataset': 10,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
