@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultUpstreamBudget } from './limits/upstream-budget.js';
 import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
 import { REST_COUNTRIES_V5_URL } from './sources/rest-countries/countries.js';
@@ -35,7 +36,7 @@ export interface Config {
   openMeteoQuota: QuotaLimits | null;
   restCountriesQuota: QuotaLimits | null;
   rateLimitPerMinute: number;
-  /** Upstream look-ups (cold ones, not cache hits) per client per minute; 0 turns the budget off. */
+  /** Upstream look-ups (cold ones, not cache hits) per client per minute; 0 turns the budget off. By default, those of one maximal cold request. */
   upstreamBudgetPerMinute: number;
   /** Origins whose pages may read answers: '*' (any, without credentials) or a list. */
   corsOrigins: '*' | string[];
@@ -180,7 +181,8 @@ const variables = {
   // month, whatever else is configured. A keyed gateway needs 3 a day (one load of 3 pages).
   REST_COUNTRIES_QUOTA: quota.default(() => parseQuotaLimits('16/day')),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(100),
-  UPSTREAM_BUDGET_PER_MINUTE: integer(0, 1_000_000).default(200),
+  // Unset: sized from WEATHER_MAX_CITIES (defaultUpstreamBudget).
+  UPSTREAM_BUDGET_PER_MINUTE: integer(0, 1_000_000).optional(),
   CORS_ORIGINS: origins.default('*'),
   CORS_CREDENTIALS: flag.default(false),
   TRUST_PROXY: flag.default(false),
@@ -266,7 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openMeteoQuota: vars.OPEN_METEO_QUOTA,
     restCountriesQuota: vars.REST_COUNTRIES_QUOTA,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
-    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE,
+    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE ?? defaultUpstreamBudget(vars.WEATHER_MAX_CITIES),
     corsOrigins: vars.CORS_ORIGINS,
     corsCredentials: vars.CORS_CREDENTIALS,
     trustProxy: vars.TRUST_PROXY,

@@ -8,7 +8,6 @@ import { EXPOSED_HEADERS, executionPlugins, operationsPlugins, protocolPlugins }
 import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
-import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { responseStoreFor } from './responses/choose.js';
 import type { ResponseStore } from './responses/store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
@@ -87,7 +86,8 @@ export const DEFAULT_TUNING: GatewayTuning = {
   compiledExecution: true,
 };
 
-const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
+/** The query GraphiQL opens with; docs/accounts-and-posts.md shows it (test/graphiql.test.ts holds them equal). */
+export const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
 query LatestPosts {
   posts(first: 5) {
     edges {
@@ -189,7 +189,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       });
     },
     maskedErrors: { maskError },
-    // Served by useGraphiQLPage instead: rendered once and rate limited (see there).
+    // Served by useGraphiQLPage instead: rendered once, not per view (see there).
     graphiql: false,
     logging: yogaLogger(logger),
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
@@ -199,8 +199,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       // First, so that the request's span covers every other plugin's work.
       ...(tracing ? [useTracing({ tracing })] : []),
-      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }),
-      useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+      ...operationsPlugins({
+        config,
+        logger,
+        metrics,
+        database,
+        redis,
+        clientKey,
+        draining: () => draining,
+        graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
+      }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
       ...protocolPlugins({ config, logger }),
       useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),

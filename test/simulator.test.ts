@@ -387,9 +387,10 @@ describe('npm run dev:sim', () => {
   it('starts the gateway wired to the simulator, and every upstream flows end to end with no network', async () => {
     const devSim = await startDevSim();
     try {
+      // The banner follows the log line that the helper waits for, and starts with GraphiQL's URL.
+      await expect.poll(() => devSim.output(), { timeout: 20_000 }).toContain(`GraphiQL: ${devSim.url}\n`);
       const out = devSim.output();
       expect(out).toMatch(/cities\(names:/);
-      expect(out).toMatch(/log line that says "gatherql is listening"/);
       const countriesUrl = /countries (http:\/\/[\d.:]+)/.exec(out)![1]!;
       // The simulated v5 wants a key, as the real one does.
       expect((await getJson(`${countriesUrl}/countries/v5`)).status).toBe(401);

@@ -65,10 +65,19 @@ export function gatewaySpec(
     ...(options.scenarios && { scenarios: options.scenarios }),
     ...(options.fullRunOnly && { fullRunOnly: options.fullRunOnly }),
     packages: ['graphql-yoga', '@pothos/core', 'kysely', 'better-sqlite3', 'got', 'dataloader', 'graphql-jit'],
-    async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
+    async start({ sim, seedFile, workDir, runtime }, scenarioEnv = {}) {
       starts += 1;
       const file = copyBenchDatabase(seedFile, workDir, `${name}-${starts}`);
-      return startGateway(name, options.script ?? 'server.ts', sim, { DATABASE_URL: `file:${file}`, ...options.extraEnv, ...scenarioEnv }, options.workers);
+      return startGateway(
+        name,
+        options.script ?? 'server.ts',
+        sim,
+        { DATABASE_URL: `file:${file}`, ...options.extraEnv, ...scenarioEnv },
+        {
+          ...(options.workers && { workers: options.workers }),
+          ...(runtime && { runtime }),
+        },
+      );
     },
   };
 }
@@ -78,7 +87,7 @@ function peerSpec(spec: Omit<ServerSpec, 'start' | 'peer'>): ServerSpec {
   return {
     ...spec,
     peer: true,
-    async start({ sim, seedFile, workDir }, scenarioEnv = {}) {
+    async start({ sim, seedFile, workDir, runtime }, scenarioEnv = {}) {
       const port = await freePort();
       starts += 1;
       const file = copyBenchDatabase(seedFile, workDir, `${spec.name}-${starts}`);
@@ -87,7 +96,11 @@ function peerSpec(spec: Omit<ServerSpec, 'start' | 'peer'>): ServerSpec {
         spec.name,
         `bench/peers/${spec.name}.ts`,
         { NODE_ENV: 'production', PORT: String(port), DATABASE_FILE: file, ...upstreamEnv(sim), ...freshnessEnv(), ...scenarioEnv },
-        { url, readyInit: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' } },
+        {
+          url,
+          readyInit: { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' },
+          ...(runtime && { runtime }),
+        },
       );
     },
   };

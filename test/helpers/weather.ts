@@ -1,6 +1,6 @@
 import type { GatewayOptions } from '../../gateway.js';
 import { SIM_API_KEY } from '../../simulator/countries-keys.js';
-import { type Simulator, startSimulator } from '../../simulator/simulator.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../simulator/simulator.js';
 import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
 import { type GraphQLResponse, startGateway, type TestGateway } from './gateway.js';
 
@@ -94,14 +94,15 @@ export type SourcesOverrides = NonNullable<GatewayOptions['sources']>;
 
 /**
  * A simulator and a gateway wired to it (in-process, through yoga.fetch), with TEST_POLICY.
- * `options` are the gateway's other options (a logger, tuning).
+ * `options` are the gateway's other options (a logger, tuning); `simulator` the simulator's.
  */
 export async function startWeatherHarness(
   env: Record<string, string> = {},
   sources: SourcesOverrides = {},
   options: Omit<GatewayOptions, 'sources'> = {},
+  simulator: SimulatorOptions = {},
 ): Promise<WeatherHarness> {
-  const sim = await startSimulator();
+  const sim = await startSimulator(simulator);
   const gateway = await startGateway({ ...simulatorEnv(sim), ...env }, { ...options, sources: { ...sources, policy: { ...TEST_POLICY, ...sources.policy } } });
   const query = (cities: string[]) => gateway.query<{ weather: WeatherItem[] }>(WEATHER_QUERY, { cities });
   return {
