@@ -15,6 +15,9 @@ const DATABASES = {
   'response-store': 7,
   'scale-out': 8,
   workers: 9,
+  'job-engine': 10,
+  'city-reports': 11,
+  'report-processes': 12,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
