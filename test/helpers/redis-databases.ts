@@ -18,6 +18,7 @@ const DATABASES = {
   'job-engine': 10,
   'city-reports': 11,
   'report-processes': 12,
+  'event-bus': 13,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
