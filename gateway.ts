@@ -30,6 +30,9 @@ import type { JobEngine, JobObserver } from './jobs/engine.js';
 import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
 import { reportRepair, reportRetention } from './resolvers/report-schedules.js';
 import type { ReportSettings } from './resolvers/reports.js';
+import type { GatewayTopics } from './resolvers/topics.js';
+import { createEventBus, type EventBus } from './events/bus.js';
+import type { ReportRecord } from './db/reports.js';
 import { schema } from './schema/index.js';
 import { startTracing } from './tracing/start.js';
 import type { Tracing } from './tracing/types.js';
@@ -54,6 +57,8 @@ export interface Gateway {
   tracing: Tracing | null;
   /** Background work: embedded on the database, or BullMQ on JOBS_REDIS_URL; drained by close(). */
   jobs: JobEngine;
+  /** Events every instance hears (through Redis when REDIS_URL is set); closed by close(). */
+  events: EventBus<GatewayTopics>;
   /** The process is shutting down: /ready says 503 `draining` from now on, so that a load balancer sends nothing new. */
   beginDraining(): void;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
@@ -164,6 +169,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...(tracing && { tracer: tracing.background }), ...options.sources?.cache },
   });
   metrics.watchQuotas(sources.quotas);
+  const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
+  const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
   const jobs = createJobEngine({
     redisUrl: config.jobsRedisUrl,
     database,
@@ -180,6 +187,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       sources,
       quotaShare: config.reportQuotaShare,
       now,
+      onChange: reportChanged,
       ...(options.jobs?.reportChunkSize && { chunkSize: options.jobs.reportChunkSize }),
       onError: (error, reportId) => logger.warn({ err: error, reportId }, 'city report: a run failed; it goes on from its last checkpoint'),
     }),
@@ -192,6 +200,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     dialect: database.dialect,
     maxCities: config.reportMaxCities,
     activePerUser: config.reportsActivePerUser,
+    onChange: reportChanged,
     onEnqueueError: (error, reportId) =>
       logger.warn(
         { error: (error as Error).message, reportId },
@@ -263,6 +272,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await yoga.dispose();
       // Running jobs give their work back before the sources and the database they use go.
       await jobs.close();
+      await events.close();
       sources.close();
       if (redis) await closeRedis(redis);
       await database.close();
@@ -279,7 +289,18 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await close();
     throw error;
   }
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, beginDraining, close };
+  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
+}
+
+/** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */
+function busWarning(logger: Logger): (error: Error) => void {
+  const warning = createStoreWarning({
+    logger,
+    intervalMs: 60_000,
+    down: 'event bus: Redis is unreachable; events published meanwhile reach this instance alone, or none',
+    up: 'event bus: Redis answers again',
+  });
+  return (error) => warning.failed(error);
 }
 
 /** Tables only background work writes: a write there changes no kept answer. */
