@@ -164,7 +164,9 @@ export function createBullmqEngine(options: BullmqEngineOptions): JobEngine {
         }
       };
       if (await ready) await prepare();
-      else connection.once('ready', () => void prepare().catch((error: unknown) => observer.onError?.(error, { engine: 'bullmq', step: 'schedule' })));
+      // Again on every reconnection: a Redis that came back empty (restarted without
+      // persistence) has lost the schedulers, and the repair schedule with them.
+      connection.on('ready', () => void prepare().catch((error: unknown) => observer.onError?.(error, { engine: 'bullmq', step: 'schedule' })));
     },
     close() {
       closing ??= (async () => {
