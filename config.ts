@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
+import { REST_COUNTRIES_V5_URL } from './sources/rest-countries/countries.js';
 import { PROTOCOLS, SAMPLERS, type TracingSettings, tracesUrl } from './tracing/settings.js';
 
 /**
@@ -20,7 +21,7 @@ export interface Config {
   forecastUrl: string;
   airQualityUrl: string;
   restCountriesUrl: string;
-  /** Sent to REST Countries as a bearer token, for a mirror that asks for one; never logged. */
+  /** REST Countries v5's key, sent as a bearer token; null: country facts come from the bundled dataset. Never logged. */
   restCountriesApiKey: string | null;
   upstreamTimeoutMs: number;
   /** All upstream work of one request shares this; what is not done by then is UPSTREAM_TIMEOUT. */
@@ -173,7 +174,7 @@ const variables = {
   OPEN_METEO_GEOCODING_URL: httpUrl.default('https://geocoding-api.open-meteo.com'),
   OPEN_METEO_FORECAST_URL: httpUrl.default('https://api.open-meteo.com'),
   OPEN_METEO_AIR_QUALITY_URL: httpUrl.default('https://air-quality-api.open-meteo.com'),
-  REST_COUNTRIES_URL: httpUrl.default('https://restcountries.com'),
+  REST_COUNTRIES_URL: httpUrl.default(REST_COUNTRIES_V5_URL),
   REST_COUNTRIES_API_KEY: z.string().trim().min(1, 'a non-empty key').optional(),
   UPSTREAM_TIMEOUT_MS: integer(1, 120_000).default(3000),
   REQUEST_DEADLINE_MS: integer(1, 600_000).default(5000),
@@ -183,7 +184,9 @@ const variables = {
   COUNTRY_CACHE_TTL_S: integer(0, 30 * 86_400).default(86_400),
   STALE_WHILE_REVALIDATE_S: integer(0, 86_400).default(60),
   OPEN_METEO_QUOTA: quota.default(() => parseQuotaLimits('600/minute,5000/hour,10000/day')),
-  REST_COUNTRIES_QUOTA: quota.default(null),
+  // REST Countries' free tier is 500 calls a month: 16 a day is at most 496 in the longest
+  // month, whatever else is configured. A keyed gateway needs 3 a day (one load of 3 pages).
+  REST_COUNTRIES_QUOTA: quota.default(() => parseQuotaLimits('16/day')),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(100),
   UPSTREAM_BUDGET_PER_MINUTE: integer(0, 1_000_000).default(200),
   CORS_ORIGINS: origins.default('*'),

@@ -18,6 +18,7 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
+import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notices.js';
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
@@ -28,7 +29,7 @@ import { createStoreWarning } from './limits/store-warning.js';
 import { createJobEngine, type JobEngineTuning } from './jobs/choose.js';
 import type { JobEngine, JobObserver } from './jobs/engine.js';
 import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
-import { reportRepair, reportRetention } from './resolvers/report-schedules.js';
+import { registerSchedules } from './gateway-schedules.js';
 import type { ReportSettings } from './resolvers/reports.js';
 import type { GatewayTopics } from './resolvers/topics.js';
 import { createEventBus, type EventBus } from './events/bus.js';
@@ -161,7 +162,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     timeoutMs: config.upstreamTimeoutMs,
     ttl: { weatherMs: config.weatherCacheTtlS * 1000, airQualityMs: config.airQualityCacheTtlS * 1000, countryMs: config.countryCacheTtlS * 1000 },
     quotas: { openMeteo: config.openMeteoQuota, restCountries: config.restCountriesQuota },
-    ...(config.restCountriesApiKey && { restCountriesHeaders: { authorization: `Bearer ${config.restCountriesApiKey}` } }),
+    restCountriesApiKey: config.restCountriesApiKey,
     // With Redis, what one instance fetched serves the others too, and the quotas are counted once for all.
     redis,
     observers: upstreamObservers(metrics, logger),
@@ -169,6 +170,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...(tracing && { tracer: tracing.background }), ...options.sources?.cache },
   });
   metrics.watchQuotas(sources.quotas);
+  logUpstreams(logger, config);
   const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
   const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
   const jobs = createJobEngine({
@@ -192,8 +194,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       onError: (error, reportId) => logger.warn({ err: error, reportId }, 'city report: a run failed; it goes on from its last checkpoint'),
     }),
   );
-  jobs.schedule(reportRetention(database.background, config.reportRetentionDays));
-  if (jobs.backend === 'bullmq') jobs.schedule(reportRepair(database.background, jobs));
+  registerSchedules(jobs, { database, sources, config, now });
   metrics.watchJobs(jobs);
   const reports: ReportSettings = {
     jobs,
@@ -331,8 +332,13 @@ function jobObserver(metrics: Metrics, logger: Logger): JobObserver {
 /** What the metrics and the log hear of the upstreams. */
 function upstreamObservers(metrics: Metrics, logger: Logger): SourcesOptions['observers'] {
   let lastQuotaWarning = 0;
+  const firstAttempt = offlineHint(logger);
   return {
-    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
+    onAttempt: (attempt) => {
+      metrics.upstreamRequests.inc({ source: attempt.source, outcome: attempt.outcome });
+      firstAttempt(attempt);
+    },
+    onCountriesRefresh: countriesRefreshLog(logger, metrics),
     onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>

@@ -17,7 +17,7 @@ describe('loadConfig', () => {
       geocodingUrl: 'https://geocoding-api.open-meteo.com',
       forecastUrl: 'https://api.open-meteo.com',
       airQualityUrl: 'https://air-quality-api.open-meteo.com',
-      restCountriesUrl: 'https://restcountries.com',
+      restCountriesUrl: 'https://api.restcountries.com',
       restCountriesApiKey: null,
       upstreamTimeoutMs: 3000,
       requestDeadlineMs: 5000,
@@ -27,7 +27,7 @@ describe('loadConfig', () => {
       countryCacheTtlS: 86_400,
       staleWhileRevalidateS: 60,
       openMeteoQuota: { minute: 600, hour: 5000, day: 10_000 },
-      restCountriesQuota: null,
+      restCountriesQuota: { day: 16 },
       rateLimitPerMinute: 100,
       upstreamBudgetPerMinute: 200,
       corsOrigins: '*',
@@ -130,6 +130,14 @@ describe('loadConfig', () => {
 
   it('treats an empty value as unset', () => {
     expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' }).port).toBe(4000);
+  });
+
+  it("keeps REST Countries within its free tier by default: the longest month of REST_COUNTRIES_QUOTA is at most 500 calls, and a keyed gateway's 3 a day fit", () => {
+    const { restCountriesQuota } = loadConfig({});
+    expect(restCountriesQuota?.day).toBeDefined();
+    expect(restCountriesQuota!.day! * 31).toBeLessThanOrEqual(500);
+    expect(restCountriesQuota!.day!).toBeGreaterThanOrEqual(3);
+    expect(loadConfig({ REST_COUNTRIES_QUOTA: 'off' }).restCountriesQuota).toBeNull();
   });
 
   it.each([

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { freePort, type ServerProcess, startServer } from './processes.js';
+import { SIM_API_KEY } from '../../simulator/countries-keys.js';
 import type { SimulatorClient } from './simulator-client.js';
 
-/** The four upstream base URLs, as every server (gatherql and the peers) reads them. */
+/** The four upstream base URLs, and the key the simulated REST Countries takes, as every server (gatherql and the peers) reads them. */
 export function upstreamEnv(sim: Pick<SimulatorClient, 'geocodingUrl' | 'forecastUrl' | 'airQualityUrl' | 'countriesUrl'>): Record<string, string> {
   return {
     OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
     OPEN_METEO_FORECAST_URL: sim.forecastUrl,
     OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
     REST_COUNTRIES_URL: sim.countriesUrl,
+    REST_COUNTRIES_API_KEY: SIM_API_KEY,
   };
 }
 

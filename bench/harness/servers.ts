@@ -230,7 +230,7 @@ export const SERVERS: ServerSpec[] = [
   peerSpec({
     name: 'yoga-cached',
     description:
-      'graphql-yoga with DataLoader per request (authors; batched forecast, air-quality and countries calls) and `@graphql-yoga/plugin-response-cache`',
+      'graphql-yoga with DataLoader per request (authors; batched forecast and air-quality calls, countries one code per call side by side) and `@graphql-yoga/plugin-response-cache`',
     group: 'cached',
     caches: `response cache plugin: answers ${FRESHNESS.answerMs / 1000} s, weather answers ${s(FRESHNESS.weatherS)}, cities answers ${s(Math.min(FRESHNESS.weatherS, FRESHNESS.airQualityS, FRESHNESS.countryS, FRESHNESS.geocodingS))} (their shortest part); answers with an error part not kept`,
     packages: ['graphql-yoga', '@graphql-yoga/plugin-response-cache', 'dataloader', 'better-sqlite3'],

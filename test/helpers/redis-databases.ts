@@ -15,8 +15,8 @@ const DATABASES = {
   'response-store': 7,
   'scale-out': 8,
   workers: 9,
-  'job-engine': 10,
-  'city-reports': 11,
+  'country-dataset': 10,
+  'job-engine': 11,
   'report-processes': 12,
   'event-bus': 13,
 } as const;
