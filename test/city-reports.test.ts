@@ -267,18 +267,49 @@ describe.each(dialects)('city reports on $name', (dialect) => {
         waitingForQuota: 0,
         succeededLastHour: 1,
         failedLastHour: 0,
-        schedules: [{ name: 'report-retention', every: 'every 1 h', lastRunAt: null, lastOutcome: null, nextRunAt: '2026-12-05T11:00:00.000Z' }],
+        schedules: [
+          { name: 'countries-dataset-refresh', every: 'every 24 h', lastRunAt: null, lastOutcome: null, nextRunAt: '2026-12-06T10:00:00.000Z' },
+          { name: 'report-retention', every: 'every 1 h', lastRunAt: null, lastOutcome: null, nextRunAt: '2026-12-05T11:00:00.000Z' },
+        ],
       });
       // Finished eight days ago (by its own clock), it goes at the next tick; a fresh one stays.
       await gateway.database.db.updateTable('city_reports').set({ finished_at: '2026-11-27T09:00:00.000Z' }).execute();
       const kept = await startReport(gateway, owner, { names: ['Rome'], parts: ['WEATHER'] });
       await reportInState(gateway, owner, kept.id, ['SUCCEEDED']);
       clock.now = Date.parse('2026-12-05T11:00:01.000Z');
-      await expect.poll(async () => (await gateway.query(query, {}, admin)).body.data.backgroundWork.schedules[0].lastOutcome, { timeout: 30_000 }).toBe('ok');
+      await expect.poll(async () => (await gateway.query(query, {}, admin)).body.data.backgroundWork.schedules[1].lastOutcome, { timeout: 30_000 }).toBe('ok');
       expect(await readReport(gateway, owner, report.id)).toBeNull();
       expect((await readReport(gateway, owner, kept.id)).state).toBe('SUCCEEDED');
     },
   );
+
+  it.skipIf(!dialect.available)('refreshes the countries dataset once a day on its schedule, and says why a run failed', async () => {
+    const clock = { now: Date.parse('2026-12-05T10:00:00.000Z') };
+    const { gateway, sim, admin } = await start({}, { sources: { now: () => clock.now } });
+    const schedule = async () =>
+      (
+        (await gateway.query('{ backgroundWork { schedules { name lastRunAt lastOutcome nextRunAt } } }', {}, admin)).body.data.backgroundWork
+          .schedules as any[]
+      ).find((item) => item.name === 'countries-dataset-refresh');
+    expect(sim.calls().countries).toBe(0);
+    clock.now = Date.parse('2026-12-06T10:00:01.000Z');
+    await expect.poll(async () => (await schedule()).lastOutcome, { timeout: 30_000 }).toBe('ok');
+    const loaded = sim.calls().countries;
+    expect(loaded).toBeGreaterThan(0);
+    expect(await schedule()).toEqual({
+      name: 'countries-dataset-refresh',
+      lastRunAt: '2026-12-06T10:00:01.000Z',
+      lastOutcome: 'ok',
+      nextRunAt: '2026-12-07T10:00:01.000Z',
+    });
+    // A day later REST Countries fails: the run says so, and the dataset held still answers.
+    sim.setFaults([{ endpoint: 'countries', fault: { kind: 'status', status: 503 } }]);
+    clock.now = Date.parse('2026-12-07T10:00:02.000Z');
+    await expect.poll(async () => (await schedule()).lastOutcome, { timeout: 30_000 }).not.toBe('ok');
+    expect((await schedule()).lastOutcome).toMatch(/countries/i);
+    const paris = await gateway.query('{ cities(names: ["Paris"]) { ... on City { country { __typename } } } }');
+    expect(paris.body.data.cities[0].country.__typename).toBe('Country');
+  });
 
   it.skipIf(!dialect.available)('answers a report id that names nothing, or something else, with null or NotFoundError', async () => {
     const { gateway, owner } = await start();
