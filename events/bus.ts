@@ -37,7 +37,16 @@ export function createEventBus<T extends TopicMap>(options: EventBusOptions): Ev
   const subscribeClient = new Redis(options.redisUrl);
   for (const client of [publishClient, subscribeClient]) client.on('error', (error: Error) => options.onError?.(error));
   const database = new URL(options.redisUrl).pathname.slice(1) || '0';
-  const target = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  const report = (error: Error) => options.onError?.(error);
+  // The event target sends its commands and lets their failures go unhandled, which would end
+  // the process while Redis is away: it gets the three methods it uses, failures reported.
+  const publisher = { publish: (channel: string, message: string) => publishClient.publish(channel, message).catch(report) };
+  const subscriber = {
+    on: (event: 'message', listener: (channel: string, message: string) => void) => subscribeClient.on(event, listener),
+    subscribe: (channel: string) => subscribeClient.subscribe(channel).catch(report),
+    unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch(report),
+  };
+  const target = createRedisEventTarget<CustomEvent>({ publishClient: publisher as unknown as Redis, subscribeClient: subscriber as unknown as Redis });
   const pubsub = createPubSub<T>({ eventTarget: withPrefix(target, `gatherql:${database}:`) as never });
   return {
     publish: pubsub.publish,
