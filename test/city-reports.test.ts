@@ -4,7 +4,8 @@ import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
 import type { GatewayOptions } from '../gateway.js';
 import { as } from './helpers/auth.js';
-import { dialects } from './helpers/databases.js';
+import { postgres, sqlite } from './helpers/databases.js';
+import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { useDatabase } from './helpers/db-suite.js';
 import { insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
@@ -24,7 +25,7 @@ async function emptySchedules(url: string) {
   }
 }
 
-// City reports on the embedded job engine, on SQLite and PostgreSQL, against the simulator:
+// City reports on the embedded job engine on SQLite and PostgreSQL, and on BullMQ, against the simulator:
 // what a report gathers and how many calls it costs, its pacing under the quota, its chunks
 // and checkpoints, cancelling, and who may see what.
 
@@ -36,7 +37,17 @@ const calls = (sim: Simulator) => {
   return { geocoding, forecast, airQuality, countries };
 };
 
-describe.each(dialects)('city reports on $name', (dialect) => {
+/** Where reports run: the embedded engine on each database, and BullMQ on Redis (the reports in PostgreSQL). */
+const ENGINES = [
+  { name: 'SQLite', dialect: sqlite, bullmq: false },
+  { name: 'PostgreSQL', dialect: postgres, bullmq: false },
+  { name: 'PostgreSQL, jobs on BullMQ', dialect: postgres, bullmq: true },
+];
+
+describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
+  const available = dialect.available && (!bullmq || sharedRedis !== null);
+  // BullMQ waits on the wall clock: the tests that move a clock of their own run on the embedded engine.
+  const onTestClock = !available || bullmq;
   const database = useDatabase(dialect);
   let sim: Simulator | undefined;
   let gateway: TestGateway | undefined;
@@ -52,10 +63,18 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     sim = await startSimulator({ syntheticNames: true });
     // The schedules' book outlives the gateways on one database: each test starts with its own.
     if (dialect.name === 'postgres') await emptySchedules(database.url);
+    const redis = bullmq ? redisDatabase('city-reports') : null;
+    if (redis) await emptyRedis(redis);
     gateway = await startGateway(
-      { DATABASE_URL: database.url, ...simulatorEnv(sim), ...env },
+      { DATABASE_URL: database.url, ...simulatorEnv(sim), ...(redis && { REDIS_URL: redis }), ...env },
       { seed: false, ...options, sources: { policy: TEST_POLICY, ...options.sources }, jobs: { pollMs: 50, ...options.jobs } },
     );
+    // BullMQ runs a schedule once as soon as it is first made (the countries refresh calls REST
+    // Countries): what a test counts starts after.
+    if (bullmq) {
+      await expect.poll(async () => (await gateway!.jobs.schedules()).every((schedule) => schedule.lastOutcome !== null), { timeout: 30_000 }).toBe(true);
+      sim.resetCalls();
+    }
     const db = gateway.database.db;
     await db.deleteFrom('city_report_rows').execute();
     await db.deleteFrom('city_reports').execute();
@@ -67,7 +86,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     return { gateway, sim, owner, stranger, admin };
   };
 
-  it.skipIf(!dialect.available)('refuses an anonymous start, and no names or too many, recording nothing', async () => {
+  it.skipIf(!available)('refuses an anonymous start, and no names or too many, recording nothing', async () => {
     const { gateway, owner } = await start({ REPORT_MAX_CITIES: '30' });
     const anonymous = await gateway.query(START_REPORT, { input: { names: ['Paris'] } });
     expect(anonymous.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
@@ -86,7 +105,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     expect(await gateway.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
   });
 
-  it.skipIf(!dialect.available)(
+  it.skipIf(!available)(
     `gathers N new names with N geocoding calls and each place once to each selected part, in batches of ${LOCATION_BATCH_CAP}; rows in input order`,
     async () => {
       const { gateway, sim, owner } = await start();
@@ -122,7 +141,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     },
   );
 
-  it.skipIf(!dialect.available)('checkpoints chunk by chunk: progress moves by whole chunks, the final state last', async () => {
+  it.skipIf(!available)('checkpoints chunk by chunk: progress moves by whole chunks, the final state last', async () => {
     const { gateway, owner } = await start({}, { jobs: { reportChunkSize: 10 } });
     const seen: { state: string; done: number }[] = [];
     const report = await startReport(gateway, owner, { names: fresh(100, 25), parts: ['WEATHER'] });
@@ -150,7 +169,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     expect(rows.map((row) => row.position)).toEqual(fresh(0, 25).map((_, index) => index));
   });
 
-  it.skipIf(!dialect.available)('keeps an upstream that fails one chunk to that chunk: its places get their error rows, the report goes on', async () => {
+  it.skipIf(!available)('keeps an upstream that fails one chunk to that chunk: its places get their error rows, the report goes on', async () => {
     const { gateway, sim, owner } = await start({}, { jobs: { reportChunkSize: 10 } });
     // The forecast call of the second chunk (ten real cities, Paris among them) fails however often it is tried.
     sim.setFaults([{ endpoint: 'forecast', city: 'Paris', fault: { kind: 'status', status: 503 } }]);
@@ -162,7 +181,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     expect(codes).toEqual([...Array(10).fill('ok'), ...Array(10).fill('UPSTREAM_UNAVAILABLE'), ...Array(10).fill('ok')]);
   });
 
-  it.skipIf(!dialect.available)(
+  it.skipIf(onTestClock)(
     'paces itself under REPORT_QUOTA_SHARE: waits for the window instead of failing places, while requests are served from the rest',
     async () => {
       const clock = { now: Date.parse('2026-12-05T10:00:10.000Z') };
@@ -186,7 +205,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     },
   );
 
-  it.skipIf(!dialect.available)('pauses for an upstream 429 too, and goes on by itself', async () => {
+  it.skipIf(onTestClock)('pauses for an upstream 429 too, and goes on by itself', async () => {
     const clock = { now: Date.parse('2026-12-05T10:00:10.000Z') };
     const { gateway, sim, owner } = await start({ OPEN_METEO_QUOTA: '600/minute' }, { sources: { now: () => clock.now } });
     sim.setFaults([
@@ -204,7 +223,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     expect(done.rows.edges.map((edge: any) => edge.node.result.weather.__typename)).toEqual(Array(5).fill('CityWeather'));
   });
 
-  it.skipIf(!dialect.available)('lets a user have REPORTS_ACTIVE_PER_USER reports at once, shows a report to its owner and admins only', async () => {
+  it.skipIf(!available)('lets a user have REPORTS_ACTIVE_PER_USER reports at once, shows a report to its owner and admins only', async () => {
     const { gateway, sim, owner, stranger, admin } = await start({ REPORTS_ACTIVE_PER_USER: '2' });
     sim.setFaults([{ endpoint: 'geocoding', fault: { kind: 'hold' } }]);
     const first = await startReport(gateway, owner, { names: ['Paris'] });
@@ -232,7 +251,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     sim.release();
   });
 
-  it.skipIf(!dialect.available)('cancels within one chunk: no upstream call starts once the cancel has answered, and the rows so far stay', async () => {
+  it.skipIf(!available)('cancels within one chunk: no upstream call starts once the cancel has answered, and the rows so far stay', async () => {
     const { gateway, sim, owner } = await start({}, { jobs: { reportChunkSize: 10 } });
     // The second chunk's geocoding of Sim 515 waits until the test releases it.
     sim.setFaults([{ endpoint: 'geocoding', city: 'Sim 515', fault: { kind: 'hold' } }]);
@@ -250,40 +269,37 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     expect(read.rows.edges.map((edge: any) => edge.node.result.name)).toEqual(fresh(500, 10));
   });
 
-  it.skipIf(!dialect.available)(
-    'shows the queue and the schedules to admins alone, and deletes reports past REPORT_RETENTION_DAYS on its schedule',
-    async () => {
-      const clock = { now: Date.parse('2026-12-05T10:00:00.000Z') };
-      const { gateway, owner, admin } = await start({ REPORT_RETENTION_DAYS: '7' }, { sources: { now: () => clock.now } });
-      const report = await startReport(gateway, owner, { names: ['Paris'], parts: ['WEATHER'] });
-      await reportInState(gateway, owner, report.id, ['SUCCEEDED']);
-      const query =
-        '{ backgroundWork { queued running waitingForQuota succeededLastHour failedLastHour schedules { name every lastRunAt lastOutcome nextRunAt } } }';
-      expect((await gateway.query(query, {}, owner)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-      const work = (await gateway.query(query, {}, admin)).body.data.backgroundWork;
-      expect(work).toEqual({
-        queued: 0,
-        running: 0,
-        waitingForQuota: 0,
-        succeededLastHour: 1,
-        failedLastHour: 0,
-        schedules: [
-          { name: 'countries-dataset-refresh', every: 'every 24 h', lastRunAt: null, lastOutcome: null, nextRunAt: '2026-12-06T10:00:00.000Z' },
-          { name: 'report-retention', every: 'every 1 h', lastRunAt: null, lastOutcome: null, nextRunAt: '2026-12-05T11:00:00.000Z' },
-        ],
-      });
-      // Finished eight days ago (by its own clock), it goes at the next tick; a fresh one stays.
-      await gateway.database.db.updateTable('city_reports').set({ finished_at: '2026-11-27T09:00:00.000Z' }).execute();
-      const kept = await startReport(gateway, owner, { names: ['Rome'], parts: ['WEATHER'] });
-      await reportInState(gateway, owner, kept.id, ['SUCCEEDED']);
-      clock.now = Date.parse('2026-12-05T11:00:01.000Z');
-      await expect.poll(async () => (await gateway.query(query, {}, admin)).body.data.backgroundWork.schedules[1].lastOutcome, { timeout: 30_000 }).toBe('ok');
-      expect(await readReport(gateway, owner, report.id)).toBeNull();
-      expect((await readReport(gateway, owner, kept.id)).state).toBe('SUCCEEDED');
-    },
-  );
+  it.skipIf(onTestClock)('shows the queue and the schedules to admins alone, and deletes reports past REPORT_RETENTION_DAYS on its schedule', async () => {
+    const clock = { now: Date.parse('2026-12-05T10:00:00.000Z') };
+    const { gateway, owner, admin } = await start({ REPORT_RETENTION_DAYS: '7' }, { sources: { now: () => clock.now } });
+    const report = await startReport(gateway, owner, { names: ['Paris'], parts: ['WEATHER'] });
+    await reportInState(gateway, owner, report.id, ['SUCCEEDED']);
+    const query =
+      '{ backgroundWork { queued running waitingForQuota succeededLastHour failedLastHour schedules { name every lastRunAt lastOutcome nextRunAt } } }';
+    expect((await gateway.query(query, {}, owner)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const work = (await gateway.query(query, {}, admin)).body.data.backgroundWork;
+    expect(work).toEqual({
+      queued: 0,
+      running: 0,
+      waitingForQuota: 0,
+      succeededLastHour: 1,
+      failedLastHour: 0,
+      schedules: [
+        { name: 'countries-dataset-refresh', every: 'every 24 h', lastRunAt: null, lastOutcome: null, nextRunAt: '2026-12-06T10:00:00.000Z' },
+        { name: 'report-retention', every: 'every 1 h', lastRunAt: null, lastOutcome: null, nextRunAt: '2026-12-05T11:00:00.000Z' },
+      ],
+    });
+    // Finished eight days ago (by its own clock), it goes at the next tick; a fresh one stays.
+    await gateway.database.db.updateTable('city_reports').set({ finished_at: '2026-11-27T09:00:00.000Z' }).execute();
+    const kept = await startReport(gateway, owner, { names: ['Rome'], parts: ['WEATHER'] });
+    await reportInState(gateway, owner, kept.id, ['SUCCEEDED']);
+    clock.now = Date.parse('2026-12-05T11:00:01.000Z');
+    await expect.poll(async () => (await gateway.query(query, {}, admin)).body.data.backgroundWork.schedules[1].lastOutcome, { timeout: 30_000 }).toBe('ok');
+    expect(await readReport(gateway, owner, report.id)).toBeNull();
+    expect((await readReport(gateway, owner, kept.id)).state).toBe('SUCCEEDED');
+  });
 
-  it.skipIf(!dialect.available)('refreshes the countries dataset once a day on its schedule, and says why a run failed', async () => {
+  it.skipIf(onTestClock)('refreshes the countries dataset once a day on its schedule, and says why a run failed', async () => {
     const clock = { now: Date.parse('2026-12-05T10:00:00.000Z') };
     const { gateway, sim, admin } = await start({}, { sources: { now: () => clock.now } });
     const schedule = async () =>
@@ -311,7 +327,7 @@ describe.each(dialects)('city reports on $name', (dialect) => {
     expect(paris.body.data.cities[0].country.__typename).toBe('Country');
   });
 
-  it.skipIf(!dialect.available)('answers a report id that names nothing, or something else, with null or NotFoundError', async () => {
+  it.skipIf(!available)('answers a report id that names nothing, or something else, with null or NotFoundError', async () => {
     const { gateway, owner } = await start();
     expect(await readReport(gateway, owner, encodeGlobalID('CityReport', '999'))).toBeNull();
     expect(await readReport(gateway, owner, encodeGlobalID('Post', '1'))).toBeNull();
