@@ -105,6 +105,19 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
     expect(await gateway.database.db.selectFrom('jobs').selectAll().execute()).toEqual([]);
   });
 
+  it.skipIf(!available)('takes up to REPORT_MAX_CITIES names by default, 5000', async () => {
+    const { gateway, owner } = await start();
+    const response = await gateway.query(START_REPORT, { input: { names: fresh(0, 5001) } }, owner);
+    expect(response.body.data.startCityReport.fields).toEqual([{ path: ['input', 'names'], message: 'must name at most 5000 places (got 5001)' }]);
+  });
+
+  it.skipIf(!available)('asks only the APIs of the parts selected', async () => {
+    const { gateway, sim, owner } = await start();
+    const report = await startReport(gateway, owner, { names: fresh(600, 30), parts: ['AIR_QUALITY'] });
+    await reportInState(gateway, owner, report.id, ['SUCCEEDED']);
+    expect(calls(sim)).toEqual({ geocoding: 30, forecast: 0, airQuality: Math.ceil(30 / LOCATION_BATCH_CAP), countries: 0 });
+  });
+
   it.skipIf(!available)(
     `gathers N new names with N geocoding calls and each place once to each selected part, in batches of ${LOCATION_BATCH_CAP}; rows in input order`,
     async () => {
