@@ -53,6 +53,14 @@ export interface Config {
   socketTimeoutMs: number;
   /** Gateway processes on this machine (node:cluster); each is a whole gateway. */
   workers: number;
+  /** JOBS_REDIS_URL, else REDIS_URL: jobs run on BullMQ there; null: the embedded engine on the gateway's database. */
+  jobsRedisUrl: string | null;
+  /** City reports: names per report, reports one user may have active, days finished ones are kept. */
+  reportMaxCities: number;
+  reportsActivePerUser: number;
+  reportRetentionDays: number;
+  /** The share (0-1) of each upstream quota window that background work may spend; the rest is kept for requests. */
+  reportQuotaShare: number;
   /**
    * Trusted documents: `allow` runs ids and plain documents, `only` ids alone, `off` ignores
    * ids. `documents` is the manifest read from `path`; null when off, or when allowed but absent.
@@ -191,6 +199,11 @@ const variables = {
   MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
   SOCKET_TIMEOUT_S: integer(1, 3600).default(60),
   WORKERS: integer(1, 64).default(1),
+  JOBS_REDIS_URL: redisUrl.optional(),
+  REPORT_MAX_CITIES: integer(1, 100_000).default(5000),
+  REPORTS_ACTIVE_PER_USER: integer(1, 1000).default(2),
+  REPORT_QUOTA_SHARE: ratio.refine((value) => value > 0, 'a number above 0, up to 1').default(0.5),
+  REPORT_RETENTION_DAYS: integer(1, 3650).default(7),
   PERSISTED_DOCUMENTS: z.enum(['allow', 'only', 'off'], 'allow, only or off').default('allow'),
   PERSISTED_DOCUMENTS_PATH: z.string().trim().default('client/generated/persisted-documents.json'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
@@ -278,6 +291,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConnections: vars.MAX_CONNECTIONS,
     socketTimeoutMs: vars.SOCKET_TIMEOUT_S * 1000,
     workers: vars.WORKERS,
+    jobsRedisUrl: vars.JOBS_REDIS_URL ?? vars.REDIS_URL ?? null,
+    reportMaxCities: vars.REPORT_MAX_CITIES,
+    reportsActivePerUser: vars.REPORTS_ACTIVE_PER_USER,
+    reportRetentionDays: vars.REPORT_RETENTION_DAYS,
+    reportQuotaShare: vars.REPORT_QUOTA_SHARE,
     persistedDocuments,
     tracing: tracingFrom(vars),
     production,

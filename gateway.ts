@@ -17,7 +17,6 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
-import { startCountryRefreshTimer } from './sources/rest-countries/refresh-timer.js';
 import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notices.js';
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
@@ -25,6 +24,15 @@ import { createPasswordHasher, type PasswordHasher } from './resolvers/password-
 import { createClientKey } from './limits/client-key.js';
 import { corsOptions } from './limits/cors.js';
 import { createUpstreamBudget } from './limits/upstream-budget.js';
+import { createStoreWarning } from './limits/store-warning.js';
+import { createJobEngine, type JobEngineTuning } from './jobs/choose.js';
+import type { JobEngine, JobObserver } from './jobs/engine.js';
+import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
+import { registerSchedules } from './gateway-schedules.js';
+import type { ReportSettings } from './resolvers/reports.js';
+import type { GatewayTopics } from './resolvers/topics.js';
+import { createEventBus, type EventBus } from './events/bus.js';
+import type { ReportRecord } from './db/reports.js';
 import { schema } from './schema/index.js';
 import { startTracing } from './tracing/start.js';
 import type { Tracing } from './tracing/types.js';
@@ -47,6 +55,10 @@ export interface Gateway {
   redis: Redis | null;
   /** OpenTelemetry tracing when an OTLP endpoint is configured, else null; flushed and stopped by close(). */
   tracing: Tracing | null;
+  /** Background work: embedded on the database, or BullMQ on JOBS_REDIS_URL; drained by close(). */
+  jobs: JobEngine;
+  /** Events every instance hears (through Redis when REDIS_URL is set); closed by close(). */
+  events: EventBus<GatewayTopics>;
   /** The process is shutting down: /ready says 503 `draining` from now on, so that a load balancer sends nothing new. */
   beginDraining(): void;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
@@ -59,6 +71,8 @@ export interface GatewayOptions {
   seed?: boolean;
   /** Replaces parts of the sources' settings: tests pass small backoffs, a clock, small caches. */
   sources?: Partial<Pick<SourcesOptions, 'policy' | 'batchCap' | 'now'>> & { cache?: Partial<SourcesOptions['cache']> };
+  /** Replaces parts of the job engine's settings and the report chunk: tests make takeovers quick. */
+  jobs?: Partial<JobEngineTuning> & { reportChunkSize?: number };
   /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
   tuning?: Partial<GatewayTuning>;
 }
@@ -123,8 +137,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   let responses: ResponseStore | null = null;
   const database = openDatabase(config.databaseUrl, {
     statementCache: tuning.statementCache,
-    onQuery: () => metrics.dbQueries.inc(),
-    onWrite: () => responses?.invalidate(),
+    onQuery: (_event, origin) => metrics.dbQueries.inc({ origin }),
+    // Kept answers read users, profiles and posts; reports and jobs are never in one.
+    onWrite: (table) => {
+      if (table === null || !BACKGROUND_TABLES.has(table)) responses?.invalidate();
+    },
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
 
@@ -154,8 +171,43 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   metrics.watchQuotas(sources.quotas);
   logUpstreams(logger, config);
-  // Until background work has a scheduler of its own, the daily refresh runs on a timer here.
-  const stopCountryRefresh = startCountryRefreshTimer(sources.countries);
+  const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
+  const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
+  const jobs = createJobEngine({
+    redisUrl: config.jobsRedisUrl,
+    database,
+    workers: config.workers,
+    observer: jobObserver(metrics, logger),
+    onWarning: (message) => logger.warn(message),
+    now,
+    ...(options.jobs && { tuning: options.jobs }),
+  });
+  jobs.handle(
+    CITY_REPORT_JOB,
+    createReportRunner({
+      db: database.background,
+      sources,
+      quotaShare: config.reportQuotaShare,
+      now,
+      onChange: reportChanged,
+      ...(options.jobs?.reportChunkSize && { chunkSize: options.jobs.reportChunkSize }),
+      onError: (error, reportId) => logger.warn({ err: error, reportId }, 'city report: a run failed; it goes on from its last checkpoint'),
+    }),
+  );
+  registerSchedules(jobs, { database, sources, config, now });
+  metrics.watchJobs(jobs);
+  const reports: ReportSettings = {
+    jobs,
+    dialect: database.dialect,
+    maxCities: config.reportMaxCities,
+    activePerUser: config.reportsActivePerUser,
+    onChange: reportChanged,
+    onEnqueueError: (error, reportId) =>
+      logger.warn(
+        { error: (error as Error).message, reportId },
+        'city report: its job could not be enqueued now; the repair schedule enqueues it within a minute',
+      ),
+  };
   const deps: ContextDeps = {
     database,
     logger,
@@ -166,6 +218,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     passwords,
     loginThrottle: createLoginThrottle({ redis, logger }),
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
+    reports,
   };
   const clientKey = createClientKey({ userIdOf: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy });
   let draining = false;
@@ -226,7 +279,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const close = () =>
     (closing ??= (async () => {
       await yoga.dispose();
-      stopCountryRefresh();
+      // Running jobs give their work back before the sources and the database they use go.
+      await jobs.close();
+      await events.close();
       sources.close();
       if (redis) await closeRedis(redis);
       await database.close();
@@ -237,7 +292,49 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const beginDraining = () => {
     draining = true;
   };
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, beginDraining, close };
+  try {
+    await jobs.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
+}
+
+/** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */
+function busWarning(logger: Logger): (error: Error) => void {
+  const warning = createStoreWarning({
+    logger,
+    intervalMs: 60_000,
+    down: 'event bus: Redis is unreachable; events published meanwhile reach this instance alone, or none',
+    up: 'event bus: Redis answers again',
+  });
+  return (error) => warning.failed(error);
+}
+
+/** Tables only background work writes: a write there changes no kept answer. */
+const BACKGROUND_TABLES = new Set(['jobs', 'schedules', 'city_reports', 'city_report_rows']);
+
+/** What the metrics and the log hear of background work. */
+function jobObserver(metrics: Metrics, logger: Logger): JobObserver {
+  // The engine retries its store every second while the database (or Redis) is away.
+  const store = createStoreWarning({
+    logger,
+    intervalMs: 30_000,
+    down: 'background work: the job store is unreachable; jobs wait and go on once it is back',
+    up: 'background work: the job store answers again',
+  });
+  return {
+    onRun: (kind, outcome, durationMs) => {
+      store.succeeded();
+      metrics.jobRuns.inc({ kind, outcome });
+      metrics.jobDuration.observe({ kind }, durationMs / 1000);
+    },
+    onError: (error, context) => {
+      if ('step' in context) store.failed(error);
+      else logger.warn({ err: error, ...context }, 'background work: a job or schedule failed');
+    },
+  };
 }
 
 /** What the metrics and the log hear of the upstreams. */

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createGateway } from '../gateway.js';
+import { createGateway, type GatewayOptions } from '../gateway.js';
 import { nodeListener } from './node-listener.js';
 
 /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
@@ -22,11 +22,12 @@ function onceASecond() {
  * 503 `draining`, no new connection is taken, every answer from then on closes its
  * connection, requests in flight finish (within SHUTDOWN_GRACE_MS), and the process exits 0.
  * A load balancer retries a refused connection on another instance, so a rolling restart
- * loses no request. `fail` ends the process with one line. Resolves with the GraphQL endpoint's
- * URL once the server listens.
+ * loses no request. `fail` ends the process with one line. `options` are the gateway's (a
+ * test process passes small leases). Resolves with the GraphQL endpoint's URL once the server
+ * listens.
  */
-export async function serveGateway(config: Config, logger: Logger, fail: (message: string) => never): Promise<string> {
-  const gateway = await createGateway(config, { logger }).catch((error: unknown) =>
+export async function serveGateway(config: Config, logger: Logger, fail: (message: string) => never, options: GatewayOptions = {}): Promise<string> {
+  const gateway = await createGateway(config, { ...options, logger }).catch((error: unknown) =>
     fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`),
   );
   let stopping = false;

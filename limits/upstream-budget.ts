@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
-import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 import { type Budget, createBudget } from './budget.js';
 import { createStoreWarning } from './store-warning.js';
 

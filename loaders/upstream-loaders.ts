@@ -29,3 +29,6 @@ export function createUpstreamLoaders(sources: Sources | undefined, caller: Call
     countryByCode: loader((all) => all.countries),
   };
 }
+
+/** One request's (or one job's) upstream loaders. */
+export type UpstreamLoaders = ReturnType<typeof createUpstreamLoaders>;

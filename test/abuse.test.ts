@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PREFLIGHT_MAX_AGE_S } from '../limits/cors.js';
 import { counterValue } from '../metrics.js';
 import { HASHING_LIMITS } from '../resolvers/password-hasher.js';
-import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 import { LOGIN_THROTTLE } from '../resolvers/login-throttle.js';
 import { startGateway, type TestGateway, testConfig } from './helpers/gateway.js';
 import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 import { simAirQualityAt } from '../simulator/air-quality.js';
 import { SIM_CITIES } from '../simulator/cities.js';
 import { findCountry, SIM_COUNTRIES } from '../simulator/countries.js';

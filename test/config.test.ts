@@ -6,7 +6,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/connect.js';
 import { LOOK_UPS_PER_NAME } from '../limits/upstream-budget.js';
 import { sha256DocumentId } from '../persisted-documents.js';
-import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 
 describe('loadConfig', () => {
   it('serves a laptop with no environment at all', () => {

@@ -182,9 +182,9 @@ describe('a manifest of its own', () => {
 describe('a document named by id and the same document sent as its text', () => {
   /** SQL statements the gateway sent while `work` ran. */
   async function statementsDuring(g: TestGateway, work: () => Promise<unknown>): Promise<number> {
-    const before = await counterValue(g.metrics.dbQueries);
+    const before = await counterValue(g.metrics.dbQueries, { origin: 'request' });
     await work();
-    return (await counterValue(g.metrics.dbQueries)) - before;
+    return (await counterValue(g.metrics.dbQueries, { origin: 'request' })) - before;
   }
 
   it('share one entry of the response cache, whichever came first', async () => {

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
-import type { Quota, QuotaWindow } from './quota.js';
+import type { Quota, QuotaShare, QuotaWindow } from './quota.js';
 import type { AttemptOutcome } from './events.js';
 import type { CallTrace } from './trace.js';
 import { CONNECTION_ERROR_CODES, deadlinePassed, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
@@ -64,6 +64,8 @@ export interface CallContext {
   onAttempt?: AttemptListener;
   /** Where the call's attempts are traced (each sends its trace context); absent when tracing is off. */
   trace?: CallTrace;
+  /** The share of each quota window this call may spend up to (see QuotaShare); absent: all of it. */
+  quotaShare?: QuotaShare;
 }
 
 export interface GetJsonRequest<T> {
@@ -250,9 +252,11 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
     const mode = request.retry ?? 'all';
     for (let attempt = 1; ; attempt += 1) {
       if (spec.quota) {
-        const verdict = await spec.quota.take(request.weight ?? 1);
+        const share = request.context?.quotaShare;
+        const verdict = await spec.quota.take(request.weight ?? 1, share);
         if (!verdict.granted) {
-          throw new UpstreamError('QUOTA_EXHAUSTED', `${what} was not called: the gateway's ${verdict.window} budget for ${spec.quota.name} is spent`, {
+          const budget = share === undefined ? `the gateway's ${verdict.window} budget` : `background work's share of the gateway's ${verdict.window} budget`;
+          throw new UpstreamError('QUOTA_EXHAUSTED', `${what} was not called: ${budget} for ${spec.quota.name} is spent`, {
             hostFailure: false,
             retryAfterSeconds: verdict.retryAfterSeconds,
           });

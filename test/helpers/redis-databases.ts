@@ -16,6 +16,10 @@ const DATABASES = {
   'scale-out': 8,
   workers: 9,
   'country-dataset': 10,
+  'job-engine': 11,
+  'report-processes': 12,
+  'event-bus': 13,
+  'city-reports': 14,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
