@@ -9,6 +9,7 @@ import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/au
 import type { DomainContext } from './resolvers/context.js';
 import type { LoginThrottle } from './resolvers/login-throttle.js';
 import type { PasswordHasher } from './resolvers/password-hasher.js';
+import type { ReportSettings } from './resolvers/reports.js';
 import type { Sources } from './sources/index.js';
 import { callerWithin } from './sources/kit/caller.js';
 import type { OperationTrace } from './tracing/types.js';
@@ -26,6 +27,7 @@ export interface ContextDeps {
   loginThrottle: LoginThrottle;
   /** UPSTREAM_BUDGET_PER_MINUTE per client, or null when off. */
   upstreamBudget: Budget | null;
+  reports: ReportSettings;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
@@ -95,6 +97,7 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     citiesAsked: 0,
     caller,
     lifetime,
+    reports: deps.reports,
   };
 }
 

@@ -8,7 +8,6 @@ import { EXPOSED_HEADERS, executionPlugins, operationsPlugins, protocolPlugins }
 import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
-import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { responseStoreFor } from './responses/choose.js';
 import type { ResponseStore } from './responses/store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
@@ -18,12 +17,22 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
+import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notices.js';
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
 import { createClientKey } from './limits/client-key.js';
 import { corsOptions } from './limits/cors.js';
 import { createUpstreamBudget } from './limits/upstream-budget.js';
+import { createStoreWarning } from './limits/store-warning.js';
+import { createJobEngine, type JobEngineTuning } from './jobs/choose.js';
+import type { JobEngine, JobObserver } from './jobs/engine.js';
+import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
+import { registerSchedules } from './gateway-schedules.js';
+import type { ReportSettings } from './resolvers/reports.js';
+import type { GatewayTopics } from './resolvers/topics.js';
+import { createEventBus, type EventBus } from './events/bus.js';
+import type { ReportRecord } from './db/reports.js';
 import { schema } from './schema/index.js';
 import { startTracing } from './tracing/start.js';
 import type { Tracing } from './tracing/types.js';
@@ -46,6 +55,10 @@ export interface Gateway {
   redis: Redis | null;
   /** OpenTelemetry tracing when an OTLP endpoint is configured, else null; flushed and stopped by close(). */
   tracing: Tracing | null;
+  /** Background work: embedded on the database, or BullMQ on JOBS_REDIS_URL; drained by close(). */
+  jobs: JobEngine;
+  /** Events every instance hears (through Redis when REDIS_URL is set); closed by close(). */
+  events: EventBus<GatewayTopics>;
   /** The process is shutting down: /ready says 503 `draining` from now on, so that a load balancer sends nothing new. */
   beginDraining(): void;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
@@ -58,6 +71,8 @@ export interface GatewayOptions {
   seed?: boolean;
   /** Replaces parts of the sources' settings: tests pass small backoffs, a clock, small caches. */
   sources?: Partial<Pick<SourcesOptions, 'policy' | 'batchCap' | 'now'>> & { cache?: Partial<SourcesOptions['cache']> };
+  /** Replaces parts of the job engine's settings and the report chunk: tests make takeovers quick. */
+  jobs?: Partial<JobEngineTuning> & { reportChunkSize?: number };
   /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
   tuning?: Partial<GatewayTuning>;
 }
@@ -85,7 +100,8 @@ export const DEFAULT_TUNING: GatewayTuning = {
   compiledExecution: true,
 };
 
-const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
+/** The query GraphiQL opens with; docs/accounts-and-posts.md shows it (test/graphiql.test.ts holds them equal). */
+export const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
 query LatestPosts {
   posts(first: 5) {
     edges {
@@ -121,8 +137,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   let responses: ResponseStore | null = null;
   const database = openDatabase(config.databaseUrl, {
     statementCache: tuning.statementCache,
-    onQuery: () => metrics.dbQueries.inc(),
-    onWrite: () => responses?.invalidate(),
+    onQuery: (_event, origin) => metrics.dbQueries.inc({ origin }),
+    // Kept answers read users, profiles and posts; reports and jobs are never in one.
+    onWrite: (table) => {
+      if (table === null || !BACKGROUND_TABLES.has(table)) responses?.invalidate();
+    },
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
 
@@ -143,7 +162,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     timeoutMs: config.upstreamTimeoutMs,
     ttl: { weatherMs: config.weatherCacheTtlS * 1000, airQualityMs: config.airQualityCacheTtlS * 1000, countryMs: config.countryCacheTtlS * 1000 },
     quotas: { openMeteo: config.openMeteoQuota, restCountries: config.restCountriesQuota },
-    ...(config.restCountriesApiKey && { restCountriesHeaders: { authorization: `Bearer ${config.restCountriesApiKey}` } }),
+    restCountriesApiKey: config.restCountriesApiKey,
     // With Redis, what one instance fetched serves the others too, and the quotas are counted once for all.
     redis,
     observers: upstreamObservers(metrics, logger),
@@ -151,6 +170,44 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...(tracing && { tracer: tracing.background }), ...options.sources?.cache },
   });
   metrics.watchQuotas(sources.quotas);
+  logUpstreams(logger, config);
+  const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
+  const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
+  const jobs = createJobEngine({
+    redisUrl: config.jobsRedisUrl,
+    database,
+    workers: config.workers,
+    observer: jobObserver(metrics, logger),
+    onWarning: (message) => logger.warn(message),
+    now,
+    ...(options.jobs && { tuning: options.jobs }),
+  });
+  jobs.handle(
+    CITY_REPORT_JOB,
+    createReportRunner({
+      db: database.background,
+      sources,
+      quotaShare: config.reportQuotaShare,
+      now,
+      onChange: reportChanged,
+      ...(options.jobs?.reportChunkSize && { chunkSize: options.jobs.reportChunkSize }),
+      onError: (error, reportId) => logger.warn({ err: error, reportId }, 'city report: a run failed; it goes on from its last checkpoint'),
+    }),
+  );
+  registerSchedules(jobs, { database, sources, config, now });
+  metrics.watchJobs(jobs);
+  const reports: ReportSettings = {
+    jobs,
+    dialect: database.dialect,
+    maxCities: config.reportMaxCities,
+    activePerUser: config.reportsActivePerUser,
+    onChange: reportChanged,
+    onEnqueueError: (error, reportId) =>
+      logger.warn(
+        { error: (error as Error).message, reportId },
+        'city report: its job could not be enqueued now; the repair schedule enqueues it within a minute',
+      ),
+  };
   const deps: ContextDeps = {
     database,
     logger,
@@ -161,6 +218,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     passwords,
     loginThrottle: createLoginThrottle({ redis, logger }),
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
+    reports,
   };
   const clientKey = createClientKey({ userIdOf: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy });
   let draining = false;
@@ -184,7 +242,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       });
     },
     maskedErrors: { maskError },
-    // Served by useGraphiQLPage instead: rendered once and rate limited (see there).
+    // Served by useGraphiQLPage instead: rendered once, not per view (see there).
     graphiql: false,
     logging: yogaLogger(logger),
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
@@ -194,8 +252,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       // First, so that the request's span covers every other plugin's work.
       ...(tracing ? [useTracing({ tracing })] : []),
-      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }),
-      useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+      ...operationsPlugins({
+        config,
+        logger,
+        metrics,
+        database,
+        redis,
+        clientKey,
+        draining: () => draining,
+        graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
+      }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
       ...protocolPlugins({ config, logger }),
       useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
@@ -213,6 +279,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const close = () =>
     (closing ??= (async () => {
       await yoga.dispose();
+      // Running jobs give their work back before the sources and the database they use go.
+      await jobs.close();
+      await events.close();
       sources.close();
       if (redis) await closeRedis(redis);
       await database.close();
@@ -223,14 +292,61 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const beginDraining = () => {
     draining = true;
   };
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, beginDraining, close };
+  try {
+    await jobs.start();
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
+}
+
+/** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */
+function busWarning(logger: Logger): (error: Error) => void {
+  const warning = createStoreWarning({
+    logger,
+    intervalMs: 60_000,
+    down: 'event bus: Redis is unreachable; events published meanwhile reach this instance alone, or none',
+    up: 'event bus: Redis answers again',
+  });
+  return (error) => warning.failed(error);
+}
+
+/** Tables only background work writes: a write there changes no kept answer. */
+const BACKGROUND_TABLES = new Set(['jobs', 'schedules', 'city_reports', 'city_report_rows']);
+
+/** What the metrics and the log hear of background work. */
+function jobObserver(metrics: Metrics, logger: Logger): JobObserver {
+  // The engine retries its store every second while the database (or Redis) is away.
+  const store = createStoreWarning({
+    logger,
+    intervalMs: 30_000,
+    down: 'background work: the job store is unreachable; jobs wait and go on once it is back',
+    up: 'background work: the job store answers again',
+  });
+  return {
+    onRun: (kind, outcome, durationMs) => {
+      store.succeeded();
+      metrics.jobRuns.inc({ kind, outcome });
+      metrics.jobDuration.observe({ kind }, durationMs / 1000);
+    },
+    onError: (error, context) => {
+      if ('step' in context) store.failed(error);
+      else logger.warn({ err: error, ...context }, 'background work: a job or schedule failed');
+    },
+  };
 }
 
 /** What the metrics and the log hear of the upstreams. */
 function upstreamObservers(metrics: Metrics, logger: Logger): SourcesOptions['observers'] {
   let lastQuotaWarning = 0;
+  const firstAttempt = offlineHint(logger);
   return {
-    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
+    onAttempt: (attempt) => {
+      metrics.upstreamRequests.inc({ source: attempt.source, outcome: attempt.outcome });
+      firstAttempt(attempt);
+    },
+    onCountriesRefresh: countriesRefreshLog(logger, metrics),
     onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>

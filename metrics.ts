@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobEngine } from './jobs/engine.js';
 import type { Quota } from './sources/kit/quota.js';
 
 /**
@@ -8,6 +9,7 @@ import type { Quota } from './sources/kit/quota.js';
 export function createMetrics() {
   const registry = new Registry();
   const quotas: Quota[] = [];
+  let jobs: JobEngine | null = null;
   return {
     registry,
     upstreamQuotaRemaining: new Gauge({
@@ -38,6 +40,12 @@ export function createMetrics() {
       labelNames: ['source'] as const,
       registers: [registry],
     }),
+    countryRefreshes: new Counter({
+      name: 'gatherql_country_refreshes_total',
+      help: 'Refreshes of the countries dataset, by result: loaded, shared (another instance loaded it), current (nothing to do), key_refused, quota_frozen, wrong_url, demo_key or failed',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     cacheEvents: new Counter({
       name: 'gatherql_cache_events_total',
       help: 'Look-ups in the upstream caches and the response cache: hit, miss, joined (waited on an identical call in flight) or stale',
@@ -64,7 +72,40 @@ export function createMetrics() {
     }),
     dbQueries: new Counter({
       name: 'gatherql_db_queries_total',
-      help: 'SQL statements sent to the database',
+      help: 'SQL statements sent to the database, by who sent them: a request, or the background work (job engine, reports)',
+      labelNames: ['origin'] as const,
+      registers: [registry],
+    }),
+    jobs: new Gauge({
+      name: 'gatherql_jobs',
+      help: 'Jobs of the job engine per state (queued, running, delayed, succeeded, failed); with BullMQ or PostgreSQL, of every instance',
+      labelNames: ['state'] as const,
+      registers: [registry],
+      // Read when scraped: the jobs live in the engine's store.
+      async collect() {
+        if (!jobs) return;
+        try {
+          for (const [state, count] of Object.entries(await jobs.counts())) this.set({ state }, count);
+        } catch {
+          // The store is away: the gauge keeps its last values, and the engine's errors are logged.
+        }
+      },
+    }),
+    /** Reports the job counts of this engine in gatherql_jobs. */
+    watchJobs(engine: JobEngine) {
+      jobs = engine;
+    },
+    jobRuns: new Counter<'kind' | 'outcome'>({
+      name: 'gatherql_job_runs_total',
+      help: 'Runs of background jobs by kind and outcome: succeeded, failed, retried, waiting (paused for an upstream quota), cancelled, drained (given back at shutdown)',
+      labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    jobDuration: new Histogram({
+      name: 'gatherql_job_duration_seconds',
+      help: 'How long runs of background jobs took, by kind',
+      labelNames: ['kind'] as const,
+      buckets: [0.05, 0.25, 1, 5, 15, 60, 300, 1800],
       registers: [registry],
     }),
   };

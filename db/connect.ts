@@ -1,12 +1,29 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { type CompiledQuery, Kysely, type KyselyPlugin, type LogEvent, PostgresDialect, type QueryId, SqliteDialect } from 'kysely';
+import {
+  AliasNode,
+  type CompiledQuery,
+  DeleteQueryNode,
+  InsertQueryNode,
+  Kysely,
+  type KyselyPlugin,
+  type LogEvent,
+  type OperationNode,
+  PostgresDialect,
+  type QueryId,
+  SqliteDialect,
+  TableNode,
+  UpdateQueryNode,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
 import { wrapSqlite } from './sqlite.js';
 
 export type DialectName = 'sqlite' | 'postgres';
+
+/** Who sent a statement: a request (or a script), or the gateway's background work. */
+export type StatementOrigin = 'request' | 'background';
 
 /**
  * Hears of one statement sent through an observed handle, after it settled: its duration, and
@@ -26,18 +43,25 @@ export interface DatabaseHandle {
    * transactions begun on it report too.
    */
   observed(onStatement: StatementObserver): Kysely<Database>;
+  /**
+   * The same database for the gateway's own work in the background (the job engine, report
+   * runs): its statements are counted as `background`, apart from the requests' (see
+   * DatabaseOptions.onQuery).
+   */
+  background: Kysely<Database>;
   /** Closes the pool or the SQLite file. Safe to call twice. */
   close(): Promise<void>;
 }
 
 export interface DatabaseOptions {
-  /** Called once per SQL statement sent, after it settles (also when it fails). */
-  onQuery?: (event: LogEvent) => void;
+  /** Called once per SQL statement sent, after it settles (also when it fails), with who sent it. */
+  onQuery?: (event: LogEvent, origin: StatementOrigin) => void;
   /**
-   * Called after every statement that may have changed data (anything but a SELECT), so that
-   * whoever keeps answers built from the data can forget them.
+   * Called after every statement that may have changed data (anything but a SELECT), with the
+   * table it wrote when it says (null for raw SQL and DDL), so that whoever keeps answers built
+   * from the data can forget them.
    */
-  onWrite?: () => void;
+  onWrite?: (table: string | null) => void;
   /** Connection-level errors of idle PostgreSQL clients; without a listener they crash the process. */
   onPoolError?: (error: Error) => void;
   /** PostgreSQL pool size. */
@@ -58,18 +82,20 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   const { onQuery, onWrite } = options;
   // Kysely's log is process-wide; the id it gives each statement says which observer sent it.
   const observers = new WeakMap<QueryId, StatementObserver>();
+  const background = new WeakSet<QueryId>();
   const log = (event: LogEvent) => {
-    onQuery?.(event);
+    onQuery?.(event, background.has(event.query.queryId) ? 'background' : 'request');
     observers.get(event.query.queryId)?.(event.queryDurationMillis, event);
-    if (onWrite && mayWrite(event.query)) onWrite();
+    if (onWrite && mayWrite(event.query)) onWrite(writtenTable(event.query.query));
   };
   const observe = (db: Kysely<Database>) => (onStatement: StatementObserver) => db.withPlugin(observerPlugin(observers, onStatement));
+  const inBackground = (db: Kysely<Database>) => db.withPlugin(tagPlugin(background));
 
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
     pool.on('error', (error) => options.onPoolError?.(error));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
-    return { db, dialect: 'postgres', embeddedFile: false, observed: observe(db), close: once(() => db.destroy()) };
+    return { db, dialect: 'postgres', embeddedFile: false, observed: observe(db), background: inBackground(db), close: once(() => db.destroy()) };
   }
 
   const path = url === ':memory:' ? ':memory:' : resolve(url.slice('file:'.length));
@@ -82,7 +108,14 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('busy_timeout = 5000');
   const database = wrapSqlite(sqlite, { statementCache: options.statementCache ?? 500 });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
-  return { db, dialect: 'sqlite', embeddedFile: path !== ':memory:', observed: observe(db), close: once(() => db.destroy()) };
+  return {
+    db,
+    dialect: 'sqlite',
+    embeddedFile: path !== ':memory:',
+    observed: observe(db),
+    background: inBackground(db),
+    close: once(() => db.destroy()),
+  };
 }
 
 /** Tags each statement with its observer as it is built; the log then reports its duration to it. */
@@ -94,6 +127,29 @@ function observerPlugin(observers: WeakMap<QueryId, StatementObserver>, onStatem
     },
     transformResult: async ({ result }) => result,
   };
+}
+
+/** Marks each statement built through a handle, so that the log can tell who sent it. */
+function tagPlugin(tagged: WeakSet<QueryId>): KyselyPlugin {
+  return {
+    transformQuery({ node, queryId }) {
+      tagged.add(queryId);
+      return node;
+    },
+    transformResult: async ({ result }) => result,
+  };
+}
+
+/** The table an INSERT, UPDATE or DELETE built with the query builder writes; null when the statement does not say. */
+function writtenTable(node: OperationNode): string | null {
+  const name = (ref: OperationNode | undefined): string | null => {
+    if (ref && AliasNode.is(ref)) return name(ref.node);
+    return ref && TableNode.is(ref) ? ref.table.identifier.name : null;
+  };
+  if (InsertQueryNode.is(node)) return name(node.into);
+  if (UpdateQueryNode.is(node)) return name(node.table);
+  if (DeleteQueryNode.is(node)) return name(node.from.froms[0]);
+  return null;
 }
 
 /** Anything but a plain read may change data: writes, DDL, and raw SQL that is not a SELECT. */

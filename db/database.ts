@@ -40,10 +40,70 @@ export interface PostsTable {
   updated_at: Timestamp;
 }
 
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  state: JobState;
+  run_at: Timestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  lease_owner: string | null;
+  lease_until: Timestamp | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SchedulesTable {
+  name: string;
+  every_ms: number;
+  next_run_at: Timestamp;
+  last_run_at: Timestamp | null;
+  last_outcome: string | null;
+}
+
+export type ReportStateColumn = 'QUEUED' | 'RUNNING' | 'WAITING_FOR_QUOTA' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface CityReportsTable {
+  id: Generated<number>;
+  owner_id: number;
+  state: ReportStateColumn;
+  /** JSON array of the names as asked. */
+  names: string;
+  /** Comma-separated CityPart values. */
+  parts: string;
+  total: number;
+  done: ColumnType<number, number | undefined, number>;
+  upstream_calls: ColumnType<number, number | undefined, number>;
+  resumes_at: Timestamp | null;
+  failure: string | null;
+  failures: ColumnType<number, number | undefined, number>;
+  cancel_requested: ColumnType<boolean | number, boolean | undefined, boolean>;
+  run_token: string | null;
+  created_at: Timestamp;
+  started_at: Timestamp | null;
+  finished_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface CityReportRowsTable {
+  report_id: number;
+  position: number;
+  /** JSON. */
+  result: string;
+}
+
 export interface Database {
   users: UsersTable;
   profiles: ProfilesTable;
   posts: PostsTable;
+  jobs: JobsTable;
+  schedules: SchedulesTable;
+  city_reports: CityReportsTable;
+  city_report_rows: CityReportRowsTable;
 }
 
 /** A post as a SELECT of all its columns returns it, on either dialect. */

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createGateway } from '../gateway.js';
+import { createGateway, type GatewayOptions } from '../gateway.js';
 import { createConnectionDrain } from './connection-drain.js';
 import { nodeListener } from './node-listener.js';
 
@@ -33,10 +33,12 @@ function onceASecond() {
  * a load balancer keeps alive are let go without a race (http/connection-drain.ts), then no
  * new connection is taken, requests in flight finish (within SHUTDOWN_GRACE_MS), and the
  * process exits 0. A load balancer sends a refused connection's request to another instance,
- * so a rolling restart loses no request. `fail` ends the process with one line.
+ * so a rolling restart loses no request. `fail` ends the process with one line. `options` are
+ * the gateway's (a test process passes small leases). Resolves with the GraphQL endpoint's URL
+ * once the server listens.
  */
-export async function serveGateway(config: Config, logger: Logger, fail: (message: string) => never): Promise<void> {
-  const gateway = await createGateway(config, { logger }).catch((error: unknown) =>
+export async function serveGateway(config: Config, logger: Logger, fail: (message: string) => never, options: GatewayOptions = {}): Promise<string> {
+  const gateway = await createGateway(config, { ...options, logger }).catch((error: unknown) =>
     fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`),
   );
   let stopping = false;
@@ -65,11 +67,15 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
     stallLog(() => logger.warn({ socketTimeoutS: config.socketTimeoutMs / 1000 }, 'connection closed: nothing moved on it for SOCKET_TIMEOUT_S'));
   });
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
-  server.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ url: `http://${config.host}:${port}/graphql` }, 'gatherql is listening; open the url for GraphiQL');
-  });
+  const listening = new Promise<string>((resolve) =>
+    server.listen(config.port, config.host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const url = `http://${config.host}:${port}/graphql`;
+      logger.info({ url }, 'gatherql is listening; open the url for GraphiQL');
+      resolve(url);
+    }),
+  );
 
   async function shutdown(signal: NodeJS.Signals) {
     if (stopping) return;
@@ -96,4 +102,5 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
   }
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  return listening;
 }

@@ -3,6 +3,7 @@ import type { Database } from '../db/database.js';
 import type { Sources } from '../sources/index.js';
 import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
 import { createPostLoaders } from './post-loaders.js';
+import { createReportLoaders } from './report-loaders.js';
 import { createUpstreamLoaders } from './upstream-loaders.js';
 import { createUserLoaders } from './user-loaders.js';
 
@@ -20,6 +21,7 @@ export function createLoaders(deps: LoaderDeps) {
   return {
     ...createUserLoaders(deps.db),
     ...createPostLoaders(deps.db, deps.viewerId),
+    ...createReportLoaders(deps.db),
     ...createUpstreamLoaders(deps.sources, deps.caller ?? BACKGROUND),
   };
 }
@@ -31,5 +33,5 @@ export type Loaders = ReturnType<typeof createLoaders>;
  * the viewer starts afresh, the viewer-independent upstream loaders are kept.
  */
 export function loadersForViewer(loaders: Loaders, deps: Pick<LoaderDeps, 'db' | 'viewerId'>): Loaders {
-  return { ...loaders, ...createUserLoaders(deps.db), ...createPostLoaders(deps.db, deps.viewerId) };
+  return { ...loaders, ...createUserLoaders(deps.db), ...createPostLoaders(deps.db, deps.viewerId), ...createReportLoaders(deps.db) };
 }

@@ -1,15 +1,27 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { Loaders } from '../loaders/index.js';
+import type { UpstreamLoaders } from '../loaders/upstream-loaders.js';
 import type { TokenKey, Viewer } from './auth.js';
 import { RequestError } from './errors.js';
 import type { Caller } from '../sources/kit/caller.js';
 import type { AnswerLifetime } from './answer-lifetime.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
+import type { ReportSettings } from './reports.js';
+
+/**
+ * What the upstream look-ups need: the loaders that share one look-up per key, and who the
+ * work is for (a request, or a background job). All that weather and places need, so that a
+ * job runs the same pipeline as a request.
+ */
+export interface UpstreamScope {
+  loaders: UpstreamLoaders;
+  caller: Caller;
+}
 
 /** What domain operations need from a request; the GraphQL context is a superset. */
-export interface DomainContext {
+export interface DomainContext extends UpstreamScope {
   db: Kysely<Database>;
   loaders: Loaders;
   viewer: Viewer | null;
@@ -25,10 +37,10 @@ export interface DomainContext {
   weatherMaxCities: number;
   /** Names asked for so far by this request's `weather` and `cities` fields, against a per-request allowance. */
   citiesAsked: number;
-  /** The request as the upstreams see it: its deadline, and who hears of its calls and of its values' freshness. */
-  caller: Caller;
   /** How long this request's answer stays true; every upstream value the request reads lowers it (see `caller`). */
   lifetime: AnswerLifetime;
+  /** City reports: the job engine they run on and their limits (process-wide). */
+  reports: ReportSettings;
 }
 
 /** The viewer of an operation that needs one; the schema's auth scopes normally refuse earlier. */

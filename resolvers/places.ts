@@ -1,14 +1,10 @@
 import type { GeoLocation } from '../sources/open-meteo/geocoding.js';
 import { UpstreamError, type UpstreamErrorCode } from '../sources/kit/upstream-error.js';
 import { normaliseCity } from './city-name.js';
-import type { DomainContext } from './context.js';
-import { RequestError } from './errors.js';
+import type { UpstreamScope } from './context.js';
 
 /** Why a name has no weather or cannot be placed; the API contract's WeatherErrorCode. */
 export type WeatherErrorCode = 'INVALID_CITY' | 'CITY_NOT_FOUND' | Exclude<UpstreamErrorCode, 'NOT_FOUND'>;
-
-/** A request may ask for this many times WEATHER_MAX_CITIES names over all its `weather` and `cities` fields. */
-export const REQUEST_CITY_FACTOR = 4;
 
 /**
  * Share of the request's deadline that placing its names may take before the names placed by
@@ -28,9 +24,9 @@ export function weatherErrorCode(code: UpstreamErrorCode): WeatherErrorCode {
 }
 
 /**
- * Checks the names against the limits, then places each on the map (geocoding, all at
- * once), one result per name in input order. A name that cannot be placed never stops the
- * others; only a list longer than the limits fails, before anything is sent upstream.
+ * Places each name on the map (geocoding, all at once), one result per name in input order.
+ * A name that cannot be placed never stops the others. The limits on how many names are the
+ * caller's (see claimCities).
  *
  * The results are released together, once every name is placed, so that what comes next
  * (weather, air quality, countries) goes out in the same batches: two round trips for the
@@ -38,8 +34,7 @@ export function weatherErrorCode(code: UpstreamErrorCode): WeatherErrorCode {
  * request's deadline are not waited for: the others are released then, and each straggler
  * on its own when it is placed.
  */
-export function placeNames(ctx: DomainContext, names: readonly string[]): Promise<Placed>[] {
-  claimNames(ctx, names.length);
+export function placeNames(ctx: UpstreamScope, names: readonly string[]): Promise<Placed>[] {
   const placed = names.map(async (name): Promise<Placed> => {
     const checked = normaliseCity(name);
     if (!checked.ok) return { found: false, name, code: 'INVALID_CITY', message: checked.reason, retryAfterSeconds: null };
@@ -64,21 +59,4 @@ function releaseTogether(items: readonly Promise<unknown>[], waitMs: number): Pr
   let timer: NodeJS.Timeout | undefined;
   const cutOff = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, waitMs))));
   return Promise.race([all, cutOff]).finally(() => clearTimeout(timer));
-}
-
-/** Counts `count` names against the field's and the request's limits, or refuses them all. */
-function claimNames(ctx: DomainContext, count: number): void {
-  const max = ctx.weatherMaxCities;
-  if (count > max) {
-    throw new RequestError('BAD_USER_INPUT', `Ask for at most ${max} cities at once (got ${count})`, { maxCities: max });
-  }
-  // Aliases multiply fields: thirty fields of fifty cities each would be 1,500 upstream
-  // look-ups from one request. The fields of a request share one allowance.
-  const allowance = max * REQUEST_CITY_FACTOR;
-  if (ctx.citiesAsked + count > allowance) {
-    throw new RequestError('BAD_USER_INPUT', `Ask for at most ${allowance} cities in one request, over all its weather and cities fields`, {
-      maxCitiesPerRequest: allowance,
-    });
-  }
-  ctx.citiesAsked += count;
 }

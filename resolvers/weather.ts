@@ -2,7 +2,7 @@ import type { CurrentWeather } from '../sources/open-meteo/forecast.js';
 import type { GeoLocation } from '../sources/open-meteo/geocoding.js';
 import { coordinatesKey } from '../sources/open-meteo/locations.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
-import type { DomainContext } from './context.js';
+import type { UpstreamScope } from './context.js';
 import { placeNames, type WeatherErrorCode, weatherErrorCode } from './places.js';
 import { type FreshnessRecord, toFreshnessRecord } from './upstream-results.js';
 
@@ -33,7 +33,7 @@ export type WeatherResult = CityWeather | WeatherFailure;
  * answered is a WeatherFailure and never fails the others. The cities are placed first, and
  * released together (see placeNames), so that their weather goes out in the same batches.
  */
-export function currentWeather(ctx: DomainContext, cities: readonly string[]): Promise<WeatherResult[]> {
+export function currentWeather(ctx: UpstreamScope, cities: readonly string[]): Promise<WeatherResult[]> {
   return Promise.all(
     placeNames(ctx, cities).map((placed) =>
       placed.then((item) => (item.found ? weatherAt(ctx, item.name, item.place) : weatherFailure(item.name, item.code, item.message, item.retryAfterSeconds))),
@@ -42,7 +42,7 @@ export function currentWeather(ctx: DomainContext, cities: readonly string[]): P
 }
 
 /** The weather at a place, for the city named `city`. */
-export async function weatherAt(ctx: DomainContext, city: string, place: GeoLocation): Promise<WeatherResult> {
+export async function weatherAt(ctx: UpstreamScope, city: string, place: GeoLocation): Promise<WeatherResult> {
   try {
     const { value, freshness } = await ctx.loaders.weatherAt.load(coordinatesKey(place));
     return {

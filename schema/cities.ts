@@ -1,4 +1,5 @@
 import { cityAirQuality, cityCountry, type CityFailure, type CityRecord, cityWeather, gatherCities } from '../resolvers/cities.js';
+import { claimCities } from '../resolvers/city-allowance.js';
 import { AirQualityResult } from './air-quality.js';
 import { builder } from './builder.js';
 import { CountryResult } from './country.js';
@@ -44,6 +45,6 @@ builder.queryField('cities', (t) =>
       'geocoding cannot place is a CityError. Same limits and name rules as `weather`.',
     ].join('\n'),
     args: { names: t.arg.stringList({ required: true }) },
-    resolve: (_root, args, ctx) => gatherCities(ctx, args.names),
+    resolve: (_root, args, ctx) => gatherCities(ctx, claimCities(ctx, args.names)),
   }),
 );

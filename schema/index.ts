@@ -18,6 +18,8 @@ import './weather.js';
 import './air-quality.js';
 import './country.js';
 import './cities.js';
+import './reports.js';
+import './background-work.js';
 
 /**
  * The executable schema, sorted so that its printed form is stable. It declares @defer and

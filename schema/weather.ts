@@ -1,3 +1,4 @@
+import { claimCities } from '../resolvers/city-allowance.js';
 import type { WeatherErrorCode as Code } from '../resolvers/places.js';
 import { currentWeather, type CityWeather as CityWeatherRecord, type WeatherFailure } from '../resolvers/weather.js';
 import type { GeoLocation } from '../sources/open-meteo/geocoding.js';
@@ -76,6 +77,6 @@ builder.queryField('weather', (t) =>
       'More cities than the configured maximum (default 50) is BAD_USER_INPUT.',
     ].join('\n'),
     args: { cities: t.arg.stringList({ required: true }) },
-    resolve: (_root, args, ctx) => currentWeather(ctx, args.cities),
+    resolve: (_root, args, ctx) => currentWeather(ctx, claimCities(ctx, args.cities)),
   }),
 );

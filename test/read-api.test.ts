@@ -8,7 +8,7 @@ for (const dialect of dialects) {
   describe.skipIf(!dialect.available)(`users and posts, read side (${dialect.name})`, () => {
     const suite = useDatabaseGateway(dialect);
     const db = () => suite.gateway.database.db;
-    const statements = () => counterValue(suite.gateway.metrics.dbQueries);
+    const statements = () => counterValue(suite.gateway.metrics.dbQueries, { origin: 'request' });
 
     it('lists published posts newest first with their authors, and counts them', async () => {
       const at = minutes();

@@ -21,9 +21,9 @@ afterEach(async () => {
 
 /** SQL statements the gateway sent while `work` ran. */
 async function statementsDuring(g: TestGateway, work: () => Promise<unknown>): Promise<number> {
-  const before = await counterValue(g.metrics.dbQueries);
+  const before = await counterValue(g.metrics.dbQueries, { origin: 'request' });
   await work();
-  return (await counterValue(g.metrics.dbQueries)) - before;
+  return (await counterValue(g.metrics.dbQueries, { origin: 'request' })) - before;
 }
 
 async function withPosts(env: Record<string, string> = {}) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { REQUEST_CITY_FACTOR } from '../resolvers/places.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
 import { counterValue } from '../metrics.js';
 import { SIM_CITIES, simWeatherAt } from '../simulator/cities.js';

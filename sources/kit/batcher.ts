@@ -127,8 +127,9 @@ function splitFor(error: unknown): Split {
 /**
  * The context of one call made for several waiters: the latest deadline (no waiter is cut
  * short by another's), a signal that aborts once every waiter has given up, every waiter's
- * listener (a call shared by two requests counts for both), and a trace linked to every
- * traced waiter's (`batch`, which the caller ends).
+ * listener (a call shared by two requests counts for both), the largest quota share (a call
+ * a request waits for spends as the request's), and a trace linked to every traced waiter's
+ * (`batch`, which the caller ends).
  */
 function contextOf(contexts: readonly CallContext[], facts: { name: string; keys: number }): CallContext & { batch?: BatchSpan } {
   const deadline = contexts.every((context) => context.deadline !== undefined) ? Math.max(...contexts.map((context) => context.deadline!)) : undefined;
@@ -141,11 +142,13 @@ function contextOf(contexts: readonly CallContext[], facts: { name: string; keys
         : (attempt) => {
             for (const listener of listeners) listener(attempt);
           };
+  const quotaShare = contexts.every((context) => context.quotaShare !== undefined) ? Math.max(...contexts.map((context) => context.quotaShare!)) : undefined;
   const traces = [...new Set(contexts.flatMap((context) => (context.trace ? [context.trace] : [])))];
   const batch = traces.length > 1 ? traces[0]!.batch(traces, facts) : undefined;
   const trace: CallTrace | undefined = batch ?? traces[0];
   return {
     ...(deadline !== undefined && { deadline }),
+    ...(quotaShare !== undefined && { quotaShare }),
     ...(onAttempt && { onAttempt }),
     ...abandonedByAll(contexts),
     ...(trace && { trace }),

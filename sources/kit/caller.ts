@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Freshness } from './freshness.js';
 import type { AttemptListener } from './http.js';
+import type { QuotaShare } from './quota.js';
 import type { LookUpTracer } from './trace.js';
 
 /**
@@ -29,6 +30,11 @@ export interface Caller {
   spend?: () => Promise<number | null>;
   /** Traces each look-up made for this caller; absent when tracing is off. */
   tracer?: LookUpTracer;
+  /**
+   * The share of each upstream quota window the calls made for this caller may spend up to
+   * (background work: REPORT_QUOTA_SHARE); absent: all of it.
+   */
+  quotaShare?: QuotaShare;
 }
 
 /**

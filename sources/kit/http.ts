@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
-import type { Quota, QuotaWindow } from './quota.js';
+import type { Quota, QuotaShare, QuotaWindow } from './quota.js';
 import type { AttemptOutcome } from './events.js';
 import type { CallTrace } from './trace.js';
 import { CONNECTION_ERROR_CODES, deadlinePassed, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
@@ -16,6 +16,8 @@ export interface UpstreamAttempt {
   source: string;
   outcome: AttemptOutcome;
   durationMs: number;
+  /** Node's code for an attempt that got no answer because the connection failed (ECONNREFUSED, ENOTFOUND…). */
+  errorCode?: string;
 }
 
 /** Hears of each attempt as it ends: the metrics, or one request's Server-Timing. */
@@ -62,6 +64,8 @@ export interface CallContext {
   onAttempt?: AttemptListener;
   /** Where the call's attempts are traced (each sends its trace context); absent when tracing is off. */
   trace?: CallTrace;
+  /** The share of each quota window this call may spend up to (see QuotaShare); absent: all of it. */
+  quotaShare?: QuotaShare;
 }
 
 export interface GetJsonRequest<T> {
@@ -74,6 +78,12 @@ export interface GetJsonRequest<T> {
   retry?: RetryMode;
   /** The answer a 404 stands for, for an API that says "none of these exist" that way; by default a 404 is a bad response. */
   onNotFound?: () => T;
+  /**
+   * Reads an answer that is not 2xx where the API gives a status a meaning of its own (REST
+   * Countries: 401 a refused key, 403 a frozen quota): the error to fail with, never retried,
+   * or null to leave the status to the kit.
+   */
+  onRefusal?: (status: number, body: string) => UpstreamError | null;
 }
 
 export interface Source {
@@ -134,8 +144,9 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   });
   const hedge = new HedgeController(policy.hedge);
 
-  const report = (context: CallContext | undefined, outcome: AttemptOutcome, startedAt: number) => {
-    const attempt: UpstreamAttempt = { source: name, outcome, durationMs: performance.now() - startedAt };
+  const report = (context: CallContext | undefined, outcome: AttemptOutcome, startedAt: number, error?: unknown) => {
+    const errorCode = error instanceof RequestError && RETRIED_CODES.has(error.code) ? error.code : undefined;
+    const attempt: UpstreamAttempt = { source: name, outcome, durationMs: performance.now() - startedAt, ...(errorCode && { errorCode }) };
     observers.onAttempt?.(attempt);
     context?.onAttempt?.(attempt);
     if (outcome === 'ok') hedge.observe(attempt.durationMs);
@@ -153,7 +164,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
       const span = request.context?.trace?.attempt({ source: name, method: 'GET', url: request.url, ...which });
       const ended = (outcome: AttemptOutcome, status?: number, error?: unknown) => {
-        report(request.context, outcome, now);
+        report(request.context, outcome, now, error);
         span?.end({ outcome, ...(status !== undefined && { status }), ...(error !== undefined && { error }) });
       };
       let tooLarge = false;
@@ -191,6 +202,8 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
       if (status < 200 || status >= 300) {
         ended('error', status);
+        const refusal = request.onRefusal?.(status, response.body);
+        if (refusal) throw refusal;
         throw await failedStatus(status, response.body, response.headers['retry-after']);
       }
       try {
@@ -239,9 +252,11 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
     const mode = request.retry ?? 'all';
     for (let attempt = 1; ; attempt += 1) {
       if (spec.quota) {
-        const verdict = await spec.quota.take(request.weight ?? 1);
+        const share = request.context?.quotaShare;
+        const verdict = await spec.quota.take(request.weight ?? 1, share);
         if (!verdict.granted) {
-          throw new UpstreamError('QUOTA_EXHAUSTED', `${what} was not called: the gateway's ${verdict.window} budget for ${spec.quota.name} is spent`, {
+          const budget = share === undefined ? `the gateway's ${verdict.window} budget` : `background work's share of the gateway's ${verdict.window} budget`;
+          throw new UpstreamError('QUOTA_EXHAUSTED', `${what} was not called: ${budget} for ${spec.quota.name} is spent`, {
             hostFailure: false,
             retryAfterSeconds: verdict.retryAfterSeconds,
           });

@@ -5,11 +5,11 @@ import type { CacheEvent } from './events.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
-import type { LookUpSpan, LookUpTracer } from './trace.js';
+import { inLookUpSpan, type LookUpSpan, type LookUpTracer } from './trace.js';
+import { deadlinePassed, UpstreamError } from './upstream-error.js';
 
 /** How long one instance holds a key it loads, unless the cache is told otherwise. */
 const DEFAULT_SHARED_LOCK_MS = 5_000;
-import { deadlinePassed, UpstreamError } from './upstream-error.js';
 
 /**
  * Refresh-ahead: a key read at least `minReads` times since it was fetched, and read again in
@@ -83,6 +83,13 @@ interface Flight<V> {
   background: boolean;
   /** The traced look-up that started it, if any: the look-ups that join it are linked to it. */
   span?: LookUpSpan;
+  /** The quota share it may spend (see Caller.quotaShare); absent: all of it. */
+  quotaShare?: number;
+}
+
+/** The load was refused for its quota share, and `caller` may spend more of the quota than it. */
+function refusedShare(flight: Flight<unknown>, caller: Caller, error: unknown): boolean {
+  return flight.quotaShare !== undefined && (caller.quotaShare ?? 1) > flight.quotaShare && error instanceof UpstreamError && error.code === 'QUOTA_EXHAUSTED';
 }
 
 /**
@@ -129,10 +136,10 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   };
 
   /** A look-up waits for a load that another one started. */
-  const join = (flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined, span: LookUpSpan | undefined) => {
+  const join = (key: string, flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined, span: LookUpSpan | undefined) => {
     note(span, 'joined');
     if (span && flight.span) span.follows(flight.span);
-    return wait(flight, caller, standIn, span);
+    return wait(key, flight, caller, standIn, span);
   };
 
   /** A refresh of the cache's own, traced when the cache is; linked to the look-up that found the value stale. */
@@ -155,6 +162,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       signal: abort.signal,
       // A refresh has the source's own budget; a caller's load, what is left of the caller's time.
       ...(background ? {} : { deadline: caller.deadline, onAttempt: caller.onAttempt }),
+      ...(caller.quotaShare !== undefined && { quotaShare: caller.quotaShare }),
       ...(span && { trace: span.calls }),
     };
     const load = () => options.load(key, context).then((value) => store(key, value));
@@ -164,6 +172,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       waiters: 0,
       background,
       ...(span && { span }),
+      ...(caller.quotaShare !== undefined && { quotaShare: caller.quotaShare }),
     };
     if (background) refreshing += 1;
     flight.entry
@@ -206,7 +215,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   /** A value past its TTL that may still stand in: within `windowMs` of it. */
   const usable = (entry: Entry<V> | undefined, windowMs: number): Entry<V> | undefined => (entry && now() < freshUntil(entry) + windowMs ? entry : undefined);
 
-  const wait = (flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined, span?: LookUpSpan): Promise<Cached<V>> => {
+  const wait = (key: string, flight: Flight<V>, caller: Caller, standIn: Entry<V> | undefined, span?: LookUpSpan): Promise<Cached<V>> => {
     flight.waiters += 1;
     return new Promise<Cached<V>>((resolve, reject) => {
       let done = false;
@@ -242,7 +251,10 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
         (error: unknown) => {
           if (done) return;
           leave();
-          fail(error);
+          // A load started for background work was refused its share of the quota: a caller
+          // that may spend more loads for itself rather than take the refusal.
+          if (refusedShare(flight, caller, error)) resolve(lookUp(key, caller, span));
+          else fail(error);
         },
       );
     });
@@ -288,7 +300,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       if (shared && (!known || shared.fetchedAt > known.fetchedAt)) known = shared;
       // Another caller may have started the load while the tier answered.
       const flight = inflight.get(key);
-      if (flight) return join(flight, caller, known, span);
+      if (flight) return join(key, flight, caller, known, span);
     }
     const stale = usable(known, options.staleWhileRevalidateMs);
     if (stale) {
@@ -302,10 +314,15 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       if (waitSeconds !== null) return refuse(caller, known, waitSeconds, span);
       // Another caller may have started the load while the budget answered.
       const flight = inflight.get(key);
-      if (flight) return join(flight, caller, known, span);
+      if (flight) return join(key, flight, caller, known, span);
+    }
+    // Nobody waits any longer (a cancelled report, a request past its deadline): start nothing.
+    if (caller.signal.aborted) {
+      caller.onDelivery?.(null);
+      throw deadlinePassed(options.what);
     }
     note(span, 'miss');
-    return wait(start(key, false, caller, span), caller, known, span);
+    return wait(key, start(key, false, caller, span), caller, known, span);
   };
 
   /** The caller's budget allows no call now: a recent value stands in, or RATE_LIMITED. */
@@ -339,26 +356,13 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
         note(span, 'stale');
         return Promise.resolve(answer(stale, 'STALE', caller));
       }
-      return join(flight, caller, entry, span);
+      return join(key, flight, caller, entry, span);
     }
     return miss(key, entry, caller, span);
   };
 
   return {
-    get(key, caller) {
-      const span = caller.tracer?.lookUp(options.name, key);
-      if (!span) return lookUp(key, caller);
-      return lookUp(key, caller, span).then(
-        (cached) => {
-          span.end({ state: cached.freshness.state });
-          return cached;
-        },
-        (error: unknown) => {
-          span.end({ error });
-          throw error;
-        },
-      );
-    },
+    get: (key, caller) => inLookUpSpan(caller.tracer, options.name, key, (span) => lookUp(key, caller, span)),
     get size() {
       return entries.size;
     },

@@ -15,6 +15,13 @@ export type QuotaLimits = Partial<Record<QuotaWindow, number>>;
 
 export type QuotaVerdict = { granted: true } | { granted: false; window: QuotaWindow; retryAfterSeconds: number };
 
+/**
+ * The share (0-1) of each window a call may bring the count up to: 1 for a call someone waits
+ * for, less for background work (REPORT_QUOTA_SHARE), which thus never takes what requests
+ * would need from the rest of the window.
+ */
+export type QuotaShare = number;
+
 /** One window's counter as a store sees it: a key that names the window instance, its limit, and how long to keep it. */
 export interface WindowCounter {
   key: string;
@@ -36,8 +43,11 @@ export interface Quota {
   /** Names the budget in metrics and keys, e.g. "open-meteo". */
   readonly name: string;
   readonly limits: QuotaLimits;
-  /** Takes `weight` units from every window, or none when one of them would overspend. */
-  take(weight: number): Promise<QuotaVerdict>;
+  /**
+   * Takes `weight` units from every window, or none when one of them would overspend, or
+   * would pass `share` of its limit (see QuotaShare; default 1).
+   */
+  take(weight: number, share?: QuotaShare): Promise<QuotaVerdict>;
   /** The upstream said a window is spent (a 429 naming it): it stays closed until it resets. */
   close(window: QuotaWindow): Promise<void>;
   /** Seconds until `window` resets. */
@@ -58,11 +68,15 @@ export interface QuotaOptions {
 
 export function createQuota({ name, limits, store, now = Date.now }: QuotaOptions): Quota {
   const windows = QUOTA_WINDOWS.filter((window) => limits[window] !== undefined);
-  const counter = (window: QuotaWindow, at: number): WindowCounter => {
+  const counter = (window: QuotaWindow, at: number, share = 1, weight = 0): WindowCounter => {
     const size = WINDOW_MS[window];
     const start = Math.floor(at / size) * size;
+    const limit = limits[window]!;
+    // A call heavier than the share itself (a small quota) still goes into a window nothing
+    // has spent yet, rather than wait for a window that can never have room for it.
+    const allowed = share < 1 ? Math.max(Math.floor(limit * share), Math.min(weight, limit)) : limit;
     // Kept a little past the window's end, so that a clock a little behind still finds it.
-    return { key: `gatherql:quota:${name}:${window}:${start}`, limit: limits[window]!, ttlMs: start + size - at + 5_000 };
+    return { key: `gatherql:quota:${name}:${window}:${start}`, limit: allowed, ttlMs: start + size - at + 5_000 };
   };
   const secondsUntilReset = (window: QuotaWindow) => {
     const size = WINDOW_MS[window];
@@ -78,11 +92,11 @@ export function createQuota({ name, limits, store, now = Date.now }: QuotaOption
   return {
     name,
     limits,
-    async take(weight) {
+    async take(weight, share = 1) {
       if (windows.length === 0) return { granted: true };
       const at = now();
       const refused = await store.take(
-        windows.map((window) => counter(window, at)),
+        windows.map((window) => counter(window, at, share, weight)),
         weight,
       );
       if (refused < 0) return { granted: true };

@@ -52,12 +52,18 @@ export const postgres: TestDialect = {
 /** The dialects every database suite runs on. */
 export const dialects = [sqlite, postgres];
 
-/** Empties every table, so that each test starts from nothing (the schema stays). */
+/**
+ * Empties every table of data, so that each test starts from nothing (the schema stays). The
+ * schedules' book stays too: the running gateway wrote it at start and keeps using it.
+ */
 export async function truncateAll(db: Kysely<Database>, dialect: TestDialect['name']): Promise<void> {
   if (dialect === 'postgres') {
-    await sql`truncate table posts, profiles, users restart identity cascade`.execute(db);
+    await sql`truncate table city_report_rows, city_reports, jobs, posts, profiles, users restart identity cascade`.execute(db);
     return;
   }
+  await db.deleteFrom('city_report_rows').execute();
+  await db.deleteFrom('city_reports').execute();
+  await db.deleteFrom('jobs').execute();
   await db.deleteFrom('posts').execute();
   await db.deleteFrom('profiles').execute();
   await db.deleteFrom('users').execute();

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { inject, onTestFinished } from 'vitest';
 
 /**
- * The database number each test file uses on the run's shared Redis (0-15). One list, so
+ * The database number each test file uses on the run's shared Redis (0-31, see test/services/redis.ts). One list, so
  * that two files running at the same time never share keys (or flush each other's).
  */
 const DATABASES = {
@@ -15,9 +15,14 @@ const DATABASES = {
   'response-store': 7,
   'scale-out': 8,
   workers: 9,
-  'login-throttle': 10,
-  budget: 11,
-  'redis-response-store': 12,
+  'country-dataset': 10,
+  'job-engine': 11,
+  'report-processes': 12,
+  'event-bus': 13,
+  'city-reports': 14,
+  'login-throttle': 15,
+  budget: 16,
+  'redis-response-store': 17,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
