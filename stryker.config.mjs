@@ -12,7 +12,7 @@ export default {
     'resolvers/login-throttle.ts',
     'resolvers/password-hasher.ts',
     'persisted-documents.ts',
-    // The job engine; matches nothing until the folder exists.
+    // The job engine, against test/job-engine.test.ts (in-process: SQLite and BullMQ on Redis).
     'jobs/**/*.ts',
   ],
   testRunner: 'vitest',

@@ -16,6 +16,7 @@ export const MUTATION_TESTS = [
   'test/client-key.test.ts',
   'test/config.test.ts',
   'test/hedging.test.ts',
+  'test/job-engine.test.ts',
   'test/keyed-cache.test.ts',
   'test/login-throttle.test.ts',
   'test/password-hasher.test.ts',
