@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { counterValue } from '../metrics.js';
 import { createMemoryQuotaStore, createQuota, parseQuotaLimits, type WindowCounter } from '../sources/kit/quota.js';
 import { createRedisQuotaStore } from '../sources/kit/redis-quota-store.js';
 import { limitedWindow } from '../sources/open-meteo/limits.js';
 import { dialects } from './helpers/databases.js';
 import { useDatabase } from './helpers/db-suite.js';
-import { emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { deadRedis, emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
 
 /** 09:00:10 UTC: 50 s left of the minute, 59 min 50 s of the hour. */
@@ -55,6 +55,52 @@ describe('quota', () => {
     expect(await budget.hasHeadroom(0.2)).toBe(true);
     await budget.take(1);
     expect(await budget.hasHeadroom(0.2)).toBe(false);
+  });
+
+  it('lets a share of a window be spent, and a call heavier than the share into a window nothing has spent', async () => {
+    const clock = { now: T0 };
+    const budget = quota('10/minute', clock);
+    // Half of 10: five calls, then the share refuses while a call someone waits for still fits.
+    for (let call = 0; call < 5; call += 1) expect(await budget.take(1, 0.5)).toEqual({ granted: true });
+    expect(await budget.take(1, 0.5)).toEqual({ granted: false, window: 'minute', retryAfterSeconds: 50 });
+    expect(await budget.take(5)).toEqual({ granted: true });
+    expect(await budget.take(1)).toMatchObject({ granted: false });
+    // A quarter of 4 is 1, yet a call of 3 goes into a fresh window; nothing more does.
+    const small = quota('4/minute', clock);
+    expect(await small.take(3, 0.25)).toEqual({ granted: true });
+    expect(await small.take(1, 0.25)).toMatchObject({ granted: false });
+    expect(await small.take(1)).toEqual({ granted: true });
+  });
+
+  it('grants anything when no window is limited, and closing a window without a limit closes nothing', async () => {
+    const clock = { now: T0 };
+    expect(await createQuota({ name: 'free', limits: {}, store: createMemoryQuotaStore(), now: () => clock.now }).take(1_000)).toEqual({ granted: true });
+    const budget = quota('2/minute', clock);
+    await budget.close('hour');
+    expect(await budget.take(2)).toEqual({ granted: true });
+  });
+
+  it('has no headroom once any one window is short of it', async () => {
+    const budget = quota('10/minute,10/hour', { now: T0 });
+    await budget.close('minute');
+    expect(await budget.remaining()).toEqual({ minute: 0, hour: 10 });
+    expect(await budget.hasHeadroom(0.5)).toBe(false);
+  });
+
+  it.each([
+    [' 10/Minute , 5/day ', { minute: 10, day: 5 }],
+    ['1/minute', { minute: 1 }],
+  ])('reads %j, spaces and capitals aside', (text, expected) => {
+    expect(parseQuotaLimits(text)).toEqual(expected);
+  });
+
+  it.each([
+    ['x10/minute', /"x10\/minute" is not COUNT\/minute/],
+    ['10/minutes', /"10\/minutes" is not COUNT\/minute/],
+    ['10/minute,5/minute', /^minute is given twice$/],
+    ['0/hour', /^a hour limit must be at least 1$/],
+  ])('refuses %j and says why', (text, message) => {
+    expect(() => parseQuotaLimits(text)).toThrow(message);
   });
 
   it.each([
@@ -113,7 +159,56 @@ describe.each(memoryAndRedis('quota', (redis) => (redis ? createRedisQuotaStore(
   });
 });
 
+describe('the memory quota store', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('forgets a count once its counter’s time is over, not before', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: T0 });
+    const store = createMemoryQuotaStore();
+    const [counter] = counters([1], 'e');
+    expect(await store.take([{ ...counter!, ttlMs: 1_000 }], 1)).toBe(-1);
+    vi.setSystemTime(T0 + 999);
+    expect(await store.used([counter!])).toEqual([1]);
+    vi.setSystemTime(T0 + 1_000);
+    expect(await store.used([counter!])).toEqual([0]);
+    expect(await store.take([{ ...counter!, ttlMs: 1_000 }], 1)).toBe(-1);
+  });
+});
+
+describe('the Redis quota store, while Redis fails', () => {
+  it('counts in memory instead and says why, for every operation', async () => {
+    const errors: Error[] = [];
+    const store = createRedisQuotaStore(deadRedis(), (error) => errors.push(error));
+    const [counter, other] = counters([2, 3], 'd');
+    expect(await store.take([counter!], 2)).toBe(-1);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(Error);
+    expect(await store.take([counter!], 1)).toBe(0);
+    expect(await store.used([counter!])).toEqual([2]);
+    expect(errors).toHaveLength(3);
+    await store.fill(other!);
+    expect(errors).toHaveLength(4);
+    expect(await store.used([other!])).toEqual([3]);
+  });
+});
+
 describe.skipIf(!sharedRedis)('the Redis quota store, in Redis', () => {
+  it('keeps a window’s count until the window ends and 5 s more, as createQuota asks', async () => {
+    const url = redisDatabase('quota');
+    await emptyRedis(url);
+    const redis = new Redis(url);
+    try {
+      // T0 is 10 s into its minute: 50 s of the window left, and 5 s more.
+      const budget = createQuota({ name: 'ttl', limits: { minute: 5 }, store: createRedisQuotaStore(redis), now: () => T0 });
+      expect(await budget.take(1)).toEqual({ granted: true });
+      const left = await redis.pttl(`gatherql:quota:ttl:minute:${T0 - 10_000}`);
+      expect(left).toBeGreaterThan(45_000);
+      expect(left).toBeLessThanOrEqual(55_000);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   it('keeps each count for the time its counter says, no longer', async () => {
     const url = redisDatabase('quota');
     await emptyRedis(url);
