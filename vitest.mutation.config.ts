@@ -19,6 +19,7 @@ export const MUTATION_TESTS = [
   'test/job-engine.test.ts',
   'test/keyed-cache.test.ts',
   'test/login-throttle.test.ts',
+  'test/memory-response-store.test.ts',
   'test/password-hasher.test.ts',
   'test/quota.test.ts',
   'test/rate-limit.test.ts',

@@ -46,6 +46,20 @@ describe.skipIf(!sharedRedis)('the Redis response store', () => {
     expect(await admin.keys('gatherql:responses:*:*')).toHaveLength(2);
   });
 
+  it('sends no answer to Redis that may no longer be served (Redis would refuse its expiry)', async () => {
+    const errors: unknown[] = [];
+    const responses = createRedisResponseStore(
+      redis,
+      () => NOW,
+      (error) => errors.push(error),
+    );
+    responses.keep('expired', answer('old', 0), 0);
+    responses.keep('marker', answer('marker'), 0);
+    await keptInRedis(0, 'marker');
+    expect(await admin.exists('gatherql:responses:0:expired')).toBe(0);
+    expect(errors).toEqual([]);
+  });
+
   it('after a write, finds nothing kept before it, on any instance', async () => {
     const [one, two] = [store(), store()];
     one.keep('posts', answer('first'), 0);
