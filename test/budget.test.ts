@@ -43,6 +43,9 @@ describe.each(budgets)('a budget in %s', (_where, open) => {
     expect(await budget.spend('a', 3)).toMatchObject({ granted: false, remaining: 0, counted: true });
     expect(await budget.peek('a')).toMatchObject({ granted: false, remaining: 0 });
     expect(await budget.spend('b')).toMatchObject({ granted: true, remaining: 4 });
+    // Spent to the last point: nothing more may be spent, though nothing was refused yet.
+    expect(await budget.spend('c', 5)).toMatchObject({ granted: true, remaining: 0 });
+    expect(await budget.peek('c')).toMatchObject({ granted: false, remaining: 0 });
     const reset = (await budget.peek('a')).resetSeconds;
     expect(reset).toBeGreaterThan(500);
     expect(reset).toBeLessThanOrEqual(600);

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RequestError } from '../resolvers/errors.js';
 import { createLoginThrottle, LOGIN_THROTTLE, type LoginThrottle } from '../resolvers/login-throttle.js';
-import { memoryAndRedis } from './helpers/redis-databases.js';
+import { emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // The throttle itself, on its own stores: in memory on the test's clock (the slow-down is about
 // seconds, and no verdict here may wait for real ones), and in Redis for what needs no clock.
@@ -71,5 +72,22 @@ describe.each(memoryAndRedis('login-throttle', (redis) => createLoginThrottle({ 
     // Its failures still count: the budget is whole.
     for (let n = 0; n < LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(throttle, `typo${n}`, office)).toBe('ok');
     expect(await tryLogIn(throttle, 'someone', office)).toBe('wait 3600 s');
+  });
+});
+
+describe.skipIf(!sharedRedis)('the login throttle, on two instances sharing Redis', () => {
+  it('counts a client’s failures through one instance against it on the other', async () => {
+    const url = redisDatabase('login-throttle');
+    await emptyRedis(url);
+    const clients = [new Redis(url), new Redis(url)];
+    onTestFinished(() => {
+      for (const client of clients) client.disconnect();
+    });
+    // Ready first: the limiters take a client that is not ready for a failing one.
+    await Promise.all(clients.map((client) => client.ping()));
+    const [one, two] = clients.map((redis) => createLoginThrottle({ redis }));
+    const office = '192.0.2.20';
+    for (let n = 0; n < LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(one!, `typo${n}`, office)).toBe('ok');
+    expect(await tryLogIn(two!, 'someone', office)).toBe('wait 3600 s');
   });
 });
