@@ -108,6 +108,7 @@ describe('quota', () => {
     [' 5 / minute ', null],
     ['off', null],
     ['OFF', null],
+    [' off ', null],
     ['7/DAY', { day: 7 }],
   ])('reads %j', (text, expected) => {
     if (text.includes(' / ')) expect(() => parseQuotaLimits(text)).toThrow(/not COUNT\/minute/);
