@@ -35,6 +35,7 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   thresholds: { high: 85, low: 70, break: null },
   tempDirName: '.stryker-tmp',
-  ignorePatterns: ['dist', 'bench/.build', 'bench/results', 'test-results', 'reports', 'data'],
+  // .ci/cache holds other Nodes and their builds (.ci/run): nothing a sandbox needs.
+  ignorePatterns: ['dist', 'bench/.build', 'bench/results', 'test-results', 'reports', 'data', '.ci/cache'],
   cleanTempDir: 'always',
 };
