@@ -20,19 +20,19 @@ describe('the memory response store', () => {
     expect(responses.lookUp('posts')).toEqual({ generation: 1, kept: undefined });
     // A request that began before the write answers too late to be kept.
     responses.keep('posts', answer('stale'), 0);
-    expect(responses.lookUp('posts').kept).toBeUndefined();
+    expect((await responses.lookUp('posts')).kept).toBeUndefined();
     responses.keep('posts', answer('second'), 1);
     expect(responses.lookUp('posts')).toEqual({ generation: 1, kept: answer('second') });
   });
 
-  it('holds at most its bound of answers, dropping the least recently used', () => {
+  it('holds at most its bound of answers, dropping the least recently used', async () => {
     const responses = createMemoryResponseStore(2);
     responses.keep('a', answer('a'), 0);
     responses.keep('b', answer('b'), 0);
-    expect(responses.lookUp('a').kept).toEqual(answer('a'));
+    expect((await responses.lookUp('a')).kept).toEqual(answer('a'));
     responses.keep('c', answer('c'), 0);
-    expect(responses.lookUp('b').kept).toBeUndefined();
-    expect(responses.lookUp('a').kept).toEqual(answer('a'));
-    expect(responses.lookUp('c').kept).toEqual(answer('c'));
+    expect((await responses.lookUp('b')).kept).toBeUndefined();
+    expect((await responses.lookUp('a')).kept).toEqual(answer('a'));
+    expect((await responses.lookUp('c')).kept).toEqual(answer('c'));
   });
 });
