@@ -9,6 +9,7 @@ import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/au
 import type { DomainContext } from './resolvers/context.js';
 import type { LoginThrottle } from './resolvers/login-throttle.js';
 import type { PasswordHasher } from './resolvers/password-hasher.js';
+import type { CachePurge } from './resolvers/cache-purge.js';
 import type { ReportSettings } from './resolvers/reports.js';
 import type { Sources } from './sources/index.js';
 import { callerWithin } from './sources/kit/caller.js';
@@ -28,6 +29,7 @@ export interface ContextDeps {
   /** UPSTREAM_BUDGET_PER_MINUTE per client, or null when off. */
   upstreamBudget: Budget | null;
   reports: ReportSettings;
+  cachePurge: CachePurge;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
@@ -98,6 +100,7 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     caller,
     lifetime,
     reports: deps.reports,
+    cachePurge: deps.cachePurge,
   };
 }
 

@@ -10,7 +10,6 @@ import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
 import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { responseStoreFor } from './responses/choose.js';
-import type { ResponseStore } from './responses/store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
@@ -30,7 +29,8 @@ import type { JobEngine, JobObserver } from './jobs/engine.js';
 import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
 import { reportRepair, reportRetention } from './resolvers/report-schedules.js';
 import type { ReportSettings } from './resolvers/reports.js';
-import type { GatewayTopics } from './resolvers/topics.js';
+import { type CachePurge, createCachePurge } from './resolvers/cache-purge.js';
+import type { CachesPurged, GatewayTopics } from './resolvers/topics.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import type { ReportRecord } from './db/reports.js';
 import { schema } from './schema/index.js';
@@ -84,7 +84,7 @@ export interface GatewayTuning {
    * the response cache off. Kept where every write is seen (see responseStoreFor): in memory
    * on the embedded SQLite database with one worker, in Redis otherwise, nowhere without it.
    */
-  responseCacheMs: number;
+  responseTtlMs: number;
   /** Identical anonymous queries in flight share one execution (see useResponseCache); same store. */
   shareQueries: boolean;
   /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
@@ -94,7 +94,7 @@ export interface GatewayTuning {
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
-  responseCacheMs: 1000,
+  responseTtlMs: 1000,
   shareQueries: true,
   statementCache: 500,
   compiledExecution: true,
@@ -132,8 +132,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
   const passwords = createPasswordHasher();
-  // Where answers are kept and shared (see responseStoreFor); chosen once Redis is open.
-  let responses: ResponseStore | null = null;
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
+  const now = options.sources?.now ?? Date.now;
+  // Where answers are kept and shared (see responseStoreFor), before the database whose writes forget them.
+  const responses = tuning.responseTtlMs > 0 || tuning.shareQueries ? responseStoreFor(config, redis, now, logger) : null;
   const database = openDatabase(config.databaseUrl, {
     statementCache: tuning.statementCache,
     onQuery: (_event, origin) => metrics.dbQueries.inc({ origin }),
@@ -148,14 +150,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await prepareDatabase(database.db, { seed: options.seed ?? database.embeddedFile, hashPassword: passwords.hashInTurn, logger });
   } catch (error) {
     await database.close();
+    if (redis) await closeRedis(redis);
     throw error;
   }
 
   // Loaded only when configured: with tracing off no OpenTelemetry module is imported.
   const tracing = config.tracing ? await startTracing(config.tracing, { logger, dialect: database.dialect }) : null;
-  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
-  const now = options.sources?.now ?? Date.now;
-  if (tuning.responseCacheMs > 0 || tuning.shareQueries) responses = responseStoreFor(config, redis, now, logger);
   const sources = createSources({
     urls: { geocoding: config.geocodingUrl, forecast: config.forecastUrl, airQuality: config.airQualityUrl, countries: config.restCountriesUrl },
     timeoutMs: config.upstreamTimeoutMs,
@@ -171,6 +171,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   metrics.watchQuotas(sources.quotas);
   const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
   const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
+  const cachePurge = createCachePurge({
+    caches: sources.caches,
+    places: sources.places,
+    // A store in Redis is every instance's: the purging instance empties it for all.
+    dropAnswers: async (everywhere) => (responses && (everywhere || !responses.shared) ? responses.purge() : 0),
+    announce: (purge) => events.publish('caches-purged', purge),
+    onDropped: (cache, count) => metrics.cachePurged.inc({ cache }, count),
+  });
+  const purgesHeard = events.subscribe('caches-purged');
+  void hearPurges(purgesHeard, cachePurge, logger);
   const jobs = createJobEngine({
     redisUrl: config.jobsRedisUrl,
     database,
@@ -218,6 +228,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     loginThrottle: createLoginThrottle({ redis, logger }),
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
     reports,
+    cachePurge,
   };
   const clientKey = createClientKey({ userIdOf: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy });
   let draining = false;
@@ -258,7 +269,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
       ...executionPlugins({
         responses,
-        responseTtlMs: tuning.responseCacheMs,
+        responseTtlMs: tuning.responseTtlMs,
         shareQueries: tuning.shareQueries,
         now,
         onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
@@ -272,6 +283,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await yoga.dispose();
       // Running jobs give their work back before the sources and the database they use go.
       await jobs.close();
+      await purgesHeard.return();
       await events.close();
       sources.close();
       if (redis) await closeRedis(redis);
@@ -290,6 +302,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
   return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
+}
+
+/** Drops here what other instances purge, as long as the gateway lives. */
+async function hearPurges(purges: AsyncIterable<CachesPurged>, cachePurge: CachePurge, logger: Logger): Promise<void> {
+  for await (const purge of purges) {
+    await cachePurge.heard(purge).catch((error: unknown) => logger.warn({ err: error }, 'cache purge: could not drop what another instance purged'));
+  }
 }
 
 /** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */

@@ -34,10 +34,22 @@ export function createEventBus<T extends TopicMap>(options: EventBusOptions): Ev
   // A subscribing connection can do nothing else, so publishing needs one of its own; neither
   // is the gateway's shared client, which is built to fail fast.
   const publishClient = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const subscribeClient = new Redis(options.redisUrl);
-  for (const client of [publishClient, subscribeClient]) client.on('error', (error: Error) => options.onError?.(error));
+  // A SUBSCRIBE asked while Redis is away waits for it (and is renewed on every reconnection)
+  // rather than being given up after a few retries: a listener must not go deaf for good.
+  const subscribeClient = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  const warn = (error: Error) => options.onError?.(error);
+  for (const client of [publishClient, subscribeClient]) client.on('error', warn);
   const database = new URL(options.redisUrl).pathname.slice(1) || '0';
-  const target = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  // The event target sends its commands without waiting for the replies: a refusal (Redis away,
+  // or the bus closed) would be an unhandled rejection, which ends the process. A published
+  // event is lost instead, and a subscription waits for Redis.
+  const publishing = { publish: (channel: string, message: string) => publishClient.publish(channel, message).catch(warn) };
+  const subscribing = {
+    on: (event: 'message', listener: (channel: string, message: string) => void) => subscribeClient.on(event, listener),
+    subscribe: (channel: string) => subscribeClient.subscribe(channel).catch(warn),
+    unsubscribe: (channel: string) => subscribeClient.unsubscribe(channel).catch(warn),
+  };
+  const target = createRedisEventTarget<CustomEvent>({ publishClient: publishing as unknown as Redis, subscribeClient: subscribing as unknown as Redis });
   const pubsub = createPubSub<T>({ eventTarget: withPrefix(target, `gatherql:${database}:`) as never });
   return {
     publish: pubsub.publish,

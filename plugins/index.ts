@@ -108,7 +108,7 @@ export function executionPlugins(deps: ExecutionDeps): Plugin[] {
   return [
     useResponseCache({
       store: deps.responses,
-      maxTtlMs: deps.responseTtlMs,
+      responseTtlMs: deps.responseTtlMs,
       share: deps.shareQueries,
       now: deps.now,
       ...(deps.onCacheEvent && { onEvent: deps.onCacheEvent }),

@@ -15,7 +15,7 @@ export interface ResponseCacheOptions {
    * Longest time, in ms, an answer is served again; 0 keeps none. An answer that read
    * upstream values is kept no longer than they stay fresh (see AnswerLifetime).
    */
-  maxTtlMs: number;
+  responseTtlMs: number;
   /** Identical queries in flight share one execution. */
   share: boolean;
   /** The clock AnswerLifetime is measured on. Default Date.now. */
@@ -29,9 +29,9 @@ interface FreshContext {
   lifetime?: AnswerLifetime;
 }
 
-/** How long an answer may be kept: at most `maxTtlMs`, and never beyond what it read stays fresh. */
-export function keepFor(maxTtlMs: number, lifetime: AnswerLifetime, now: number): number {
-  return Math.max(0, Math.min(maxTtlMs, lifetime.until - now));
+/** How long an answer may be kept: at most `responseTtlMs`, and never beyond what it read stays fresh. */
+export function keepFor(responseTtlMs: number, lifetime: AnswerLifetime, now: number): number {
+  return Math.max(0, Math.min(responseTtlMs, lifetime.until - now));
 }
 
 interface Flight {
@@ -60,7 +60,7 @@ interface Lead {
  * older data after its own mutation: a request that wrote answers only once the bump is done.
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin {
-  const { store, maxTtlMs, share } = options;
+  const { store, responseTtlMs, share } = options;
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
   const inFlight = new Map<string, Flight>();
@@ -120,7 +120,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         setResult(shared);
       });
     }
-    if (maxTtlMs > 0) emit('miss');
+    if (responseTtlMs > 0) emit('miss');
     leads.set(request, { key, generation, name, flight: lead(key, generation) });
   };
 
@@ -152,8 +152,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       leads.delete(request);
       const keep = (whole: ExecutionResult, served: ExecutionResult) => {
         const lifetime = (context as FreshContext).lifetime;
-        if (!lifetime || maxTtlMs <= 0 || whole.errors?.length) return;
-        const ttl = keepFor(maxTtlMs, lifetime, now());
+        if (!lifetime || responseTtlMs <= 0 || whole.errors?.length) return;
+        const ttl = keepFor(responseTtlMs, lifetime, now());
         if (ttl > 0) store.keep(lead.key, { result: served, until: now() + ttl }, lead.generation);
       };
       if (isAsyncIterable(result)) {

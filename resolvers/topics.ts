@@ -8,7 +8,21 @@ import type { ReportRecord } from '../db/reports.js';
 export type GatewayTopics = {
   /** A report's state or progress changed (by its run, a start or a cancel); per report id. */
   'report-updated': [reportId: number, report: ReportRecord];
+  /** An operator purged caches on one instance (purgeCaches): every other instance drops the same entries. */
+  'caches-purged': [purge: CachesPurged];
 };
+
+/** What one instance purged, as the others hear it (see resolvers/cache-purge.ts). */
+export interface CachesPurged {
+  /** The instance that purged: it dropped its own entries already, and skips its own event. */
+  origin: string;
+  /** Names of the upstream caches purged (see Sources.caches). */
+  caches: string[];
+  /** Geocoding keys of the places purged, or null for every entry of those caches. */
+  places: string[] | null;
+  /** Coordinates keys of those places that the purging instance knew; each instance adds those it knows itself. */
+  coordinates: string[];
+}
 
 const REPORT_DATES = ['createdAt', 'startedAt', 'finishedAt', 'resumesAt'] as const;
 

@@ -29,6 +29,10 @@ export interface ResponseStore {
   keep(key: string, kept: KeptResponse, generation: number): void;
   /** A write came: bumps the generation, so that no answer kept before it is found again. */
   invalidate(): void;
+  /** An operator's purge: bumps the generation and removes every kept answer; resolves with how many there were. */
+  purge(): Promise<number>;
+  /** True when every instance shares the store (Redis): one instance's purge is every instance's. */
+  readonly shared: boolean;
   /** Resolves once every bump asked so far is done: a request that wrote answers only then. */
   settled(): Promise<void>;
 }
@@ -37,16 +41,23 @@ export interface ResponseStore {
 export function createMemoryResponseStore(maxEntries = 1000): ResponseStore {
   const responses = new LRUCache<string, KeptResponse>({ max: maxEntries });
   let generation = 0;
+  const invalidate = () => {
+    generation += 1;
+    responses.clear();
+  };
   return {
     lookUp: (key) => ({ generation, kept: responses.get(key) }),
     generation: () => generation,
     keep(key, kept, keptGeneration) {
       if (keptGeneration === generation) responses.set(key, kept);
     },
-    invalidate() {
-      generation += 1;
-      responses.clear();
+    invalidate,
+    async purge() {
+      const kept = responses.size;
+      invalidate();
+      return kept;
     },
+    shared: false,
     settled: () => Promise.resolve(),
   };
 }

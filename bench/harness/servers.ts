@@ -20,7 +20,7 @@ export const FRESHNESS = {
   airQualityS: config.airQualityCacheTtlS,
   countryS: config.countryCacheTtlS,
   /** gatherql keeps an anonymous answer at most this long. */
-  answerMs: DEFAULT_TUNING.responseCacheMs,
+  answerMs: DEFAULT_TUNING.responseTtlMs,
 };
 
 /** FRESHNESS as the environment of a peer (bench/peers/shared.ts reads it). */
@@ -111,7 +111,7 @@ const EXECUTING = {
   group: 'executed' as const,
   caches: `no response cache, no query sharing; ${GATEWAY_CACHES}`,
   script: 'bench/harness/gateway-variant.ts',
-  extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
+  extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseTtlMs: 0, shareQueries: false } }) },
 };
 
 const THREE_INSTANCES_CACHES =

@@ -55,7 +55,22 @@ export interface KeyedCacheOptions<V> {
   now?: () => number;
 }
 
-export interface KeyedCache<V> {
+/**
+ * A cache an operator can purge: some keys or all of them, in this instance or in the tier
+ * every instance shares. Telling the other instances is the caller's business (see
+ * resolvers/cache-purge.ts).
+ */
+export interface Purgeable {
+  /** Drops the entries of `keys` (every entry when absent) in this instance; returns how many there were. */
+  drop(keys?: readonly string[]): number;
+  /**
+   * Removes the entries of `keys` (every entry when absent) from the shared tier; resolves with
+   * how many there were, 0 without a tier. Rejects when the tier cannot be reached.
+   */
+  purgeShared(keys?: readonly string[]): Promise<number>;
+}
+
+export interface KeyedCache<V> extends Purgeable {
   /**
    * The value for `key` with its freshness: from cache, or from `load`, which runs once
    * however many callers ask at the same time. A failed load is not cached; its callers get
@@ -63,6 +78,11 @@ export interface KeyedCache<V> {
    * (UPSTREAM_TIMEOUT), and a load that no caller waits for any longer is aborted.
    */
   get(key: string, caller: Caller): Promise<Cached<V>>;
+  /**
+   * The value kept for `key`, fresh or not, in this instance or else in the shared tier;
+   * undefined when there is none. Loads nothing: for a purge, to find what else a key leads to.
+   */
+  peek(key: string): Promise<V | undefined>;
   readonly size: number;
   clear(): void;
 }
@@ -114,6 +134,8 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   const inflight = new Map<string, Flight<V>>();
   let refreshing = 0;
   const sharedKey = (key: string) => `gatherql:${options.name}:${key}`;
+  /** The lock one instance holds on a key while it loads it (see loadOnce). */
+  const loadLockKey = (key: string) => `${sharedKey(key)}:load`;
   const keepMs = Math.max(options.staleWhileRevalidateMs, options.staleIfErrorMs);
 
   const answer = (entry: Entry<V>, state: FreshnessState, caller: Caller): Cached<V> => {
@@ -187,7 +209,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
 
   /** One instance loads, the others take what it wrote to the shared tier (see waitForOtherInstance). */
   const loadOnce = async (key: string, caller: Caller, signal: AbortSignal, load: () => Promise<Entry<V>>): Promise<Entry<V>> => {
-    const lockKey = `${sharedKey(key)}:load`;
+    const lockKey = loadLockKey(key);
     const elsewhere = await waitForOtherInstance({
       tier: tier!,
       lockKey,
@@ -374,6 +396,21 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
           throw error;
         },
       );
+    },
+    async peek(key) {
+      return (entries.peek(key) ?? (tier ? await readShared(key) : undefined))?.value;
+    },
+    drop(keys) {
+      if (!keys) {
+        const dropped = entries.size;
+        entries.clear();
+        return dropped;
+      }
+      return keys.filter((key) => entries.delete(key)).length;
+    },
+    async purgeShared(keys) {
+      if (!tier) return 0;
+      return keys ? tier.delete(keys.map(sharedKey), keys.map(loadLockKey)) : tier.deletePrefixed(sharedKey(''));
     },
     get size() {
       return entries.size;
