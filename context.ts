@@ -4,7 +4,7 @@ import type { Budget } from './limits/budget.js';
 import type { UpstreamCost } from './limits/upstream-budget.js';
 import { createLoaders } from './loaders/index.js';
 import type { RecordTiming } from './plugins/use-server-timing.js';
-import { limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
+import { type AnswerLifetime, limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
 import type { DomainContext } from './resolvers/context.js';
 import type { LoginThrottle } from './resolvers/login-throttle.js';
@@ -59,10 +59,10 @@ export interface RequestFacts {
 export async function createContext(deps: ContextDeps, facts: RequestFacts): Promise<Context> {
   const userId = await userIdFromAuthorization(deps.tokenKey, facts.authorization);
   const { recordTiming: record, trace } = facts;
-  // Everything the request does reaches the database through this one handle, so all its statements are counted (and traced).
-  const onStatement = statementObserver(record, trace);
-  const db = onStatement ? deps.database.observed(onStatement) : deps.database.db;
   const lifetime = unlimitedLifetime();
+  // Everything the request does reaches the database through this one handle, so all its
+  // statements are counted (and traced), and its answer is known to hold SQL rows.
+  const db = deps.database.observed(statementObserver(lifetime, record, trace));
   const clientKey = facts.clientKey ?? (async () => 'ip:unknown');
   const upstreamCost: UpstreamCost = { lookUps: 0, refused: 0, budget: null };
   const budget = deps.upstreamBudget;
@@ -104,12 +104,11 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
   };
 }
 
-/** Who hears of the request's statements: its Server-Timing, its trace, both, or nobody. */
-function statementObserver(record: RecordTiming | undefined, trace: OperationTrace | undefined): StatementObserver | undefined {
-  if (!trace) return record && ((ms) => record('db', ms));
-  if (!record) return trace.statement;
+/** Who hears of the request's statements: its answer's lifetime, and its Server-Timing and its trace when there are. */
+function statementObserver(lifetime: AnswerLifetime, record: RecordTiming | undefined, trace: OperationTrace | undefined): StatementObserver {
   return (ms, event) => {
-    record('db', ms);
-    trace.statement(ms, event);
+    lifetime.readsDatabase = true;
+    record?.('db', ms);
+    trace?.statement(ms, event);
   };
 }

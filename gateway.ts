@@ -271,6 +271,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         responses,
         responseTtlMs: tuning.responseTtlMs,
         shareQueries: tuning.shareQueries,
+        provesViewer: (authorization) =>
+          userIdFromAuthorization(deps.tokenKey, authorization).then(
+            () => true,
+            () => false,
+          ),
         now,
         onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
       }),

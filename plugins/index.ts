@@ -7,6 +7,7 @@ import type { Redis } from '../redis.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
 import type { Metrics } from '../metrics.js';
 import { useIncrementalDelivery } from './use-incremental-delivery.js';
+import { useHttpCaching } from './use-http-caching.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
 import type { ResponseStore } from '../responses/store.js';
@@ -86,12 +87,16 @@ export function protocolPlugins(deps: ProtocolDeps): Plugin[] {
 
 /** What the plugins that make execution cheaper are built from. */
 export interface ExecutionDeps {
-  /** Where anonymous answers are kept and shared; null turns both off. */
+  /** Where answers that are the same for everyone are kept and shared; null turns both off. */
   responses: ResponseStore | null;
-  /** Longest time an anonymous answer is served again, in ms; 0 keeps none. */
+  /** Longest time an answer is served again, in ms; 0 keeps none. Also the longest an HTTP cache may keep SQL rows. */
   responseTtlMs: number;
-  /** Identical anonymous queries in flight share one execution. */
+  /** Identical queries in flight share one execution. */
   shareQueries: boolean;
+  /** True when an Authorization header proves a viewer: a signed-in request may then share answers (see useResponseCache). */
+  provesViewer: (authorization: string) => Promise<boolean>;
+  /** Told of each request's response-cache key (see http/kept-answers.ts). */
+  onResponseKey?: (key: string, serverContext: unknown) => void;
   /** The clock the weather caches' freshness is measured on. */
   now: () => number;
   /** Counts answers served from the store (`hit`), executed (`miss`) and shared in flight (`joined`). */
@@ -99,19 +104,23 @@ export interface ExecutionDeps {
 }
 
 /**
- * Plugins that make execution cheaper without changing any answer. They come after the
- * operations plugins, so that rate limits, limits and logs apply to every request, cached,
- * shared or not.
+ * Plugins that make execution cheaper without changing any answer: HTTP caches told what they
+ * may keep, and the response cache. They come after the operations plugins, so that rate
+ * limits, limits and logs apply to every request, cached, shared or not.
  */
 export function executionPlugins(deps: ExecutionDeps): Plugin[] {
-  if (!deps.responses || (deps.responseTtlMs <= 0 && !deps.shareQueries)) return [];
-  return [
+  const plugins = [useHttpCaching({ responseTtlMs: deps.responseTtlMs, now: deps.now })];
+  if (!deps.responses || (deps.responseTtlMs <= 0 && !deps.shareQueries)) return plugins;
+  plugins.push(
     useResponseCache({
       store: deps.responses,
       responseTtlMs: deps.responseTtlMs,
       share: deps.shareQueries,
+      provesViewer: deps.provesViewer,
       now: deps.now,
+      ...(deps.onResponseKey && { onKey: deps.onResponseKey }),
       ...(deps.onCacheEvent && { onEvent: deps.onCacheEvent }),
     }),
-  ];
+  );
+  return plugins;
 }

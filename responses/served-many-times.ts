@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
+import { OPERATION_NAME } from '../plugins/use-request-log.js';
+import type { KeptResponse } from './store.js';
+
+/** Under this key, an answer served from the store carries what was kept (see keptAnswerOf). */
+const KEPT = Symbol.for('gatherql.keptAnswer');
 
 /**
  * The key of an answer: the document, the operation name and the variables. Node's
@@ -29,4 +34,18 @@ export function withoutCost(result: ExecutionResult): ExecutionResult {
   if (!result.extensions || !('cost' in result.extensions)) return result;
   const { cost: _spent, ...extensions } = result.extensions;
   return Object.keys(extensions).length > 0 ? { ...result, extensions } : { data: result.data, ...(result.errors && { errors: result.errors }) };
+}
+
+/**
+ * The answer a hit hands Yoga: the kept bytes as they are (Yoga writes what `stringify`
+ * returns), tagged with the operation's name for the request log and with what was kept for
+ * HTTP caching. Nothing is parsed again.
+ */
+export function servedFromStore(kept: KeptResponse): ExecutionResult {
+  return { [OPERATION_NAME]: kept.name, [KEPT]: kept, stringify: () => kept.body } as ExecutionResult;
+}
+
+/** What was kept of an answer served from the store; undefined for any other answer. */
+export function keptAnswerOf(result: unknown): KeptResponse | undefined {
+  return result && typeof result === 'object' && KEPT in result ? (result as { [KEPT]: KeptResponse })[KEPT] : undefined;
 }

@@ -1,10 +1,17 @@
-import type { ExecutionResult } from 'graphql';
 import { LRUCache } from 'lru-cache';
 
+/** A kept answer, serialised once: what a hit writes as it is. JSON-serialisable, as it may live in Redis. */
 export interface KeptResponse {
-  result: ExecutionResult;
+  /** The answer as the client gets it (JSON). */
+  body: string;
+  /** A strong ETag of `body` (see etagOf). */
+  etag: string;
+  /** The operation's name, for the request log. */
+  name: string | null;
   /** Until when it may be served again, on the response cache's clock. */
   until: number;
+  /** Until when an HTTP cache may keep it (see publicUntil); at least `until`. */
+  publicUntil: number;
 }
 
 /** What the store holds for a key now, and in which generation it looked. */
@@ -14,8 +21,8 @@ export interface Lookup {
 }
 
 /**
- * Where anonymous answers are kept, and a generation that every write to their data bumps.
- * An answer is kept under the generation its request began in; once a write has bumped the
+ * Where answers that are the same for everyone are kept, and a generation that every write
+ * to their data bumps. An answer is kept under the generation its request began in; once a write has bumped the
  * generation, nothing kept before it is found again. Made by the gateway, so that the
  * database's write hook can reach it. In this process's memory, or in Redis (every instance
  * shares the answers and the generation, so a write through one is seen through all).
