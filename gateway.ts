@@ -20,7 +20,10 @@ import { createSources, type Sources, type SourcesOptions } from './sources/inde
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
+import { createKeptAnswers } from './http/kept-answers.js';
+import { type NodeListener, nodeListener } from './http/node-listener.js';
 import { createClientKey } from './limits/client-key.js';
+import { createRateLimit } from './limits/rate-limit.js';
 import { corsOptions } from './limits/cors.js';
 import { createUpstreamBudget } from './limits/upstream-budget.js';
 import { createStoreWarning } from './limits/store-warning.js';
@@ -39,6 +42,11 @@ import type { Tracing } from './tracing/types.js';
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  /**
+   * What node:http serves, behind the Host check (see nodeListener): answers the response
+   * cache keeps straight from it (see createKeptAnswers), the rest through Yoga.
+   */
+  listener: NodeListener;
   config: Config;
   logger: Logger;
   metrics: Metrics;
@@ -230,8 +238,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     reports,
     cachePurge,
   };
+  const rateLimit = config.rateLimitPerMinute > 0 ? createRateLimit({ limit: config.rateLimitPerMinute, redis, logger }) : null;
   const clientKey = createClientKey({ userIdOf: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy });
   let draining = false;
+  // With tracing, every request goes through Yoga, so that each has its span.
+  const keptAnswers =
+    responses && !tracing
+      ? createKeptAnswers({ store: responses, endpoint: '/graphql', now, logger, metrics, rateLimit, trustProxy: config.trustProxy })
+      : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: (initial) => {
@@ -262,7 +276,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       // First, so that the request's span covers every other plugin's work.
       ...(tracing ? [useTracing({ tracing })] : []),
-      ...operationsPlugins({ config, logger, metrics, database, redis, clientKey, draining: () => draining }),
+      ...operationsPlugins({ logger, metrics, database, redis, clientKey, rateLimit, draining: () => draining }),
       useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
       ...protocolPlugins({ config, logger }),
@@ -277,6 +291,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
             () => false,
           ),
         now,
+        ...(keptAnswers && { onResponseKey: keptAnswers.learn }),
         onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
       }),
     ],
@@ -306,7 +321,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await close();
     throw error;
   }
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
+  const listener = nodeListener(keptAnswers ? keptAnswers.listener(yoga) : yoga);
+  return { yoga, listener, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
 }
 
 /** Drops here what other instances purge, as long as the gateway lives. */

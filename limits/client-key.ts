@@ -39,17 +39,25 @@ export function createClientKey(options: ClientKeyOptions): ClientKeyFn {
 async function resolve(options: ClientKeyOptions, request: Request, serverContext: ServerContextWithSocket | undefined): Promise<string> {
   const userId = await options.userIdOf(request.headers.get('authorization')).catch(() => null);
   if (userId !== null) return `user:${userId}`;
-  return `ip:${clientAddress(request, serverContext, options.trustProxy) ?? 'unknown'}`;
+  return anonymousClientKey(request.headers.get('x-forwarded-for'), serverContext?.req?.socket?.remoteAddress, options.trustProxy);
+}
+
+/**
+ * The key of a request without a valid token, `ip:<address>` or `ip:unknown`, from its
+ * X-Forwarded-For header (believed only with `trustProxy`) and its socket's address. For
+ * whoever reads Node's request itself (the lane of kept answers) as for createClientKey.
+ */
+export function anonymousClientKey(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: boolean): string {
+  return `ip:${clientAddress(forwardedFor, socketAddress, trustProxy) ?? 'unknown'}`;
 }
 
 /** The address a request came from, normalised; null when it cannot be known. */
-export function clientAddress(request: Request, serverContext: ServerContextWithSocket | undefined, trustProxy: boolean): string | null {
+function clientAddress(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: boolean): string | null {
   if (trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = forwardedFor?.split(',')[0]?.trim();
     const address = forwarded && normalise(forwarded);
     if (address) return address;
   }
-  const socketAddress = serverContext?.req?.socket?.remoteAddress;
   return socketAddress ? normalise(socketAddress) : null;
 }
 

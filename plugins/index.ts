@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Redis } from '../redis.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
+import type { RateLimit } from '../limits/rate-limit.js';
 import type { Metrics } from '../metrics.js';
 import { useIncrementalDelivery } from './use-incremental-delivery.js';
 import { useHttpCaching } from './use-http-caching.js';
@@ -26,13 +27,14 @@ export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-Afte
 
 /** What the operations plugins are built from; all of it made once by the gateway. */
 export interface OperationsDeps {
-  config: Pick<Config, 'rateLimitPerMinute'>;
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
   redis: Redis | null;
   /** Names the client of each request (rate limit, request log). */
   clientKey: ClientKeyFn;
+  /** RATE_LIMIT_PER_MINUTE's budget, shared with the lane of kept answers; null when off. */
+  rateLimit: RateLimit | null;
   /** True once the process is shutting down (/ready then says 503). */
   draining: () => boolean;
 }
@@ -53,7 +55,7 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
     useRequestLog({ logger: deps.logger, clientKey }),
     useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
     useMetrics({ metrics: deps.metrics }),
-    useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
+    useRateLimit({ rateLimit: deps.rateLimit, clientKey }),
     useQueryLimits(),
     useJsonParams(),
     useUpstreamCost(),

@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import type { Gateway, GatewayOptions } from '../../gateway.js';
-import { nodeListener } from '../../http/node-listener.js';
 import { startGateway, type TestGateway } from './gateway.js';
 
 export interface HttpGateway {
@@ -15,8 +14,8 @@ export interface HttpGateway {
 }
 
 /** Serves a gateway on node:http on a free loopback port, as server.ts does, for tests that need real sockets. */
-export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<HttpGateway> {
-  const server = createServer(nodeListener(gateway.yoga));
+export async function serveOverHttp(gateway: Pick<Gateway, 'listener'>): Promise<HttpGateway> {
+  const server = createServer(gateway.listener);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
