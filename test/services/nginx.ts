@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,9 +23,11 @@ export interface ThrowawayNginx {
  * connection means the request was not read), keep-alive connections to the instances that
  * nginx closes before the instances would, and the client's own X-Forwarded-For passed on.
  * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
+ * `cache`: nginx keeps the answers that say it may, as the proxy_cache recipe of the docs does.
  */
-export async function startNginx(upstreamPorts: number[], options: { keepalive?: number } = {}): Promise<ThrowawayNginx> {
+export async function startNginx(upstreamPorts: number[], options: { keepalive?: number; cache?: boolean } = {}): Promise<ThrowawayNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-nginx-'));
+  const cache = options.cache ? proxyCache(join(dir, 'cache')) : { http: '', server: '' };
   const port = await freePort();
   const servers = upstreamPorts.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`).join('\n    ');
   writeFileSync(
@@ -38,6 +40,7 @@ http {
   access_log off;
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  ${cache.http}
   upstream gateways {
     ${servers}
     keepalive ${options.keepalive ?? 128};
@@ -45,6 +48,7 @@ http {
   }
   server {
     listen 127.0.0.1:${port};
+    ${cache.server}
     location / {
       proxy_pass http://gateways;
       proxy_http_version 1.1;
@@ -80,6 +84,23 @@ http {
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The proxy_cache recipe of docs/deploy.md, read from there (so that what the docs say is
+ * what runs), with its cache in `folder`: its `proxy_cache_path` for http { }, the rest for
+ * server { }.
+ */
+function proxyCache(folder: string): { http: string; server: string } {
+  const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const recipe = [...docs.matchAll(/```nginx\n([\s\S]*?)```/g)].map((block) => block[1]!).find((block) => block.includes('proxy_cache_path'));
+  if (!recipe) throw new Error('docs/deploy.md has no nginx block with proxy_cache_path');
+  const directives = recipe.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  const inHttp = (line: string) => line.startsWith('proxy_cache_path');
+  return {
+    http: directives.filter(inHttp).join('\n').replace('/var/cache/nginx/gatherql', folder),
+    server: directives.filter((line) => !inHttp(line)).join('\n    '),
   };
 }
 
