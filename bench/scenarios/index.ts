@@ -1,4 +1,5 @@
 import { burst } from './burst.js';
+import { cachedGet } from './cached-get.js';
 import { citiesCold } from './cities-cold.js';
 import { citiesWarm } from './cities-warm.js';
 import { coldFanout } from './cold-fanout.js';
@@ -11,4 +12,16 @@ import type { Scenario } from './types.js';
 import { warmWeather } from './warm-weather.js';
 
 /** Every scenario, in report order. */
-export const SCENARIOS: Scenario[] = [warmWeather, postsWithAuthors, coldFanout, tailLatency, burst, mixedLoad, citiesCold, citiesWarm, freshness, scaleOut];
+export const SCENARIOS: Scenario[] = [
+  warmWeather,
+  postsWithAuthors,
+  coldFanout,
+  tailLatency,
+  burst,
+  mixedLoad,
+  citiesCold,
+  citiesWarm,
+  freshness,
+  scaleOut,
+  cachedGet,
+];
