@@ -7,6 +7,7 @@ import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { postgres } from './helpers/databases.js';
 import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import { simulatorEnv } from './helpers/weather.js';
 import { freePort } from './services/free-port.js';
 import { nginxAvailable, startNginx, type ThrowawayNginx } from './services/nginx.js';
 
@@ -66,13 +67,7 @@ describe.skipIf(!ready)('cache control on three instances behind nginx', () => {
       AUTH_SECRET: TEST_AUTH_SECRET,
       RATE_LIMIT_PER_MINUTE: '0',
       TRUST_PROXY: 'true',
-      OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-      OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-      OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
-      REST_COUNTRIES_URL: sim.countriesUrl,
-      OPEN_METEO_QUOTA: 'off',
-      UPSTREAM_TIMEOUT_MS: '20000',
-      REQUEST_DEADLINE_MS: '30000',
+      ...simulatorEnv(sim),
     };
     // One after another: the first applies the migrations the others then find done.
     for (let index = 0; index < 3; index += 1) instances.push(await startServerProcess({ ...env, PORT: String(await freePort()) }));

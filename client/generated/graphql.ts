@@ -54,6 +54,16 @@ export type AuthorStats = {
   user: User;
 };
 
+export type BackgroundWork = {
+  __typename?: 'BackgroundWork';
+  failedLastHour: Scalars['Int']['output'];
+  queued: Scalars['Int']['output'];
+  running: Scalars['Int']['output'];
+  schedules: Array<Schedule>;
+  succeededLastHour: Scalars['Int']['output'];
+  waitingForQuota: Scalars['Int']['output'];
+};
+
 export type BulkUpdateUsersPayload = {
   __typename?: 'BulkUpdateUsersPayload';
   /** Ids that matched no user; nothing else was skipped. */
@@ -68,6 +78,16 @@ export type BulkUserUpdate = {
   id: Scalars['ID']['input'];
   role?: InputMaybe<Role>;
 };
+
+export type CacheSource =
+  | 'AIR_QUALITY'
+  | 'COUNTRIES'
+  | 'FORECAST'
+  | 'GEOCODING'
+  /** Whole answers kept by the response cache. */
+  | 'RESPONSES';
+
+export type CancelCityReportResult = CityReport | ForbiddenError | NotFoundError;
 
 /** A place that geocoding found, with what each upstream API says about it. */
 export type City = {
@@ -88,6 +108,81 @@ export type CityError = Error & {
   name: Scalars['String']['output'];
   /** Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit). */
   retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CityPart =
+  | 'AIR_QUALITY'
+  | 'COUNTRY'
+  | 'WEATHER';
+
+/** Places gathered in the background: each row is what `cities` would have answered for its name, when it was gathered. */
+export type CityReport = Node & {
+  __typename?: 'CityReport';
+  createdAt: Scalars['DateTime']['output'];
+  /** How many names have their final row. */
+  done: Scalars['Int']['output'];
+  /** Why the report FAILED. */
+  failure?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Opaque global id; decode nothing from it. */
+  id: Scalars['ID']['output'];
+  /** When a WAITING_FOR_QUOTA report goes on. */
+  resumesAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The rows gathered so far, in input order. */
+  rows: CityReportRowConnection;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  state: ReportState;
+  /** How many names were asked for. */
+  total: Scalars['Int']['output'];
+  /** Upstream calls the report has made so far (cached values cost none). */
+  upstreamCalls: Scalars['Int']['output'];
+};
+
+
+/** Places gathered in the background: each row is what `cities` would have answered for its name, when it was gathered. */
+export type CityReportRowsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CityReportConnection = {
+  __typename?: 'CityReportConnection';
+  edges: Array<CityReportEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CityReportEdge = {
+  __typename?: 'CityReportEdge';
+  cursor: Scalars['String']['output'];
+  node: CityReport;
+};
+
+export type CityReportInput = {
+  /** 1 to the configured maximum (default 5000) names; invalid names become CityError rows. */
+  names: Array<Scalars['String']['input']>;
+  /** The parts to gather for each place; all of them when omitted. */
+  parts?: InputMaybe<Array<CityPart>>;
+};
+
+export type CityReportRow = {
+  __typename?: 'CityReportRow';
+  /** 0-based index of the name in the input. */
+  position: Scalars['Int']['output'];
+  result: CityResult;
+};
+
+export type CityReportRowConnection = {
+  __typename?: 'CityReportRowConnection';
+  edges: Array<CityReportRowEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CityReportRowEdge = {
+  __typename?: 'CityReportRowEdge';
+  cursor: Scalars['String']['output'];
+  node: CityReportRow;
 };
 
 export type CityResult = City | CityError;
@@ -221,6 +316,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Admin only: update several users in one transaction. */
   bulkUpdateUsers: BulkUpdateUsersPayload;
+  /** The report's owner (or an admin): stop a report that has not finished; what it gathered stays readable. */
+  cancelCityReport: CancelCityReportResult;
   /** Signed-in users only; the author is the viewer. */
   createPost: CreatePostResult;
   /** Only the post’s author (or an admin). */
@@ -228,8 +325,15 @@ export type Mutation = {
   /** Admin only: create many accounts; one result per input, in input order. */
   importUsers: Array<ImportUserResult>;
   logIn: LogInResult;
+  /** Admin only: drop cached upstream values, and every kept answer, on every instance. */
+  purgeCaches: PurgeCachesPayload;
   /** Create an account (with its profile, in one transaction) and sign in. */
   signUp: SignUpResult;
+  /**
+   * Signed-in users only: gather every named place in the background, paced under the
+   * upstream quotas, resumed after a restart. Answers at once with the queued report.
+   */
+  startCityReport: StartCityReportResult;
   /** Only the post’s author. */
   updatePost: UpdatePostResult;
   /** Signed-in users only: edit one’s own profile. */
@@ -239,6 +343,11 @@ export type Mutation = {
 
 export type MutationBulkUpdateUsersArgs = {
   updates: Array<BulkUserUpdate>;
+};
+
+
+export type MutationCancelCityReportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -263,8 +372,18 @@ export type MutationLogInArgs = {
 };
 
 
+export type MutationPurgeCachesArgs = {
+  input: PurgeCachesInput;
+};
+
+
 export type MutationSignUpArgs = {
   input: SignUpInput;
+};
+
+
+export type MutationStartCityReportArgs = {
+  input: CityReportInput;
 };
 
 
@@ -327,8 +446,23 @@ export type PostPayload = {
   post: Post;
 };
 
+export type PurgeCachesInput = {
+  /** Only what is cached about these place names (their geocoding, and the values at their coordinates); everything when omitted. */
+  places?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The caches to purge; all of them when omitted. */
+  sources?: InputMaybe<Array<CacheSource>>;
+};
+
+export type PurgeCachesPayload = {
+  __typename?: 'PurgeCachesPayload';
+  /** Entries removed (on this instance, and in the shared tier when there is one). */
+  purged: Scalars['Int']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** Admin only: the background work of every instance at a glance. */
+  backgroundWork: BackgroundWork;
   /**
    * Everything the gateway gathers about each named place, one result per name, in
    * input order: where it is, its current weather, its air quality and its country.
@@ -336,6 +470,10 @@ export type Query = {
    * geocoding cannot place is a CityError. Same limits and name rules as `weather`.
    */
   cities: Array<CityResult>;
+  /** A report the viewer started (an admin sees every report); null when there is none or it is not the viewer's. */
+  cityReport?: Maybe<CityReport>;
+  /** Signed-in users only: the viewer's reports, newest first. */
+  cityReports: CityReportConnection;
   node?: Maybe<Node>;
   nodes: Array<Maybe<Node>>;
   /** A published post, or an unpublished one whose author is the viewer. */
@@ -360,6 +498,17 @@ export type Query = {
 
 export type QueryCitiesArgs = {
   names: Array<Scalars['String']['input']>;
+};
+
+
+export type QueryCityReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCityReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -409,9 +558,32 @@ export type QueryWeatherArgs = {
   cities: Array<Scalars['String']['input']>;
 };
 
+export type ReportState =
+  | 'CANCELLED'
+  /** Stopped by a fault that is not one place's (each place's own problems are CityError rows). */
+  | 'FAILED'
+  /** Accepted, not started yet. */
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  /** Paused until an upstream quota window reopens (resumesAt). */
+  | 'WAITING_FOR_QUOTA';
+
 export type Role =
   | 'ADMIN'
   | 'USER';
+
+/** A task the gateway runs on a schedule (e.g. refreshing the countries dataset). */
+export type Schedule = {
+  __typename?: 'Schedule';
+  /** The schedule in words or cron syntax, e.g. "every 24 h". */
+  every: Scalars['String']['output'];
+  /** "ok", or why the last run failed. */
+  lastOutcome?: Maybe<Scalars['String']['output']>;
+  lastRunAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  nextRunAt?: Maybe<Scalars['DateTime']['output']>;
+};
 
 export type SignUpInput = {
   bio?: InputMaybe<Scalars['String']['input']>;
@@ -424,6 +596,8 @@ export type SignUpInput = {
 };
 
 export type SignUpResult = AuthPayload | UsernameTakenError | ValidationError;
+
+export type StartCityReportResult = CityReport | ValidationError;
 
 export type UpdatePostInput = {
   content?: InputMaybe<Scalars['String']['input']>;
