@@ -10,13 +10,11 @@ import { requestIdFrom } from '../plugins/use-request-id.js';
 import { logRequest, millisecondsSince } from '../plugins/use-request-log.js';
 import { processingTime, totalTiming } from '../plugins/use-server-timing.js';
 import { notModified, publicCacheControl, VARY } from '../responses/http-caching.js';
-import type { KeptResponse, Lookup, ResponseStore } from '../responses/store.js';
+import { KEPT_ANSWERS_MAX, type KeptResponse, type Lookup, type ResponseStore } from '../responses/store.js';
 import type { NodeListener } from './node-listener.js';
 
 /** The largest POST body the lane reads itself: operations are small; anything larger goes to Yoga as it comes. */
 export const LANE_MAX_BODY_BYTES = 8 * 1024;
-/** Requests whose key the lane remembers (the response cache keeps at most 1000 answers). */
-const REMEMBERED = 1000;
 /** The POSTs the lane reads: JSON in UTF-8, as Yoga reads them. */
 const JSON_BODY = /^application\/json(; ?charset=utf-8)?$/i;
 
@@ -73,7 +71,8 @@ interface Asked {
  */
 export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
   const { store, endpoint, now, logger, metrics, rateLimit } = options;
-  const keys = new LRUCache<string, string>({ max: REMEMBERED });
+  // As many requests as the store keeps answers: more would point at answers it no longer has.
+  const keys = new LRUCache<string, string>({ max: KEPT_ANSWERS_MAX });
   const passedOn = new WeakMap<IncomingMessage, string>();
   // The bytes of an answer kept in this process, encoded once.
   const encoded = new WeakMap<KeptResponse, Buffer>();

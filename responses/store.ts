@@ -44,8 +44,11 @@ export interface ResponseStore {
   settled(): Promise<void>;
 }
 
+/** Answers the memory store keeps at most; the least recently used goes first. */
+export const KEPT_ANSWERS_MAX = 1000;
+
 /** In this process's memory: right only where this process is the only writer (the embedded SQLite database). */
-export function createMemoryResponseStore(maxEntries = 1000): ResponseStore {
+export function createMemoryResponseStore(maxEntries = KEPT_ANSWERS_MAX): ResponseStore {
   const responses = new LRUCache<string, KeptResponse>({ max: maxEntries });
   let generation = 0;
   const invalidate = () => {
