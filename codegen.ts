@@ -5,7 +5,7 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 
 const config: CodegenConfig = {
   // The committed printed schema, so codegen needs no running server. Against a live
-  // gatherql use its URL instead, e.g. 'http://127.0.0.1:4000/graphql' (see README).
+  // gatherql use its URL instead, e.g. 'http://127.0.0.1:4000/graphql' (docs/frontend-clients.md).
   schema: 'schema.graphql',
   documents: ['client/operations/*.graphql'],
   // A typo in the documents glob must fail loudly rather than generate nothing.

@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { defaultUpstreamBudget } from './limits/upstream-budget.js';
 import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
+import { REST_COUNTRIES_V5_URL } from './sources/rest-countries/countries.js';
 import { PROTOCOLS, SAMPLERS, type TracingSettings, tracesUrl } from './tracing/settings.js';
 
 /**
@@ -20,7 +22,7 @@ export interface Config {
   forecastUrl: string;
   airQualityUrl: string;
   restCountriesUrl: string;
-  /** Sent to REST Countries as a bearer token, for a mirror that asks for one; never logged. */
+  /** REST Countries v5's key, sent as a bearer token; null: country facts come from the bundled dataset. Never logged. */
   restCountriesApiKey: string | null;
   upstreamTimeoutMs: number;
   /** All upstream work of one request shares this; what is not done by then is UPSTREAM_TIMEOUT. */
@@ -34,7 +36,7 @@ export interface Config {
   openMeteoQuota: QuotaLimits | null;
   restCountriesQuota: QuotaLimits | null;
   rateLimitPerMinute: number;
-  /** Upstream look-ups (cold ones, not cache hits) per client per minute; 0 turns the budget off. */
+  /** Upstream look-ups (cold ones, not cache hits) per client per minute; 0 turns the budget off. By default, those of one maximal cold request. */
   upstreamBudgetPerMinute: number;
   /** Origins whose pages may read answers: '*' (any, without credentials) or a list. */
   corsOrigins: '*' | string[];
@@ -173,7 +175,7 @@ const variables = {
   OPEN_METEO_GEOCODING_URL: httpUrl.default('https://geocoding-api.open-meteo.com'),
   OPEN_METEO_FORECAST_URL: httpUrl.default('https://api.open-meteo.com'),
   OPEN_METEO_AIR_QUALITY_URL: httpUrl.default('https://air-quality-api.open-meteo.com'),
-  REST_COUNTRIES_URL: httpUrl.default('https://restcountries.com'),
+  REST_COUNTRIES_URL: httpUrl.default(REST_COUNTRIES_V5_URL),
   REST_COUNTRIES_API_KEY: z.string().trim().min(1, 'a non-empty key').optional(),
   UPSTREAM_TIMEOUT_MS: integer(1, 120_000).default(3000),
   REQUEST_DEADLINE_MS: integer(1, 600_000).default(5000),
@@ -183,9 +185,12 @@ const variables = {
   COUNTRY_CACHE_TTL_S: integer(0, 30 * 86_400).default(86_400),
   STALE_WHILE_REVALIDATE_S: integer(0, 86_400).default(60),
   OPEN_METEO_QUOTA: quota.default(() => parseQuotaLimits('600/minute,5000/hour,10000/day')),
-  REST_COUNTRIES_QUOTA: quota.default(null),
+  // REST Countries' free tier is 500 calls a month: 16 a day is at most 496 in the longest
+  // month, whatever else is configured. A keyed gateway needs 3 a day (one load of 3 pages).
+  REST_COUNTRIES_QUOTA: quota.default(() => parseQuotaLimits('16/day')),
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(100),
-  UPSTREAM_BUDGET_PER_MINUTE: integer(0, 1_000_000).default(200),
+  // Unset: sized from WEATHER_MAX_CITIES (defaultUpstreamBudget).
+  UPSTREAM_BUDGET_PER_MINUTE: integer(0, 1_000_000).optional(),
   CORS_ORIGINS: origins.default('*'),
   CORS_CREDENTIALS: flag.default(false),
   TRUST_PROXY: flag.default(false),
@@ -194,11 +199,11 @@ const variables = {
   MAX_CONNECTIONS: integer(1, 1_000_000).default(10_000),
   SOCKET_TIMEOUT_S: integer(1, 3600).default(60),
   WORKERS: integer(1, 64).default(1),
-  REPORT_MAX_CITIES: integer(1, 100_000).default(5000),
-  REPORT_QUOTA_SHARE: ratio.refine((value) => value > 0, 'a number above 0, up to 1').default(0.5),
-  REPORTS_ACTIVE_PER_USER: integer(1, 1000).default(2),
-  REPORT_RETENTION_DAYS: integer(1, 3650).default(7),
   JOBS_REDIS_URL: redisUrl.optional(),
+  REPORT_MAX_CITIES: integer(1, 100_000).default(5000),
+  REPORTS_ACTIVE_PER_USER: integer(1, 1000).default(2),
+  REPORT_QUOTA_SHARE: ratio.refine((value) => value > 0, 'a number above 0, up to 1').default(0.5),
+  REPORT_RETENTION_DAYS: integer(1, 3650).default(7),
   PERSISTED_DOCUMENTS: z.enum(['allow', 'only', 'off'], 'allow, only or off').default('allow'),
   PERSISTED_DOCUMENTS_PATH: z.string().trim().default('client/generated/persisted-documents.json'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
@@ -276,7 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openMeteoQuota: vars.OPEN_METEO_QUOTA,
     restCountriesQuota: vars.REST_COUNTRIES_QUOTA,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
-    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE,
+    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE ?? defaultUpstreamBudget(vars.WEATHER_MAX_CITIES),
     corsOrigins: vars.CORS_ORIGINS,
     corsCredentials: vars.CORS_CREDENTIALS,
     trustProxy: vars.TRUST_PROXY,

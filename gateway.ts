@@ -8,7 +8,6 @@ import { EXPOSED_HEADERS, executionPlugins, operationsPlugins, protocolPlugins }
 import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
-import { useGraphiQLPage } from './plugins/use-graphiql-page.js';
 import { responseStoreFor } from './responses/choose.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
@@ -17,6 +16,7 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
+import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notices.js';
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
@@ -30,7 +30,7 @@ import { createStoreWarning } from './limits/store-warning.js';
 import { createJobEngine, type JobEngineTuning } from './jobs/choose.js';
 import type { JobEngine, JobObserver } from './jobs/engine.js';
 import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
-import { reportRepair, reportRetention } from './resolvers/report-schedules.js';
+import { registerSchedules } from './gateway-schedules.js';
 import type { ReportSettings } from './resolvers/reports.js';
 import { type CachePurge, createCachePurge } from './resolvers/cache-purge.js';
 import type { CachesPurged, GatewayTopics } from './resolvers/topics.js';
@@ -108,7 +108,8 @@ export const DEFAULT_TUNING: GatewayTuning = {
   compiledExecution: true,
 };
 
-const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
+/** The query GraphiQL opens with; docs/accounts-and-posts.md shows it (test/graphiql.test.ts holds them equal). */
+export const FIRST_QUERY = `# Welcome to gatherql. Press the play button to run this query.
 query LatestPosts {
   posts(first: 5) {
     edges {
@@ -169,7 +170,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     timeoutMs: config.upstreamTimeoutMs,
     ttl: { weatherMs: config.weatherCacheTtlS * 1000, airQualityMs: config.airQualityCacheTtlS * 1000, countryMs: config.countryCacheTtlS * 1000 },
     quotas: { openMeteo: config.openMeteoQuota, restCountries: config.restCountriesQuota },
-    ...(config.restCountriesApiKey && { restCountriesHeaders: { authorization: `Bearer ${config.restCountriesApiKey}` } }),
+    restCountriesApiKey: config.restCountriesApiKey,
     // With Redis, what one instance fetched serves the others too, and the quotas are counted once for all.
     redis,
     observers: upstreamObservers(metrics, logger),
@@ -177,6 +178,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     cache: { staleWhileRevalidateMs: config.staleWhileRevalidateS * 1000, ...(tracing && { tracer: tracing.background }), ...options.sources?.cache },
   });
   metrics.watchQuotas(sources.quotas);
+  logUpstreams(logger, config);
   const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
   const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
   const cachePurge = createCachePurge({
@@ -210,8 +212,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       onError: (error, reportId) => logger.warn({ err: error, reportId }, 'city report: a run failed; it goes on from its last checkpoint'),
     }),
   );
-  jobs.schedule(reportRetention(database.background, config.reportRetentionDays));
-  if (jobs.backend === 'bullmq') jobs.schedule(reportRepair(database.background, jobs));
+  registerSchedules(jobs, { database, sources, config, now });
   metrics.watchJobs(jobs);
   const reports: ReportSettings = {
     jobs,
@@ -266,7 +267,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       });
     },
     maskedErrors: { maskError },
-    // Served by useGraphiQLPage instead: rendered once and rate limited (see there).
+    // Served by useGraphiQLPage instead: rendered once, not per view (see there).
     graphiql: false,
     logging: yogaLogger(logger),
     // The body limit is useQueryLimits' (it answers with the contract's error codes).
@@ -276,8 +277,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     plugins: [
       // First, so that the request's span covers every other plugin's work.
       ...(tracing ? [useTracing({ tracing })] : []),
-      ...operationsPlugins({ logger, metrics, database, redis, clientKey, rateLimit, draining: () => draining }),
-      useGraphiQLPage({ title: 'gatherql', defaultQuery: FIRST_QUERY }),
+      ...operationsPlugins({
+        logger,
+        metrics,
+        database,
+        redis,
+        clientKey,
+        rateLimit,
+        draining: () => draining,
+        graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
+      }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
       ...protocolPlugins({ config, logger }),
       useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
@@ -371,8 +380,13 @@ function jobObserver(metrics: Metrics, logger: Logger): JobObserver {
 /** What the metrics and the log hear of the upstreams. */
 function upstreamObservers(metrics: Metrics, logger: Logger): SourcesOptions['observers'] {
   let lastQuotaWarning = 0;
+  const firstAttempt = offlineHint(logger);
   return {
-    onAttempt: ({ source, outcome }) => metrics.upstreamRequests.inc({ source, outcome }),
+    onAttempt: (attempt) => {
+      metrics.upstreamRequests.inc({ source: attempt.source, outcome: attempt.outcome });
+      firstAttempt(attempt);
+    },
+    onCountriesRefresh: countriesRefreshLog(logger, metrics),
     onHedge: (source) => metrics.upstreamHedges.inc({ source }),
     onCacheEvent: (cache, event) => metrics.cacheEvents.inc({ cache, event }),
     onCircuitChange: (change) =>

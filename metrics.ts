@@ -40,6 +40,12 @@ export function createMetrics() {
       labelNames: ['source'] as const,
       registers: [registry],
     }),
+    countryRefreshes: new Counter({
+      name: 'gatherql_country_refreshes_total',
+      help: 'Refreshes of the countries dataset, by result: loaded, shared (another instance loaded it), current (nothing to do), key_refused, quota_frozen, wrong_url, demo_key or failed',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     cacheEvents: new Counter({
       name: 'gatherql_cache_events_total',
       help: 'Look-ups in the upstream caches and the response cache: hit, miss, joined (waited on an identical call in flight) or stale',

@@ -26,5 +26,9 @@ if (config.authSecretGenerated && cluster.isPrimary) {
   // Every worker must sign and check tokens with the same secret.
   process.env.AUTH_SECRET = config.authSecret;
 }
+let url: string | null = null;
 if (config.workers > 1 && cluster.isPrimary) await runWorkers(config, logger, fail);
-else await serveGateway(cluster.isWorker ? shareAmongWorkers(config) : config, logger, fail);
+else url = await serveGateway(cluster.isWorker ? shareAmongWorkers(config) : config, logger, fail);
+
+/** The GraphQL endpoint (and GraphiQL) this process serves, once it listens; null in a primary that only watches its workers. */
+export const servingUrl = url;

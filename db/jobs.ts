@@ -46,7 +46,7 @@ export async function insertJob(db: Kysely<Database>, job: NewJob): Promise<void
 export async function claimJob(
   trx: Transaction<Database>,
   dialect: DialectName,
-  claim: { owner: string; now: Date; leaseUntil: Date; kinds: readonly string[] },
+  claim: { owner: string; now: Date; leaseUntil: Date; kinds: readonly string[]; running: readonly string[] },
 ): Promise<JobRecord | undefined> {
   if (claim.kinds.length === 0) return undefined;
   const now = timestamp(claim.now);
@@ -57,6 +57,8 @@ export async function claimJob(
     .where((eb) => eb.or([eb.and([eb('state', '=', 'queued'), eb('run_at', '<=', now)]), eb.and([eb('state', '=', 'running'), eb('lease_until', '<', now)])]))
     .orderBy('run_at')
     .limit(1);
+  // The claimer's own runs under way are its own, whatever its clock says of their leases.
+  if (claim.running.length > 0) due = due.where('id', 'not in', claim.running);
   if (dialect === 'postgres') due = due.forUpdate().skipLocked();
   return trx
     .updateTable('jobs')
@@ -102,6 +104,20 @@ export async function endJobRun(
     .execute();
 }
 
+/**
+ * Queues again every job left running: for a process that is alone on its database, whose
+ * every running job at start was left by its own previous life (killed), so that it goes on
+ * at once rather than when the dead process's lease runs out.
+ */
+export async function requeueLeftRunning(db: Kysely<Database>, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ state: 'queued', run_at: timestamp(now), lease_owner: null, lease_until: null, updated_at: timestamp(now) })
+    .where('state', '=', 'running')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** Drops a job that no process has taken yet. */
 export async function cancelQueuedJob(db: Kysely<Database>, id: string): Promise<void> {
   await db.updateTable('jobs').set({ state: 'cancelled', updated_at: timestamp() }).where('id', '=', id).where('state', '=', 'queued').execute();
@@ -109,16 +125,17 @@ export async function cancelQueuedJob(db: Kysely<Database>, id: string): Promise
 
 /**
  * When the next job becomes claimable: the earliest due time of a queued job, or the end of a
- * lease held by another owner; null when there is none.
+ * lease of a job that is not one of `running` (the caller's own runs); null when there is none.
  */
-export async function selectNextDue(db: Kysely<Database>, owner: string, kinds: readonly string[]): Promise<Date | null> {
+export async function selectNextDue(db: Kysely<Database>, kinds: readonly string[], running: readonly string[]): Promise<Date | null> {
   if (kinds.length === 0) return null;
-  const row = await db
+  let query = db
     .selectFrom('jobs')
     .select((eb) => eb.fn.min(eb.case().when('state', '=', 'queued').then(eb.ref('run_at')).else(eb.ref('lease_until')).end()).as('due'))
     .where('kind', 'in', kinds)
-    .where((eb) => eb.or([eb('state', '=', 'queued'), eb.and([eb('state', '=', 'running'), eb('lease_owner', '!=', owner)])]))
-    .executeTakeFirst();
+    .where('state', 'in', ['queued', 'running']);
+  if (running.length > 0) query = query.where('id', 'not in', running);
+  const row = await query.executeTakeFirst();
   return row?.due ? toDate(row.due as Date | string) : null;
 }
 

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { createGateway } from '../gateway.js';
+import { createGateway, type GatewayOptions } from '../gateway.js';
 
 /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -21,10 +21,12 @@ function onceASecond() {
  * 503 `draining`, no new connection is taken, every answer from then on closes its
  * connection, requests in flight finish (within SHUTDOWN_GRACE_MS), and the process exits 0.
  * A load balancer retries a refused connection on another instance, so a rolling restart
- * loses no request. `fail` ends the process with one line.
+ * loses no request. `fail` ends the process with one line. `options` are the gateway's (a
+ * test process passes small leases). Resolves with the GraphQL endpoint's URL once the server
+ * listens.
  */
-export async function serveGateway(config: Config, logger: Logger, fail: (message: string) => never): Promise<void> {
-  const gateway = await createGateway(config, { logger }).catch((error: unknown) =>
+export async function serveGateway(config: Config, logger: Logger, fail: (message: string) => never, options: GatewayOptions = {}): Promise<string> {
+  const gateway = await createGateway(config, { ...options, logger }).catch((error: unknown) =>
     fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`),
   );
   let stopping = false;
@@ -56,11 +58,15 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
     stallLog(() => logger.warn({ socketTimeoutS: config.socketTimeoutMs / 1000 }, 'connection closed: nothing moved on it for SOCKET_TIMEOUT_S'));
   });
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
-  server.listen(config.port, config.host, () => {
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    logger.info({ url: `http://${config.host}:${port}/graphql` }, 'gatherql is listening; open the url for GraphiQL');
-  });
+  const listening = new Promise<string>((resolve) =>
+    server.listen(config.port, config.host, () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      const url = `http://${config.host}:${port}/graphql`;
+      logger.info({ url }, 'gatherql is listening; open the url for GraphiQL');
+      resolve(url);
+    }),
+  );
 
   async function shutdown(signal: NodeJS.Signals) {
     if (stopping) return;
@@ -86,4 +92,5 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
   }
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+  return listening;
 }

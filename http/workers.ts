@@ -69,8 +69,11 @@ export async function runWorkers(config: Config, logger: Logger, fail: (message:
 export function shareAmongWorkers(config: Config): Config {
   if (config.redisUrl || config.workers <= 1) return config;
   const part = (value: number) => (value > 0 ? Math.max(1, Math.ceil(value / config.workers)) : value);
+  // An upstream quota is a promise to the upstream (REST Countries' free tier): the parts never
+  // add up to more than the whole, so they are rounded down.
+  const quotaPart = (value: number) => Math.max(1, Math.floor(value / config.workers));
   const quota = (limits: Config['openMeteoQuota']) =>
-    limits && (Object.fromEntries(Object.entries(limits).map(([window, value]) => [window, part(value)])) as NonNullable<Config['openMeteoQuota']>);
+    limits && (Object.fromEntries(Object.entries(limits).map(([window, value]) => [window, quotaPart(value)])) as NonNullable<Config['openMeteoQuota']>);
   return {
     ...config,
     rateLimitPerMinute: part(config.rateLimitPerMinute),

@@ -36,6 +36,8 @@ const SCHEDULE_TICK = 'schedule-tick';
 const ENQUEUE_TIMEOUT_MS = 2_000;
 /** How long start-up waits for Redis before serving without it for now. */
 const START_WAIT_MS = 2_000;
+/** How long each step of closing may wait for Redis. */
+const CLOSE_WAIT_MS = 5_000;
 
 /**
  * The job engine on BullMQ, for several instances: jobs live in Redis, any instance takes
@@ -62,7 +64,14 @@ export function createBullmqEngine(options: BullmqEngineOptions): JobEngine {
   let worker: Worker | undefined;
   let closing: Promise<void> | undefined;
 
-  const processJob = async (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<void> => {
+  // Runs under way in this process, so that close() waits for them to give their work back.
+  const running = new Set<Promise<unknown>>();
+  const processJob = (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<void> => {
+    const run = runOne(job, token, signal);
+    running.add(run);
+    return run.finally(() => running.delete(run));
+  };
+  const runOne = async (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<void> => {
     const abort = signal ?? new AbortController().signal;
     if (job.name === SCHEDULE_TICK) {
       await book.run(String(job.data.schedule), abort, new Date(now()));
@@ -155,15 +164,23 @@ export function createBullmqEngine(options: BullmqEngineOptions): JobEngine {
         }
       };
       if (await ready) await prepare();
-      else connection.once('ready', () => void prepare().catch((error: unknown) => observer.onError?.(error, { engine: 'bullmq', step: 'schedule' })));
+      // Again on every reconnection: a Redis that came back empty (restarted without
+      // persistence) has lost the schedulers, and the repair schedule with them.
+      connection.on('ready', () => void prepare().catch((error: unknown) => observer.onError?.(error, { engine: 'bullmq', step: 'schedule' })));
     },
     close() {
       closing ??= (async () => {
-        // Running jobs hear DRAINING and give their work back (see JobRun.signal); then the worker ends.
+        // Running jobs hear DRAINING and give their work back (see JobRun.signal).
         worker?.cancelAllJobs(DRAINING);
-        await worker?.close();
-        await queue.close();
-        await connection.quit().catch(() => connection.disconnect());
+        await Promise.allSettled(running);
+        // A worker closes gracefully only through Redis; without it, it is closed by force
+        // (its jobs' locks run out, and another instance takes them over).
+        if (connection.status !== 'ready' || !(await settlesWithin(worker?.close(), CLOSE_WAIT_MS))) {
+          connection.disconnect();
+          await settlesWithin(worker?.close(true), CLOSE_WAIT_MS);
+        }
+        await settlesWithin(queue.close(), CLOSE_WAIT_MS);
+        connection.disconnect();
       })();
       return closing;
     },
@@ -188,6 +205,20 @@ export async function checkEvictionPolicy(redis: Redis): Promise<string | null> 
   } catch (error) {
     return `JOBS_REDIS_URL: cannot read Redis's maxmemory-policy (${(error as Error).message}); make sure it is noeviction, or queued jobs can be lost (docs/deploy.md)`;
   }
+}
+
+/** True when `promise` settled within `ms` (undefined counts as settled at once). */
+async function settlesWithin(promise: Promise<unknown> | undefined, ms: number): Promise<boolean> {
+  if (!promise) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

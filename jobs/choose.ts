@@ -58,6 +58,7 @@ export function createJobEngine(choice: JobEngineChoice): JobEngine {
     observer,
     ...(choice.now && { now: choice.now }),
     pollMs: tuning.pollMs !== undefined ? tuning.pollMs : shared ? EMBEDDED_DEFAULTS.sharedPollMs : null,
+    alone: !shared,
     ...(tuning.leaseMs !== undefined && { leaseMs: tuning.leaseMs }),
     ...(tuning.concurrency !== undefined && { concurrency: tuning.concurrency }),
   });

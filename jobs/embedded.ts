@@ -3,7 +3,17 @@ import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import type { DialectName } from '../db/connect.js';
 import type { Database } from '../db/database.js';
-import { cancelQueuedJob, claimJob, countJobsByState, endJobRun, extendLease, insertJob, type JobRecord, selectNextDue } from '../db/jobs.js';
+import {
+  cancelQueuedJob,
+  claimJob,
+  countJobsByState,
+  endJobRun,
+  extendLease,
+  insertJob,
+  type JobRecord,
+  requeueLeftRunning,
+  selectNextDue,
+} from '../db/jobs.js';
 import { CANCELLED, checkJobId, DRAINING, type JobEngine, type JobHandler, type JobObserver, retryDelayMs } from './engine.js';
 import { createEmbeddedScheduler } from './embedded-scheduler.js';
 import { type RunEnd, runJob } from './run-job.js';
@@ -25,6 +35,12 @@ export interface EmbeddedEngineOptions {
    * Several processes on one database poll (EMBEDDED_DEFAULTS.sharedPollMs).
    */
   pollMs?: number | null;
+  /**
+   * No other process uses the database (SQLite with one worker): jobs found running at start
+   * were left by this process's previous life, and are taken up at once instead of after
+   * their lease.
+   */
+  alone?: boolean;
   observer?: JobObserver;
   /** Wall clock; tests pass their own. */
   now?: () => number;
@@ -69,14 +85,13 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): JobEngine 
   const pump = async (): Promise<void> => {
     while (!closing && running.size < concurrency) {
       const at = now();
-      const job = await db
-        .transaction()
-        .execute((trx) => claimJob(trx, dialect, { owner, now: new Date(at), leaseUntil: new Date(at + leaseMs), kinds: kinds() }));
+      const claim = { owner, now: new Date(at), leaseUntil: new Date(at + leaseMs), kinds: kinds(), running: [...running.keys()] };
+      const job = await db.transaction().execute((trx) => claimJob(trx, dialect, claim));
       if (!job) break;
       execute(job);
     }
     if (closing || running.size >= concurrency) return;
-    const due = await selectNextDue(db, owner, kinds());
+    const due = await selectNextDue(db, kinds(), [...running.keys()]);
     const untilDue = due === null ? Number.POSITIVE_INFINITY : due.getTime() - now();
     wakeTimer.set(Math.min(untilDue, pollMs ?? Number.POSITIVE_INFINITY), wake);
   };
@@ -176,6 +191,7 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): JobEngine 
     async start() {
       if (started) return;
       started = true;
+      if (options.alone) await requeueLeftRunning(db, new Date(now()));
       await scheduler.start();
       wake();
       await pumping;

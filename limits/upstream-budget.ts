@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 import { type Budget, createBudget } from './budget.js';
 import { createStoreWarning } from './store-warning.js';
 
@@ -11,6 +12,24 @@ export interface UpstreamCost {
   refused: number;
   /** The budget after the last spend; null when the request spent nothing or there is no budget. */
   budget: { limit: number; remaining: number; resetSeconds: number } | null;
+}
+
+/**
+ * The upstream look-ups one name of `weather` or `cities` may start, each a key of its own: its
+ * place, weather and air quality, and on a cold gateway its country (each code's look-up
+ * spends before it finds the countries dataset loading).
+ */
+export const LOOK_UPS_PER_NAME = 4;
+
+/**
+ * UPSTREAM_BUDGET_PER_MINUTE when it is not set: what the largest request the limits allow
+ * (REQUEST_CITY_FACTOR x WEATHER_MAX_CITIES names, every part) spends when nothing of it is
+ * cached, so that a fresh client's one such request is answered whole. A look-up is a key, as
+ * the upstreams count (Open-Meteo weighs a call by its locations), not a batched call: the
+ * budget then says what a client may take of the gateway's quotas, whatever the batching.
+ */
+export function defaultUpstreamBudget(weatherMaxCities: number): number {
+  return REQUEST_CITY_FACTOR * weatherMaxCities * LOOK_UPS_PER_NAME;
 }
 
 /**

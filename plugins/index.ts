@@ -7,6 +7,7 @@ import type { Redis } from '../redis.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
 import type { RateLimit } from '../limits/rate-limit.js';
 import type { Metrics } from '../metrics.js';
+import { type GraphiQLPageOptions, useGraphiQLPage } from './use-graphiql-page.js';
 import { useIncrementalDelivery } from './use-incremental-delivery.js';
 import { useHttpCaching } from './use-http-caching.js';
 import { useJsonParams } from './use-json-params.js';
@@ -37,12 +38,15 @@ export interface OperationsDeps {
   rateLimit: RateLimit | null;
   /** True once the process is shutting down (/ready then says 503). */
   draining: () => boolean;
+  /** GraphiQL's page, served to a browser's GET of the GraphQL endpoint. */
+  graphiql: GraphiQLPageOptions;
 }
 
 /**
  * The gateway's operations and protection plugins, in the order they must run: response
  * hooks run in list order (id and timing headers first, so the log line sees the final
- * response); probes and metrics answer before the rate limit.
+ * response); probes, metrics and GraphiQL's page answer before the rate limit, which counts
+ * operations: a page view is none.
  */
 export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { clientKey } = deps;
@@ -55,6 +59,7 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
     useRequestLog({ logger: deps.logger, clientKey }),
     useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
     useMetrics({ metrics: deps.metrics }),
+    useGraphiQLPage(deps.graphiql),
     useRateLimit({ rateLimit: deps.rateLimit, clientKey }),
     useQueryLimits(),
     useJsonParams(),

@@ -13,13 +13,14 @@ export interface GraphiQLPageOptions {
  * Serves GraphiQL to a browser's GET of the GraphQL endpoint, with every asset inline (no
  * CDN). The page is about 9 MB, and 1.9 MB brotli-compressed (2.4 MB gzipped), which is
  * what browsers get. Yoga's own GraphiQL renders it afresh for every request and
- * answers before any plugin of ours, so each page view cost a render, 20-odd MB of memory
- * held until the client had read it all (a client that never reads holds it for good), and
- * no rate limit. Here it is rendered (and compressed) once, every response sends one of those
- * buffers, and the page is served after the rate limit like any other request to the endpoint. Give Yoga
- * `graphiql: false` and list this plugin after useRateLimit. The renderer is loaded on the
- * first page view: its inlined bundle costs about 80 MB in every process, and a server
- * behind a load balancer may never show the page.
+ * answers before any plugin of ours, so each page view cost a render and 20-odd MB of memory
+ * held until the client had read it all (a client that never reads holds it for good). Here
+ * it is rendered (and compressed) once, and every response sends one of those buffers: a page
+ * view costs what a static file does, so it is not an operation and spends nothing of the
+ * rate limit (list this plugin before useRateLimit; the schema query GraphiQL then sends is an
+ * operation like any other). Give Yoga `graphiql: false`. The renderer is loaded on the first
+ * page view: its inlined bundle costs about 80 MB in every process, and a server behind a
+ * load balancer may never show the page.
  */
 export function useGraphiQLPage(options: GraphiQLPageOptions): Plugin {
   let page: Promise<Uint8Array> | undefined;

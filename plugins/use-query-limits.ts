@@ -5,7 +5,10 @@ import { createGraphQLError, type Plugin } from 'graphql-yoga';
 export interface QueryLimitsOptions {
   /** Deepest field nesting; fragments count by what they contain. Default 12 (the contract's deepest query is 8). */
   maxDepth?: number;
-  /** Aliased fields per operation, whatever the field. Default 30. */
+  /**
+   * Aliased fields per operation, whatever the field but `__typename` (graphql-armor's allow
+   * list: it costs nothing to resolve, and maxTokens bounds how many fit). Default 30.
+   */
   maxAliases?: number;
   /** Lexical tokens per document; checked while parsing, so a huge document costs little. Default 2000. */
   maxTokens?: number;

@@ -21,9 +21,11 @@ export function unlimitedLifetime(): AnswerLifetime {
  * Lowers the lifetime for one upstream value the request received: to when the value stops
  * being fresh. An answer that holds a failure, a stale stand-in, or a value fetched just now
  * is not kept at all: the first may be gone on the next ask, the second is already past its
- * time, and the third would be served again as LIVE when it no longer is.
+ * time, and the third would be served again as LIVE when it no longer is. A BUNDLED value
+ * sets no limit: the bundled dataset does not change while the process runs.
  */
 export function limitLifetime(lifetime: AnswerLifetime, freshness: Freshness | null): void {
+  if (freshness?.state === 'BUNDLED') return;
   const until = freshness === null || freshness.state !== 'CACHED' ? Number.NEGATIVE_INFINITY : freshUntil(freshness);
   if (until < lifetime.until) lifetime.until = until;
 }

@@ -81,7 +81,10 @@ export async function cityCountry(ctx: UpstreamScope, city: CityRecord): Promise
   if (!code) return upstreamFailure('countries', 'NOT_FOUND', `Geocoding gives no country for ${JSON.stringify(city.name)}`);
   try {
     const { value, freshness } = await ctx.loaders.countryByCode.load(code);
-    if (!value) return upstreamFailure('countries', 'NOT_FOUND', `The countries service knows no country with the code ${code}`);
+    if (!value) {
+      const which = freshness.state === 'BUNDLED' ? 'The bundled country dataset' : 'The countries service';
+      return upstreamFailure('countries', 'NOT_FOUND', `${which} knows no country with the code ${code}`);
+    }
     return { kind: 'Country', ...value, freshness: toFreshnessRecord(freshness) };
   } catch (error) {
     return asUpstreamFailure('countries', error);

@@ -20,7 +20,10 @@ import { CANCELLED, type JobHandler, type JobOutcome, type JobRun, MAX_JOB_ATTEM
 import { createUpstreamLoaders } from '../loaders/upstream-loaders.js';
 import type { Sources } from '../sources/index.js';
 import type { Caller } from '../sources/kit/caller.js';
-import { type CityPart, encodeGatheredPlace, gatherPlaces, quotaWait } from './report-rows.js';
+import pLimit from 'p-limit';
+import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
+import type { UpstreamScope } from './context.js';
+import { type CityPart, encodeGatheredPlace, type GatheredPlace, gatherPlaces, quotaWait } from './report-rows.js';
 
 /** The job kind that runs a city report; its payload names the report. */
 export const CITY_REPORT_JOB = 'city-report';
@@ -38,6 +41,14 @@ export function reportJobId(reportId: number): string {
 export const REPORT_CHUNK_SIZE = 100;
 /** The time one chunk's look-ups may take, retries and waits for a connection included. */
 export const REPORT_CHUNK_DEADLINE_MS = 60_000;
+/**
+ * A chunk is gathered in slices of this many names (one forecast batch), a few at a time
+ * (REPORT_SLICES_IN_FLIGHT), each begun in a turn of the event loop of its own: starting a
+ * hundred upstream calls at once would hold the event loop for long enough to show in the
+ * latency of the requests served meanwhile.
+ */
+export const REPORT_SLICE = LOCATION_BATCH_CAP;
+export const REPORT_SLICES_IN_FLIGHT = 2;
 /** A quota refusal that does not say when its window reopens is waited out this long. */
 export const UNKNOWN_QUOTA_WAIT_S = 60;
 
@@ -98,8 +109,9 @@ export function createReportRunner(deps: ReportRunDeps): JobHandler<CityReportJo
       const caller = chunkCaller(run.signal, deps.quotaShare, () => {
         calls += 1;
       });
-      const places = await gatherPlaces(
-        { loaders: createUpstreamLoaders(deps.sources, caller), caller },
+      const scope = { loaders: createUpstreamLoaders(deps.sources, caller), caller };
+      const places = await gatherInSlices(
+        scope,
         positions.map((position) => names[position]!),
         parts,
       );
@@ -141,6 +153,23 @@ export function createReportRunner(deps: ReportRunDeps): JobHandler<CityReportJo
       return { retryAt: new Date(now() + retryDelayMs(run.attempt)), reason: 'retry' };
     }
   };
+}
+
+/** gatherPlaces over `names`, REPORT_SLICE names at a time, REPORT_SLICES_IN_FLIGHT slices at once; results in input order. */
+async function gatherInSlices(scope: UpstreamScope, names: readonly string[], parts: readonly CityPart[]): Promise<GatheredPlace[]> {
+  const limit = pLimit(REPORT_SLICES_IN_FLIGHT);
+  const slices: Promise<GatheredPlace[]>[] = [];
+  for (let at = 0; at < names.length; at += REPORT_SLICE) {
+    const slice = names.slice(at, at + REPORT_SLICE);
+    slices.push(
+      limit(async () => {
+        // A turn of its own, so that requests get the event loop between slices.
+        await new Promise((resolve) => setImmediate(resolve));
+        return gatherPlaces(scope, slice, parts);
+      }),
+    );
+  }
+  return (await Promise.all(slices)).flat();
 }
 
 /**

@@ -13,7 +13,8 @@ export const Currency = builder.objectRef<CountryValue['currencies'][number]>('C
 });
 
 export const Country = builder.objectRef<CountryRecord>('Country').implement({
-  description: 'Facts about a country (REST Countries).',
+  description:
+    'Facts about a country: from REST Countries v5, or from the bundled world-countries dataset (ODbL-1.0, https://github.com/mledoze/countries) when freshness.state is BUNDLED.',
   fields: (t) => ({
     code: t.exposeString('code', { description: 'ISO 3166-1 alpha-2 code, e.g. "FR".' }),
     name: t.exposeString('name'),

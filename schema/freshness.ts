@@ -7,6 +7,7 @@ export const FreshnessState = builder.enumType('FreshnessState', {
     LIVE: { description: 'Fetched for this request, or by a call in flight that it joined.' },
     CACHED: { description: 'From a cache, within its time to live.' },
     STALE: { description: 'From a cache, past its time to live: the upstream failed just now, or a refresh is under way.' },
+    BUNDLED: { description: "From the dataset shipped with the gateway, used where no live source is configured; fetchedAt is the dataset's date." },
   } as const,
 });
 

@@ -1,11 +1,13 @@
 // Bundles the gateway's own code into dist/ (npm start runs it): one file of plain JavaScript
 // for Node, rather than TypeScript compiled on every start. Packages stay in node_modules.
 // Dynamic imports stay separate chunks, so that what is loaded only when configured (tracing)
-// is still loaded only then.
+// is still loaded only then. Beside the bundle go the notices that the licences of what it
+// ships ask for: NOTICE.md and the ODbL text of the bundled country facts (world-countries).
 //
 // `node scripts/build.mjs [ENTRY OUTDIR]` bundles another entry the same way, into OUTDIR as
 // <entry's name>.mjs: the benchmark harness builds every server it runs with it.
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -27,3 +29,5 @@ await build({
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
+copyFileSync(resolve(root, 'NOTICE.md'), resolve(outdir, 'NOTICE.md'));
+copyFileSync(createRequire(import.meta.url).resolve('world-countries/LICENSE'), resolve(outdir, 'world-countries.LICENSE.md'));

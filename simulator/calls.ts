@@ -10,14 +10,16 @@ export interface SimulatorCalls {
   forecastByCity: Record<string, number>;
   /** Air quality calls that included a city, keyed as forecastByCity. */
   airQualityByCity: Record<string, number>;
-  /** Countries calls by each code asked, uppercase; a code asked twice in one call counts twice. */
-  countriesByCode: Record<string, number>;
+  /** Countries calls by path (`/countries/v5`, `/countries/v5/codes.alpha_2/DE`, `/v3.1/alpha`…), refused ones too. */
+  countriesByPath: Record<string, number>;
+  /** The `offset` of each countries list call that passed the key and parameter checks, in arrival order. */
+  countriesOffsets: number[];
+  /** Countries calls refused for their key (none, or one the simulator does not take): HTTP 401. */
+  countriesUnauthorized: number;
   /** Locations per forecast call that passed the parameter checks, in arrival order. */
   forecastBatchSizes: number[];
   /** Locations per air quality call that passed the parameter checks, in arrival order. */
   airQualityBatchSizes: number[];
-  /** Codes per countries call that passed the parameter checks, as sent (duplicates and unknown codes too). */
-  countriesBatchSizes: number[];
   /** Calls whose client went away before the answer was complete (a hang cut by a timeout). */
   abandoned: number;
   /** The W3C trace context of the latest calls that sent one (at most TRACE_CONTEXTS_KEPT), in arrival order. */
@@ -45,10 +47,11 @@ export function emptyCalls(): SimulatorCalls {
     geocodingByName: {},
     forecastByCity: {},
     airQualityByCity: {},
-    countriesByCode: {},
+    countriesByPath: {},
+    countriesOffsets: [],
+    countriesUnauthorized: 0,
     forecastBatchSizes: [],
     airQualityBatchSizes: [],
-    countriesBatchSizes: [],
     abandoned: 0,
     traceContexts: [],
   };

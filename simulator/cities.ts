@@ -72,6 +72,18 @@ const ROWS: Row[] = [
   ['Sydney', 'Australia', 'AU', -33.86785, 151.20732, 'Australia/Sydney'],
   ['Melbourne', 'Australia', 'AU', -37.814, 144.96332, 'Australia/Melbourne'],
   ['Auckland', 'New Zealand', 'NZ', -36.84853, 174.76349, 'Pacific/Auckland'],
+  // More towns in a few countries, for tests of many places in few countries.
+  ['Hamburg', 'Germany', 'DE', 53.55073, 9.99302, 'Europe/Berlin'],
+  ['Munich', 'Germany', 'DE', 48.13743, 11.57549, 'Europe/Berlin', ['München']],
+  ['Cologne', 'Germany', 'DE', 50.93333, 6.95, 'Europe/Berlin', ['Köln']],
+  ['Lyon', 'France', 'FR', 45.74846, 4.84671, 'Europe/Paris'],
+  ['Marseille', 'France', 'FR', 43.29695, 5.38107, 'Europe/Paris'],
+  ['Toulouse', 'France', 'FR', 43.60426, 1.44367, 'Europe/Paris'],
+  ['Osaka', 'Japan', 'JP', 34.69374, 135.50218, 'Asia/Tokyo'],
+  ['Kyoto', 'Japan', 'JP', 35.02107, 135.75385, 'Asia/Tokyo'],
+  ['Sapporo', 'Japan', 'JP', 43.06417, 141.34694, 'Asia/Tokyo'],
+  ['Brasília', 'Brazil', 'BR', -15.77972, -47.92972, 'America/Sao_Paulo', ['Brasilia']],
+  ['Salvador', 'Brazil', 'BR', -12.97111, -38.51083, 'America/Bahia'],
 ];
 
 /** The places the simulator knows; ids are the simulator's own, not GeoNames ids. */

@@ -1,21 +1,24 @@
-/** A country as REST Countries v3.1 describes it, limited to the fields the simulator serves. */
+import { createRequire } from 'node:module';
+
+/** A country as REST Countries v5 describes it, limited to the fields the simulator serves. */
 export interface SimCountry {
-  name: { common: string; official: string; nativeName: Record<string, { official: string; common: string }> };
-  cca2: string;
-  capital: string[];
+  names: { common: string; official: string; native: Record<string, { official: string; common: string }> };
+  codes: { alpha_2: string; alpha_3: string | null };
+  capitals: { name: string }[];
   region: string;
+  /** "" where a territory has none, as the real data has it. */
   subregion: string;
   population: number;
-  currencies: Record<string, { name: string; symbol: string }>;
-  languages: Record<string, string>;
-  flag: string;
+  currencies: { code: string; name: string; symbol: string }[];
+  languages: { name: string; iso639_3: string }[];
+  flag: { emoji: string; url_png: string; url_svg: string };
 }
 
-/** A language, with the country's name in it when REST Countries lists one (its `nativeName`). */
+/** A language, with the country's name in it when REST Countries lists one (`names.native`). */
 type Language = [iso639_3: string, english: string, nativeOfficial?: string, nativeCommon?: string];
 
 type Row = [
-  cca2: string,
+  alpha_2: string,
   common: string,
   official: string,
   capital: string[],
@@ -573,28 +576,82 @@ function flagOf(code: string): string {
   return String.fromCodePoint(...[...code].map((letter) => 0x1f1e6 + letter.charCodeAt(0) - 65));
 }
 
-function nativeNames(languages: Language[]): SimCountry['name']['nativeName'] {
+function flagObject(code: string): SimCountry['flag'] {
+  const lower = code.toLowerCase();
+  return { emoji: flagOf(code), url_png: `https://flagcdn.com/w320/${lower}.png`, url_svg: `https://flagcdn.com/${lower}.svg` };
+}
+
+function nativeNames(languages: Language[]): SimCountry['names']['native'] {
   return Object.fromEntries(
     languages.flatMap(([code, , official, common]) => (official === undefined || common === undefined ? [] : [[code, { official, common }]])),
   );
 }
 
-/** The countries the simulated REST Countries knows. */
-export const SIM_COUNTRIES: readonly SimCountry[] = ROWS.map(([cca2, common, official, capital, region, subregion, population, currencies, languages]) => ({
-  name: { common, official, nativeName: nativeNames(languages) },
-  cca2,
-  capital,
-  region,
-  subregion,
-  population,
-  currencies: Object.fromEntries(currencies.map(([code, name, symbol]) => [code, { name, symbol }])),
-  languages: Object.fromEntries(languages.map(([code, english]) => [code, english])),
-  flag: flagOf(cca2),
-}));
+function fromRow([alpha_2, common, official, capital, region, subregion, population, currencies, languages]: Row, alpha_3: string | null): SimCountry {
+  return {
+    names: { common, official, native: nativeNames(languages) },
+    codes: { alpha_2, alpha_3 },
+    capitals: capital.map((name) => ({ name })),
+    region,
+    subregion,
+    population,
+    currencies: currencies.map(([code, name, symbol]) => ({ code, name, symbol })),
+    languages: languages.map(([iso639_3, name]) => ({ name, iso639_3 })),
+    flag: flagObject(alpha_2),
+  };
+}
 
-const byCode = new Map(SIM_COUNTRIES.map((country) => [country.cca2, country]));
+/** The fields of a world-countries entry the simulator reads. */
+interface WorldCountry {
+  cca2: string;
+  cca3: string;
+  name: { common: string; official: string; native?: Record<string, { official: string; common: string }> };
+  capital: string[];
+  region: string;
+  subregion: string;
+  currencies: Record<string, { name: string; symbol?: string }>;
+  languages: Record<string, string>;
+}
 
-/** The country with this ISO 3166-1 alpha-2 code, in any case, as REST Countries matches cca2. */
+/** A population for a country the table above does not list: made up (no real figure is at hand), but the same every run. */
+function madeUpPopulation(code: string): number {
+  return 10_000 + ((code.charCodeAt(0) * 7919 + code.charCodeAt(1) * 104_729) % 9_990_000);
+}
+
+function fromWorldCountries(entry: WorldCountry): SimCountry {
+  return {
+    names: { common: entry.name.common, official: entry.name.official, native: entry.name.native ?? {} },
+    codes: { alpha_2: entry.cca2, alpha_3: entry.cca3 || null },
+    capitals: entry.capital.map((name) => ({ name })),
+    region: entry.region,
+    subregion: entry.subregion,
+    population: madeUpPopulation(entry.cca2),
+    currencies: Object.entries(entry.currencies).map(([code, { name, symbol = '' }]) => ({ code, name, symbol })),
+    languages: Object.entries(entry.languages).map(([iso639_3, name]) => ({ name, iso639_3 })),
+    flag: flagObject(entry.cca2),
+  };
+}
+
+/**
+ * The countries the simulated REST Countries knows, in its order: the whole world as the
+ * world-countries package lists it (REST Countries' data began as that dataset too), with the
+ * rows above standing in for their countries (so that their populations are about real), and
+ * the synthetic XS last. About 250, so that the whole list takes 3 pages of 100, as it does.
+ */
+export const SIM_COUNTRIES: readonly SimCountry[] = (() => {
+  const world = createRequire(import.meta.url)('world-countries/countries.json') as WorldCountry[];
+  const rows = new Map(ROWS.map((row) => [row[0], row]));
+  const countries = world.map((entry) => {
+    const row = rows.get(entry.cca2);
+    rows.delete(entry.cca2);
+    return row ? fromRow(row, entry.cca3) : fromWorldCountries(entry);
+  });
+  return [...countries, ...[...rows.values()].map((row) => fromRow(row, null))];
+})();
+
+const byCode = new Map(SIM_COUNTRIES.map((country) => [country.codes.alpha_2, country]));
+
+/** The country with this ISO 3166-1 alpha-2 code, in any case. */
 export function findCountry(code: string): SimCountry | undefined {
   return byCode.get(code.toUpperCase());
 }

@@ -61,7 +61,7 @@ export interface Simulator {
 
 /**
  * A local stand-in for the gateway's upstreams (Open-Meteo geocoding, forecast and air
- * quality, REST Countries v3.1): real HTTP on one loopback port each (the real APIs are four
+ * quality, REST Countries v5, and its retired versions' notice): real HTTP on one loopback port each (the real APIs are four
  * hosts, so per-host policies behave as in production), the documented response shapes for
  * tables of real cities and countries, faults on demand, and call counts. Another process
  * drives it over HTTP on any of its ports: GET /__sim/calls, POST /__sim/faults (a JSON array
@@ -156,9 +156,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (url.pathname.startsWith('/__sim/')) return control(url, req, res);
       noteTraceContext(calls, endpoint, req.headers);
       if (req.method !== 'GET') return sendJson(res, 405, upstream.errorBody(405, 'Only GET is supported'));
-      if (url.pathname !== upstream.path) return sendJson(res, 404, upstream.errorBody(404, `Not found: ${url.pathname}`));
-      const reply = upstream.handle(url, { calls, syntheticNames: options.syntheticNames ?? false });
-      if (reply.facts === undefined) return sendJson(res, reply.status, reply.body);
+      if (!(upstream.routes?.(url.pathname) ?? url.pathname === upstream.path))
+        return sendJson(res, 404, upstream.errorBody(404, `Not found: ${url.pathname}`));
+      const reply = upstream.handle(url, { calls, syntheticNames: options.syntheticNames ?? false, headers: req.headers });
+      if (reply.facts === undefined) return sendJson(res, reply.status, reply.body, reply.headers);
       return answer(req, res, upstream, reply);
     };
     work().catch(() => res.destroy());

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { SimulatorCalls } from './calls.js';
 import type { CallFacts, FaultTarget } from './faults.js';
 
@@ -9,6 +10,8 @@ export interface UpstreamContext {
   calls: SimulatorCalls;
   /** See SimulatorOptions.syntheticNames. */
   syntheticNames: boolean;
+  /** The request's headers (an API key, for an API that wants one). */
+  headers: IncomingHttpHeaders;
 }
 
 /** A parameter error, answered at once (the real APIs check parameters before any work): no faults apply. */
@@ -16,6 +19,7 @@ export interface Refusal {
   facts?: undefined;
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 
 /** An answer that the core sends after applying the faults chosen for `facts`. */
@@ -31,6 +35,8 @@ export interface Answer {
 /** One simulated API: the path it answers, how, and what its error bodies look like. */
 export interface Upstream {
   path: string;
+  /** Whether it answers this path, for an API with more paths than `path` (any other is a 404). */
+  routes?: (pathname: string) => boolean;
   handle(url: URL, context: UpstreamContext): Refusal | Answer;
   /** An error body in this API's own style, for status faults and unknown routes. */
   errorBody(status: number, reason: string): unknown;

@@ -12,8 +12,8 @@ import type { AirQualityNow } from './open-meteo/air-quality.js';
 import type { CurrentWeather } from './open-meteo/forecast.js';
 import type { GeoLocation } from './open-meteo/geocoding.js';
 import { createOpenMeteo } from './open-meteo/service.js';
-import type { Country } from './rest-countries/countries.js';
-import { createCountries } from './rest-countries/service.js';
+import type { RefreshOutcome } from './rest-countries/dataset-refresh.js';
+import { type CountryFacts, createCountries } from './rest-countries/service.js';
 
 export interface SourcesOptions {
   /** Base URLs without a trailing slash. */
@@ -25,17 +25,19 @@ export interface SourcesOptions {
   ttl: { weatherMs: number; airQualityMs: number; countryMs: number };
   /** OPEN_METEO_QUOTA and REST_COUNTRIES_QUOTA; null: no budget of the gateway's own. */
   quotas: { openMeteo: QuotaLimits | null; restCountries: QuotaLimits | null };
-  /** Extra headers for REST Countries (a mirror's API key). */
-  restCountriesHeaders?: Record<string, string>;
+  /** REST_COUNTRIES_API_KEY; null: country facts come from the bundled dataset alone. */
+  restCountriesApiKey: string | null;
   /** With Redis the caches share a tier, and the quotas one count, with every instance on it. */
   redis: Redis | null;
   cache: Pick<CacheSettings, 'staleWhileRevalidateMs'> & Partial<CacheSettings>;
   /** Most keys in one batched call (tests use small ones). */
-  batchCap?: { locations?: number; countries?: number };
+  batchCap?: { locations?: number };
   observers?: UpstreamObservers & {
     onCacheEvent?: (cache: string, event: CacheEvent) => void;
     /** A quota count could not be kept in Redis; this instance counts alone meanwhile. */
     onQuotaStoreError?: (error: Error) => void;
+    /** A refresh of the countries dataset ended, with the error of a failed one. */
+    onCountriesRefresh?: (outcome: RefreshOutcome, error: unknown) => void;
   };
   /** Wall clock of the quotas (and of the caches, unless `cache.now` says otherwise). */
   now?: () => number;
@@ -46,7 +48,7 @@ export interface Sources {
   places: KeyedCache<GeoLocation | null>;
   weather: KeyedCache<CurrentWeather>;
   airQuality: KeyedCache<AirQualityNow>;
-  countries: KeyedCache<Country | null>;
+  countries: CountryFacts;
   /** Every upstream cache by its name in the metrics (`geocoding`, `weather`, …): what a purge reaches. */
   caches: Readonly<Record<string, Purgeable>>;
   /** The gateway's budgets, for the quota metric. */
@@ -90,10 +92,13 @@ export function createSources(options: SourcesOptions): Sources {
     baseUrl: options.urls.countries,
     policy,
     quota: restCountriesQuota,
-    headers: options.restCountriesHeaders,
-    cache,
+    apiKey: options.restCountriesApiKey,
     ttlMs: options.ttl.countryMs,
-    batchCap: options.batchCap?.countries,
+    now: cache.now ?? Date.now,
+    ...(cache.sharedTier && { sharedTier: cache.sharedTier }),
+    ...(cache.onEvent && { onEvent: cache.onEvent }),
+    ...(cache.tracer && { tracer: cache.tracer }),
+    ...(observers.onCountriesRefresh && { onRefresh: observers.onCountriesRefresh }),
   });
   const caches = { geocoding: openMeteo.places, weather: openMeteo.weather, 'air-quality': openMeteo.airQuality, countries };
 

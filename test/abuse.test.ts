@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PREFLIGHT_MAX_AGE_S } from '../limits/cors.js';
+import { counterValue } from '../metrics.js';
 import { HASHING_LIMITS } from '../resolvers/password-hasher.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 import { LOGIN_THROTTLE } from '../resolvers/login-throttle.js';
-import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { startGateway, type TestGateway, testConfig } from './helpers/gateway.js';
 import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
 
 // The probes of SECURITY.md ("Abuse"), each with its outcome: counts and outcomes, no clocks.
@@ -56,6 +58,41 @@ describe('cost-based limits: one request may not spend everyone’s upstream bud
     expect(costs.reduce((sum, cost) => sum + cost.upstreamLookUps, 0)).toBe(BUDGET);
     expect(costs.reduce((sum, cost) => sum + cost.refused, 0)).toBe(2000 - BUDGET);
     expect(costs.every((cost) => cost.budget.limit === BUDGET && cost.budget.remaining === 0)).toBe(true);
+  });
+
+  it('a fresh client’s largest request, every name cold and every part asked, fits the default budget', async () => {
+    // Unset: the default. The harness's deadline and quota settings keep a slow machine out of the verdict.
+    harness = await startWeatherHarness({ UPSTREAM_BUDGET_PER_MINUTE: '', TRUST_PROXY: 'true' }, {}, {}, { syntheticNames: true });
+    const { weatherMaxCities, upstreamBudgetPerMinute } = testConfig({ UPSTREAM_BUDGET_PER_MINUTE: '' });
+    const fields = Array.from({ length: REQUEST_CITY_FACTOR }, (_, field) => {
+      // `Sim <n>`: a made-up place of the simulator's, each with coordinates of its own, so every look-up is cold.
+      const names = Array.from({ length: weatherMaxCities }, (_, city) => `"Sim ${field * weatherMaxCities + city}"`).join(', ');
+      return `f${field}: cities(names: [${names}]) { __typename ... on City {
+        weather { __typename ... on WeatherError { code } }
+        airQuality { __typename ... on UpstreamError { code } }
+        country { __typename ... on UpstreamError { code } } } }`;
+    });
+    const { status, body } = await post(harness.gateway, { query: `{ ${fields.join(' ')} }` }, '203.0.113.20');
+    expect(status).toBe(200);
+    expect(body.errors).toBeUndefined();
+    const places = Object.values(body.data).flat() as { __typename: string; [part: string]: any }[];
+    expect(places).toHaveLength(REQUEST_CITY_FACTOR * weatherMaxCities);
+    expect(new Set(places.map((place) => place.__typename))).toEqual(new Set(['City']));
+    expect(new Set(places.flatMap((place) => [place.weather.__typename, place.airQuality.__typename]))).toEqual(new Set(['CityWeather', 'AirQuality']));
+    // Whatever the countries service answers for the made-up country, the budget refused nothing.
+    expect(places.filter((place) => place.country.code === 'RATE_LIMITED')).toEqual([]);
+    expect(harness.sim.calls().geocoding).toBe(places.length);
+    // It spent one look-up per cold key, exactly what the caches missed, and no more than the budget.
+    const missed = await Promise.all(
+      ['geocoding', 'weather', 'air-quality', 'countries'].map((cache) => counterValue(harness!.gateway.metrics.cacheEvents, { cache, event: 'miss' })),
+    );
+    const lookUps = missed.reduce((sum, count) => sum + count, 0);
+    expect(lookUps).toBeGreaterThanOrEqual(3 * places.length);
+    expect(body.extensions.cost).toEqual({
+      upstreamLookUps: lookUps,
+      refused: 0,
+      budget: { limit: upstreamBudgetPerMinute, remaining: upstreamBudgetPerMinute - lookUps, resetSeconds: expect.any(Number) },
+    });
   });
 
   it('cache hits cost nothing: a spent budget still answers what is cached, and another client has its own budget', async () => {

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/connect.js';
+import { LOOK_UPS_PER_NAME } from '../limits/upstream-budget.js';
 import { sha256DocumentId } from '../persisted-documents.js';
+import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 
 describe('loadConfig', () => {
   it('serves a laptop with no environment at all', () => {
@@ -17,7 +19,7 @@ describe('loadConfig', () => {
       geocodingUrl: 'https://geocoding-api.open-meteo.com',
       forecastUrl: 'https://api.open-meteo.com',
       airQualityUrl: 'https://air-quality-api.open-meteo.com',
-      restCountriesUrl: 'https://restcountries.com',
+      restCountriesUrl: 'https://api.restcountries.com',
       restCountriesApiKey: null,
       upstreamTimeoutMs: 3000,
       requestDeadlineMs: 5000,
@@ -27,9 +29,10 @@ describe('loadConfig', () => {
       countryCacheTtlS: 86_400,
       staleWhileRevalidateS: 60,
       openMeteoQuota: { minute: 600, hour: 5000, day: 10_000 },
-      restCountriesQuota: null,
+      restCountriesQuota: { day: 16 },
       rateLimitPerMinute: 100,
-      upstreamBudgetPerMinute: 200,
+      // One maximal cold request: 4 x 50 names, each with its place, weather, air quality and country.
+      upstreamBudgetPerMinute: 800,
       corsOrigins: '*',
       corsCredentials: false,
       trustProxy: false,
@@ -45,6 +48,11 @@ describe('loadConfig', () => {
     const committed = JSON.parse(readFileSync('client/generated/persisted-documents.json', 'utf8')) as Record<string, string>;
     expect(config.persistedDocuments.documents?.size).toBe(2 * Object.keys(committed).length);
     expect(config.authSecret.length).toBeGreaterThanOrEqual(32);
+  });
+
+  it('sizes the upstream budget from WEATHER_MAX_CITIES when it is not set, so that the largest cold request fits', () => {
+    expect(loadConfig({ WEATHER_MAX_CITIES: '10' }).upstreamBudgetPerMinute).toBe(REQUEST_CITY_FACTOR * 10 * LOOK_UPS_PER_NAME);
+    expect(loadConfig({ WEATHER_MAX_CITIES: '10', UPSTREAM_BUDGET_PER_MINUTE: '0' }).upstreamBudgetPerMinute).toBe(0);
   });
 
   it('reads every variable', () => {
@@ -132,6 +140,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', LOG_LEVEL: ' ' }).port).toBe(4000);
   });
 
+  it("keeps REST Countries within its free tier by default: the longest month of REST_COUNTRIES_QUOTA is at most 500 calls, and a keyed gateway's 3 a day fit", () => {
+    const { restCountriesQuota } = loadConfig({});
+    expect(restCountriesQuota?.day).toBeDefined();
+    expect(restCountriesQuota!.day! * 31).toBeLessThanOrEqual(500);
+    expect(restCountriesQuota!.day!).toBeGreaterThanOrEqual(3);
+    expect(loadConfig({ REST_COUNTRIES_QUOTA: 'off' }).restCountriesQuota).toBeNull();
+  });
+
   it.each([
     ['PORT', 'abc', /^PORT is invalid: expected an integer from 0 to 65535$/],
     ['PORT', '70000', /^PORT is invalid/],
@@ -215,15 +231,35 @@ describe('loadConfig: the trusted documents manifest', () => {
   };
   const load = (mode: string, path: string) => loadConfig({ PERSISTED_DOCUMENTS: mode, PERSISTED_DOCUMENTS_PATH: path });
 
-  it('reads every document by its id and by the sha256: id of its text', () => {
+  it('reads every document by its id and by the SHA-256 of its text, with and without the sha256: prefix', () => {
     const path = manifest('custom.json', JSON.stringify({ 'x-hello': '{ __typename }' }));
     const { documents } = load('only', path).persistedDocuments;
+    const id = sha256DocumentId('{ __typename }');
     expect([...documents!]).toEqual([
       ['x-hello', '{ __typename }'],
-      [sha256DocumentId('{ __typename }'), '{ __typename }'],
+      [id, '{ __typename }'],
+      [id.slice('sha256:'.length), '{ __typename }'],
     ]);
     // The appendix's own example: the SHA-256 of the UTF-8 text, in lower-case hex.
     expect(sha256DocumentId('query($id:ID!){user(id:$id){name}}')).toBe('sha256:71f7dc5758652baac68e4a10c50be732b741c892ade2883a99358f52b555286b');
+  });
+
+  it('reads the ids that codegen writes since client-preset 6 (sha256:<hex>), and those of before (<hex>), each under both', () => {
+    const text = 'query Hello { __typename }';
+    const id = sha256DocumentId(text);
+    const hex = id.slice('sha256:'.length);
+    for (const written of [id, hex]) {
+      const { documents } = load('only', manifest(`codegen-${written.length}.json`, JSON.stringify({ [written]: text }))).persistedDocuments;
+      expect(Object.fromEntries(documents!), written).toEqual({ [id]: text, [hex]: text });
+    }
+  });
+
+  it('reads the manifest that Apollo writes (generate-persisted-query-manifest)', () => {
+    const text = 'query Hello { __typename }';
+    const hex = sha256DocumentId(text).slice('sha256:'.length);
+    const apollo = { format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: hex, name: 'Hello', type: 'query', body: text }] };
+    const { documents } = load('only', manifest('apollo.json', JSON.stringify(apollo))).persistedDocuments;
+    expect(Object.fromEntries(documents!)).toEqual({ [hex]: text, [`sha256:${hex}`]: text });
   });
 
   it('starts without a manifest when plain documents are allowed, and refuses to under only', () => {
@@ -239,9 +275,24 @@ describe('loadConfig: the trusted documents manifest', () => {
     ['not JSON', '{"abc": ', /custom-\d\.json is not JSON$/],
     ['a list', '["{ __typename }"]', /is not an object of id -> document$/],
     [
-      'an id with a colon',
+      'an id with a prefix other than sha256:',
       '{"sha1:abc": "{ __typename }"}',
-      /is not an object of id -> document: expected ids of letters, digits and - \. _ ~ \(at "sha1:abc"\)$/,
+      /is not an object of id -> document: expected ids sha256:<64 hex digits>, or of letters, digits and - \. _ ~ \(at "sha1:abc"\)$/,
+    ],
+    [
+      'a sha256: id that is not the hash of its document',
+      `{"sha256:${'0'.repeat(64)}": "{ __typename }"}`,
+      /: the id sha256:0{64} is not the SHA-256 of its document, which is sha256:[0-9a-f]{64}$/,
+    ],
+    [
+      'an Apollo manifest of another version',
+      '{"format": "apollo-persisted-query-manifest", "version": 2, "operations": []}',
+      /is not an Apollo persisted query manifest: expected "version": 1 and a list of "operations"$/,
+    ],
+    [
+      'an Apollo manifest with an operation without id',
+      '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [{"body": "{ __typename }"}]}',
+      /is not an Apollo persisted query manifest: expected an "id" string \(at operations\[0\]\)$/,
     ],
     ['a document that is not a string', '{"abc": {"query": "{ __typename }"}}', /expected a GraphQL document for each id \(at "abc"\)$/],
     ['a document that is not GraphQL', '{"abc": "SELECT 1"}', /the document of abc is not GraphQL \(Syntax Error: Unexpected Name "SELECT"\.\)$/],

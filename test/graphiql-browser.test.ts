@@ -6,6 +6,8 @@ import { type BrowserContext, chromium, type Page, type Response } from 'playwri
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevSimProcess, startDevSim } from './helpers/dev-sim-process.js';
 import { type ListeningGateway, startListeningGateway } from './helpers/listening-gateway.js';
+import { simulatorEnv, TEST_POLICY } from './helpers/weather.js';
+import { startSimulator } from '../simulator/simulator.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 // The Debian package's flags for a container: no sandbox (root), no GPU, and nothing that
@@ -63,8 +65,11 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  /** Opens GraphiQL at `url`, types `query` into its editor, runs it, and returns the result pane's text once it holds `expected`. */
-  async function runInGraphiQL(url: string, query: string, expected: string, screenshot: string): Promise<string> {
+  /**
+   * Opens GraphiQL at `url`, types `query` (and `headers`, JSON, into its headers editor), runs
+   * it, and returns the result pane's text once it holds `expected`.
+   */
+  async function runInGraphiQL(url: string, query: string, expected: string, screenshot: string, headers?: string): Promise<string> {
     const page = await context.newPage();
     page.on('request', (request) => {
       const requested = new URL(request.url());
@@ -75,6 +80,7 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
       // Checked here too, because a page whose scripts were refused fails below less clearly.
       expect([...new Set(external)], 'requests that left 127.0.0.1').toEqual([]);
       await typeQuery(page, query);
+      if (headers) await typeHeaders(page, headers);
       await page.locator('.graphiql-execute-button').click();
       // The result pane is an editor too: it renders spaces as no-break spaces.
       const resultText = async () => ((await page.locator('.graphiql-response').textContent()) ?? '').replace(/\u00a0/g, ' ');
@@ -105,6 +111,43 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
       await only.close();
     }
   }, 60_000);
+
+  it('starts a city report as a signed-in user and reads its rows', async () => {
+    const sim = await startSimulator();
+    const signedIn = await startListeningGateway(simulatorEnv(sim), { seed: true, sources: { policy: TEST_POLICY } });
+    try {
+      const post = async (query: string, variables: Record<string, unknown>, headers: Record<string, string> = {}) =>
+        (await (
+          await fetch(signedIn.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) })
+        ).json()) as any;
+      const login = await post('mutation ($u: String!, $p: String!) { logIn(username: $u, password: $p) { ... on AuthPayload { token } } }', {
+        u: 'ada',
+        p: 'gatherql-demo',
+      });
+      const headers = JSON.stringify({ Authorization: `Bearer ${login.data.logIn.token}` });
+      const started = await runInGraphiQL(
+        signedIn.url,
+        'mutation StartReport { startCityReport(input: { names: ["Paris", "Atlantis"], parts: [WEATHER] }) { __typename ... on CityReport { id state total } } }',
+        '"total": 2',
+        'graphiql-start-report.png',
+        headers,
+      );
+      const id = /"id": "([^"]+)"/.exec(started)![1]!;
+      const read = `query ReadReport { cityReport(id: "${id}") { state rows { edges { node { position result { __typename ... on City { name } ... on CityError { code } } } } } } }`;
+      await expect
+        .poll(async () => (await post(read, {}, { authorization: `Bearer ${login.data.logIn.token}` })).data.cityReport.state, { timeout: 30_000 })
+        .toBe('SUCCEEDED');
+      const text = await runInGraphiQL(signedIn.url, read, 'CITY_NOT_FOUND', 'graphiql-read-report.png', headers);
+      const answer = JSON.parse(text.slice(text.indexOf('{'))) as { data: { cityReport: { rows: { edges: { node: unknown }[] } } } };
+      expect(answer.data.cityReport.rows.edges.map((edge) => edge.node)).toEqual([
+        { position: 0, result: { __typename: 'City', name: 'Paris' } },
+        { position: 1, result: { __typename: 'CityError', code: 'CITY_NOT_FOUND' } },
+      ]);
+    } finally {
+      await signedIn.close();
+      await sim.close();
+    }
+  }, 90_000);
 
   describe('against npm run dev:sim, every upstream answered by the local simulator', () => {
     let devSim: DevSimProcess;
@@ -141,6 +184,18 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
     }, 90_000);
   });
 });
+
+/** Opens the headers editor and replaces its text with `headers`, and waits until GraphiQL has taken them in. */
+async function typeHeaders(page: Page, headers: string): Promise<void> {
+  await page.locator('.graphiql-editor-tools [data-name="headers"]').click();
+  const editor = page.locator('.graphiql-editor-tool .monaco-editor').filter({ visible: true }).first();
+  await editor.waitFor({ state: 'visible', timeout: 20_000 });
+  await editor.click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+  await page.keyboard.insertText(headers);
+  await expect.poll(() => page.evaluate(() => localStorage.getItem('graphiql:tabState') ?? ''), { timeout: 10_000 }).toContain(JSON.stringify(headers));
+}
 
 /** Replaces the editor's text with `query`, and waits until GraphiQL has taken it in. */
 async function typeQuery(page: Page, query: string): Promise<void> {

@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FIRST_QUERY } from '../gateway.js';
 import { pageEncodingFor } from '../plugins/use-graphiql-page.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
+import { docBlocks } from './helpers/doc-blocks.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { startServerProcess } from './helpers/server-process.js';
 
@@ -59,6 +61,14 @@ describe('GraphiQL', () => {
     expect(pageEncodingFor(header)).toBe(expected);
   });
 
+  it('opens with the query that docs/accounts-and-posts.md says it opens with, and the page carries it', async () => {
+    const shown = docBlocks('docs/accounts-and-posts.md').find((block) => block.lang === 'graphql' && block.code.startsWith('query LatestPosts'));
+    const query = FIRST_QUERY.replace(/^#.*\n/gm, '').trimEnd();
+    expect(shown?.code).toBe(query);
+    const page = await (await gateway.yoga.fetch('http://gatherql.test/graphql', { headers: { accept: 'text/html' } })).text();
+    expect(page).toContain(JSON.stringify(FIRST_QUERY).slice(1, -1));
+  });
+
   it('leaves introspection on', async () => {
     const { body } = await gateway.query('{ __schema { queryType { name } } __type(name: "Post") { fields { name } } }');
     expect(body.data.__schema.queryType.name).toBe('Query');
@@ -67,13 +77,21 @@ describe('GraphiQL', () => {
 });
 
 describe('GraphiQL under hostile load', () => {
-  it('counts page loads against the rate limit like any request to the endpoint', async () => {
+  it('serves the page as an asset, not an operation: page views spend nothing of the rate limit', async () => {
     const gateway = await startGateway({ RATE_LIMIT_PER_MINUTE: '2' });
     try {
       const load = () => gateway.yoga.fetch('http://gatherql.test/graphql', { headers: { accept: 'text/html' } });
+      const operation = () => gateway.query('{ __typename }');
+      for (let view = 0; view < 5; view += 1) {
+        const page = await load();
+        expect(page.status).toBe(200);
+        expect(page.headers.get('ratelimit-remaining')).toBeNull();
+      }
+      // The client's two operations are all still there, then spent; the page still opens.
+      expect((await operation()).headers.get('ratelimit-remaining')).toBe('1');
+      expect((await operation()).status).toBe(200);
+      expect((await operation()).status).toBe(429);
       expect((await load()).status).toBe(200);
-      expect((await load()).status).toBe(200);
-      expect((await load()).status).toBe(429);
     } finally {
       await gateway.close();
     }

@@ -79,7 +79,7 @@ describe('/metrics over real HTTP', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     return response.text();
   };
-  const sample = (text: string, name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const sample = (text: string, name: string) => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? NaN);
 
   it('serves the gatherql metrics in Prometheus text, request durations by method, status and operation type', async () => {
     const response = await one.http.post('query LatestPosts { posts(first: 2) { totalCount } }');
@@ -91,7 +91,7 @@ describe('/metrics over real HTTP', () => {
       expect(text).toContain(`# TYPE ${name} counter`);
     }
     expect(text).toContain('# TYPE gatherql_http_request_duration_seconds histogram');
-    expect(sample(text, 'gatherql_db_queries_total')).toBeGreaterThan(0);
+    expect(sample(text, 'gatherql_db_queries_total{origin="request"}')).toBeGreaterThan(0);
     const requests = (labels: string) => Number(new RegExp(`^gatherql_http_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1]);
     expect(requests('method="POST",status="200",operation="query"')).toBe(2);
     // The scrape itself is not counted: it is answered before.
@@ -107,7 +107,8 @@ describe('/metrics over real HTTP', () => {
     // Three different documents: an identical anonymous one would be answered from the response cache, not executed.
     for (let i = 1; i <= 3; i++) await two.http.post(`{ posts(first: ${i}) { totalCount } }`);
     const [a, b] = [await scrape(one.http), await scrape(two.http)];
-    expect(sample(b, 'gatherql_db_queries_total')).not.toBe(sample(a, 'gatherql_db_queries_total'));
+    const statements = (text: string) => sample(text, 'gatherql_db_queries_total{origin="request"}');
+    expect(statements(b)).not.toBe(statements(a));
     const requests = (text: string) =>
       Number(/^gatherql_http_request_duration_seconds_count\{method="POST",status="200",operation="query"\} (\d+)/m.exec(text)?.[1]);
     expect(requests(b)).toBe(3);

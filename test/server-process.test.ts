@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
+import { startSimulator } from '../simulator/simulator.js';
 import { startOtlpReceiver } from './helpers/otlp-receiver.js';
 import { runServerToExit, startServerProcess } from './helpers/server-process.js';
 
@@ -17,16 +18,37 @@ const dir = mkdtempSync(join(tmpdir(), 'gatherql-server-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('server.ts as a process', () => {
-  it('runs as npm start runs it: bundled by scripts/build.mjs, then plain Node', async () => {
+  it('runs as npm start runs it: bundled by scripts/build.mjs, then plain Node, bundled country facts and their notice included', async () => {
     await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: root });
-    const server = await startServerProcess({ DATABASE_URL: ':memory:' }, 30_000, 'bundle');
-    const response = await fetch(`${server.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: '{ cities(names: []) { __typename } posts(first: 1) { totalCount } }' }),
-    });
-    expect(await response.json()).toEqual({ data: { cities: [], posts: { totalCount: 0 } } });
-    expect(await server.stop()).toBe(0);
+    // What the licence of the bundled country facts (ODbL) asks for, beside the bundle.
+    expect(readFileSync(join(root, 'dist', 'NOTICE.md'), 'utf8')).toContain('Contains information from [world-countries]');
+    expect(readFileSync(join(root, 'dist', 'world-countries.LICENSE.md'), 'utf8')).toContain('ODC Open Database License (ODbL)');
+    const sim = await startSimulator();
+    try {
+      const server = await startServerProcess(
+        {
+          DATABASE_URL: ':memory:',
+          OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
+          OPEN_METEO_FORECAST_URL: sim.forecastUrl,
+          REST_COUNTRIES_URL: sim.countriesUrl,
+        },
+        30_000,
+        'bundle',
+      );
+      const response = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          query: '{ cities(names: ["Berlin"]) { ... on City { country { ... on Country { name freshness { state } } } } } posts(first: 1) { totalCount } }',
+        }),
+      });
+      // (extensions.cost too: the geocoding look-up spent from the client's upstream budget.)
+      expect((await response.json()).data).toEqual({ cities: [{ country: { name: 'Germany', freshness: { state: 'BUNDLED' } } }], posts: { totalCount: 0 } });
+      expect(server.stdout()).toContain('country facts bundled (world-countries 5.1.0');
+      expect(await server.stop()).toBe(0);
+    } finally {
+      await sim.close();
+    }
   });
 
   it('runs its bundle from another folder too, tracing chunk included, and names the version it carries', async () => {

@@ -2,10 +2,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { simAirQualityAt } from '../simulator/air-quality.js';
 import { TRACE_CONTEXTS_KEPT } from '../simulator/calls.js';
 import { findCityByName, findCityNear, SIM_CITIES, syntheticCity } from '../simulator/cities.js';
-import { findCountry } from '../simulator/countries.js';
+import { DEPRECATION_NOTICE } from '../simulator/countries-api.js';
+import { DEMO_API_KEY, REVOKED_API_KEY, SIM_API_KEY } from '../simulator/countries-keys.js';
+import { findCountry, SIM_COUNTRIES } from '../simulator/countries.js';
 import { FaultBook } from '../simulator/faults.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { startDevSim } from './helpers/dev-sim-process.js';
+import { README_FIRST_QUERY } from './helpers/readme.js';
 
 let sim: Simulator;
 afterEach(() => sim?.close());
@@ -19,8 +22,13 @@ const postFaults = (url: string, rules: unknown) =>
   fetch(`${url}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rules) });
 
 const AIR = 'current=us_aqi,european_aqi,pm2_5,pm10,ozone,nitrogen_dioxide';
-const FIELDS = 'fields=cca2,name,capital,region,subregion,population,currencies,languages,flag';
-const codesOf = (body: { cca2: string }[]) => body.map((country) => country.cca2);
+const KEY = { authorization: `Bearer ${SIM_API_KEY}` };
+/** GETs a countries path with the simulator's key. */
+const countries = async (url: string, headers: Record<string, string> = KEY) => {
+  const response = await fetch(url, { headers });
+  return { status: response.status, headers: response.headers, body: await response.json() };
+};
+const codesOf = (body: { data: { objects: { codes: { alpha_2: string } }[] } }) => body.data.objects.map((country) => country.codes.alpha_2);
 
 describe('the simulator', () => {
   it('answers geocoding in Open-Meteo’s shape, with no results key when nothing is found', async () => {
@@ -98,7 +106,7 @@ describe('the simulator', () => {
     sim = await startSimulator();
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     await fetch(`${sim.geocodingUrl}/v1/search?name=berlin`, { headers: { traceparent, tracestate: 'vendor=1' } });
-    await fetch(`${sim.countriesUrl}/v3.1/alpha?codes=DE`);
+    await fetch(`${sim.countriesUrl}/countries/v5?limit=1`, { headers: KEY });
     expect(sim.calls().traceContexts).toEqual([{ upstream: 'geocoding', traceparent, tracestate: 'vendor=1' }]);
     for (let call = 0; call < TRACE_CONTEXTS_KEPT + 5; call += 1) {
       await fetch(`${sim.forecastUrl}/v1/forecast?latitude=52.52&longitude=13.41&current=temperature_2m`, { headers: { traceparent } });
@@ -207,85 +215,129 @@ describe('the simulated air quality API', () => {
 });
 
 describe('the simulated REST Countries API', () => {
-  it('answers the real shape, known codes only, not in request order, with a long Cache-Control', async () => {
+  it('lists every country in pages of v5: limit and offset, meta.more, and the real object shape', async () => {
     sim = await startSimulator();
-    const response = await fetch(`${sim.countriesUrl}/v3.1/alpha?codes=FR,jp,ZZ,fr,DE&${FIELDS}`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toBe('public, immutable, max-age=31556926');
-    const body = await response.json();
-    // Case-insensitive, duplicates collapsed, ZZ absent; clients must match by cca2.
-    expect(codesOf(body).toSorted()).toEqual(['DE', 'FR', 'JP']);
-    expect(codesOf(body)).not.toEqual(['FR', 'JP', 'DE']);
-    expect(body.find((country: { cca2: string }) => country.cca2 === 'FR')).toEqual({
-      name: { common: 'France', official: 'French Republic', nativeName: { fra: { official: 'République française', common: 'France' } } },
-      cca2: 'FR',
-      capital: ['Paris'],
+    const first = await countries(`${sim.countriesUrl}/countries/v5?limit=100&offset=0`);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('public, immutable, max-age=31556926');
+    expect(first.body.data.meta).toEqual({ total: SIM_COUNTRIES.length, count: 100, limit: 100, offset: 0, more: true });
+    expect(first.body.data.objects).toHaveLength(100);
+    const last = await countries(`${sim.countriesUrl}/countries/v5?limit=100&offset=200`);
+    expect(last.body.data.meta).toEqual({ total: SIM_COUNTRIES.length, count: SIM_COUNTRIES.length - 200, limit: 100, offset: 200, more: false });
+    // About 250 countries: the whole list is 3 pages of 100, as at REST Countries.
+    expect(SIM_COUNTRIES.length).toBeGreaterThan(200);
+    expect(SIM_COUNTRIES.length).toBeLessThanOrEqual(300);
+    const france = [...first.body.data.objects, ...last.body.data.objects].find((country) => country.codes.alpha_2 === 'FR');
+    expect(france).toEqual({
+      names: { common: 'France', official: 'French Republic', native: { fra: { official: 'République française', common: 'France' } } },
+      codes: { alpha_2: 'FR', alpha_3: 'FRA' },
+      capitals: [{ name: 'Paris' }],
       region: 'Europe',
       subregion: 'Western Europe',
       population: 66351959,
-      currencies: { EUR: { name: 'Euro', symbol: '€' } },
-      languages: { fra: 'French' },
-      flag: '🇫🇷',
+      currencies: [{ code: 'EUR', name: 'Euro', symbol: '€' }],
+      languages: [{ name: 'French', iso639_3: 'fra' }],
+      flag: { emoji: '🇫🇷', url_png: 'https://flagcdn.com/w320/fr.png', url_svg: 'https://flagcdn.com/fr.svg' },
     });
-    const two = await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=DE,JP&fields=cca2`);
-    expect(codesOf(two.body)).toEqual(['JP', 'DE']);
+    const defaults = await countries(`${sim.countriesUrl}/countries/v5`);
+    expect(defaults.body.data.meta).toMatchObject({ count: 25, limit: 25, offset: 0, more: true });
+    expect(sim.calls()).toMatchObject({ countries: 3, countriesByPath: { '/countries/v5': 3 }, countriesOffsets: [0, 200, 0] });
   });
 
-  it('takes fields as a whitelist of top-level fields, and gives every field without one', async () => {
+  it('trims every object to response_fields, dotted paths picking one part of an object', async () => {
     sim = await startSimulator();
-    const some = await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=JP&fields=cca2,flag,nosuchfield`);
-    expect(some.body).toEqual([{ cca2: 'JP', flag: '🇯🇵' }]);
-    const all = await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=JP`);
-    expect(Object.keys(all.body[0]).toSorted()).toEqual(['capital', 'cca2', 'currencies', 'flag', 'languages', 'name', 'population', 'region', 'subregion']);
+    const some = await countries(`${sim.countriesUrl}/countries/v5?limit=2&response_fields=names.common,codes.alpha_2,flag.emoji,population`);
+    expect(some.body.data.objects).toEqual(
+      SIM_COUNTRIES.slice(0, 2).map((country) => ({
+        names: { common: country.names.common },
+        codes: { alpha_2: country.codes.alpha_2 },
+        flag: { emoji: country.flag.emoji },
+        population: country.population,
+      })),
+    );
   });
 
-  it('answers 404 when no code is known and 400 when codes are missing, without Cache-Control', async () => {
+  it('wants a bearer key (or ?api-key=): 401 without, 401 for a revoked one, a notice and one sample for the demo key', async () => {
     sim = await startSimulator();
-    const none = await fetch(`${sim.countriesUrl}/v3.1/alpha?codes=ZZ,QQ`);
-    expect(none.status).toBe(404);
-    expect(none.headers.get('cache-control')).toBeNull();
-    expect(await none.json()).toEqual({ message: 'Not Found', status: 404 });
-    for (const query of ['', '?codes=', '?codes=,', '?fields=cca2']) {
-      expect(await getJson(`${sim.countriesUrl}/v3.1/alpha${query}`)).toEqual({ status: 400, body: { message: 'Bad Request', status: 400 } });
+    const none = await countries(`${sim.countriesUrl}/countries/v5`, {});
+    expect(none).toMatchObject({ status: 401, body: { errors: [{ message: expect.stringMatching(/API key is required/) }] } });
+    expect((await countries(`${sim.countriesUrl}/countries/v5`, { authorization: `Bearer ${REVOKED_API_KEY}` })).status).toBe(401);
+    expect((await countries(`${sim.countriesUrl}/countries/v5?api-key=${SIM_API_KEY}&limit=1`, {})).body.data.objects).toHaveLength(1);
+    const demo = await countries(`${sim.countriesUrl}/countries/v5?limit=100`, { authorization: `Bearer ${DEMO_API_KEY}` });
+    expect(demo.status).toBe(200);
+    expect(demo.body.data).toMatchObject({ objects: [{ codes: { alpha_2: 'DE' } }], meta: { total: 1, more: false }, _demo: { message: expect.any(String) } });
+    expect(sim.calls()).toMatchObject({ countries: 4, countriesUnauthorized: 2, countriesOffsets: [0] });
+  });
+
+  it('refuses a bad limit, offset or field with a 400 in its { errors } shape, before any fault', async () => {
+    sim = await startSimulator({ faults: [{ endpoint: 'countries', fault: { kind: 'status', status: 503 } }] });
+    for (const query of ['limit=0', 'limit=101', 'limit=ten', 'offset=-1', 'response_fields=names.common,area']) {
+      const refused = await countries(`${sim.countriesUrl}/countries/v5?${query}`);
+      expect(refused).toMatchObject({ status: 400, body: { errors: [{ message: expect.any(String) }] } });
     }
-    expect(sim.calls()).toMatchObject({ countries: 5, countriesBatchSizes: [2], countriesByCode: { ZZ: 1, QQ: 1 } });
+    expect((await countries(`${sim.countriesUrl}/countries/v5/nope`)).body).toEqual({ errors: [{ message: 'Not found: /countries/v5/nope' }] });
   });
 
-  it('knows the country of every simulated city, and territories with empty lists as the real data has', () => {
-    for (const city of SIM_CITIES) expect(findCountry(city.countryCode)?.cca2).toBe(city.countryCode);
-    expect(findCountry(syntheticCity('Sim 1')!.countryCode)?.name.common).toBe('Simland');
-    expect(findCountry('aq')).toMatchObject({ capital: [], currencies: {}, languages: {}, flag: '🇦🇶' });
-    expect(findCountry('ZA')?.capital).toHaveLength(3);
+  it('answers the retired versions with their deprecation notice, an HTTP 200 that holds no data', async () => {
+    sim = await startSimulator();
+    for (const path of ['/v3.1/alpha?codes=DE', '/v3.1/countries/v5?limit=100', '/v2/all', '/v3.1']) {
+      expect(await countries(`${sim.countriesUrl}${path}`, {})).toMatchObject({ status: 200, body: DEPRECATION_NOTICE });
+    }
+    expect(sim.calls().countriesByPath).toEqual({ '/v3.1/alpha': 1, '/v3.1/countries/v5': 1, '/v2/all': 1, '/v3.1': 1 });
+  });
+
+  it('answers one country by code, the way a client that asks per code does', async () => {
+    sim = await startSimulator();
+    expect(codesOf((await countries(`${sim.countriesUrl}/countries/v5/codes.alpha_2/jp?response_fields=codes.alpha_2`)).body)).toEqual(['JP']);
+    expect((await countries(`${sim.countriesUrl}/countries/v5/codes.alpha_2/ZZ`)).body.data).toMatchObject({ objects: [], meta: { total: 0, more: false } });
+    expect(sim.calls().countriesByPath).toEqual({ '/countries/v5/codes.alpha_2/jp': 1, '/countries/v5/codes.alpha_2/ZZ': 1 });
+  });
+
+  it('knows the country of every simulated city, and territories with empty lists and subregions as the real data has', () => {
+    for (const city of SIM_CITIES) expect(findCountry(city.countryCode)?.codes.alpha_2).toBe(city.countryCode);
+    expect(findCountry(syntheticCity('Sim 1')!.countryCode)?.names.common).toBe('Simland');
+    expect(findCountry('aq')).toMatchObject({ capitals: [], currencies: [], languages: [], subregion: '', flag: { emoji: '🇦🇶' } });
+    expect(findCountry('ZA')?.capitals).toHaveLength(3);
+    expect(new Set(SIM_COUNTRIES.map((country) => country.codes.alpha_2)).size).toBe(SIM_COUNTRIES.length);
   });
 });
 
 describe('faults and counts on the new endpoints', () => {
-  it('fails a countries call that includes a named country, in REST Countries’ error shape', async () => {
+  it('fails a countries page that includes a named country, in REST Countries’ error shape, 429 with Retry-After too', async () => {
     sim = await startSimulator();
-    expect((await postFaults(sim.airQualityUrl, [{ endpoint: 'countries', country: 'jp', times: 1, fault: { kind: 'status', status: 503 } }])).status).toBe(
-      200,
-    );
-    expect((await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR&fields=cca2`)).status).toBe(200);
-    expect(await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR,JP&fields=cca2`)).toEqual({
-      status: 503,
-      body: { message: 'Simulated HTTP 503', status: 503 },
-    });
-    expect((await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR,JP&fields=cca2`)).status).toBe(200);
+    const jpOffset = Math.floor(SIM_COUNTRIES.findIndex((country) => country.codes.alpha_2 === 'JP') / 100) * 100;
+    const otherOffset = jpOffset === 0 ? 100 : 0;
+    const rules = [{ endpoint: 'countries', country: 'jp', times: 1, fault: { kind: 'status', status: 429, retryAfterS: 2 } }];
+    expect((await postFaults(sim.airQualityUrl, rules)).status).toBe(200);
+    expect((await countries(`${sim.countriesUrl}/countries/v5?limit=100&offset=${otherOffset}`)).status).toBe(200);
+    const limited = await countries(`${sim.countriesUrl}/countries/v5?limit=100&offset=${jpOffset}`);
+    expect(limited).toMatchObject({ status: 429, body: { errors: [{ message: 'Simulated HTTP 429' }] } });
+    expect(limited.headers.get('retry-after')).toBe('2');
+    expect((await countries(`${sim.countriesUrl}/countries/v5?limit=100&offset=${jpOffset}`)).status).toBe(200);
     expect((await postFaults(sim.countriesUrl, [{ country: 'FRA', fault: { kind: 'hang' } }])).status).toBe(400);
   });
 
-  it('corrupts only the named country’s entry, found by country or by one of its cities', async () => {
-    sim = await startSimulator({ faults: [{ country: 'FR', times: 1, fault: { kind: 'wrong-types' } }] });
-    const byCountry = await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR,JP&fields=cca2,population`);
-    expect(byCountry.body.find((country: { cca2: string }) => country.cca2 === 'FR').population).toBe('many');
-    expect(byCountry.body.find((country: { cca2: string }) => country.cca2 === 'JP').population).toBe(findCountry('JP')!.population);
+  it('corrupts only the named country’s entry, found by country or by one of its cities; without a target, the whole page', async () => {
+    const url = () => `${sim.countriesUrl}/countries/v5?limit=100&offset=0&response_fields=codes.alpha_2,population`;
+    const [first, second] = SIM_COUNTRIES.slice(0, 2).map((country) => country.codes.alpha_2);
+    sim = await startSimulator({ faults: [{ country: first!, times: 1, fault: { kind: 'wrong-types' } }] });
+    const byCountry = (await countries(url())).body.data.objects;
+    expect(byCountry[0]).toMatchObject({ population: 'many', capitals: 'Berlin, Paris' });
+    expect(byCountry[1]).toEqual({ codes: { alpha_2: second }, population: SIM_COUNTRIES[1]!.population });
 
     sim.setFaults([{ endpoint: 'countries', city: 'Tokyo', fault: { kind: 'wrong-types' } }]);
-    const byCity = await getJson(`${sim.countriesUrl}/v3.1/alpha?codes=FR,JP&fields=cca2,population`);
-    expect(byCity.body.map((country: { cca2: string; population: unknown }) => [country.cca2, typeof country.population]).toSorted()).toEqual([
-      ['FR', 'number'],
-      ['JP', 'string'],
-    ]);
+    const page = Math.floor(SIM_COUNTRIES.findIndex((country) => country.codes.alpha_2 === 'JP') / 100) * 100;
+    const byCity = (await countries(`${sim.countriesUrl}/countries/v5?limit=100&offset=${page}&response_fields=codes.alpha_2,population`)).body.data.objects;
+    expect(
+      byCity
+        .filter((entry: { population: unknown }) => typeof entry.population === 'string')
+        .map((entry: { codes: { alpha_2: string } }) => entry.codes.alpha_2),
+    ).toEqual(['JP']);
+
+    sim.setFaults([{ endpoint: 'countries', fault: { kind: 'wrong-types' } }]);
+    const whole = (await countries(url())).body.data;
+    expect(whole.meta.more).toBe('maybe');
+    expect(whole.objects.every((entry: { population: unknown }) => entry.population === 'many')).toBe(true);
   });
 
   it('matches a country rule to countries calls only', () => {
@@ -301,16 +353,18 @@ describe('faults and counts on the new endpoints', () => {
     await fetch(`${sim.geocodingUrl}/v1/search?name=Lima`);
     await fetch(`${sim.forecastUrl}/v1/forecast?latitude=-12.04&longitude=-77.03&current=temperature_2m`);
     await fetch(`${sim.airQualityUrl}/v1/air-quality?latitude=-12.04,10.5&longitude=-77.03,20.25&current=us_aqi`);
-    await fetch(`${sim.countriesUrl}/v3.1/alpha?codes=pe,PE,zz&fields=cca2`);
+    await fetch(`${sim.countriesUrl}/countries/v5?limit=100&offset=100`, { headers: KEY });
+    await fetch(`${sim.countriesUrl}/countries/v5`);
     const expected = {
       geocoding: 1,
       forecast: 1,
       airQuality: 1,
-      countries: 1,
+      countries: 2,
       airQualityByCity: { Lima: 1, '10.5,20.25': 1 },
-      countriesByCode: { PE: 2, ZZ: 1 },
+      countriesByPath: { '/countries/v5': 2 },
       airQualityBatchSizes: [2],
-      countriesBatchSizes: [3],
+      countriesOffsets: [100],
+      countriesUnauthorized: 1,
     };
     expect(sim.calls()).toMatchObject(expected);
     for (const url of [sim.geocodingUrl, sim.forecastUrl, sim.airQualityUrl, sim.countriesUrl]) {
@@ -321,9 +375,10 @@ describe('faults and counts on the new endpoints', () => {
       airQuality: 0,
       countries: 0,
       airQualityByCity: {},
-      countriesByCode: {},
+      countriesByPath: {},
       airQualityBatchSizes: [],
-      countriesBatchSizes: [],
+      countriesOffsets: [],
+      countriesUnauthorized: 0,
     });
   });
 });
@@ -332,23 +387,51 @@ describe('npm run dev:sim', () => {
   it('starts the gateway wired to the simulator, and every upstream flows end to end with no network', async () => {
     const devSim = await startDevSim();
     try {
+      // The banner follows the log line that the helper waits for, and starts with GraphiQL's URL.
+      await expect.poll(() => devSim.output(), { timeout: 20_000 }).toContain(`GraphiQL: ${devSim.url}\n`);
       const out = devSim.output();
       expect(out).toMatch(/cities\(names:/);
-      expect(out).toMatch(/log line that says "gatherql is listening"/);
       const countriesUrl = /countries (http:\/\/[\d.:]+)/.exec(out)![1]!;
-      expect((await getJson(`${countriesUrl}/v3.1/alpha?codes=PE&fields=cca2`)).body).toEqual([{ cca2: 'PE' }]);
+      // The simulated v5 wants a key, as the real one does.
+      expect((await getJson(`${countriesUrl}/countries/v5`)).status).toBe(401);
       const response = await fetch(devSim.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           query: `{ weather(cities: ["Berlin", "Atlantis"]) { __typename ... on WeatherError { code } }
-                    cities(names: ["Lima"]) { ... on City { airQuality { __typename } country { ... on Country { name } } } } }`,
+                    cities(names: ["Lima"]) { ... on City { airQuality { __typename } country { ... on Country { name freshness { state } } } } } }`,
         }),
       });
       expect((await response.json()).data).toEqual({
         weather: [{ __typename: 'CityWeather' }, { __typename: 'WeatherError', code: 'CITY_NOT_FOUND' }],
-        cities: [{ airQuality: { __typename: 'AirQuality' }, country: { name: 'Peru' } }],
+        cities: [{ airQuality: { __typename: 'AirQuality' }, country: { name: 'Peru', freshness: { state: 'LIVE' } } }],
       });
+      // dev:sim gave the gateway a key that the simulator takes: the whole dataset in 3 pages, no call refused.
+      expect((await getJson(`${countriesUrl}/__sim/calls`)).body).toMatchObject({ countries: 4, countriesOffsets: [0, 100, 200], countriesUnauthorized: 1 });
+
+      // The README's first query: every part of each city answers.
+      const first = await fetch(devSim.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: README_FIRST_QUERY }),
+      });
+      const { data, errors } = await first.json();
+      expect(errors).toBeUndefined();
+      expect(data.cities).toMatchObject([
+        {
+          __typename: 'City',
+          weather: { temperatureC: expect.any(Number) },
+          airQuality: { usAqi: expect.any(Number) },
+          country: { name: 'Germany', flag: '🇩🇪' },
+        },
+        {
+          __typename: 'City',
+          weather: { temperatureC: expect.any(Number) },
+          airQuality: { usAqi: expect.any(Number) },
+          country: { name: 'France', capitals: ['Paris'] },
+        },
+        { __typename: 'CityError', code: 'CITY_NOT_FOUND' },
+      ]);
     } finally {
       await devSim.stop();
     }

@@ -104,10 +104,10 @@ describe('a traced cities request', () => {
     const execution = only(trace.named('query'));
     expect(execution.attributes).toEqual({ 'graphql.operation.type': 'query', 'graphql.operation.name': 'Cities' });
 
-    // The cities are placed, then each part of both goes out in one batched call per API.
+    // The cities are placed, then weather and air quality go out in one batched call per API,
+    // and the first country look-up loads the countries dataset while the other waits for it.
     expect(names(trace.children(execution))).toEqual([
       'air-quality batch',
-      'countries batch',
       'forecast batch',
       'look-up air-quality',
       'look-up air-quality',
@@ -119,7 +119,8 @@ describe('a traced cities request', () => {
       'look-up weather',
     ]);
     for (const lookUp of trace.spans.filter((span) => span.name.startsWith('look-up'))) {
-      expect(lookUp.attributes).toMatchObject({ 'gatherql.cache.result': 'miss', 'gatherql.freshness': 'LIVE' });
+      const result = lookUp.name === 'look-up countries' && lookUp.links.length > 0 ? 'joined' : 'miss';
+      expect(lookUp.attributes).toMatchObject({ 'gatherql.cache.result': result, 'gatherql.freshness': 'LIVE' });
       expect(lookUp.events).toEqual([]);
     }
     expect(
@@ -155,7 +156,6 @@ describe('a traced cities request', () => {
     for (const [batch, cache, path] of [
       ['forecast batch', 'look-up weather', '/v1/forecast'],
       ['air-quality batch', 'look-up air-quality', '/v1/air-quality'],
-      ['countries batch', 'look-up countries', '/v3.1/alpha'],
     ] as const) {
       const span = only(trace.named(batch));
       expect(span.attributes).toMatchObject({ 'gatherql.batch.keys': 2, 'gatherql.batch.look_ups': 2 });
@@ -167,12 +167,28 @@ describe('a traced cities request', () => {
     }
     expect(harness.sim.calls().forecastBatchSizes).toEqual([2]);
 
+    // The countries dataset: its pages are the children of the look-up that loaded it; the other look-up is linked to that one.
+    const [loader, joiner] = trace.named('look-up countries').toSorted((a, b) => a.links.length - b.links.length);
+    expect(joiner!.links).toEqual([{ traceId: trace.server.traceId, spanId: loader!.spanId }]);
+    expect(trace.children(joiner!)).toEqual([]);
+    const pages = trace.children(loader!);
+    expect(pages.map((page) => page.name)).toEqual(['GET /countries/v5', 'GET /countries/v5', 'GET /countries/v5']);
+    expect(pages.map((page) => new URL(page.attributes['url.full'] as string).searchParams.get('offset'))).toEqual(['0', '100', '200']);
+
     // Every upstream call carried this trace, with the span of its own attempt as the parent.
     const attempts = trace.spans.filter((span) => span.kind === 'client');
-    expect(attempts).toHaveLength(5);
+    expect(attempts).toHaveLength(7);
     const seen = harness.sim.calls().traceContexts;
     expect(seen.map((context) => context.traceparent).sort()).toEqual(attempts.map((attempt) => `00-${trace.server.traceId}-${attempt.spanId}-01`).sort());
-    expect(seen.map((context) => context.upstream).sort()).toEqual(['air-quality', 'countries', 'forecast', 'geocoding', 'geocoding']);
+    expect(seen.map((context) => context.upstream).sort()).toEqual([
+      'air-quality',
+      'countries',
+      'countries',
+      'countries',
+      'forecast',
+      'geocoding',
+      'geocoding',
+    ]);
   });
 
   it('records a cache hit on the look-up, and no attempt', async () => {
@@ -274,7 +290,7 @@ describe('a traced cities request', () => {
     const server = receiver.spans().find((span) => span.kind === 'server' && span.attributes['graphql.operation.name'] === 'Secretive')!;
     expect(server.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.path': '/graphql' });
     const sent = receiver.requests().map((request) => request.body.toString('utf8'));
-    expect(sent.join('\n')).toContain('GET /v3.1/alpha');
+    expect(sent.join('\n')).toContain('GET /countries/v5');
     for (const body of sent) {
       expect(body).not.toContain(API_KEY);
       expect(body).not.toContain('hunter2');
@@ -441,8 +457,10 @@ describe('a batched call shared by several requests', () => {
 
 describe('an upstream URL in a span', () => {
   it('loses its user name, password and the value of every parameter that may be a credential', () => {
-    expect(safeUrl(new URL('https://user:pw@mirror.example/v3.1/alpha?codes=DE,FR&api_key=K1&Signature=S&accessToken=T&fields=name'))).toBe(
-      'https://REDACTED:REDACTED@mirror.example/v3.1/alpha?codes=DE%2CFR&api_key=REDACTED&Signature=REDACTED&accessToken=REDACTED&fields=name',
+    expect(
+      safeUrl(new URL('https://user:pw@mirror.example/countries/v5?response_fields=names.common,codes&api-key=K1&api_key=K2&Signature=S&accessToken=T')),
+    ).toBe(
+      'https://REDACTED:REDACTED@mirror.example/countries/v5?response_fields=names.common%2Ccodes&api-key=REDACTED&api_key=REDACTED&Signature=REDACTED&accessToken=REDACTED',
     );
     expect(safeUrl(new URL('http://127.0.0.1:9/v1/search?name=berlin&count=1'))).toBe('http://127.0.0.1:9/v1/search?name=berlin&count=1');
   });

@@ -150,6 +150,33 @@ describe('a manifest of its own', () => {
     expect(gone.status).toBe(400);
     expect(code(gone)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
+
+  // Every form of id a client may send, against a manifest written with prefixed ids, with bare
+  // ones, and in Apollo's format: a client and a server built by different tools still agree.
+  const prefixed = sha256DocumentId(POSTS_TEXT);
+  const hex = prefixed.slice('sha256:'.length);
+  it.each([
+    ['prefixed ids (client-preset 6)', { [prefixed]: POSTS_TEXT }],
+    ['bare ids (client-preset 5)', { [hex]: POSTS_TEXT }],
+    [
+      'Apollo’s format',
+      { format: 'apollo-persisted-query-manifest', version: 1, operations: [{ id: hex, name: 'LatestPosts', type: 'query', body: POSTS_TEXT }] },
+    ],
+  ])('serves a manifest of %s to every form of id', async (name, content) => {
+    const path = join(dir, `${name.length}.json`);
+    writeFileSync(path, JSON.stringify(content));
+    gateway = await startGateway({ PERSISTED_DOCUMENTS: 'only', PERSISTED_DOCUMENTS_PATH: path }, { seed: true });
+    const variables = { first: 1 };
+    for (const body of [
+      { documentId: prefixed, variables },
+      { documentId: hex, variables },
+      { extensions: { persistedQuery: { version: 1, sha256Hash: hex } }, variables },
+    ]) {
+      const answer = await send(gateway, body);
+      expect(answer.status, JSON.stringify(body)).toBe(200);
+      expect(titles(answer)).toEqual(['On GraphQL, part 5']);
+    }
+  });
 });
 
 describe('a document named by id and the same document sent as its text', () => {

@@ -89,8 +89,9 @@ describe('shareAmongWorkers', () => {
     expect(shareAmongWorkers(config)).toMatchObject({
       rateLimitPerMinute: 34,
       upstreamBudgetPerMinute: 67,
-      openMeteoQuota: { minute: 200, hour: 1667 },
-      restCountriesQuota: null,
+      openMeteoQuota: { minute: 200, hour: 1666 },
+      // 3 x 5 = 15 a day: the parts of a quota never add up to more than the whole (16/day).
+      restCountriesQuota: { day: 5 },
     });
     expect(shareAmongWorkers(testConfig({ WORKERS: '3', RATE_LIMIT_PER_MINUTE: '0' })).rateLimitPerMinute).toBe(0);
     const shared = testConfig({ WORKERS: '3', REDIS_URL: 'redis://127.0.0.1:1', AUTH_SECRET: TEST_AUTH_SECRET });

@@ -131,11 +131,11 @@ export function checkGoals(runs: ScenarioRun[], upstream: UpstreamLatency, serve
     atMost('(e) Burst: p99 ≤ 2.5x one request alone', burstP99, 2.5 * alone, 'ms', `≤ ${f(2.5 * alone)} ms (2.5 × ${f(alone)} ms)`);
   }
 
-  const cachedGet = value(runs, 'k', OURS.cached, 'rps');
-  const limit = value(runs, 'k', RAW, 'rps');
+  const cachedGet = value(runs, 'n', OURS.cached, 'rps');
+  const limit = value(runs, 'n', RAW, 'rps');
   if (cachedGet !== null && limit !== null) {
     atLeast(
-      `(k) Cached GET: gatherql req/s ≥ ${RAW_SHARE}x ${RAW} (node:http writing the same bytes)`,
+      `(n) Cached GET: gatherql req/s ≥ ${RAW_SHARE}x ${RAW} (node:http writing the same bytes)`,
       cachedGet,
       RAW_SHARE * limit,
       'req/s',

@@ -25,6 +25,8 @@ export interface LoadOptions {
   overallRate?: number;
   /** Sees every answer's status and body (for answers whose content is counted). */
   onResponse?: (status: number, body: string) => void;
+  /** Ends the round once it settles (its `duration` is then only the longest it may take). */
+  until?: Promise<unknown>;
 }
 
 /** Drives a server with autocannon, no pipelining (so latencies are per request). */
@@ -42,7 +44,7 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   };
   let index = 0;
   const { body, onResponse } = options;
-  const result = await autocannon(
+  const running = autocannon(
     (typeof body === 'string' || body === null) && !onResponse
       ? { ...base, ...(body !== null && { body }) }
       : {
@@ -55,6 +57,9 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
           ],
         },
   );
+  // The promise autocannon answers is its instance too (lib/init.js), whose stop() ends the round.
+  void options.until?.then(() => (running as typeof running & { stop(): void }).stop());
+  const result = await running;
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50Ms: result.latency.p50,

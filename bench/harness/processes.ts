@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { processTree, treeCpuSeconds, treePeakRssMiB } from './process-tree.js';
+import { OWN_RUNTIME, type Runtime } from './runtimes.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const probes = ['bench/harness/event-loop-probe.ts', 'bench/harness/cluster-probe.ts'];
@@ -12,16 +13,16 @@ const bundles = new Map<string, string>();
 /**
  * A script as every server runs here: bundled into plain JavaScript for Node by
  * scripts/build.mjs, as `npm start` runs gatherql, so that no server pays for a TypeScript
- * loader in its start-up time or its memory. Built once per run, under bench/.build/ (beside
- * node_modules, where the bundle's imports are found).
+ * loader in its start-up time or its memory. Built once per run and runtime, under its
+ * buildDir (bench/.build/, beside node_modules, where the bundle's imports are found).
  */
-function bundled(script: string): string {
-  let file = bundles.get(script);
+function bundled(script: string, runtime: Runtime): string {
+  const outdir = join(runtime.buildDir, script.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-'));
+  let file = bundles.get(outdir);
   if (!file) {
-    const outdir = join('bench', '.build', script.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-'));
     execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), script, outdir], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
     file = join(root, outdir, `${basename(script, '.ts')}.mjs`);
-    bundles.set(script, file);
+    bundles.set(outdir, file);
   }
   return file;
 }
@@ -68,6 +69,8 @@ export interface StartOptions {
    * to listen answers `readyUrl`; the others may still be starting.
    */
   workers?: number;
+  /** The Node it runs on; the harness's own by default. */
+  runtime?: Runtime;
 }
 
 /** How often readiness is polled: start-up times are reported, so the poll must not round them much. */
@@ -92,7 +95,8 @@ export async function freePort(): Promise<number> {
 export function startServer(name: string, script: string, env: Record<string, string>, options: StartOptions = {}): Promise<ServerProcess> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [...probes.flatMap((probe) => ['--import', bundled(probe)]), bundled(script)], {
+  const runtime = options.runtime ?? OWN_RUNTIME;
+  const child = spawn(runtime.node, [...probes.flatMap((probe) => ['--import', bundled(probe, runtime)]), bundled(script, runtime)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

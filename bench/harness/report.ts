@@ -1,7 +1,7 @@
 import type { Durations } from '../scenarios/types.js';
 import { checkGoals } from './goals.js';
 import { type Machine, packageVersion } from './machine.js';
-import type { ScenarioRun } from './run-types.js';
+import type { RuntimeRun, ScenarioRun } from './run-types.js';
 import type { ServerSpec } from './server-spec.js';
 import type { UpstreamLatency } from './upstream-latency.js';
 
@@ -13,6 +13,8 @@ export interface RunReport {
   servers: ServerSpec[];
   upstream: UpstreamLatency;
   scenarios: ScenarioRun[];
+  /** With `--node`: scenarios measured again on each Node of the run (absent from runs without). */
+  runtimes?: RuntimeRun[];
   elapsedS: number;
 }
 
@@ -54,6 +56,53 @@ function scenarioTable(run: ScenarioRun, durations: Durations, servers: ServerSp
     ...lines,
     '',
     `Ratio columns: this row's ${ratioLabel} divided by that gatherql row's (${direction}).`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * One scenario on each Node of the run: every server's row per Node, with ratios to gatherql's
+ * rows on the same Node, so that what a Node changes in the distance to a peer reads across.
+ */
+function runtimeTable(run: RuntimeRun, durations: Durations, servers: ServerSpec[]): string {
+  const { scenario, rows } = run;
+  const ratioLabel = scenario.columns.find((column) => column.key === scenario.ratioKey)?.label ?? scenario.ratioKey;
+  const spec = (name: string) => servers.find((candidate) => candidate.name === name);
+  const ours = [...new Set(rows.filter((row) => spec(row.server)?.peer === false).map((row) => row.server))];
+  const header = [
+    'server',
+    'kind',
+    'Node',
+    ...scenario.columns.map((column) => column.label),
+    'peak RSS MiB',
+    ...ours.map((name) => `${ratioLabel} ÷ ${name}`),
+  ];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, index) => (index < 3 ? '---' : '--:')).join('|')}|`];
+  for (const row of rows) {
+    const start = `| ${row.server} | ${spec(row.server)?.group ?? '–'} | ${row.node}`;
+    if (row.error) {
+      lines.push(`${start} | failed: ${row.error.replace(/\s+/g, ' ').replace(/\|/g, '/')} |`);
+      continue;
+    }
+    const mine = row.values[scenario.ratioKey];
+    const ratios = ours.map((name) => {
+      const theirs = rows.find((other) => other.server === name && other.node === row.node && !other.error)?.values[scenario.ratioKey];
+      return typeof mine === 'number' && typeof theirs === 'number' && theirs > 0 ? `${cell(mine / theirs, 2)}x` : '–';
+    });
+    lines.push(
+      `${start} | ${scenario.columns.map((column) => cell(row.values[column.key], column.digits)).join(' | ')} | ${cell(row.rssMiB, 0)} | ${ratios.join(' | ')} |`,
+    );
+  }
+  const nodes = [...new Set(rows.map((row) => row.node))].join(', ');
+  return [
+    `## Node versions: (${scenario.id}) ${scenario.title}`,
+    '',
+    `Every server of (${scenario.id}) on each Node of the run (${nodes}; \`npm run bench -- --node=PATH\`), one Node after the other for each`,
+    `server, after the tables above. ${scenario.method(durations)}`,
+    '',
+    ...lines,
+    '',
+    `Ratio columns: this row's ${ratioLabel} divided by that gatherql row's on the same Node (${scenario.higherIsBetter ? 'higher' : 'lower'} is better).`,
     '',
   ].join('\n');
 }
@@ -156,6 +205,7 @@ export function renderReport(report: RunReport, extraSections: string[] = []): s
     ...goals.map((goal) => `| ${goal.goal} | ${goal.target} | ${goal.measured} | ${goal.met ? 'yes' : `**no**: ${goal.gap}`} |`),
     '',
     ...report.scenarios.map((run) => scenarioTable(run, report.durations, report.servers)),
+    ...(report.runtimes ?? []).map((run) => runtimeTable(run, report.durations, report.servers)),
     ...extraSections,
   ].join('\n');
 }

@@ -14,3 +14,9 @@ export interface ScenarioRun {
   scenario: Scenario;
   rows: ServerRow[];
 }
+
+/** One scenario measured on each Node of the run: every server on each, one after the other. */
+export interface RuntimeRun {
+  scenario: Scenario;
+  rows: (ServerRow & { node: string })[];
+}

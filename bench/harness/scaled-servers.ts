@@ -79,7 +79,7 @@ export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'
     ...spec,
     peer: false,
     packages: ['graphql-yoga', '@pothos/core', 'kysely', 'pg', 'ioredis', 'got', 'dataloader', 'graphql-jit'],
-    async start({ sim }, scenarioEnv = {}) {
+    async start({ sim, runtime }, scenarioEnv = {}) {
       const services: RunningService[] = [];
       const parts: ServerProcess[] = [];
       try {
@@ -96,7 +96,7 @@ export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'
           ...scenarioEnv,
         };
         // One after another, so that each start-up is its own and not three sharing two cores.
-        for (let n = 1; n <= instances; n += 1) parts.push(await startGateway(`${spec.name}-${n}`, 'server.ts', sim, env));
+        for (let n = 1; n <= instances; n += 1) parts.push(await startGateway(`${spec.name}-${n}`, 'server.ts', sim, env, runtime && { runtime }));
         const nginx = await startBenchNginx(
           parts.map((part) => Number(new URL(part.url).port)),
           keepalive === undefined ? {} : { keepalive },

@@ -1,5 +1,6 @@
 // What every server under benchmark is, gatherql's set-ups and the peers alike.
 import type { ServerProcess } from './processes.js';
+import type { Runtime } from './runtimes.js';
 import type { SimulatorClient } from './simulator-client.js';
 
 /** What a server under benchmark is started with. */
@@ -9,6 +10,8 @@ export interface ServerEnvironment {
   seedFile: string;
   /** Where the copies go. */
   workDir: string;
+  /** The Node it runs on; the harness's own when absent. */
+  runtime?: Runtime;
 }
 
 /**

@@ -1,6 +1,6 @@
 // The apollo peers' RESTDataSources, one per API, made per request as Apollo's docs say.
 // Without a TTL they cache what the answers' Cache-Control allows (REST Countries: a year;
-// Open-Meteo sends none). Apollo's docs advise batching only requests that cannot be cached,
+// Open-Meteo sends none). REST Countries v5 is asked one code at a time, with the key. Apollo's docs advise batching only requests that cannot be cached,
 // with a DataLoader inside the data source: so the Open-Meteo locations are batched without a
 // TTL, and asked one by one, each cached for its TTL, with one.
 import { type DataSourceConfig, RESTDataSource } from '@apollo/datasource-rest';
@@ -11,8 +11,10 @@ import {
   airQualityParams,
   byCode,
   type Coordinates,
+  type CountriesAnswer,
   type CountryEntry,
   countriesParams,
+  countryPath,
   entries,
   type ForecastEntry,
   forecastParams,
@@ -74,8 +76,16 @@ class LocationsAPI<T> extends PeerDataSource {
 }
 
 class CountriesAPI extends PeerDataSource {
+  readonly #authorization: string;
+
+  constructor(options: SourceOptions & { apiKey: string }) {
+    super(options);
+    this.#authorization = `Bearer ${options.apiKey}`;
+  }
+
   async byCode(code: string): Promise<CountryEntry | undefined> {
-    return byCode(await this.get<CountryEntry[]>('v3.1/alpha', { params: countriesParams([code]) })).get(code);
+    const answer = await this.get<CountriesAnswer>(countryPath(code).slice(1), { params: countriesParams, headers: { authorization: this.#authorization } });
+    return byCode([answer]).get(code);
   }
 }
 
@@ -99,6 +109,6 @@ export function dataSources(settings: PeerSettings, cache: KeyValueCache, cached
       path: 'v1/air-quality',
       params: airQualityParams,
     }),
-    countries: new CountriesAPI({ cache, baseURL: `${settings.countriesUrl}/`, ttlS: ttl(settings.ttl.countryS) }),
+    countries: new CountriesAPI({ cache, baseURL: `${settings.countriesUrl}/`, ttlS: ttl(settings.ttl.countryS), apiKey: settings.countriesApiKey }),
   };
 }

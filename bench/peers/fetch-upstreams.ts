@@ -6,10 +6,11 @@ import {
   byCode,
   type Coordinates,
   type AirQualityEntry,
-  type CountryEntry,
+  type CountriesAnswer,
   cityFailure,
   cityOf,
   countriesParams,
+  countryPath,
   entries,
   type ForecastEntry,
   forecastParams,
@@ -19,8 +20,8 @@ import {
   weatherOf,
 } from './upstream.js';
 
-async function getJson<T>(base: string, path: string, params: Record<string, string>): Promise<T> {
-  const response = await fetch(`${base}${path}?${new URLSearchParams(params)}`);
+async function getJson<T>(base: string, path: string, params: Record<string, string>, headers: Record<string, string> = {}): Promise<T> {
+  const response = await fetch(`${base}${path}?${new URLSearchParams(params)}`, { headers });
   if (!response.ok) throw new Error(`${path} answered ${response.status}`);
   return (await response.json()) as T;
 }
@@ -29,13 +30,15 @@ export type Upstreams = ReturnType<typeof fetchUpstreams>;
 
 /** One function per upstream call; the Open-Meteo ones take several locations, as the API does. */
 export function fetchUpstreams(settings: PeerSettings) {
+  const key = { authorization: `Bearer ${settings.countriesApiKey}` };
   return {
     geocode: (name: string) => getJson<GeocodingAnswer>(settings.geocodingUrl, '/v1/search', geocodingParams(name)),
     forecasts: async (at: readonly Coordinates[]) =>
       entries(await getJson<ForecastEntry | ForecastEntry[]>(settings.forecastUrl, '/v1/forecast', forecastParams(at))),
     airQualities: async (at: readonly Coordinates[]) =>
       entries(await getJson<AirQualityEntry | AirQualityEntry[]>(settings.airQualityUrl, '/v1/air-quality', airQualityParams(at))),
-    countries: async (codes: readonly string[]) => byCode(await getJson<CountryEntry[]>(settings.countriesUrl, '/v3.1/alpha', countriesParams(codes))),
+    countries: async (codes: readonly string[]) =>
+      byCode(await Promise.all(codes.map((code) => getJson<CountriesAnswer>(settings.countriesUrl, countryPath(code), countriesParams, key)))),
   };
 }
 

@@ -15,6 +15,8 @@ export interface PeerSettings {
   forecastUrl: string;
   airQualityUrl: string;
   countriesUrl: string;
+  /** REST_COUNTRIES_API_KEY: REST Countries v5 wants one. */
+  countriesApiKey: string;
   /**
    * How long a cached peer may keep each thing, in seconds (answers in ms): gatherql's rules,
    * passed by the harness (bench/harness/servers.ts, FRESHNESS). Executed peers ignore them.
@@ -40,6 +42,7 @@ export function peerSettings(): PeerSettings {
     forecastUrl: need('OPEN_METEO_FORECAST_URL'),
     airQualityUrl: need('OPEN_METEO_AIR_QUALITY_URL'),
     countriesUrl: need('REST_COUNTRIES_URL'),
+    countriesApiKey: need('REST_COUNTRIES_API_KEY'),
     ttl: {
       geocodingS: seconds('GEOCODING_CACHE_TTL_S'),
       weatherS: seconds('WEATHER_CACHE_TTL_S'),

@@ -1,5 +1,6 @@
 // The four upstream APIs as every peer sees them: the shape of their answers, the query of each
 // call, and the GraphQL objects the answers become. How and when each peer calls is its own.
+// REST Countries v5 wants a key (REST_COUNTRIES_API_KEY), which every peer sends as a bearer token.
 
 export interface Place {
   name: string;
@@ -32,15 +33,21 @@ export interface AirQualityEntry {
   current: { us_aqi: number | null };
 }
 
+/** A REST Countries v5 object, trimmed to COUNTRY_FIELDS. */
 export interface CountryEntry {
-  cca2: string;
-  name: { common: string };
-  capital?: string[];
+  codes: { alpha_2: string };
+  names: { common: string };
+  capitals?: { name: string }[];
+}
+
+/** REST Countries v5's answer: a page of objects. */
+export interface CountriesAnswer {
+  data: { objects: CountryEntry[] };
 }
 
 export const CURRENT_FIELDS = 'temperature_2m,relative_humidity_2m,apparent_temperature,weather_code,wind_speed_10m';
 export const AIR_QUALITY_FIELDS = 'us_aqi';
-export const COUNTRY_FIELDS = 'cca2,name,capital';
+export const COUNTRY_FIELDS = 'codes.alpha_2,names.common,capitals';
 
 /** Query parameters of each call; `Coordinates` lists become Open-Meteo's comma-separated multi-location form. */
 export interface Coordinates {
@@ -52,16 +59,18 @@ export const geocodingParams = (name: string) => ({ name, count: '1', language: 
 const locations = (at: readonly Coordinates[]) => ({ latitude: at.map((c) => c.latitude).join(','), longitude: at.map((c) => c.longitude).join(',') });
 export const forecastParams = (at: readonly Coordinates[]) => ({ ...locations(at), current: CURRENT_FIELDS });
 export const airQualityParams = (at: readonly Coordinates[]) => ({ ...locations(at), current: AIR_QUALITY_FIELDS });
-export const countriesParams = (codes: readonly string[]) => ({ codes: codes.join(','), fields: COUNTRY_FIELDS });
+export const countriesParams = { response_fields: COUNTRY_FIELDS };
+/** REST Countries v5 by one code: it has no call for several codes, and the free tier counts every call. */
+export const countryPath = (code: string) => `/countries/v5/codes.alpha_2/${encodeURIComponent(code)}`;
 
 /** A multi-location answer as a list: one location answers an object, several an array. */
 export function entries<T>(body: T | T[]): T[] {
   return Array.isArray(body) ? body : [body];
 }
 
-/** The countries of a REST Countries answer by code: its order is not the request's. */
-export function byCode(body: CountryEntry[]): Map<string, CountryEntry> {
-  return new Map(body.map((country) => [country.cca2.toUpperCase(), country]));
+/** The countries of REST Countries answers by code. */
+export function byCode(answers: CountriesAnswer[]): Map<string, CountryEntry> {
+  return new Map(answers.flatMap((answer) => answer.data.objects).map((country) => [country.codes.alpha_2.toUpperCase(), country]));
 }
 
 export type PeerLocation = Coordinates & { name: string; country: string | null; countryCode: string | null; timezone: string | null };
@@ -142,7 +151,7 @@ export function airQualityOf(entry: AirQualityEntry) {
 
 export function countryOf(code: string | null, country: CountryEntry | undefined) {
   if (!code || !country) return upstreamError('countries', `No country ${code ?? '(none given)'}`, 'NOT_FOUND');
-  return { __typename: 'Country', code: country.cca2, name: country.name.common, capitals: country.capital ?? [] };
+  return { __typename: 'Country', code: country.codes.alpha_2, name: country.names.common, capitals: (country.capitals ?? []).map((capital) => capital.name) };
 }
 
 export function upstreamError(source: string, error: unknown, code = 'UPSTREAM_UNAVAILABLE') {

@@ -1,7 +1,8 @@
 // Peer: graphql-yoga as its docs recommend for speed: DataLoaders made per request (authors by
-// id; geocoding deduplicated by name; forecast, air quality and countries batched into one call
-// per API) and @graphql-yoga/plugin-response-cache, which keeps whole answers for the shortest
-// TTL among the schema coordinates and types they contain.
+// id; geocoding deduplicated by name; forecast and air quality batched into one call per API;
+// countries one call per code, side by side, as REST Countries v5 has no call for several)
+// and @graphql-yoga/plugin-response-cache, which keeps whole answers for the shortest TTL among
+// the schema coordinates and types they contain.
 import { createServer } from 'node:http';
 import { useResponseCache } from '@graphql-yoga/plugin-response-cache';
 import DataLoader from 'dataloader';

@@ -10,12 +10,12 @@ const WEATHER_GET = {
 };
 
 /**
- * (k) Anonymous GETs of a trusted document whose answer may be kept, as a CDN or nginx sees
+ * (n) Anonymous GETs of a trusted document whose answer may be kept, as a CDN or nginx sees
  * them: gatherql alone, gatherql behind nginx's proxy_cache (docs/deploy.md), and node:http
  * writing the same bytes (the limit of an answer already in memory).
  */
 export const cachedGet: Scenario = {
-  id: 'k',
+  id: 'n',
   title: 'Cached GET of a trusted document: alone, behind nginx proxy_cache, and node:http',
   method: (durations) =>
     [

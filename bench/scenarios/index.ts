@@ -6,6 +6,8 @@ import { coldFanout } from './cold-fanout.js';
 import { freshness } from './freshness.js';
 import { mixedLoad } from './mixed.js';
 import { postsWithAuthors } from './posts.js';
+import { report } from './report.js';
+import { reportPaced } from './report-paced.js';
 import { scaleOut } from './scale-out.js';
 import { tailLatency } from './tail.js';
 import type { Scenario } from './types.js';
@@ -23,5 +25,7 @@ export const SCENARIOS: Scenario[] = [
   citiesWarm,
   freshness,
   scaleOut,
+  report,
+  reportPaced,
   cachedGet,
 ];

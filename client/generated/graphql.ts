@@ -206,7 +206,7 @@ export type CityWeather = {
   windSpeedKmh: Scalars['Float']['output'];
 };
 
-/** Facts about a country (REST Countries). */
+/** Facts about a country: from REST Countries v5, or from the bundled world-countries dataset (ODbL-1.0, https://github.com/mledoze/countries) when freshness.state is BUNDLED. */
 export type Country = {
   __typename?: 'Country';
   capitals: Array<Scalars['String']['output']>;
@@ -280,6 +280,8 @@ export type Freshness = {
 };
 
 export type FreshnessState =
+  /** From the dataset shipped with the gateway, used where no live source is configured; fetchedAt is the dataset's date. */
+  | 'BUNDLED'
   /** From a cache, within its time to live. */
   | 'CACHED'
   /** Fetched for this request, or by a call in flight that it joined. */

@@ -2,9 +2,10 @@
  * Where an upstream value came from and how old it is: the API contract's `Freshness`.
  * LIVE: fetched for this caller, or by a call in flight that it joined. CACHED: from a cache
  * within its time to live. STALE: from a cache past it (the upstream failed just now, or a
- * refresh is under way).
+ * refresh is under way). BUNDLED: from a dataset shipped with the gateway, where no live
+ * source is configured or none has answered yet; fetchedAt is the dataset's date.
  */
-export type FreshnessState = 'LIVE' | 'CACHED' | 'STALE';
+export type FreshnessState = 'LIVE' | 'CACHED' | 'STALE' | 'BUNDLED';
 
 export interface Freshness {
   state: FreshnessState;

@@ -16,6 +16,8 @@ export interface UpstreamAttempt {
   source: string;
   outcome: AttemptOutcome;
   durationMs: number;
+  /** Node's code for an attempt that got no answer because the connection failed (ECONNREFUSED, ENOTFOUND…). */
+  errorCode?: string;
 }
 
 /** Hears of each attempt as it ends: the metrics, or one request's Server-Timing. */
@@ -76,6 +78,12 @@ export interface GetJsonRequest<T> {
   retry?: RetryMode;
   /** The answer a 404 stands for, for an API that says "none of these exist" that way; by default a 404 is a bad response. */
   onNotFound?: () => T;
+  /**
+   * Reads an answer that is not 2xx where the API gives a status a meaning of its own (REST
+   * Countries: 401 a refused key, 403 a frozen quota): the error to fail with, never retried,
+   * or null to leave the status to the kit.
+   */
+  onRefusal?: (status: number, body: string) => UpstreamError | null;
 }
 
 export interface Source {
@@ -136,8 +144,9 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   });
   const hedge = new HedgeController(policy.hedge);
 
-  const report = (context: CallContext | undefined, outcome: AttemptOutcome, startedAt: number) => {
-    const attempt: UpstreamAttempt = { source: name, outcome, durationMs: performance.now() - startedAt };
+  const report = (context: CallContext | undefined, outcome: AttemptOutcome, startedAt: number, error?: unknown) => {
+    const errorCode = error instanceof RequestError && RETRIED_CODES.has(error.code) ? error.code : undefined;
+    const attempt: UpstreamAttempt = { source: name, outcome, durationMs: performance.now() - startedAt, ...(errorCode && { errorCode }) };
     observers.onAttempt?.(attempt);
     context?.onAttempt?.(attempt);
     if (outcome === 'ok') hedge.observe(attempt.durationMs);
@@ -155,7 +164,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
       const span = request.context?.trace?.attempt({ source: name, method: 'GET', url: request.url, ...which });
       const ended = (outcome: AttemptOutcome, status?: number, error?: unknown) => {
-        report(request.context, outcome, now);
+        report(request.context, outcome, now, error);
         span?.end({ outcome, ...(status !== undefined && { status }), ...(error !== undefined && { error }) });
       };
       let tooLarge = false;
@@ -193,6 +202,8 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
       if (status < 200 || status >= 300) {
         ended('error', status);
+        const refusal = request.onRefusal?.(status, response.body);
+        if (refusal) throw refusal;
         throw await failedStatus(status, response.body, response.headers['retry-after']);
       }
       try {

@@ -5,7 +5,7 @@ import type { CacheEvent } from './events.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
-import type { LookUpSpan, LookUpTracer } from './trace.js';
+import { inLookUpSpan, type LookUpSpan, type LookUpTracer } from './trace.js';
 import { deadlinePassed, UpstreamError } from './upstream-error.js';
 
 /** How long one instance holds a key it loads, unless the cache is told otherwise. */
@@ -383,20 +383,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   };
 
   return {
-    get(key, caller) {
-      const span = caller.tracer?.lookUp(options.name, key);
-      if (!span) return lookUp(key, caller);
-      return lookUp(key, caller, span).then(
-        (cached) => {
-          span.end({ state: cached.freshness.state });
-          return cached;
-        },
-        (error: unknown) => {
-          span.end({ error });
-          throw error;
-        },
-      );
-    },
+    get: (key, caller) => inLookUpSpan(caller.tracer, options.name, key, (span) => lookUp(key, caller, span)),
     async peek(key) {
       return (entries.peek(key) ?? (tier ? await readShared(key) : undefined))?.value;
     },

@@ -68,11 +68,15 @@ export interface QuotaOptions {
 
 export function createQuota({ name, limits, store, now = Date.now }: QuotaOptions): Quota {
   const windows = QUOTA_WINDOWS.filter((window) => limits[window] !== undefined);
-  const counter = (window: QuotaWindow, at: number, share = 1): WindowCounter => {
+  const counter = (window: QuotaWindow, at: number, share = 1, weight = 0): WindowCounter => {
     const size = WINDOW_MS[window];
     const start = Math.floor(at / size) * size;
+    const limit = limits[window]!;
+    // A call heavier than the share itself (a small quota) still goes into a window nothing
+    // has spent yet, rather than wait for a window that can never have room for it.
+    const allowed = share < 1 ? Math.max(Math.floor(limit * share), Math.min(weight, limit)) : limit;
     // Kept a little past the window's end, so that a clock a little behind still finds it.
-    return { key: `gatherql:quota:${name}:${window}:${start}`, limit: Math.floor(limits[window]! * share), ttlMs: start + size - at + 5_000 };
+    return { key: `gatherql:quota:${name}:${window}:${start}`, limit: allowed, ttlMs: start + size - at + 5_000 };
   };
   const secondsUntilReset = (window: QuotaWindow) => {
     const size = WINDOW_MS[window];
@@ -92,7 +96,7 @@ export function createQuota({ name, limits, store, now = Date.now }: QuotaOption
       if (windows.length === 0) return { granted: true };
       const at = now();
       const refused = await store.take(
-        windows.map((window) => counter(window, at, share)),
+        windows.map((window) => counter(window, at, share, weight)),
         weight,
       );
       if (refused < 0) return { granted: true };

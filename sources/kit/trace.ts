@@ -55,3 +55,27 @@ export interface AttemptSpan {
   /** The attempt ended: how, the HTTP status when one arrived, and the error when it failed. */
   end(result: { outcome: AttemptOutcome; status?: number; error?: unknown }): void;
 }
+
+/**
+ * Runs one look-up in a span of its own when the caller traces (`tracer` present): the span
+ * ends with the freshness of the answer, or with the failure.
+ */
+export function inLookUpSpan<T extends { freshness: { state: FreshnessState } }>(
+  tracer: LookUpTracer | undefined,
+  cache: string,
+  key: string,
+  lookUp: (span?: LookUpSpan) => Promise<T>,
+): Promise<T> {
+  const span = tracer?.lookUp(cache, key);
+  if (!span) return lookUp();
+  return lookUp(span).then(
+    (cached) => {
+      span.end({ state: cached.freshness.state });
+      return cached;
+    },
+    (error: unknown) => {
+      span.end({ error });
+      throw error;
+    },
+  );
+}

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 
 /**
- * The database number each test file uses on the run's shared Redis (0-15). One list, so
+ * The database number each test file uses on the run's shared Redis (0-31, see test/services/redis.ts). One list, so
  * that two files running at the same time never share keys (or flush each other's).
  */
 const DATABASES = {
@@ -15,12 +15,13 @@ const DATABASES = {
   'response-store': 7,
   'scale-out': 8,
   workers: 9,
-  'job-engine': 10,
-  'city-reports': 11,
+  'country-dataset': 10,
+  'job-engine': 11,
   'report-processes': 12,
   'event-bus': 13,
-  'cache-purge': 14,
-  'cache-control-scale-out': 15,
+  'city-reports': 14,
+  'cache-purge': 16,
+  'cache-control-scale-out': 17,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */

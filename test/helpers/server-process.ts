@@ -20,14 +20,19 @@ export interface ExitedProcess {
   stderr: string;
 }
 
-/** How the server is run: its TypeScript source, the bundle `npm start` builds and runs (dist/), or that bundle moved. */
-export type ServerBuild = 'source' | 'bundle' | 'moved-bundle';
+/**
+ * How the server is run: its TypeScript source, the bundle `npm start` builds and runs
+ * (dist/), that bundle moved, or the source with gateway options from TEST_GATEWAY_OPTIONS
+ * (tuned-server.ts: small leases for tests of takeovers).
+ */
+export type ServerBuild = 'source' | 'bundle' | 'moved-bundle' | 'tuned';
 
 const ARGUMENTS: Record<ServerBuild, string[]> = {
   source: ['--import', 'tsx', 'server.ts'],
   bundle: ['--enable-source-maps', 'dist/server.mjs'],
   // The same files copied one folder deeper (the test copies them): a bundle must not depend on where it is put.
   'moved-bundle': ['--enable-source-maps', 'dist/moved/server.mjs'],
+  tuned: ['--import', 'tsx', 'test/helpers/tuned-server.ts'],
 };
 
 function spawnServer(env: Record<string, string>, build: ServerBuild = 'source'): ChildProcess {

@@ -1,5 +1,6 @@
 import type { GatewayOptions } from '../../gateway.js';
-import { type Simulator, startSimulator } from '../../simulator/simulator.js';
+import { SIM_API_KEY } from '../../simulator/countries-keys.js';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../simulator/simulator.js';
 import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
 import { type GraphQLResponse, startGateway, type TestGateway } from './gateway.js';
 
@@ -70,7 +71,8 @@ export interface WeatherHarness {
 }
 
 /**
- * The environment of a gateway on the simulator: its four upstreams, the test timeout, and a
+ * The environment of a gateway on the simulator: its four upstreams (with a key that the
+ * simulated REST Countries v5 takes, as `npm run dev:sim` gives one), the test timeout, and a
  * request deadline and no quota that a slow machine never runs into (tests of deadlines and
  * quotas set their own).
  */
@@ -80,6 +82,7 @@ export function simulatorEnv(sim: Simulator): Record<string, string> {
     OPEN_METEO_FORECAST_URL: sim.forecastUrl,
     OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
     REST_COUNTRIES_URL: sim.countriesUrl,
+    REST_COUNTRIES_API_KEY: SIM_API_KEY,
     UPSTREAM_TIMEOUT_MS: String(TEST_TIMEOUT_MS),
     REQUEST_DEADLINE_MS: '60000',
     SOCKET_TIMEOUT_S: '120',
@@ -91,14 +94,15 @@ export type SourcesOverrides = NonNullable<GatewayOptions['sources']>;
 
 /**
  * A simulator and a gateway wired to it (in-process, through yoga.fetch), with TEST_POLICY.
- * `options` are the gateway's other options (a logger, tuning).
+ * `options` are the gateway's other options (a logger, tuning); `simulator` the simulator's.
  */
 export async function startWeatherHarness(
   env: Record<string, string> = {},
   sources: SourcesOverrides = {},
   options: Omit<GatewayOptions, 'sources'> = {},
+  simulator: SimulatorOptions = {},
 ): Promise<WeatherHarness> {
-  const sim = await startSimulator();
+  const sim = await startSimulator(simulator);
   const gateway = await startGateway({ ...simulatorEnv(sim), ...env }, { ...options, sources: { ...sources, policy: { ...TEST_POLICY, ...sources.policy } } });
   const query = (cities: string[]) => gateway.query<{ weather: WeatherItem[] }>(WEATHER_QUERY, { cities });
   return {
