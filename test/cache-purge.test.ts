@@ -3,7 +3,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { counterValue } from '../metrics.js';
 import { createCachePurge } from '../resolvers/cache-purge.js';
 import type { CachesPurged } from '../resolvers/topics.js';
+import { SIM_COUNTRIES } from '../simulator/countries.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
+import { SHARED_DATASET_KEY } from '../sources/rest-countries/dataset-refresh.js';
+import { PAGE_LIMIT } from '../sources/rest-countries/v5-client.js';
 import { as } from './helpers/auth.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
@@ -15,10 +18,18 @@ const CITIES = /* GraphQL */ `
   query ($names: [String!]!) {
     cities(names: $names) {
       __typename
-      ... on City { weather { __typename } airQuality { __typename } country { __typename } }
+      ... on City { weather { __typename } airQuality { __typename } country { __typename ... on Country { freshness { state } } } }
     }
   }
 `;
+
+/** REST Countries' calls for the whole dataset: its pages. */
+const DATASET_PAGES = Math.ceil(SIM_COUNTRIES.length / PAGE_LIMIT);
+
+/** Where each country of a `CITIES` answer came from (LIVE: REST Countries just now; BUNDLED: the dataset in the release). */
+// biome-ignore lint/suspicious/noExplicitAny: a GraphQL answer, shaped by the query above
+const countryStates = (body: { data?: any }) =>
+  body.data.cities.map((city: { country: { freshness: { state: string } } }) => city.country.freshness.state);
 
 /** Every upstream's calls since the simulator started. */
 const calls = (sim: Simulator) => {
@@ -115,13 +126,33 @@ describe('purgeCaches on one instance', () => {
     await start();
     await gateway.query(CITIES, { names: ['Paris', 'Berlin', 'Lima'] });
     const sizes = gateway.sources.cacheSizes();
+    // Three places, the weather and the air quality at each, and the whole countries dataset.
+    expect(sizes).toEqual({ geocoding: 3, weather: 3, 'air-quality': 3, countries: SIM_COUNTRIES.length });
     const entries = Object.values(sizes).reduce((sum, size) => sum + size, 0);
-    // Three places, the weather and the air quality at each, and their three countries.
-    expect(entries).toBe(12);
+    // No answer was kept: its values were LIVE.
     expect(await purge({})).toEqual({ data: { purgeCaches: { purged: entries } } });
     expect(Object.values(gateway.sources.cacheSizes())).toEqual([0, 0, 0, 0]);
-    const next = await callsDuring(sim, () => gateway.query(CITIES, { names: ['Paris', 'Berlin', 'Lima'] }));
-    expect(next).toEqual({ geocoding: 3, forecast: 1, airQuality: 1, countries: 1 });
+    let body: Parameters<typeof countryStates>[0] | undefined;
+    const next = await callsDuring(sim, async () => {
+      body = (await gateway.query(CITIES, { names: ['Paris', 'Berlin', 'Lima'] })).body;
+    });
+    expect(next).toEqual({ geocoding: 3, forecast: 1, airQuality: 1, countries: DATASET_PAGES });
+    expect(countryStates(body!)).toEqual(['LIVE', 'LIVE', 'LIVE']);
+  });
+
+  it('purges the countries dataset: the next look-up loads it again from REST Countries, not the bundled one', async () => {
+    await start();
+    await gateway.query(CITIES, { names: ['Paris', 'Lima'] });
+    expect(await purge({ sources: ['COUNTRIES'] })).toEqual({ data: { purgeCaches: { purged: SIM_COUNTRIES.length } } });
+    expect(await purgedFrom(gateway, 'countries')).toBe(SIM_COUNTRIES.length);
+    expect(gateway.sources.cacheSizes()).toEqual({ geocoding: 2, weather: 2, 'air-quality': 2, countries: 0 });
+    let body: Parameters<typeof countryStates>[0] | undefined;
+    const next = await callsDuring(sim, async () => {
+      body = (await gateway.query(CITIES, { names: ['Paris', 'Lima'] })).body;
+    });
+    expect(next).toEqual({ geocoding: 0, forecast: 0, airQuality: 0, countries: DATASET_PAGES });
+    expect(countryStates(body!)).toEqual(['LIVE', 'LIVE']);
+    expect(gateway.sources.countries.lastRefresh()).toMatchObject({ ok: true, result: 'loaded' });
   });
 
   it('purges kept answers alone (RESPONSES): the next identical query runs its SQL again', async () => {
@@ -222,6 +253,38 @@ describe.skipIf(!sharedRedis)('purgeCaches across instances on Redis', () => {
     expect(await keys('gatherql:geocoding:*')).toEqual(geocodingKeys);
     await expect.poll(() => purgedFrom(one, 'weather'), { timeout: 20_000 }).toBeGreaterThan(1);
     expect(await callsDuring(sim, () => weather(one, ['Lima', 'Paris', 'Berlin']))).toEqual({ geocoding: 0, forecast: 1, airQuality: 0, countries: 0 });
+  });
+
+  it('drops the countries dataset here, in the shared tier with its load lock, and on the other instance: one of them loads it again, once', async () => {
+    const cities = async (gateway: TestGateway) => countryStates((await gateway.query(CITIES, { names: ['Paris'] })).body);
+    await cities(one);
+    await cities(two);
+    expect(await redis.exists(SHARED_DATASET_KEY)).toBe(1);
+    // The lock of a load another instance would be waiting for (as the tier names it).
+    const lock = `${SHARED_DATASET_KEY}:load:lock`;
+    await redis.set(lock, '1', 'PX', 60_000);
+    const answersBefore = await purgedFrom(one, 'responses');
+    const { body } = await one.query(PURGE, { input: { sources: ['COUNTRIES'] } }, admin);
+    const answers = (await purgedFrom(one, 'responses')) - answersBefore;
+    // Here (every country held), and the dataset in the shared tier, and the answers kept.
+    expect(body).toEqual({ data: { purgeCaches: { purged: SIM_COUNTRIES.length + 1 + answers } } });
+    expect(await redis.exists(SHARED_DATASET_KEY, lock)).toBe(0);
+    await expect.poll(() => purgedFrom(two, 'countries'), { timeout: 20_000 }).toBe(SIM_COUNTRIES.length);
+    let states: string[] = [];
+    expect(
+      await callsDuring(sim, async () => {
+        states = await cities(two);
+      }),
+    ).toMatchObject({ countries: DATASET_PAGES });
+    expect(states).toEqual(['LIVE']);
+    // What the second loaded again, the first reads from the shared tier.
+    expect(
+      await callsDuring(sim, async () => {
+        states = await cities(one);
+      }),
+    ).toMatchObject({ countries: 0 });
+    expect(states).toEqual(['CACHED']);
+    expect(one.sources.countries.lastRefresh()).toMatchObject({ ok: true, result: 'shared' });
   });
 });
 
