@@ -8,6 +8,7 @@ import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { SHARED_DATASET_KEY } from '../sources/rest-countries/dataset-refresh.js';
 import { PAGE_LIMIT } from '../sources/rest-countries/v5-client.js';
 import { as } from './helpers/auth.js';
+import { docBlocks } from './helpers/doc-blocks.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
@@ -27,9 +28,7 @@ const CITIES = /* GraphQL */ `
 const DATASET_PAGES = Math.ceil(SIM_COUNTRIES.length / PAGE_LIMIT);
 
 /** Where each country of a `CITIES` answer came from (LIVE: REST Countries just now; BUNDLED: the dataset in the release). */
-// biome-ignore lint/suspicious/noExplicitAny: a GraphQL answer, shaped by the query above
-const countryStates = (body: { data?: any }) =>
-  body.data.cities.map((city: { country: { freshness: { state: string } } }) => city.country.freshness.state);
+const countryStates = (body: { data?: any }) => body.data.cities.map((city: { country: { freshness: { state: string } } }) => city.country.freshness.state);
 
 /** Every upstream's calls since the simulator started. */
 const calls = (sim: Simulator) => {
@@ -105,6 +104,16 @@ describe('purgeCaches on one instance', () => {
     expect(await purgedFrom(gateway, 'responses')).toBe(1);
     expect(await callsDuring(sim, () => weather(gateway, ['Paris', 'Berlin']))).toEqual({ geocoding: 1, forecast: 1, airQuality: 0, countries: 0 });
     expect(await callsDuring(sim, () => weather(gateway, ['Berlin']))).toEqual({ geocoding: 0, forecast: 0, airQuality: 0, countries: 0 });
+  });
+
+  it('runs the purge of docs/operations.md as written: the weather at Paris, and the kept answer; the next request makes one forecast call', async () => {
+    const example = docBlocks('docs/operations.md').find((block) => block.lang === 'graphql' && block.code.includes('purgeCaches'));
+    expect(example?.marker).toBe('run by test/cache-purge.test.ts');
+    await start();
+    await weather(gateway, ['Paris', 'Berlin']);
+    await weather(gateway, ['Paris', 'Berlin']);
+    expect((await gateway.query(example!.code, {}, admin)).body).toEqual({ data: { purgeCaches: { purged: 2 } } });
+    expect(await callsDuring(sim, () => weather(gateway, ['Paris', 'Berlin']))).toEqual({ geocoding: 0, forecast: 1, airQuality: 0, countries: 0 });
   });
 
   it('purges one source: every entry of it, and only it', async () => {
