@@ -24,12 +24,13 @@ afterEach(async () => {
   gateway = sim = undefined;
 });
 
-/** A gateway on the simulator and on a clock of the test's. */
-async function start() {
+/** A gateway on the simulator and on a clock of the test's; `bundled`: without a REST Countries key, the bundled dataset answers. */
+async function start({ bundled = false } = {}) {
   let now = Date.UTC(2026, 10, 25, 9);
   sim = await startSimulator();
+  const { REST_COUNTRIES_API_KEY: key, ...env } = simulatorEnv(sim);
   gateway = await startGateway(
-    { ...simulatorEnv(sim), WEATHER_CACHE_TTL_S: String(TTL_S), STALE_WHILE_REVALIDATE_S: '0' },
+    { ...env, ...(!bundled && { REST_COUNTRIES_API_KEY: key }), WEATHER_CACHE_TTL_S: String(TTL_S), STALE_WHILE_REVALIDATE_S: '0' },
     { sources: { now: () => now, policy: TEST_POLICY } },
   );
   const ada = await insertUser(gateway.database.db, { username: 'ada' });
@@ -67,6 +68,19 @@ describe('HTTP caching of anonymous GETs', () => {
     expect(caching(again)).toEqual({ ...headers, cacheControl: `public, max-age=${TTL_S - 101}` });
     advance(1000);
     expect(caching(await get(query(WEATHER)))).toEqual({ ...headers, cacheControl: `public, max-age=${TTL_S - 102}` });
+  });
+
+  it('keeps an answer with a country of the bundled dataset as long as its other values stay fresh', async () => {
+    const { get, advance } = await start({ bundled: true });
+    const CITY =
+      '{ cities(names: ["Paris"]) { __typename ... on City { weather { __typename } country { __typename ... on Country { freshness { state } } } } } }';
+    expect(caching(await get(query(CITY)))).toMatchObject({ cacheControl: 'no-store' });
+    advance(100_500);
+    const kept = await get(query(CITY));
+    expect(await kept.json()).toEqual({
+      data: { cities: [{ __typename: 'City', weather: { __typename: 'CityWeather' }, country: { __typename: 'Country', freshness: { state: 'BUNDLED' } } }] },
+    });
+    expect(caching(kept)).toMatchObject({ cacheControl: `public, max-age=${TTL_S - 101}` });
   });
 
   it('answers 304 with no body to an If-None-Match that names the ETag, and the whole answer to any other', async () => {
