@@ -26,6 +26,22 @@ export interface RefreshAhead {
   mayRefresh?: (key: string, aheadMs: number) => Promise<boolean>;
 }
 
+/**
+ * Keys kept fresh on request (see KeyedCache.keepFresh): each is loaded again in the last
+ * `share` of its TTL, as a hot key is, whoever reads it.
+ */
+export interface KeepFresh {
+  share: number;
+  /** Asked before each refresh, as RefreshAhead's: false skips it (the quota is short, or another instance holds the key's lock). */
+  mayRefresh?: (key: string, aheadMs: number) => Promise<boolean>;
+}
+
+/** The last part of a kept key's TTL in which it is refreshed, unless KeepFresh says otherwise. */
+export const KEEP_FRESH_SHARE = 0.2;
+
+/** How soon a kept key is looked at again after a refresh it could not start or that failed: bounds, in ms. */
+export const KEPT_RETRY_MS = { min: 250, max: 30_000 } as const;
+
 export interface KeyedCacheOptions<V> {
   /** Names the cache in metrics and shared-tier keys, e.g. "weather". */
   name: string;
@@ -42,6 +58,8 @@ export interface KeyedCacheOptions<V> {
   /** How long past its TTL a value may stand in, as STALE, for a load that failed (RFC 5861's stale-if-error). */
   staleIfErrorMs: number;
   refreshAhead?: RefreshAhead;
+  /** How keys are kept fresh for keepFresh(); absent: refreshed in the last KEEP_FRESH_SHARE of their TTL, unasked. */
+  keepFresh?: KeepFresh;
   onEvent?: (event: CacheEvent) => void;
   /** Traces the cache's own loads (refreshes), which no caller's trace holds: each is a trace of its own. */
   tracer?: LookUpTracer;
@@ -63,8 +81,24 @@ export interface KeyedCache<V> {
    * (UPSTREAM_TIMEOUT), and a load that no caller waits for any longer is aborted.
    */
   get(key: string, caller: Caller): Promise<Cached<V>>;
+  /**
+   * Keeps `key` fresh until the returned function is called: it is loaded again in the last
+   * part of its TTL (KeepFresh.share; asking mayRefresh first: within the quota, and with a
+   * shared tier by one instance, the others taking what it wrote), whether or not anyone reads
+   * it. `onValue` hears of every value this instance loads for the key, by a refresh or for a
+   * caller, until then. Several holders of one key share its refreshes.
+   */
+  keepFresh(key: string, onValue: (value: Cached<V>) => void): () => void;
+  /** Keys kept fresh now. */
+  readonly keptKeys: number;
   readonly size: number;
   clear(): void;
+}
+
+/** A key kept fresh: who hears of its values, and when it is looked at next. */
+interface Kept<V> {
+  listeners: Set<(value: Cached<V>) => void>;
+  timer: NodeJS.Timeout | undefined;
 }
 
 /** JSON-serialisable, because it may live in the shared tier. */
@@ -122,10 +156,16 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return { value: entry.value, freshness };
   };
 
+  const kept = new Map<string, Kept<V>>();
   const store = (key: string, value: V): Entry<V> => {
     const entry = { value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) };
     entries.set(key, entry);
     tier?.set(sharedKey(key), JSON.stringify(entry), entry.ttlMs + keepMs).catch(() => {});
+    const holders = kept.get(key);
+    if (holders) {
+      const cached: Cached<V> = { value: entry.value, freshness: { state: 'LIVE', fetchedAt: entry.fetchedAt, ttlMs: entry.ttlMs, ageMs: 0 } };
+      for (const listener of holders.listeners) listener(cached);
+    }
     return entry;
   };
 
@@ -360,6 +400,49 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return miss(key, entry, caller, span);
   };
 
+  const keepShare = options.keepFresh?.share ?? KEEP_FRESH_SHARE;
+  /** When a kept key is looked at next: in the last part of its TTL, or soon when it has no value. */
+  const scheduleKept = (key: string, delayMs: number) => {
+    const holding = kept.get(key);
+    if (!holding) return;
+    clearTimeout(holding.timer);
+    holding.timer = setTimeout(() => void tickKept(key), Math.max(0, delayMs));
+    holding.timer.unref();
+  };
+  const retryDelay = (entry: Entry<V> | undefined) => Math.min(KEPT_RETRY_MS.max, Math.max(KEPT_RETRY_MS.min, ((entry?.ttlMs ?? 0) * keepShare) / 4));
+  const tickKept = async (key: string) => {
+    if (!kept.has(key)) return;
+    const flight = inflight.get(key);
+    if (flight) {
+      // A load is under way already (a caller's, a refresh-ahead): its value counts.
+      await flight.entry.catch(() => {});
+      return scheduleKept(key, 0);
+    }
+    let entry = entries.peek(key);
+    // Another instance may have refreshed it: its value is taken, and no call is made.
+    if (tier) {
+      const shared = await readShared(key);
+      if (shared && (!entry || shared.fetchedAt > entry.fetchedAt)) {
+        entries.set(key, shared);
+        entry = shared;
+      }
+    }
+    if (!kept.has(key)) return;
+    const aheadMs = entry ? entry.ttlMs * keepShare : 0;
+    // Never sooner than KEPT_RETRY_MS.min after the last load: a TTL of 0 must not become a busy loop.
+    const dueIn = entry ? Math.max(freshUntil(entry) - aheadMs, entry.fetchedAt + KEPT_RETRY_MS.min) - now() : 0;
+    if (dueIn > 0) return scheduleKept(key, dueIn);
+    const ask = options.keepFresh?.mayRefresh;
+    if (ask && !(await ask(key, Math.max(aheadMs, KEPT_RETRY_MS.min)).catch(() => false))) return scheduleKept(key, retryDelay(entry));
+    if (!kept.has(key) || inflight.has(key)) return scheduleKept(key, 0);
+    emit('refresh');
+    const refreshed = await refresh(key).entry.then(
+      () => true,
+      () => false,
+    );
+    scheduleKept(key, refreshed ? 0 : retryDelay(entry));
+  };
+
   return {
     get(key, caller) {
       const span = caller.tracer?.lookUp(options.name, key);
@@ -375,10 +458,32 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
         },
       );
     },
+    keepFresh(key, onValue) {
+      let holding = kept.get(key);
+      if (!holding) {
+        holding = { listeners: new Set(), timer: undefined };
+        kept.set(key, holding);
+        scheduleKept(key, 0);
+      }
+      // A function of its own per holder: the same listener held twice is released twice.
+      const listener = (value: Cached<V>) => onValue(value);
+      holding.listeners.add(listener);
+      return () => {
+        const current = kept.get(key);
+        if (!current?.listeners.delete(listener) || current.listeners.size > 0) return;
+        clearTimeout(current.timer);
+        kept.delete(key);
+      };
+    },
+    get keptKeys() {
+      return kept.size;
+    },
     get size() {
       return entries.size;
     },
     clear() {
+      for (const holding of kept.values()) clearTimeout(holding.timer);
+      kept.clear();
       entries.clear();
       for (const flight of inflight.values()) flight.abort.abort();
       inflight.clear();
