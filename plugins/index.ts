@@ -18,6 +18,7 @@ import { type ReadinessCheck, useReadiness } from './use-readiness.js';
 import { useRequestId } from './use-request-id.js';
 import { useRequestLog } from './use-request-log.js';
 import { useServerTiming } from './use-server-timing.js';
+import { useOperationFacts } from './use-operation-facts.js';
 import { useUpstreamCost } from './use-upstream-cost.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
@@ -38,8 +39,9 @@ export interface OperationsDeps {
 
 /**
  * The gateway's operations and protection plugins, in the order they must run: response
- * hooks run in list order (id and timing headers first, so the log line sees the final
- * response); probes and metrics answer before the rate limit.
+ * hooks run in list order (what each operation is recorded first; id and timing headers
+ * next, so the log line sees the final response); probes and metrics answer before the rate
+ * limit.
  */
 export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { clientKey } = deps;
@@ -47,6 +49,7 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
   return [
+    useOperationFacts(),
     useRequestId(),
     useServerTiming(),
     useRequestLog({ logger: deps.logger, clientKey }),
