@@ -1,5 +1,6 @@
 import type { SimulatorCalls } from './calls.js';
 import type { CallFacts, FaultTarget } from './faults.js';
+import type { WeatherBook } from './weather-overrides.js';
 
 // The contract between the simulator's core (ports, faults, counts) and each simulated API.
 
@@ -9,6 +10,8 @@ export interface UpstreamContext {
   calls: SimulatorCalls;
   /** See SimulatorOptions.syntheticNames. */
   syntheticNames: boolean;
+  /** The current weather tests have set per city (see Simulator.setWeather). */
+  weather: WeatherBook;
 }
 
 /** A parameter error, answered at once (the real APIs check parameters before any work): no faults apply. */
