@@ -19,6 +19,8 @@ import { useRequestId } from './use-request-id.js';
 import { useRequestLog } from './use-request-log.js';
 import { useServerTiming } from './use-server-timing.js';
 import { useOperationFacts } from './use-operation-facts.js';
+import { useSubscriptions } from './use-subscriptions.js';
+import { SUBSCRIBER_BUFFER } from '../events/bus.js';
 import { useUpstreamCost } from './use-upstream-cost.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
@@ -26,7 +28,7 @@ export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-Afte
 
 /** What the operations plugins are built from; all of it made once by the gateway. */
 export interface OperationsDeps {
-  config: Pick<Config, 'rateLimitPerMinute'>;
+  config: Pick<Config, 'rateLimitPerMinute' | 'subscriptionsPerClient' | 'weatherMaxCities'>;
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
@@ -35,13 +37,15 @@ export interface OperationsDeps {
   clientKey: ClientKeyFn;
   /** True once the process is shutting down (/ready then says 503). */
   draining: () => boolean;
+  /** Aborted when the process begins to shut down: open subscriptions are completed then. */
+  drainSignal: AbortSignal;
 }
 
 /**
  * The gateway's operations and protection plugins, in the order they must run: response
  * hooks run in list order (what each operation is recorded first; id and timing headers
  * next, so the log line sees the final response); probes and metrics answer before the rate
- * limit.
+ * limit, and the rate limit refuses before the subscription limits count.
  */
 export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { clientKey } = deps;
@@ -56,6 +60,13 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
     useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
     useMetrics({ metrics: deps.metrics }),
     useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
+    useSubscriptions({
+      perClient: deps.config.subscriptionsPerClient,
+      // A subscriber of weatherUpdates gets one event per city at once.
+      buffer: SUBSCRIBER_BUFFER + deps.config.weatherMaxCities,
+      metrics: deps.metrics,
+      draining: deps.drainSignal,
+    }),
     useQueryLimits(),
     useJsonParams(),
     useUpstreamCost(),

@@ -14,9 +14,11 @@ export interface HttpGateway {
   close(): Promise<void>;
 }
 
-/** Serves a gateway on node:http on a free loopback port, as server.ts does, for tests that need real sockets. */
-export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<HttpGateway> {
+/** Serves a gateway on node:http on a free loopback port, as server.ts does (WebSocket upgrades too), for tests that need real sockets. */
+export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'> & Partial<Pick<Gateway, 'webSockets'>>): Promise<HttpGateway> {
   const server = createServer(nodeListener(gateway.yoga));
+  const { webSockets } = gateway;
+  if (webSockets) server.on('upgrade', (request, socket, head) => webSockets.handleUpgrade(request, socket, head));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
