@@ -61,6 +61,8 @@ describe('npm run client against a real server that runs trusted documents only'
       REST_COUNTRIES_URL: sim.countriesUrl,
       PERSISTED_DOCUMENTS: 'only',
       PERSISTED_DOCUMENTS_PATH: join(dir, 'manifest.json'),
+      // Short, so that a watched city's change arrives within a few seconds.
+      WEATHER_CACHE_TTL_S: '2',
     });
     url = `${server.url}/graphql`;
   });
@@ -174,6 +176,31 @@ describe('npm run client against a real server that runs trusted documents only'
     expect(stderr).toBe('');
     const weather = stdout.split('\n').slice(4).filter(Boolean);
     expect(weather.sort()).toEqual([expect.stringMatching(/^Madrid: -?\d+\.\d °C, \S/), expect.stringMatching(/^Tokyo: -?\d+\.\d °C, \S/)]);
+  });
+
+  it("watches a city's weather: its value at once, a line when it changes, until Ctrl-C (exit 0)", async () => {
+    sim.setWeather('Helsinki', { temperature_2m: -3, time: '2026-01-10T09:00' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli.ts', 'watch', 'Helsinki'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    try {
+      await expect.poll(() => stdout, { timeout: 20_000 }).toMatch(/^\d\d:\d\d:\d\d Helsinki: -3\.0 °C, wind \d+ km\/h, .+ \(observed 09:00 UTC\)\n$/);
+      sim.setWeather('Helsinki', { temperature_2m: -1.5, time: '2026-01-10T09:15' });
+      await expect.poll(() => stdout.split('\n').filter(Boolean).length, { timeout: 30_000 }).toBe(2);
+      expect(stdout.split('\n')[1]).toMatch(/^\d\d:\d\d:\d\d Helsinki: -1\.5 °C, .+ \(observed 09:15 UTC\)$/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+      sim.clearWeather();
+    }
+    expect(stderr).toBe('');
   });
 
   it('refuses a wrong password with exit 1, and a password argument is not a thing', async () => {
