@@ -1,0 +1,127 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+
+/** One event of a subscription as the client got it. */
+export interface LiveResult<T = any> {
+  data?: T;
+  errors?: { message: string; extensions?: Record<string, any> }[];
+}
+
+/** A subscription held open by a real client: what it got so far, and how it ended. */
+export interface Watch<T = any> {
+  /** Every `next` payload, in order. */
+  events: LiveResult<T>[];
+  /** True once the server completed the stream. */
+  completed: boolean;
+  /** What ended it otherwise: an `error` message (WebSocket), a closed connection, an HTTP error status. */
+  failure: unknown;
+  /** The HTTP status of an SSE subscription; null for a WebSocket. */
+  status: number | null;
+  /** Resolves when the stream has ended, however. */
+  ended: Promise<void>;
+  /** Leaves: the client cancels the subscription. */
+  close(): Promise<void>;
+}
+
+export interface WatchOptions {
+  variables?: Record<string, unknown>;
+  /** `Authorization` header (SSE) or `connectionParams.authorization` (WebSocket). */
+  authorization?: string;
+  /** Extra request fields, e.g. `{ documentId }` in place of the query. */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * A subscription over GraphQL over SSE (Yoga's distinct connections mode), by fetch: a POST
+ * with `Accept: text/event-stream`, read as `event:`/`data:` blocks.
+ */
+export async function watchSse<T = any>(url: string, query: string | null, options: WatchOptions = {}): Promise<Watch<T>> {
+  const abort = new AbortController();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...(options.authorization && { authorization: options.authorization }) },
+    body: JSON.stringify({ ...(query !== null && { query }), variables: options.variables, ...options.extra }),
+    signal: abort.signal,
+  });
+  const watch: Watch<T> = { events: [], completed: false, failure: null, status: response.status, ended: Promise.resolve(), close: async () => {} };
+  if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
+    watch.failure = await response.json();
+    return watch;
+  }
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  watch.ended = (async () => {
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (\w+)$/m.exec(block)?.[1];
+          const data = block
+            .split('\n')
+            .filter((line) => line.startsWith('data:'))
+            .map((line) => line.slice(5).trimStart())
+            .join('\n');
+          if (event === 'next') watch.events.push(JSON.parse(data) as LiveResult<T>);
+          if (event === 'complete') watch.completed = true;
+        }
+      }
+    } catch (error) {
+      if (!abort.signal.aborted) watch.failure = error;
+    }
+  })();
+  watch.close = async () => {
+    abort.abort();
+    await watch.ended;
+  };
+  return watch;
+}
+
+/** A subscription over the graphql-ws protocol, with graphql-ws's own client on ws. */
+export function watchWs<T = any>(url: string, query: string, options: WatchOptions = {}): Watch<T> {
+  const client = createClient({
+    url: url.replace(/^http/, 'ws'),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: options.authorization ? { authorization: options.authorization } : {},
+    // A connection closed by the server (1001 when it shuts down) before the stream ended.
+    on: {
+      closed: (event) => {
+        if (!closing && !watch.completed) watch.failure ??= event;
+      },
+    },
+  });
+  let closing = false;
+  let done!: () => void;
+  const watch: Watch<T> = {
+    events: [],
+    completed: false,
+    failure: null,
+    status: null,
+    ended: new Promise<void>((resolve) => (done = resolve)),
+    close: async () => {
+      closing = true;
+      unsubscribe();
+      await client.dispose();
+      done();
+    },
+  };
+  const unsubscribe = client.subscribe<T>(
+    { query, ...(options.variables && { variables: options.variables }), ...options.extra },
+    {
+      next: (value) => void watch.events.push(value as LiveResult<T>),
+      error: (error) => {
+        watch.failure = error;
+        done();
+      },
+      complete: () => {
+        watch.completed = true;
+        done();
+      },
+    },
+  );
+  return watch;
+}
