@@ -17,6 +17,8 @@ export interface Watch<T = any> {
   failure: unknown;
   /** The HTTP status of an SSE subscription; null for a WebSocket. */
   status: number | null;
+  /** The close code of a WebSocket once its connection closed (1001: the server went away); null until then, and for SSE. */
+  closeCode: number | null;
   /** Resolves when the stream has ended, however. */
   ended: Promise<void>;
   /** Leaves: the client cancels the subscription. */
@@ -43,7 +45,15 @@ export async function watchSse<T = any>(url: string, query: string | null, optio
     body: JSON.stringify({ ...(query !== null && { query }), variables: options.variables, ...options.extra }),
     signal: abort.signal,
   });
-  const watch: Watch<T> = { events: [], completed: false, failure: null, status: response.status, ended: Promise.resolve(), close: async () => {} };
+  const watch: Watch<T> = {
+    events: [],
+    completed: false,
+    failure: null,
+    status: response.status,
+    closeCode: null,
+    ended: Promise.resolve(),
+    close: async () => {},
+  };
   if (!(response.headers.get('content-type') ?? '').startsWith('text/event-stream')) {
     watch.failure = await response.json();
     return watch;
@@ -86,10 +96,15 @@ export function watchWs<T = any>(url: string, query: string, options: WatchOptio
     url: url.replace(/^http/, 'ws'),
     webSocketImpl: WebSocket,
     retryAttempts: 0,
+    // Held open until close(): what the server does with an idle connection (close it with 1001 when it shuts down) is seen.
+    lazy: false,
+    // Seen through `closed` below; the default prints it.
+    onNonLazyError: () => {},
     connectionParams: options.authorization ? { authorization: options.authorization } : {},
     // A connection closed by the server (1001 when it shuts down) before the stream ended.
     on: {
       closed: (event) => {
+        watch.closeCode = (event as { code?: number }).code ?? null;
         if (!closing && !watch.completed) watch.failure ??= event;
       },
     },
@@ -101,6 +116,7 @@ export function watchWs<T = any>(url: string, query: string, options: WatchOptio
     completed: false,
     failure: null,
     status: null,
+    closeCode: null,
     ended: new Promise<void>((resolve) => (done = resolve)),
     close: async () => {
       closing = true;
