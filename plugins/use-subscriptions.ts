@@ -34,7 +34,9 @@ type Result = ExecutionResult | AsyncIterable<ExecutionResult>;
  *   source released (memory stays bounded whatever clients do);
  * - on draining (SIGTERM), every open stream is completed after what it holds, so that clients
  *   reconnect (to another instance, behind a load balancer), and new ones complete at once;
- * - metrics: open subscriptions per field, events delivered, subscribers dropped.
+ * - metrics: open subscriptions per field, events delivered, subscribers dropped;
+ * - an event stream (SSE) says `X-Accel-Buffering: no`, so that nginx in front passes each
+ *   event on at once instead of buffering the response (for this response alone).
  */
 export function useSubscriptions(options: SubscriptionsOptions): Plugin {
   const { perClient, buffer, metrics, draining } = options;
@@ -96,6 +98,9 @@ export function useSubscriptions(options: SubscriptionsOptions): Plugin {
   };
 
   return {
+    onResponse({ response }) {
+      if ((response.headers.get('content-type') ?? '').startsWith('text/event-stream')) response.headers.set('X-Accel-Buffering', 'no');
+    },
     onSubscribe({ args, setResultAndStopExecution, subscribeFn, setSubscribeFn }) {
       if (draining.aborted) return setResultAndStopExecution(ended());
       const field = rootField(args.document, args.operationName) ?? 'unknown';

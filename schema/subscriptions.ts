@@ -1,6 +1,7 @@
 import type { ReportRecord } from '../db/reports.js';
 import type { PostRecord } from '../db/records.js';
 import { claimCities } from '../resolvers/city-allowance.js';
+import { watchPublishedPosts } from '../resolvers/posts.js';
 import { watchReport } from '../resolvers/report-updates.js';
 import { readPostEvent } from '../resolvers/topics.js';
 import type { WeatherResult as WeatherResultRecord } from '../resolvers/weather.js';
@@ -34,7 +35,7 @@ builder.subscriptionFields((t) => ({
   postPublished: t.field({
     type: Post,
     description: 'Each post when it becomes published (created published, or updated to published), whichever instance wrote it.',
-    subscribe: (_root, _args, ctx) => ctx.events.subscribe('post-published'),
+    subscribe: (_root, _args, ctx) => watchPublishedPosts(ctx),
     resolve: (post: PostRecord, _args, ctx) => fresh(ctx, readPostEvent(post)),
   }),
   weatherUpdates: t.field({

@@ -19,6 +19,7 @@ const DATABASES = {
   'city-reports': 11,
   'report-processes': 12,
   'event-bus': 13,
+  'live-scale-out': 15,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
