@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { BACKGROUND, type Caller } from './caller.js';
 import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
 import type { CacheEvent } from './events.js';
+import { createKeptKeys, type KeepFresh } from './kept-keys.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
@@ -25,22 +26,6 @@ export interface RefreshAhead {
   /** Asked before each refresh: false skips it (the quota is short, or another instance holds the key's lock). */
   mayRefresh?: (key: string, aheadMs: number) => Promise<boolean>;
 }
-
-/**
- * Keys kept fresh on request (see KeyedCache.keepFresh): each is loaded again in the last
- * `share` of its TTL, as a hot key is, whoever reads it.
- */
-export interface KeepFresh {
-  share: number;
-  /** Asked before each refresh, as RefreshAhead's: false skips it (the quota is short, or another instance holds the key's lock). */
-  mayRefresh?: (key: string, aheadMs: number) => Promise<boolean>;
-}
-
-/** The last part of a kept key's TTL in which it is refreshed, unless KeepFresh says otherwise. */
-export const KEEP_FRESH_SHARE = 0.2;
-
-/** How soon a kept key is looked at again after a refresh it could not start or that failed: bounds, in ms. */
-export const KEPT_RETRY_MS = { min: 250, max: 30_000 } as const;
 
 export interface KeyedCacheOptions<V> {
   /** Names the cache in metrics and shared-tier keys, e.g. "weather". */
@@ -93,12 +78,6 @@ export interface KeyedCache<V> {
   readonly keptKeys: number;
   readonly size: number;
   clear(): void;
-}
-
-/** A key kept fresh: who hears of its values, and when it is looked at next. */
-interface Kept<V> {
-  listeners: Set<(value: Cached<V>) => void>;
-  timer: NodeJS.Timeout | undefined;
 }
 
 /** JSON-serialisable, because it may live in the shared tier. */
@@ -156,16 +135,11 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return { value: entry.value, freshness };
   };
 
-  const kept = new Map<string, Kept<V>>();
   const store = (key: string, value: V): Entry<V> => {
     const entry = { value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) };
     entries.set(key, entry);
     tier?.set(sharedKey(key), JSON.stringify(entry), entry.ttlMs + keepMs).catch(() => {});
-    const holders = kept.get(key);
-    if (holders) {
-      const cached: Cached<V> = { value: entry.value, freshness: { state: 'LIVE', fetchedAt: entry.fetchedAt, ttlMs: entry.ttlMs, ageMs: 0 } };
-      for (const listener of holders.listeners) listener(cached);
-    }
+    kept.loaded(key, entry);
     return entry;
   };
 
@@ -400,48 +374,25 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return miss(key, entry, caller, span);
   };
 
-  const keepShare = options.keepFresh?.share ?? KEEP_FRESH_SHARE;
-  /** When a kept key is looked at next: in the last part of its TTL, or soon when it has no value. */
-  const scheduleKept = (key: string, delayMs: number) => {
-    const holding = kept.get(key);
-    if (!holding) return;
-    clearTimeout(holding.timer);
-    holding.timer = setTimeout(() => void tickKept(key), Math.max(0, delayMs));
-    holding.timer.unref();
-  };
-  const retryDelay = (entry: Entry<V> | undefined) => Math.min(KEPT_RETRY_MS.max, Math.max(KEPT_RETRY_MS.min, ((entry?.ttlMs ?? 0) * keepShare) / 4));
-  const tickKept = async (key: string) => {
-    if (!kept.has(key)) return;
-    const flight = inflight.get(key);
-    if (flight) {
-      // A load is under way already (a caller's, a refresh-ahead): its value counts.
-      await flight.entry.catch(() => {});
-      return scheduleKept(key, 0);
-    }
-    let entry = entries.peek(key);
-    // Another instance may have refreshed it: its value is taken, and no call is made.
-    if (tier) {
-      const shared = await readShared(key);
-      if (shared && (!entry || shared.fetchedAt > entry.fetchedAt)) {
+  const kept = createKeptKeys<V>(
+    {
+      peek: (key) => entries.peek(key),
+      async newerElsewhere(key, known) {
+        if (!tier) return undefined;
+        const shared = await readShared(key);
+        if (!shared || (known && shared.fetchedAt <= known.fetchedAt)) return undefined;
         entries.set(key, shared);
-        entry = shared;
-      }
-    }
-    if (!kept.has(key)) return;
-    const aheadMs = entry ? entry.ttlMs * keepShare : 0;
-    // Never sooner than KEPT_RETRY_MS.min after the last load: a TTL of 0 must not become a busy loop.
-    const dueIn = entry ? Math.max(freshUntil(entry) - aheadMs, entry.fetchedAt + KEPT_RETRY_MS.min) - now() : 0;
-    if (dueIn > 0) return scheduleKept(key, dueIn);
-    const ask = options.keepFresh?.mayRefresh;
-    if (ask && !(await ask(key, Math.max(aheadMs, KEPT_RETRY_MS.min)).catch(() => false))) return scheduleKept(key, retryDelay(entry));
-    if (!kept.has(key) || inflight.has(key)) return scheduleKept(key, 0);
-    emit('refresh');
-    const refreshed = await refresh(key).entry.then(
-      () => true,
-      () => false,
-    );
-    scheduleKept(key, refreshed ? 0 : retryDelay(entry));
-  };
+        return shared;
+      },
+      inFlight: (key) => inflight.get(key)?.entry,
+      refresh(key) {
+        emit('refresh');
+        return refresh(key).entry;
+      },
+    },
+    options.keepFresh,
+    now,
+  );
 
   return {
     get(key, caller) {
@@ -458,23 +409,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
         },
       );
     },
-    keepFresh(key, onValue) {
-      let holding = kept.get(key);
-      if (!holding) {
-        holding = { listeners: new Set(), timer: undefined };
-        kept.set(key, holding);
-        scheduleKept(key, 0);
-      }
-      // A function of its own per holder: the same listener held twice is released twice.
-      const listener = (value: Cached<V>) => onValue(value);
-      holding.listeners.add(listener);
-      return () => {
-        const current = kept.get(key);
-        if (!current?.listeners.delete(listener) || current.listeners.size > 0) return;
-        clearTimeout(current.timer);
-        kept.delete(key);
-      };
-    },
+    keepFresh: (key, onValue) => kept.hold(key, onValue),
     get keptKeys() {
       return kept.size;
     },
@@ -482,7 +417,6 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       return entries.size;
     },
     clear() {
-      for (const holding of kept.values()) clearTimeout(holding.timer);
       kept.clear();
       entries.clear();
       for (const flight of inflight.values()) flight.abort.abort();

@@ -1,5 +1,6 @@
 import type { CacheEvent } from './events.js';
-import { createKeyedCache, KEEP_FRESH_SHARE, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
+import { KEEP_FRESH_SHARE } from './kept-keys.js';
+import { createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
 import type { Quota } from './quota.js';
 import type { SharedTier } from './shared-tier.js';
 import type { LookUpTracer } from './trace.js';
