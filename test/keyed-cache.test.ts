@@ -3,7 +3,7 @@ import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
 import type { Freshness } from '../sources/kit/freshness.js';
 import type { CallContext } from '../sources/kit/http.js';
 import type { CacheEvent } from '../sources/kit/events.js';
-import { KEPT_RETRY_MS } from '../sources/kit/kept-keys.js';
+import { KEEP_FRESH_LEAD_MS, KEPT_RETRY_MS } from '../sources/kit/kept-keys.js';
 import { createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
 import type { SharedTier } from '../sources/kit/shared-tier.js';
 
@@ -402,7 +402,7 @@ describe('keepFresh', () => {
     return { cache, loads };
   }
 
-  it('loads a key nobody reads once per cycle, in the last fifth of its TTL, tells its holders, and stops after the last one leaves', async () => {
+  it('loads a key nobody reads once per cycle, shortly before it expires, tells its holders, and stops after the last one leaves', async () => {
     const { cache, loads } = counting();
     const heard: [string, string, number][] = [];
     const first = cache.keepFresh('k', (cached) => heard.push(['first', cached.value, cached.freshness.fetchedAt]));
@@ -410,19 +410,21 @@ describe('keepFresh', () => {
     expect(loads).toEqual(['k']);
     const second = cache.keepFresh('k', (cached) => heard.push(['second', cached.value, cached.freshness.fetchedAt]));
     expect(cache.keptKeys).toBe(1);
-    await vi.advanceTimersByTimeAsync(7_999);
+    // A TTL of 10 s: refreshed KEEP_FRESH_LEAD_MS before it ends (less than its last fifth).
+    const cycle = 10_000 - KEEP_FRESH_LEAD_MS;
+    await vi.advanceTimersByTimeAsync(cycle - 1);
     expect(loads).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
     expect(loads).toHaveLength(2);
     expect(heard).toEqual([
       ['first', 'v1', START],
-      ['first', 'v2', START + 8_000],
-      ['second', 'v2', START + 8_000],
+      ['first', 'v2', START + cycle],
+      ['second', 'v2', START + cycle],
     ]);
     // A read finds the kept value fresh: no reader waits for it.
     expect((await cache.get('k', BACKGROUND)).freshness.state).toBe('CACHED');
     first();
-    await vi.advanceTimersByTimeAsync(8_000);
+    await vi.advanceTimersByTimeAsync(cycle);
     expect(loads).toHaveLength(3);
     second();
     expect(cache.keptKeys).toBe(0);
@@ -448,7 +450,7 @@ describe('keepFresh', () => {
     await vi.advanceTimersByTimeAsync(KEPT_RETRY_MS.min);
     expect(loads).toHaveLength(1);
     failing = true;
-    await vi.advanceTimersByTimeAsync(8_000);
+    await vi.advanceTimersByTimeAsync(10_000 - KEEP_FRESH_LEAD_MS);
     expect(loads).toHaveLength(2);
     // Failed: tried again after a pause (a quarter of the TTL's last fifth here), not at once.
     await vi.advanceTimersByTimeAsync(10_000);
@@ -482,8 +484,8 @@ describe('keepFresh', () => {
     for (const { cache } of instances) cache.keepFresh('k', () => {});
     await vi.advanceTimersByTimeAsync(0);
     expect(loads).toBe(1);
-    // Five cycles of 8 s (the first fifth of each TTL is where its refresh falls).
-    await vi.advanceTimersByTimeAsync(5 * 8_000 + 1_000);
+    // Five cycles.
+    await vi.advanceTimersByTimeAsync(5 * (10_000 - KEEP_FRESH_LEAD_MS) + 500);
     expect(loads).toBe(6);
     for (const { cache } of instances) expect((await cache.get('k', BACKGROUND)).value).toBe('v6');
   });

@@ -1,8 +1,9 @@
 import { type Cached, freshUntil } from './freshness.js';
 
 /**
- * Keys kept fresh on request (see KeyedCache.keepFresh): each is loaded again in the last
- * `share` of its TTL, as a hot key is, whoever reads it.
+ * Keys kept fresh on request (see KeyedCache.keepFresh): each is loaded again shortly before
+ * it expires (in the last `share` of its TTL, and at most KEEP_FRESH_LEAD_MS before), whoever
+ * reads it.
  */
 export interface KeepFresh {
   share: number;
@@ -12,6 +13,12 @@ export interface KeepFresh {
 
 /** The last part of a kept key's TTL in which it is refreshed, unless KeepFresh says otherwise. */
 export const KEEP_FRESH_SHARE = 0.2;
+
+/**
+ * At most this long before it expires is a kept key refreshed, whatever its TTL: at the TTLs
+ * of production (minutes) one refresh per TTL, near enough, and time enough for the call.
+ */
+export const KEEP_FRESH_LEAD_MS = 1_000;
 
 /** How soon a kept key is looked at again after a refresh it could not start or that failed, and the shortest cycle: bounds, in ms. */
 export const KEPT_RETRY_MS = { min: 250, max: 30_000 } as const;
@@ -66,12 +73,14 @@ export function createKeptKeys<V>(cache: KeptKeysCache<V>, options: KeepFresh | 
     // Another instance may have refreshed it: its value is taken, and no call is made.
     const entry = (await cache.newerElsewhere(key, cache.peek(key))) ?? cache.peek(key);
     if (!kept.has(key)) return;
-    const aheadMs = entry ? entry.ttlMs * share : 0;
+    const leadMs = entry ? Math.min(entry.ttlMs * share, KEEP_FRESH_LEAD_MS) : 0;
     // Never sooner than KEPT_RETRY_MS.min after the last load: a TTL of 0 must not become a busy loop.
-    const dueIn = entry ? Math.max(freshUntil(entry) - aheadMs, entry.fetchedAt + KEPT_RETRY_MS.min) - now() : 0;
+    const dueIn = entry ? Math.max(freshUntil(entry) - leadMs, entry.fetchedAt + KEPT_RETRY_MS.min) - now() : 0;
     if (dueIn > 0) return schedule(key, dueIn);
     const ask = options?.mayRefresh;
-    if (ask && !(await ask(key, Math.max(aheadMs, KEPT_RETRY_MS.min)).catch(() => false))) return schedule(key, retryDelay(entry));
+    // Asked to hold the key for the last part of its TTL: no other instance refreshes the same value.
+    const holdMs = Math.max((entry?.ttlMs ?? 0) * share, KEPT_RETRY_MS.min);
+    if (ask && !(await ask(key, holdMs).catch(() => false))) return schedule(key, retryDelay(entry));
     if (!kept.has(key) || cache.inFlight(key)) return schedule(key, 0);
     const refreshed = await cache.refresh(key).then(
       () => true,
