@@ -3,6 +3,7 @@ import { citiesCold } from './cities-cold.js';
 import { citiesWarm } from './cities-warm.js';
 import { coldFanout } from './cold-fanout.js';
 import { freshness } from './freshness.js';
+import { liveData } from './live-data.js';
 import { mixedLoad } from './mixed.js';
 import { postsWithAuthors } from './posts.js';
 import { scaleOut } from './scale-out.js';
@@ -11,4 +12,16 @@ import type { Scenario } from './types.js';
 import { warmWeather } from './warm-weather.js';
 
 /** Every scenario, in report order. */
-export const SCENARIOS: Scenario[] = [warmWeather, postsWithAuthors, coldFanout, tailLatency, burst, mixedLoad, citiesCold, citiesWarm, freshness, scaleOut];
+export const SCENARIOS: Scenario[] = [
+  warmWeather,
+  postsWithAuthors,
+  coldFanout,
+  tailLatency,
+  burst,
+  mixedLoad,
+  citiesCold,
+  citiesWarm,
+  freshness,
+  scaleOut,
+  liveData,
+];
