@@ -5,6 +5,7 @@
 // (docs/frontend-clients.md); this one needs nothing but fetch.
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print } from 'graphql';
+import { eventStream } from './event-stream.js';
 import { type ExecuteOptions, type ExecutionResult, type ResponseError, TransportError } from './execute.js';
 
 /**
@@ -47,33 +48,13 @@ export async function* subscribe<TData, TVariables>(
     await response.body?.cancel();
     throw new TransportError(`${options.url} answered HTTP ${response.status} with ${type || 'no content type'}, not an event stream`, 'http', response.status);
   }
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      buffer += value;
-      // Events are separated by a blank line; lines starting with ':' are keep-alive comments.
-      for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-        const lines = buffer.slice(0, end).split('\n');
-        buffer = buffer.slice(end + 2);
-        const event = lines
-          .find((line) => line.startsWith('event:'))
-          ?.slice(6)
-          .trim();
-        const data = lines
-          .filter((line) => line.startsWith('data:'))
-          .map((line) => line.slice(5).trimStart())
-          .join('\n');
-        if (event === 'complete') return;
-        if (event === 'next') yield result(JSON.parse(data) as { data?: unknown; errors?: ResponseError[] });
-      }
+    for await (const { event, data } of eventStream(response.body)) {
+      if (event === 'complete') return;
+      if (event === 'next') yield result(JSON.parse(data) as { data?: unknown; errors?: ResponseError[] });
     }
   } catch (error) {
     if (options.signal?.aborted) return;
     throw new TransportError(`the event stream from ${options.url} broke off: ${(error as Error).message}`, 'network', response.status, { cause: error });
-  } finally {
-    await reader.cancel().catch(() => {});
   }
 }

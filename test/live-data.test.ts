@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { counterValue } from '../metrics.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { as } from './helpers/auth.js';
-import { type HttpGateway, serveOverHttp } from './helpers/http.js';
-import { startGateway, type TestGateway } from './helpers/gateway.js';
+import { type HttpGateway, useHttpGateway } from './helpers/http.js';
+import type { TestGateway } from './helpers/gateway.js';
 import { type Watch, watchSse, watchWs } from './helpers/live-clients.js';
+import { simulatorEnv } from './helpers/weather.js';
 
 // Live data over real HTTP and real WebSockets, on one gateway in this process (SQLite in
 // memory, the simulator upstream): what each subscription sends, and what it costs upstream.
@@ -28,35 +29,13 @@ beforeAll(async () => {
 });
 afterAll(() => sim?.close());
 
-/** A gateway over real HTTP on the simulator, closed with its listener after the block. */
-function useLiveGateway(env: Record<string, string>, options: Parameters<typeof startGateway>[1] = {}) {
-  const suite = {} as { gateway: TestGateway; http: HttpGateway; url: string };
-  beforeAll(async () => {
-    suite.gateway = await startGateway(
-      {
-        OPEN_METEO_GEOCODING_URL: sim.geocodingUrl,
-        OPEN_METEO_FORECAST_URL: sim.forecastUrl,
-        OPEN_METEO_AIR_QUALITY_URL: sim.airQualityUrl,
-        REST_COUNTRIES_URL: sim.countriesUrl,
-        ...env,
-      },
-      { seed: true, ...options },
-    );
-    suite.http = await serveOverHttp(suite.gateway);
-    suite.url = `${suite.http.url}/graphql`;
-  });
-  afterAll(async () => {
-    await suite.http?.close();
-    await suite.gateway?.close();
-  });
-  return suite;
-}
+const url = (live: { http: HttpGateway }) => `${live.http.url}/graphql`;
 
 const userId = async (gateway: TestGateway, username: string) =>
   (await gateway.database.db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirstOrThrow()).id;
 
 describe('weatherUpdates: one upstream poll per time to live, whatever the number of watchers', () => {
-  const live = useLiveGateway({ WEATHER_CACHE_TTL_S: String(TTL_S), SUBSCRIPTIONS_PER_CLIENT: '100' });
+  const live = useHttpGateway(() => ({ ...simulatorEnv(sim), WEATHER_CACHE_TTL_S: String(TTL_S), SUBSCRIPTIONS_PER_CLIENT: '100' }), { seed: true });
   const refreshes = () => counterValue(live.gateway.metrics.cacheEvents, { cache: 'weather', event: 'refresh' });
 
   it('gives 30 SSE and 30 WebSocket watchers of Rome its weather at once, then only what changes, for one geocoding call and one forecast call per refresh', async () => {
@@ -65,8 +44,8 @@ describe('weatherUpdates: one upstream poll per time to live, whatever the numbe
     sim.resetCalls();
     const started = performance.now();
     const watchers: Watch[] = [
-      ...(await Promise.all(Array.from({ length: 30 }, () => watchSse(live.url, WEATHER, { variables: { cities: ['Rome'] } })))),
-      ...Array.from({ length: 30 }, () => watchWs(live.url, WEATHER, { variables: { cities: ['rome'] } })),
+      ...(await Promise.all(Array.from({ length: 30 }, () => watchSse(url(live), WEATHER, { variables: { cities: ['Rome'] } })))),
+      ...Array.from({ length: 30 }, () => watchWs(url(live), WEATHER, { variables: { cities: ['rome'] } })),
     ];
     await expect.poll(() => watchers.filter((watch) => watch.events.length === 1).length, { timeout: 30_000 }).toBe(60);
     for (const [index, watch] of watchers.entries()) {
@@ -113,7 +92,7 @@ describe('weatherUpdates: one upstream poll per time to live, whatever the numbe
   });
 
   it('answers a city that cannot be placed with a WeatherError at once, beside the others', async () => {
-    const watch = watchWs(live.url, WEATHER, { variables: { cities: ['Atlantis', 'Oslo'] } });
+    const watch = watchWs(url(live), WEATHER, { variables: { cities: ['Atlantis', 'Oslo'] } });
     await expect.poll(() => watch.events.length, { timeout: 20_000 }).toBe(2);
     const results = watch.events.map((event) => event.data.weatherUpdates);
     expect(results).toContainEqual({ __typename: 'WeatherError', city: 'Atlantis', code: 'CITY_NOT_FOUND' });
@@ -123,7 +102,7 @@ describe('weatherUpdates: one upstream poll per time to live, whatever the numbe
 });
 
 describe('postPublished', () => {
-  const live = useLiveGateway({});
+  const live = useHttpGateway(() => simulatorEnv(sim), { seed: true });
   const write = async (query: string, variables: Record<string, unknown>, user: number) => {
     const answer = await live.gateway.query(query, variables, await as(user));
     expect(answer.body.errors).toBeUndefined();
@@ -135,7 +114,7 @@ describe('postPublished', () => {
 
   it('tells anonymous SSE and WebSocket subscribers of each post that becomes published, and never of a draft or an edit', async () => {
     const ada = await userId(live.gateway, 'ada');
-    const watchers = [await watchSse(live.url, POSTS), watchWs(live.url, POSTS)];
+    const watchers = [await watchSse(url(live), POSTS), watchWs(url(live), POSTS)];
     await expect.poll(() => counterValue(live.gateway.metrics.subscriptionsOpen, { field: 'postPublished' }), { timeout: 10_000 }).toBe(2);
     const draft = (await write(CREATE, { t: 'a draft', p: false }, ada)).createPost.post.id;
     const published = (await write(CREATE, { t: 'published at once', p: true }, ada)).createPost.post.id;
@@ -156,7 +135,7 @@ describe('postPublished', () => {
 
   it("reads each event's data afresh: an author renamed between two posts is seen renamed", async () => {
     const grace = await userId(live.gateway, 'grace');
-    const watch = watchWs(live.url, 'subscription { postPublished { author { displayName postCount } } }');
+    const watch = watchWs(url(live), 'subscription { postPublished { author { displayName postCount } } }');
     await expect.poll(() => counterValue(live.gateway.metrics.subscriptionsOpen, { field: 'postPublished' }), { timeout: 10_000 }).toBe(1);
     const before = await live.gateway.query('{ userByUsername(username: "grace") { postCount } }');
     const count = before.body.data.userByUsername.postCount as number;
@@ -173,7 +152,7 @@ describe('postPublished', () => {
 });
 
 describe('cityReportUpdated', () => {
-  const live = useLiveGateway({}, { jobs: { reportChunkSize: 2 } });
+  const live = useHttpGateway(() => simulatorEnv(sim), { seed: true, jobs: { reportChunkSize: 2 } });
   const START = 'mutation ($names: [String!]!) { startCityReport(input: { names: $names, parts: [WEATHER] }) { ... on CityReport { id } } }';
 
   it('streams its owner the report as it is, then each change, its final state last, then ends', async () => {
@@ -182,7 +161,7 @@ describe('cityReportUpdated', () => {
     sim.setFaults([{ fault: { kind: 'hold' } }]);
     const started = await live.gateway.query(START, { names: ['Berlin', 'Paris', 'Madrid', 'Lisbon', 'Vienna', 'Prague'] }, await as(ada));
     const id = started.body.data.startCityReport.id as string;
-    const watch = watchWs(live.url, REPORT, { variables: { id }, authorization: (await as(ada)).authorization });
+    const watch = watchWs(url(live), REPORT, { variables: { id }, authorization: (await as(ada)).authorization });
     await expect.poll(() => watch.events.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(1);
     expect(['QUEUED', 'RUNNING']).toContain(watch.events[0]!.data.cityReportUpdated.state);
     sim.setFaults([]);
@@ -194,7 +173,7 @@ describe('cityReportUpdated', () => {
     expect(states.some((report) => report.done > 0 && report.done < 6)).toBe(true);
     for (let index = 1; index < states.length; index += 1) expect(states[index].done).toBeGreaterThanOrEqual(states[index - 1].done);
     // A finished report: its final state, and the stream ends.
-    const again = await watchSse(live.url, REPORT, { variables: { id }, authorization: (await as(ada)).authorization });
+    const again = await watchSse(url(live), REPORT, { variables: { id }, authorization: (await as(ada)).authorization });
     await again.ended;
     expect(again.completed).toBe(true);
     expect(again.events.map((event) => event.data.cityReportUpdated)).toEqual([{ state: 'SUCCEEDED', done: 6, total: 6 }]);
@@ -204,15 +183,15 @@ describe('cityReportUpdated', () => {
     const [ada, grace, margaret] = (await Promise.all(['ada', 'grace', 'margaret'].map((name) => userId(live.gateway, name)))) as [number, number, number];
     await live.gateway.database.db.updateTable('users').set({ role: 'ADMIN' }).where('id', '=', margaret).execute();
     const id = (await live.gateway.query(START, { names: ['Oslo'] }, await as(ada))).body.data.startCityReport.id as string;
-    const other = watchWs(live.url, REPORT, { variables: { id }, authorization: (await as(grace)).authorization });
+    const other = watchWs(url(live), REPORT, { variables: { id }, authorization: (await as(grace)).authorization });
     await other.ended;
     expect(other.completed).toBe(true);
     expect(other.events).toEqual([{ errors: [expect.objectContaining({ extensions: { code: 'FORBIDDEN' } })] }]);
-    const anonymous = await watchSse(live.url, REPORT, { variables: { id } });
+    const anonymous = await watchSse(url(live), REPORT, { variables: { id } });
     await anonymous.ended;
     expect(anonymous.events[0]?.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(anonymous.events[0]?.data ?? null).toBeNull();
-    const admin = watchWs(live.url, REPORT, { variables: { id }, authorization: (await as(margaret)).authorization });
+    const admin = watchWs(url(live), REPORT, { variables: { id }, authorization: (await as(margaret)).authorization });
     await admin.ended;
     expect(admin.completed).toBe(true);
     expect(admin.events.at(-1)?.data.cityReportUpdated.state).toBe('SUCCEEDED');

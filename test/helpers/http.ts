@@ -63,12 +63,13 @@ export function useHttpGateways(defaults: Record<string, string> = {}, options: 
 
 /**
  * For a file or describe block with one gateway over HTTP: started before its tests, closed
- * after them. Read `.gateway` and `.http` inside the tests.
+ * after them. Read `.gateway` and `.http` inside the tests. `env` may be a function, for
+ * values known only once the block runs (a simulator's URLs).
  */
-export function useHttpGateway(env: Record<string, string> = {}, options: GatewayOptions = {}) {
+export function useHttpGateway(env: Record<string, string> | (() => Record<string, string>) = {}, options: GatewayOptions = {}) {
   const suite = {} as { gateway: TestGateway; http: HttpGateway };
   beforeAll(async () => {
-    suite.gateway = await startGateway(env, options);
+    suite.gateway = await startGateway(typeof env === 'function' ? env() : env, options);
     suite.http = await serveOverHttp(suite.gateway);
   });
   afterAll(async () => {

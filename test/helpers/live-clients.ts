@@ -1,5 +1,6 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { eventStream } from '../../client/event-stream.js';
 
 /** One event of a subscription as the client got it. */
 export interface LiveResult<T = any> {
@@ -58,26 +59,11 @@ export async function watchSse<T = any>(url: string, query: string | null, optio
     watch.failure = await response.json();
     return watch;
   }
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   watch.ended = (async () => {
-    let buffer = '';
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        for (let end = buffer.indexOf('\n\n'); end !== -1; end = buffer.indexOf('\n\n')) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (\w+)$/m.exec(block)?.[1];
-          const data = block
-            .split('\n')
-            .filter((line) => line.startsWith('data:'))
-            .map((line) => line.slice(5).trimStart())
-            .join('\n');
-          if (event === 'next') watch.events.push(JSON.parse(data) as LiveResult<T>);
-          if (event === 'complete') watch.completed = true;
-        }
+      for await (const { event, data } of eventStream(response.body!)) {
+        if (event === 'next') watch.events.push(JSON.parse(data) as LiveResult<T>);
+        if (event === 'complete') watch.completed = true;
       }
     } catch (error) {
       if (!abort.signal.aborted) watch.failure = error;
