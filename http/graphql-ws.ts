@@ -11,6 +11,9 @@ import type { SocketOperationContext } from '../operation-facts.js';
 /** How often a silent connection is pinged (and a peer that does not answer is cut): as Yoga's SSE pings. */
 export const WEBSOCKET_KEEP_ALIVE_MS = 12_000;
 
+/** How long a peer has at least to answer the close of a draining server before its socket is cut. */
+const CLOSE_ANSWER_MS = 1_000;
+
 /** The graphql-ws protocol on the GraphQL endpoint's port and path (see createWebSocketTransport). */
 export interface WebSocketTransport {
   /** Takes an HTTP upgrade: the GraphQL endpoint's becomes a graphql-ws connection; any other is answered 404. */
@@ -136,12 +139,20 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
     },
     async drain(withinMs) {
       draining = true;
+      const until = performance.now() + withinMs;
       if (inFlight > 0) {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([new Promise<void>((resolve) => (idle = resolve)), new Promise<void>((resolve) => (timer = setTimeout(resolve, withinMs)))]);
         clearTimeout(timer);
       }
       for (const client of wss.clients) client.close(1001, 'Going away: the server is shutting down; reconnect');
+      // A peer that does not answer the close would hold its socket for ws's 30 s: cut at the end of the grace.
+      setTimeout(
+        () => {
+          for (const client of wss.clients) client.terminate();
+        },
+        Math.max(CLOSE_ANSWER_MS, until - performance.now()),
+      ).unref();
     },
     get connections() {
       return wss.clients.size;
