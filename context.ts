@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabaseHandle, StatementObserver } from './db/connect.js';
 import type { Budget } from './limits/budget.js';
 import type { UpstreamCost } from './limits/upstream-budget.js';
-import { createLoaders } from './loaders/index.js';
+import { createLoaders, type Loaders } from './loaders/index.js';
 import type { RecordTiming } from './plugins/use-server-timing.js';
 import { limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
@@ -11,6 +11,9 @@ import type { LoginThrottle } from './resolvers/login-throttle.js';
 import type { PasswordHasher } from './resolvers/password-hasher.js';
 import type { ReportSettings } from './resolvers/reports.js';
 import type { Sources } from './sources/index.js';
+import type { EventBus } from './events/bus.js';
+import type { GatewayTopics } from './resolvers/topics.js';
+import type { WeatherWatch } from './resolvers/weather-watch.js';
 import { callerWithin } from './sources/kit/caller.js';
 import type { OperationTrace } from './tracing/types.js';
 
@@ -28,6 +31,8 @@ export interface ContextDeps {
   /** UPSTREAM_BUDGET_PER_MINUTE per client, or null when off. */
   upstreamBudget: Budget | null;
   reports: ReportSettings;
+  events: EventBus<GatewayTopics>;
+  weatherWatch: WeatherWatch;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
@@ -80,7 +85,8 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
       },
     }),
   });
-  const loaders = createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
+  const newLoaders = () => createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
+  const loaders = newLoaders();
   const viewer = userId === null ? null : toViewer(await loaders.userById.load(userId));
   return {
     db,
@@ -98,6 +104,12 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     caller,
     lifetime,
     reports: deps.reports,
+    events: deps.events,
+    weatherWatch: deps.weatherWatch,
+    // Through `this`: Yoga copies the context's fields onto the operation's own context object.
+    renewLoaders(this: { loaders: Loaders }) {
+      this.loaders = newLoaders();
+    },
   };
 }
 

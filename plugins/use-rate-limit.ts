@@ -1,9 +1,11 @@
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { type BudgetState, createBudget } from '../limits/budget.js';
 import { createStoreWarning } from '../limits/store-warning.js';
 import type { Redis } from '../redis.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
+import { socketOperationOf } from '../operation-facts.js';
 
 export interface RateLimitOptions {
   /** Operations per client per window; 0 turns rate limiting off. */
@@ -29,7 +31,9 @@ const spent = new WeakMap<Request, BudgetState>();
  * before anything else runs, and a batch of n operations n points once it is parsed (the
  * batch cap bounds n). Over budget: HTTP 429 with Retry-After and a GraphQL error with code
  * RATE_LIMITED. Every counted response carries RateLimit-Limit, RateLimit-Remaining and
- * RateLimit-Reset (seconds). /health, /ready and /metrics are free.
+ * RateLimit-Reset (seconds). /health, /ready and /metrics are free. An operation over a
+ * WebSocket spends a point from the same budget when it starts, and is refused with
+ * RATE_LIMITED over budget.
  *
  * When the Redis store fails, the request is served unlimited (fail open): an outage of the
  * limiter must not become an outage of the API. That is logged (at most every
@@ -57,6 +61,18 @@ export function useRateLimit(options: RateLimitOptions): Plugin {
     return { message, extensions: { code: 'RATE_LIMITED', retryAfterSeconds: state.resetSeconds } };
   };
   let graphqlEndpoint = '/graphql';
+  /** An operation over a WebSocket has no request to count in onRequest: it spends its point as it starts to run. */
+  const spendForSocket = (context: object, refuse: (result: { errors: GraphQLError[] }) => void) => {
+    if (!socketOperationOf(context)) return;
+    const clientKey = (context as { clientKey?: () => Promise<string> }).clientKey;
+    return (async () => {
+      const state = await budget.spend(clientKey ? await clientKey() : 'ip:unknown');
+      if (!state.counted) return;
+      if (state.granted) return warning.succeeded();
+      const { message, extensions } = tooMany(state);
+      refuse({ errors: [createGraphQLError(message, { extensions })] });
+    })();
+  };
 
   return {
     onYogaInit({ yoga }) {
@@ -94,6 +110,8 @@ export function useRateLimit(options: RateLimitOptions): Plugin {
         },
       };
     },
+    onExecute: ({ args, setResultAndStopExecution }) => spendForSocket(args.contextValue as object, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => spendForSocket(args.contextValue as object, setResultAndStopExecution),
     onResponse({ request, response }) {
       const state = spent.get(request);
       if (!state) return;

@@ -2,11 +2,10 @@ import { type DocumentNode, type ExecutionResult, getOperationAST, parse } from 
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
-import { responseKey, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
+import { isServedCopy, responseKey, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
 import type { Lookup, ResponseStore } from '../responses/store.js';
 import { passingParts, type Payload } from '../responses/answer-parts.js';
-import { countOperation } from './use-metrics.js';
-import { OPERATION_NAME } from './use-request-log.js';
+import { noteRan } from '../operation-facts.js';
 
 export interface ResponseCacheOptions {
   /** Where answers are kept and the generation that writes bump (see ResponseStore). */
@@ -99,13 +98,20 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     return flight;
   };
 
-  const decide = (lookup: Lookup, key: string, name: string | null, request: Request, setResult: (result: ExecutionResult) => void): void | Promise<void> => {
+  const decide = (
+    lookup: Lookup,
+    key: string,
+    name: string | null,
+    request: Request,
+    context: object,
+    setResult: (result: ExecutionResult) => void,
+  ): void | Promise<void> => {
     const { generation, kept } = lookup;
     if (kept && now() < kept.until) {
       emit('hit');
-      countOperation(request, 'query');
-      // From Redis an answer comes as plain JSON: tagged again for the request log.
-      return setResult(OPERATION_NAME in kept.result ? kept.result : servedManyTimes(kept.result, { [OPERATION_NAME]: name }));
+      noteRan(context, { type: 'query', name });
+      // From Redis an answer comes as plain JSON: made a copy that is serialised once again.
+      return setResult(isServedCopy(kept.result) ? kept.result : servedManyTimes(kept.result));
     }
     const flight = share && generation >= 0 ? inFlight.get(key) : undefined;
     if (flight && flight.generation === generation) {
@@ -116,7 +122,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
           leads.set(request, { key, generation, name, flight: null });
           return;
         }
-        countOperation(request, 'query');
+        noteRan(context, { type: 'query', name });
         setResult(shared);
       });
     }
@@ -132,7 +138,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         },
       };
     },
-    onParams({ params, request, setResult }) {
+    onParams({ params, request, context, setResult }) {
       // A batch may hold anything, null included; Yoga answers a malformed entry with a 400 itself.
       if (!params?.query || request.headers.has('authorization') || batches.has(request)) return;
       const document = documentOf(params.query);
@@ -142,7 +148,9 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       const name = operation.name?.value ?? null;
       const lookup = store.lookUp(key);
       // The embedded store answers at once: no promise on the hot path.
-      return lookup instanceof Promise ? lookup.then((found) => decide(found, key, name, request, setResult)) : decide(lookup, key, name, request, setResult);
+      return lookup instanceof Promise
+        ? lookup.then((found) => decide(found, key, name, request, context, setResult))
+        : decide(lookup, key, name, request, context, setResult);
     },
     async onExecutionResult({ request, result, context, setResult }) {
       // Whatever the request was, a write it made must reach the store before it answers.
@@ -163,13 +171,13 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         return setResult(
           passingParts(result as AsyncIterable<Payload>, (whole) => {
             const plain = withoutCost(whole);
-            keep(plain, servedManyTimes(plain, { [OPERATION_NAME]: lead.name }));
+            keep(plain, servedManyTimes(plain));
           }),
         );
       }
-      // One copy for all: tagged with the name for the log lines, serialised once.
+      // One copy for all, serialised once.
       const plain = result ? withoutCost(result as ExecutionResult) : null;
-      const served = plain && servedManyTimes(plain, { [OPERATION_NAME]: lead.name });
+      const served = plain && servedManyTimes(plain);
       lead.flight?.settle(served);
       if (plain && served) keep(plain, served);
     },

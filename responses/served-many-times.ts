@@ -13,15 +13,20 @@ export function responseKey(query: string, operationName: string | null | undefi
 }
 
 /**
- * A copy of an answer that is served many times, tagged for the request log and serialised
- * once: Yoga uses a result's own `stringify` when it has one (graphql-jit's convention), and
- * every request for a kept or shared answer would otherwise build the same JSON again.
+ * A copy of an answer that is served many times, serialised once: Yoga uses a result's own
+ * `stringify` when it has one (graphql-jit's convention), and every request for a kept or
+ * shared answer would otherwise build the same JSON again.
  */
-export function servedManyTimes(result: ExecutionResult, tags: Record<symbol, unknown>): ExecutionResult {
+export function servedManyTimes(result: ExecutionResult): ExecutionResult {
   let json: string | undefined;
   // What Yoga hands in is this answer minus its internals (the ETag headers): the same each time.
   const stringify = (sanitized: unknown) => (json ??= JSON.stringify(sanitized));
-  return Object.assign({ ...result, ...tags }, { stringify });
+  return Object.assign({ ...result }, { stringify });
+}
+
+/** True for a copy made by servedManyTimes (kept in memory); false for one read back from Redis as JSON. */
+export function isServedCopy(result: ExecutionResult): boolean {
+  return typeof (result as { stringify?: unknown }).stringify === 'function';
 }
 
 /** An answer without `extensions.cost` (see useUpstreamCost): that says what one request spent, not what another may. */

@@ -20,6 +20,7 @@ import './country.js';
 import './cities.js';
 import './reports.js';
 import './background-work.js';
+import './subscriptions.js';
 
 /**
  * The executable schema, sorted so that its printed form is stable. It declares @defer and

@@ -132,7 +132,7 @@ const THREE_INSTANCES_CACHES =
 
 /** gatherql and its peers, in the order of every table: gatherql's rows, the executed peers, the cached peers. */
 export const SERVERS: ServerSpec[] = [
-  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'] }),
+  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm'] }),
   // What a request costs when it must execute: signed-in, or on PostgreSQL, where the response
   // cache and query sharing are off. Same process otherwise: its upstream caches stay.
   gatewaySpec({

@@ -20,6 +20,7 @@ const DATABASES = {
   'report-processes': 12,
   'event-bus': 13,
   'city-reports': 14,
+  'live-scale-out': 15,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
