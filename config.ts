@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultUpstreamBudget } from './limits/upstream-budget.js';
+import { REQUEST_CITY_FACTOR } from './resolvers/city-allowance.js';
 import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
 import { REST_COUNTRIES_V5_URL } from './sources/rest-countries/countries.js';
@@ -284,7 +285,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openMeteoQuota: vars.OPEN_METEO_QUOTA,
     restCountriesQuota: vars.REST_COUNTRIES_QUOTA,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
-    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE ?? defaultUpstreamBudget(vars.WEATHER_MAX_CITIES),
+    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE ?? defaultUpstreamBudget(REQUEST_CITY_FACTOR * vars.WEATHER_MAX_CITIES),
     subscriptionsPerClient: vars.SUBSCRIPTIONS_PER_CLIENT,
     corsOrigins: vars.CORS_ORIGINS,
     corsCredentials: vars.CORS_CREDENTIALS,
