@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { DatabaseHandle, StatementObserver } from './db/connect.js';
 import type { Budget } from './limits/budget.js';
 import type { UpstreamCost } from './limits/upstream-budget.js';
-import { createLoaders } from './loaders/index.js';
+import { createLoaders, type Loaders } from './loaders/index.js';
 import type { RecordTiming } from './plugins/use-server-timing.js';
 import { type AnswerLifetime, limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
@@ -12,6 +12,9 @@ import type { PasswordHasher } from './resolvers/password-hasher.js';
 import type { CachePurge } from './resolvers/cache-purge.js';
 import type { ReportSettings } from './resolvers/reports.js';
 import type { Sources } from './sources/index.js';
+import type { EventBus } from './events/bus.js';
+import type { GatewayTopics } from './resolvers/topics.js';
+import type { WeatherWatch } from './resolvers/weather-watch.js';
 import { callerWithin } from './sources/kit/caller.js';
 import type { OperationTrace } from './tracing/types.js';
 
@@ -30,6 +33,8 @@ export interface ContextDeps {
   upstreamBudget: Budget | null;
   reports: ReportSettings;
   cachePurge: CachePurge;
+  events: EventBus<GatewayTopics>;
+  weatherWatch: WeatherWatch;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
@@ -82,7 +87,8 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
       },
     }),
   });
-  const loaders = createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
+  const newLoaders = () => createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
+  const loaders = newLoaders();
   const viewer = userId === null ? null : toViewer(await loaders.userById.load(userId));
   return {
     db,
@@ -101,6 +107,12 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     lifetime,
     reports: deps.reports,
     cachePurge: deps.cachePurge,
+    events: deps.events,
+    weatherWatch: deps.weatherWatch,
+    // Through `this`: Yoga copies the context's fields onto the operation's own context object.
+    renewLoaders(this: { loaders: Loaders }) {
+      this.loaders = newLoaders();
+    },
   };
 }
 

@@ -1,7 +1,8 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
-import { type Context, type ContextDeps, createContext } from './context.js';
+import type { GraphQLError } from 'graphql';
+import { type Context, type ContextDeps, createContext, type RequestFacts } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { prepareDatabase } from './db/prepare.js';
 import { EXPOSED_HEADERS, executionPlugins, operationsPlugins, protocolPlugins } from './plugins/index.js';
@@ -22,7 +23,7 @@ import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
 import { createKeptAnswers } from './http/kept-answers.js';
 import { type NodeListener, nodeListener } from './http/node-listener.js';
-import { createClientKey } from './limits/client-key.js';
+import { connectionClientKey, createClientKey } from './limits/client-key.js';
 import { createRateLimit } from './limits/rate-limit.js';
 import { corsOptions } from './limits/cors.js';
 import { createUpstreamBudget } from './limits/upstream-budget.js';
@@ -35,6 +36,9 @@ import type { ReportSettings } from './resolvers/reports.js';
 import { type CachePurge, createCachePurge } from './resolvers/cache-purge.js';
 import type { CachesPurged, GatewayTopics } from './resolvers/topics.js';
 import { createEventBus, type EventBus } from './events/bus.js';
+import { createWebSocketTransport, type WebSocketTransport } from './http/graphql-ws.js';
+import { type SocketOperationContext, socketOperationOf } from './operation-facts.js';
+import { createWeatherWatch, type WeatherWatch } from './resolvers/weather-watch.js';
 import type { ReportRecord } from './db/reports.js';
 import { schema } from './schema/index.js';
 import { startTracing } from './tracing/start.js';
@@ -67,7 +71,15 @@ export interface Gateway {
   jobs: JobEngine;
   /** Events every instance hears (through Redis when REDIS_URL is set); closed by close(). */
   events: EventBus<GatewayTopics>;
-  /** The process is shutting down: /ready says 503 `draining` from now on, so that a load balancer sends nothing new. */
+  /** Live weather for weatherUpdates: the places watched here, kept fresh; closed by close(). */
+  weatherWatch: WeatherWatch;
+  /** The graphql-ws protocol, for the listener to hand its upgrades to (server.ts); closed by close(). */
+  webSockets: WebSocketTransport;
+  /**
+   * The process is shutting down: /ready says 503 `draining` from now on, so that a load
+   * balancer sends nothing new, and every open subscription (SSE or WebSocket) is completed,
+   * so that its client reconnects elsewhere.
+   */
   beginDraining(): void;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
   close(): Promise<void>;
@@ -179,7 +191,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   metrics.watchQuotas(sources.quotas);
   logUpstreams(logger, config);
-  const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
+  const events = createEventBus<GatewayTopics>({
+    redisUrl: config.redisUrl,
+    onError: busWarning(logger),
+    onPublish: (topic) => metrics.eventsPublished.inc({ topic }),
+  });
+  const weatherWatch = createWeatherWatch({ weather: sources.weather, events, onPlaces: (count) => metrics.watchedPlaces.set(count), now });
   const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
   const cachePurge = createCachePurge({
     caches: sources.caches,
@@ -238,10 +255,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
     reports,
     cachePurge,
+    events,
+    weatherWatch,
   };
   const rateLimit = config.rateLimitPerMinute > 0 ? createRateLimit({ limit: config.rateLimitPerMinute, redis, logger }) : null;
-  const clientKey = createClientKey({ userIdOf: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy });
+  const clientKeyOptions = { userIdOf: (authorization: string | null) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy };
+  const clientKey = createClientKey(clientKeyOptions);
   let draining = false;
+  // Aborted when draining begins: the subscriptions plugin then completes every open stream.
+  const drain = new AbortController();
   // With tracing, every request goes through Yoga, so that each has its span.
   const keptAnswers =
     responses && !tracing
@@ -250,19 +272,25 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: (initial) => {
+      const socket = socketOperationOf(initial);
       const { request } = initial;
-      const requestId = requestIdOf(request);
       // The client's key is looked up only when something counts by it (a logIn, an upstream budget).
-      const facts = {
-        requestId,
-        authorization: request.headers.get('authorization'),
-        recordTiming: timingOf(request),
-        clientKey: () => clientKey(request, initial),
-        ...(tracing && { trace: operationTraceOf(initial) }),
-      };
+      const facts: RequestFacts = socket
+        ? {
+            requestId: socket.requestId,
+            authorization: socket.authorization,
+            clientKey: once(() => connectionClientKey(clientKeyOptions, socket.authorization, (initial as unknown as SocketOperationContext).req)),
+          }
+        : {
+            requestId: requestIdOf(request),
+            authorization: request.headers.get('authorization'),
+            recordTiming: timingOf(request),
+            clientKey: () => clientKey(request, initial),
+            ...(tracing && { trace: operationTraceOf(initial) }),
+          };
       return createContext(deps, facts).catch((error: unknown) => {
         // Logged here, where the request is known; Yoga then masks it and does not log it again.
-        if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
+        if (masksAsInternal(error)) logUnexpectedError(logger, error, facts.requestId);
         throw error;
       });
     },
@@ -278,6 +306,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       // First, so that the request's span covers every other plugin's work.
       ...(tracing ? [useTracing({ tracing })] : []),
       ...operationsPlugins({
+        config,
         logger,
         metrics,
         database,
@@ -285,6 +314,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         clientKey,
         rateLimit,
         draining: () => draining,
+        drainSignal: drain.signal,
         graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
       }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
@@ -306,9 +336,26 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     ],
   });
 
+  const webSockets = createWebSocketTransport({
+    yoga,
+    verifyAuthorization: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization),
+    maskError: (error, requestId) => {
+      if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
+      return maskError(error, 'Unexpected error.') as GraphQLError;
+    },
+    maxPayloadBytes: QUERY_LIMIT_DEFAULTS.maxBodyBytes,
+  });
+
+  const beginDraining = () => {
+    draining = true;
+    drain.abort();
+  };
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      beginDraining();
+      await webSockets.close();
+      weatherWatch.close();
       await yoga.dispose();
       // Running jobs give their work back before the sources and the database they use go.
       await jobs.close();
@@ -321,9 +368,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await tracing?.shutdown();
     })());
 
-  const beginDraining = () => {
-    draining = true;
-  };
   try {
     await jobs.start();
   } catch (error) {
@@ -331,7 +375,24 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     throw error;
   }
   const listener = nodeListener(keptAnswers ? keptAnswers.listener(yoga) : yoga);
-  return { yoga, listener, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
+  return {
+    yoga,
+    listener,
+    config,
+    logger,
+    metrics,
+    database,
+    sources,
+    passwords,
+    redis,
+    tracing,
+    jobs,
+    events,
+    weatherWatch,
+    webSockets,
+    beginDraining,
+    close,
+  };
 }
 
 /** Drops here what other instances purge, as long as the gateway lives. */
@@ -350,6 +411,12 @@ function busWarning(logger: Logger): (error: Error) => void {
     up: 'event bus: Redis answers again',
   });
   return (error) => warning.failed(error);
+}
+
+/** `make`'s promise, made on the first call and shared by the later ones. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 /** Tables only background work writes: a write there changes no kept answer. */

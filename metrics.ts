@@ -107,6 +107,35 @@ export function createMetrics() {
       labelNames: ['kind', 'outcome'] as const,
       registers: [registry],
     }),
+    subscriptionsOpen: new Gauge({
+      name: 'gatherql_subscriptions_open',
+      help: 'Subscriptions open on this instance, over SSE and WebSocket, by field',
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
+    eventsPublished: new Counter({
+      name: 'gatherql_events_published_total',
+      help: 'Events this instance published on the event bus, by topic (every instance hears each one)',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    eventsDelivered: new Counter({
+      name: 'gatherql_subscription_events_total',
+      help: "Events handed to subscribers' connections on this instance, by field (one per subscriber that receives it)",
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
+    subscriptionsDropped: new Counter({
+      name: 'gatherql_subscriptions_dropped_total',
+      help: 'Subscriptions ended because their client did not read its events (more waited than a subscriber may have), by field',
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
+    watchedPlaces: new Gauge({
+      name: 'gatherql_weather_watched_places',
+      help: 'Places whose weather this instance keeps fresh for the subscribers of weatherUpdates',
+      registers: [registry],
+    }),
     jobDuration: new Histogram({
       name: 'gatherql_job_duration_seconds',
       help: 'How long runs of background jobs took, by kind',

@@ -17,9 +17,11 @@ function onceASecond() {
 }
 
 /**
- * Serves one gateway on config.host:port until SIGTERM or SIGINT, then drains: /ready says
- * 503 `draining`, no new connection is taken, every answer from then on closes its
- * connection, requests in flight finish (within SHUTDOWN_GRACE_MS), and the process exits 0.
+ * Serves one gateway on config.host:port (HTTP, and the graphql-ws protocol on upgrades) until
+ * SIGTERM or SIGINT, then drains: /ready says 503 `draining`, no new connection is taken,
+ * every answer from then on closes its connection, open subscriptions are completed (and
+ * WebSockets closed with 1001), requests in flight finish (within SHUTDOWN_GRACE_MS), and the
+ * process exits 0.
  * A load balancer retries a refused connection on another instance, so a rolling restart
  * loses no request. `fail` ends the process with one line. `options` are the gateway's (a
  * test process passes small leases). Resolves with the GraphQL endpoint's URL once the server
@@ -57,6 +59,8 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
     socket.destroy();
     stallLog(() => logger.warn({ socketTimeoutS: config.socketTimeoutMs / 1000 }, 'connection closed: nothing moved on it for SOCKET_TIMEOUT_S'));
   });
+  // The graphql-ws protocol: the same port and path, as an upgrade.
+  server.on('upgrade', (request, socket, head) => gateway.webSockets.handleUpgrade(request, socket, head));
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
   const listening = new Promise<string>((resolve) =>
     server.listen(config.port, config.host, () => {
@@ -71,7 +75,8 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
   async function shutdown(signal: NodeJS.Signals) {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: no new connections, letting requests in flight finish');
+    logger.info({ signal }, 'shutting down: no new connections, letting requests in flight finish, completing subscriptions');
+    // Open subscriptions are completed now, so that their clients reconnect to another instance.
     gateway.beginDraining();
     const cut = setTimeout(() => {
       logger.warn({ graceMs: SHUTDOWN_GRACE_MS }, 'requests still running after the grace period; closing their connections');
@@ -81,6 +86,8 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
     // close() stops accepting and resolves once every connection has ended; idle keep-alive
     // sockets would hold it open, so they are closed now and again as requests finish.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A WebSocket is a connection the HTTP server no longer manages: closed once its operations end.
+    void gateway.webSockets.drain(SHUTDOWN_GRACE_MS);
     server.closeIdleConnections();
     const idleSweep = setInterval(() => server.closeIdleConnections(), 100);
     await closed;

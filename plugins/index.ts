@@ -21,6 +21,9 @@ import { type ReadinessCheck, useReadiness } from './use-readiness.js';
 import { useRequestId } from './use-request-id.js';
 import { useRequestLog } from './use-request-log.js';
 import { useServerTiming } from './use-server-timing.js';
+import { useOperationFacts } from './use-operation-facts.js';
+import { useSubscriptions } from './use-subscriptions.js';
+import { SUBSCRIBER_BUFFER } from '../events/bus.js';
 import { useUpstreamCost } from './use-upstream-cost.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
@@ -28,6 +31,7 @@ export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-Afte
 
 /** What the operations plugins are built from; all of it made once by the gateway. */
 export interface OperationsDeps {
+  config: Pick<Config, 'subscriptionsPerClient' | 'weatherMaxCities'>;
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
@@ -40,13 +44,16 @@ export interface OperationsDeps {
   draining: () => boolean;
   /** GraphiQL's page, served to a browser's GET of the GraphQL endpoint. */
   graphiql: GraphiQLPageOptions;
+  /** Aborted when the process begins to shut down: open subscriptions are completed then. */
+  drainSignal: AbortSignal;
 }
 
 /**
  * The gateway's operations and protection plugins, in the order they must run: response
- * hooks run in list order (id and timing headers first, so the log line sees the final
- * response); probes, metrics and GraphiQL's page answer before the rate limit, which counts
- * operations: a page view is none.
+ * hooks run in list order (what each operation is recorded first; id and timing headers
+ * next, so the log line sees the final response); probes, metrics and GraphiQL's page answer
+ * before the rate limit, which counts operations (a page view is none), and the rate limit
+ * refuses before the subscription limits count.
  */
 export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { clientKey } = deps;
@@ -54,6 +61,7 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
   return [
+    useOperationFacts(),
     useRequestId(),
     useServerTiming(),
     useRequestLog({ logger: deps.logger, clientKey }),
@@ -61,6 +69,13 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
     useMetrics({ metrics: deps.metrics }),
     useGraphiQLPage(deps.graphiql),
     useRateLimit({ rateLimit: deps.rateLimit, clientKey }),
+    useSubscriptions({
+      perClient: deps.config.subscriptionsPerClient,
+      // A subscriber of weatherUpdates gets one event per city at once.
+      buffer: SUBSCRIBER_BUFFER + deps.config.weatherMaxCities,
+      metrics: deps.metrics,
+      draining: deps.drainSignal,
+    }),
     useQueryLimits(),
     useJsonParams(),
     useUpstreamCost(),

@@ -47,7 +47,7 @@ export function useHttpCaching(options: HttpCachingOptions): Plugin {
       if (until <= now()) return;
       keepable.set(request, until);
       // Serialised once: the ETag is of the very bytes the client gets.
-      setResult(servedManyTimes(result as ExecutionResult, {}));
+      setResult(servedManyTimes(result as ExecutionResult));
     },
     onResultProcess({ request, result, setResultProcessor }) {
       if (!anonymousGet(request)) return;

@@ -1,7 +1,9 @@
+import type { GraphQLError } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { BudgetState } from '../limits/budget.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
 import { type RateLimit, refusalMediaType } from '../limits/rate-limit.js';
+import { socketOperationOf } from '../operation-facts.js';
 
 export interface RateLimitOptions {
   /** The budget every request spends from (see createRateLimit); null turns rate limiting off. */
@@ -18,12 +20,25 @@ const spent = new WeakMap<Request, BudgetState>();
  * batch cap bounds n). Over budget: HTTP 429 with Retry-After and a GraphQL error with code
  * RATE_LIMITED. Every counted response carries RateLimit-Limit, RateLimit-Remaining and
  * RateLimit-Reset (seconds). /health, /ready and /metrics are free. A store that fails lets
- * the request through uncounted, without those headers (see RateLimit).
+ * the request through uncounted, without those headers (see RateLimit). An operation over a
+ * WebSocket spends a point from the same budget when it starts, and is refused with
+ * RATE_LIMITED over budget.
  */
 export function useRateLimit(options: RateLimitOptions): Plugin {
   const { rateLimit } = options;
   if (!rateLimit) return {};
   let graphqlEndpoint = '/graphql';
+  /** An operation over a WebSocket has no request to count in onRequest: it spends its point as it starts to run. */
+  const spendForSocket = (context: object, refuse: (result: { errors: GraphQLError[] }) => void) => {
+    if (!socketOperationOf(context)) return;
+    const clientKey = (context as { clientKey?: () => Promise<string> }).clientKey;
+    return (async () => {
+      const state = await rateLimit.spend(clientKey ? await clientKey() : 'ip:unknown');
+      if (!state || state.granted) return;
+      const { message, extensions } = rateLimit.refusal(state);
+      refuse({ errors: [createGraphQLError(message, { extensions })] });
+    })();
+  };
 
   return {
     onYogaInit({ yoga }) {
@@ -59,6 +74,8 @@ export function useRateLimit(options: RateLimitOptions): Plugin {
         },
       };
     },
+    onExecute: ({ args, setResultAndStopExecution }) => spendForSocket(args.contextValue as object, setResultAndStopExecution),
+    onSubscribe: ({ args, setResultAndStopExecution }) => spendForSocket(args.contextValue as object, setResultAndStopExecution),
     onResponse({ request, response }) {
       const state = spent.get(request);
       if (!state) return;

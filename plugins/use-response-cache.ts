@@ -7,8 +7,7 @@ import { responseKey, servedFromStore, servedManyTimes, withoutCost } from '../r
 import type { Lookup, ResponseStore } from '../responses/store.js';
 import { selectsViewerFields } from '../schema/viewer-scope.js';
 import { passingParts, type Payload } from '../responses/answer-parts.js';
-import { countOperation } from './use-metrics.js';
-import { OPERATION_NAME } from './use-request-log.js';
+import { noteRan } from '../operation-facts.js';
 
 export interface ResponseCacheOptions {
   /** Where answers are kept and the generation that writes bump (see ResponseStore). */
@@ -125,11 +124,18 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     return flight;
   };
 
-  const decide = (lookup: Lookup, key: string, name: string | null, request: Request, setResult: (result: ExecutionResult) => void): void | Promise<void> => {
+  const decide = (
+    lookup: Lookup,
+    key: string,
+    name: string | null,
+    request: Request,
+    context: object,
+    setResult: (result: ExecutionResult) => void,
+  ): void | Promise<void> => {
     const { generation, kept } = lookup;
     if (kept && now() < kept.until) {
       emit('hit');
-      countOperation(request, 'query');
+      noteRan(context, { type: 'query', name });
       return setResult(servedFromStore(kept));
     }
     const flight = share && generation >= 0 ? inFlight.get(key) : undefined;
@@ -141,7 +147,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
           leads.set(request, { key, generation, name, flight: null });
           return;
         }
-        countOperation(request, 'query');
+        noteRan(context, { type: 'query', name });
         setResult(shared);
       });
     }
@@ -149,10 +155,12 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     leads.set(request, { key, generation, name, flight: lead(key, generation) });
   };
 
-  const lookUp = (key: string, name: string | null, request: Request, setResult: (result: ExecutionResult) => void) => {
+  const lookUp = (key: string, name: string | null, request: Request, context: object, setResult: (result: ExecutionResult) => void) => {
     const found = store.lookUp(key);
     // The embedded store answers at once: no promise on the hot path.
-    return found instanceof Promise ? found.then((lookup) => decide(lookup, key, name, request, setResult)) : decide(found, key, name, request, setResult);
+    return found instanceof Promise
+      ? found.then((lookup) => decide(lookup, key, name, request, context, setResult))
+      : decide(found, key, name, request, context, setResult);
   };
 
   return {
@@ -176,8 +184,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       if (authorization !== null && (kind.viewers || !provesViewer)) return;
       const key = responseKey(params.query, params.operationName, params.variables);
       options.onKey?.(key, context);
-      if (authorization === null) return lookUp(key, kind.name, request, setResult);
-      return provesViewer!(authorization).then((proven) => (proven ? lookUp(key, kind.name, request, setResult) : undefined));
+      if (authorization === null) return lookUp(key, kind.name, request, context, setResult);
+      return provesViewer!(authorization).then((proven) => (proven ? lookUp(key, kind.name, request, context, setResult) : undefined));
     },
     async onExecutionResult({ request, result, context, setResult }) {
       // Whatever the request was, a write it made must reach the store before it answers.
@@ -201,9 +209,9 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         lead.flight?.settle(null);
         return setResult(passingParts(result as AsyncIterable<Payload>, (whole) => keep(withoutCost(whole))));
       }
-      // One copy for all: tagged with the name for the log lines, serialised once.
+      // One copy for all, serialised once.
       const plain = result ? withoutCost(result as ExecutionResult) : null;
-      lead.flight?.settle(plain && servedManyTimes(plain, { [OPERATION_NAME]: lead.name }));
+      lead.flight?.settle(plain && servedManyTimes(plain));
       if (plain) keep(plain);
     },
     onResponse({ request }) {

@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
 import type { Freshness } from '../sources/kit/freshness.js';
 import type { CallContext } from '../sources/kit/http.js';
 import type { CacheEvent } from '../sources/kit/events.js';
+import { KEEP_FRESH_LEAD_MS, KEPT_RETRY_MS } from '../sources/kit/kept-keys.js';
 import { createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
 import type { SharedTier } from '../sources/kit/shared-tier.js';
 
@@ -477,5 +478,122 @@ describe('keyed cache', () => {
       expect(two.calls).toHaveLength(0);
       expect(two.events).toEqual([]);
     });
+  });
+});
+
+describe('keepFresh', () => {
+  // Real timers would make these tests wait for real TTLs: the clock and the timers are faked together.
+  beforeEach(() => void vi.useFakeTimers({ now: START }));
+  afterEach(() => void vi.useRealTimers());
+
+  /** A cache whose loads answer at once, v1, v2…, and count. */
+  function counting(options: Partial<KeyedCacheOptions<string>> = {}) {
+    const loads: string[] = [];
+    const cache = createKeyedCache<string>({
+      name: 'test',
+      what: 'The test service',
+      load: async (key) => {
+        loads.push(key);
+        return `v${loads.length}`;
+      },
+      maxEntries: 100,
+      ttlMs: () => 10_000,
+      staleWhileRevalidateMs: 0,
+      staleIfErrorMs: MINUTE,
+      now: Date.now,
+      ...options,
+    });
+    return { cache, loads };
+  }
+
+  it('loads a key nobody reads once per cycle, shortly before it expires, tells its holders, and stops after the last one leaves', async () => {
+    const { cache, loads } = counting();
+    const heard: [string, string, number][] = [];
+    const first = cache.keepFresh('k', (cached) => heard.push(['first', cached.value, cached.freshness.fetchedAt]));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k']);
+    const second = cache.keepFresh('k', (cached) => heard.push(['second', cached.value, cached.freshness.fetchedAt]));
+    expect(cache.keptKeys).toBe(1);
+    // A TTL of 10 s: refreshed KEEP_FRESH_LEAD_MS before it ends (less than its last fifth).
+    const cycle = 10_000 - KEEP_FRESH_LEAD_MS;
+    await vi.advanceTimersByTimeAsync(cycle - 1);
+    expect(loads).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(loads).toHaveLength(2);
+    expect(heard).toEqual([
+      ['first', 'v1', START],
+      ['first', 'v2', START + cycle],
+      ['second', 'v2', START + cycle],
+    ]);
+    // A read finds the kept value fresh: no reader waits for it.
+    expect((await cache.get('k', BACKGROUND)).freshness.state).toBe('CACHED');
+    first();
+    await vi.advanceTimersByTimeAsync(cycle);
+    expect(loads).toHaveLength(3);
+    second();
+    expect(cache.keptKeys).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(loads).toHaveLength(3);
+  });
+
+  it('asks before each refresh, and retries in a while when told no or when the load fails, never in a busy loop', async () => {
+    let allowed = false;
+    let failing = false;
+    const { cache, loads } = counting({
+      keepFresh: { share: 0.2, mayRefresh: async () => allowed },
+      load: async (key) => {
+        loads.push(key);
+        if (failing) throw new Error('upstream down');
+        return 'v';
+      },
+    });
+    const release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(loads).toEqual([]);
+    allowed = true;
+    await vi.advanceTimersByTimeAsync(KEPT_RETRY_MS.min);
+    expect(loads).toHaveLength(1);
+    failing = true;
+    await vi.advanceTimersByTimeAsync(10_000 - KEEP_FRESH_LEAD_MS);
+    expect(loads).toHaveLength(2);
+    // Failed: tried again after a pause (a quarter of the TTL's last fifth here), not at once.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(loads.length).toBeLessThanOrEqual(2 + Math.ceil(10_000 / KEPT_RETRY_MS.min));
+    expect(loads.length).toBeGreaterThan(2);
+    release();
+  });
+
+  it('with a shared tier, three instances keeping one key fresh make one load per cycle in all, and all hold its value', async () => {
+    const values = new Map<string, string>();
+    const locks = new Map<string, number>();
+    // Redis's SET NX PX, on the faked clock.
+    const sharedTier: SharedTier = {
+      get: async (key) => values.get(key) ?? null,
+      set: async (key, value) => void values.set(key, value),
+      lock: async (key, ttlMs) => {
+        if ((locks.get(key) ?? 0) > Date.now()) return false;
+        locks.set(key, Date.now() + ttlMs);
+        return true;
+      },
+      unlock: async (key) => void locks.delete(key),
+      // Nothing is purged here.
+      delete: async () => 0,
+      deletePrefixed: async () => 0,
+    };
+    let loads = 0;
+    const instances = Array.from({ length: 3 }, () =>
+      counting({
+        sharedTier,
+        keepFresh: { share: 0.2, mayRefresh: (key, aheadMs) => sharedTier.lock(`${key}:refresh`, aheadMs) },
+        load: async () => `v${++loads}`,
+      }),
+    );
+    for (const { cache } of instances) cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toBe(1);
+    // Five cycles.
+    await vi.advanceTimersByTimeAsync(5 * (10_000 - KEEP_FRESH_LEAD_MS) + 500);
+    expect(loads).toBe(6);
+    for (const { cache } of instances) expect((await cache.get('k', BACKGROUND)).value).toBe('v6');
   });
 });

@@ -132,7 +132,7 @@ const THREE_INSTANCES_CACHES =
 
 /** gatherql and its peers, in the order of every table: gatherql's rows, the executed peers, the cached peers. */
 export const SERVERS: ServerSpec[] = [
-  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'n'] }),
+  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n'] }),
   // (n): what nginx's proxy_cache in front of it answers, and what reaches it.
   behindNginxCache(
     gatewaySpec({

@@ -4,6 +4,7 @@ import { citiesCold } from './cities-cold.js';
 import { citiesWarm } from './cities-warm.js';
 import { coldFanout } from './cold-fanout.js';
 import { freshness } from './freshness.js';
+import { liveData } from './live-data.js';
 import { mixedLoad } from './mixed.js';
 import { postsWithAuthors } from './posts.js';
 import { report } from './report.js';
@@ -27,5 +28,6 @@ export const SCENARIOS: Scenario[] = [
   scaleOut,
   report,
   reportPaced,
+  liveData,
   cachedGet,
 ];

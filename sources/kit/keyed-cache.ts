@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { BACKGROUND, type Caller } from './caller.js';
 import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
 import type { CacheEvent } from './events.js';
+import { createKeptKeys, type KeepFresh } from './kept-keys.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
@@ -42,6 +43,8 @@ export interface KeyedCacheOptions<V> {
   /** How long past its TTL a value may stand in, as STALE, for a load that failed (RFC 5861's stale-if-error). */
   staleIfErrorMs: number;
   refreshAhead?: RefreshAhead;
+  /** How keys are kept fresh for keepFresh(); absent: refreshed in the last KEEP_FRESH_SHARE of their TTL, unasked. */
+  keepFresh?: KeepFresh;
   onEvent?: (event: CacheEvent) => void;
   /** Traces the cache's own loads (refreshes), which no caller's trace holds: each is a trace of its own. */
   tracer?: LookUpTracer;
@@ -83,6 +86,16 @@ export interface KeyedCache<V> extends Purgeable {
    * undefined when there is none. Loads nothing: for a purge, to find what else a key leads to.
    */
   peek(key: string): Promise<V | undefined>;
+  /**
+   * Keeps `key` fresh until the returned function is called: it is loaded again in the last
+   * part of its TTL (KeepFresh.share; asking mayRefresh first: within the quota, and with a
+   * shared tier by one instance, the others taking what it wrote), whether or not anyone reads
+   * it. `onValue` hears of every value this instance loads for the key, by a refresh or for a
+   * caller, until then. Several holders of one key share its refreshes.
+   */
+  keepFresh(key: string, onValue: (value: Cached<V>) => void): () => void;
+  /** Keys kept fresh now. */
+  readonly keptKeys: number;
   readonly size: number;
   clear(): void;
 }
@@ -148,6 +161,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     const entry = { value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) };
     entries.set(key, entry);
     tier?.set(sharedKey(key), JSON.stringify(entry), entry.ttlMs + keepMs).catch(() => {});
+    kept.loaded(key, entry);
     return entry;
   };
 
@@ -382,6 +396,26 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return miss(key, entry, caller, span);
   };
 
+  const kept = createKeptKeys<V>(
+    {
+      peek: (key) => entries.peek(key),
+      async newerElsewhere(key, known) {
+        if (!tier) return undefined;
+        const shared = await readShared(key);
+        if (!shared || (known && shared.fetchedAt <= known.fetchedAt)) return undefined;
+        entries.set(key, shared);
+        return shared;
+      },
+      inFlight: (key) => inflight.get(key)?.entry,
+      refresh(key) {
+        emit('refresh');
+        return refresh(key).entry;
+      },
+    },
+    options.keepFresh,
+    now,
+  );
+
   return {
     get: (key, caller) => inLookUpSpan(caller.tracer, options.name, key, (span) => lookUp(key, caller, span)),
     async peek(key) {
@@ -399,10 +433,15 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       if (!tier) return 0;
       return keys ? tier.delete(keys.map(sharedKey), keys.map(loadLockKey)) : tier.deletePrefixed(sharedKey(''));
     },
+    keepFresh: (key, onValue) => kept.hold(key, onValue),
+    get keptKeys() {
+      return kept.size;
+    },
     get size() {
       return entries.size;
     },
     clear() {
+      kept.clear();
       entries.clear();
       for (const flight of inflight.values()) flight.abort.abort();
       inflight.clear();

@@ -20,6 +20,7 @@ const DATABASES = {
   'report-processes': 12,
   'event-bus': 13,
   'city-reports': 14,
+  'live-scale-out': 15,
   'cache-purge': 16,
   'cache-control-scale-out': 17,
 } as const;

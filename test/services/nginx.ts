@@ -21,7 +21,9 @@ export interface ThrowawayNginx {
  * configured as docs/deploy.md recommends: round robin, a server that refuses a connection
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
- * nginx closes before the instances would, and the client's own X-Forwarded-For passed on.
+ * nginx closes before the instances would, WebSocket upgrades passed on, and the client's own
+ * X-Forwarded-For passed on. Event streams (SSE) are not buffered: the gateway says so per
+ * response (X-Accel-Buffering: no).
  * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
  * `cache`: nginx keeps the answers that say it may, as the proxy_cache recipe of the docs does.
  */
@@ -38,6 +40,7 @@ error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
   ${cache.http}
@@ -52,7 +55,8 @@ http {
     location / {
       proxy_pass http://gateways;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_next_upstream error timeout non_idempotent;
       proxy_next_upstream_tries 3;
