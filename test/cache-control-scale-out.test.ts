@@ -135,4 +135,19 @@ describe.skipIf(!ready)('cache control on three instances behind nginx', () => {
     expect(signedIn.headers.get('cache-control')).toBe('private, no-store');
     expect(await reached()).toBe(before + 1);
   });
+
+  it("passes an event stream (a subscription's GET) by nginx's cache, so that no other subscriber's waits on its lock", async () => {
+    const stopped = new AbortController();
+    const stream = await fetch(`${nginx.url}/graphql?query=${encodeURIComponent('subscription { postPublished { id } }')}`, {
+      headers: { accept: 'text/event-stream' },
+      signal: stopped.signal,
+    });
+    try {
+      expect(stream.status).toBe(200);
+      expect(stream.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(stream.headers.get('x-cache-status')).toBe('BYPASS');
+    } finally {
+      stopped.abort();
+    }
+  });
 });

@@ -93,7 +93,7 @@ http {
 
 /**
  * The proxy_cache recipe of docs/deploy.md, read from there (so that what the docs say is
- * what runs), with its cache in `folder`: its `proxy_cache_path` for http { }, the rest for
+ * what runs), with its cache in `folder`: its `proxy_cache_path` and `map` for http { }, the rest for
  * server { }.
  */
 function proxyCache(folder: string): { http: string; server: string } {
@@ -101,7 +101,7 @@ function proxyCache(folder: string): { http: string; server: string } {
   const recipe = [...docs.matchAll(/```nginx\n([\s\S]*?)```/g)].map((block) => block[1]!).find((block) => block.includes('proxy_cache_path'));
   if (!recipe) throw new Error('docs/deploy.md has no nginx block with proxy_cache_path');
   const directives = recipe.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
-  const inHttp = (line: string) => line.startsWith('proxy_cache_path');
+  const inHttp = (line: string) => line.startsWith('proxy_cache_path') || line.startsWith('map ');
   return {
     http: directives.filter(inHttp).join('\n').replace('/var/cache/nginx/gatherql', folder),
     server: directives.filter((line) => !inHttp(line)).join('\n    '),
