@@ -506,6 +506,24 @@ describe('keepFresh', () => {
     return { cache, loads };
   }
 
+  it('loads a key kept fresh again at once when a purge drops it, so that its holders hear the new value; a key not held is not loaded', async () => {
+    const { cache, loads } = counting();
+    const heard: string[] = [];
+    const release = cache.keepFresh('k', (cached) => heard.push(cached.value));
+    await vi.advanceTimersByTimeAsync(0);
+    await cache.get('other', BACKGROUND);
+    expect(loads).toEqual(['k', 'other']);
+    expect(cache.drop(['k', 'other'])).toBe(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k', 'other', 'k']);
+    expect(heard).toEqual(['v1', 'v3']);
+    // Every entry, as a purge of the whole source drops them.
+    expect(cache.drop()).toBe(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k', 'other', 'k', 'k']);
+    release();
+  });
+
   it('loads a key nobody reads once per cycle, shortly before it expires, tells its holders, and stops after the last one leaves', async () => {
     const { cache, loads } = counting();
     const heard: [string, string, number][] = [];

@@ -422,12 +422,11 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       return (entries.peek(key) ?? (tier ? await readShared(key) : undefined))?.value;
     },
     drop(keys) {
-      if (!keys) {
-        const dropped = entries.size;
-        entries.clear();
-        return dropped;
-      }
-      return keys.filter((key) => entries.delete(key)).length;
+      const dropped = keys ? keys.filter((key) => entries.delete(key)).length : entries.size;
+      if (!keys) entries.clear();
+      // A key kept fresh (a live subscription's) is loaded again now rather than at its old time.
+      kept.renew(keys);
+      return dropped;
     },
     async purgeShared(keys) {
       if (!tier) return 0;
