@@ -10,7 +10,6 @@ import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
 import { responseStoreFor } from './responses/choose.js';
-import type { ResponseStore } from './responses/store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
@@ -22,7 +21,10 @@ import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notic
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
+import { createKeptAnswers } from './http/kept-answers.js';
+import { type NodeListener, nodeListener } from './http/node-listener.js';
 import { connectionClientKey, createClientKey } from './limits/client-key.js';
+import { createRateLimit } from './limits/rate-limit.js';
 import { corsOptions } from './limits/cors.js';
 import { createUpstreamBudget } from './limits/upstream-budget.js';
 import { createStoreWarning } from './limits/store-warning.js';
@@ -31,7 +33,8 @@ import type { JobEngine, JobObserver } from './jobs/engine.js';
 import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
 import { registerSchedules } from './gateway-schedules.js';
 import type { ReportSettings } from './resolvers/reports.js';
-import type { GatewayTopics } from './resolvers/topics.js';
+import { type CachePurge, createCachePurge } from './resolvers/cache-purge.js';
+import type { CachesPurged, GatewayTopics } from './resolvers/topics.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createWebSocketTransport, type WebSocketTransport } from './http/graphql-ws.js';
 import { type SocketOperationContext, socketOperationOf } from './operation-facts.js';
@@ -43,6 +46,11 @@ import type { Tracing } from './tracing/types.js';
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  /**
+   * What node:http serves, behind the Host check (see nodeListener): answers the response
+   * cache keeps straight from it (see createKeptAnswers), the rest through Yoga.
+   */
+  listener: NodeListener;
   config: Config;
   logger: Logger;
   metrics: Metrics;
@@ -96,7 +104,7 @@ export interface GatewayTuning {
    * the response cache off. Kept where every write is seen (see responseStoreFor): in memory
    * on the embedded SQLite database with one worker, in Redis otherwise, nowhere without it.
    */
-  responseCacheMs: number;
+  responseTtlMs: number;
   /** Identical anonymous queries in flight share one execution (see useResponseCache); same store. */
   shareQueries: boolean;
   /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
@@ -106,7 +114,7 @@ export interface GatewayTuning {
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
-  responseCacheMs: 1000,
+  responseTtlMs: 1000,
   shareQueries: true,
   statementCache: 500,
   compiledExecution: true,
@@ -145,8 +153,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
   const passwords = createPasswordHasher();
-  // Where answers are kept and shared (see responseStoreFor); chosen once Redis is open.
-  let responses: ResponseStore | null = null;
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
+  const now = options.sources?.now ?? Date.now;
+  // Where answers are kept and shared (see responseStoreFor), before the database whose writes forget them.
+  const responses = tuning.responseTtlMs > 0 || tuning.shareQueries ? responseStoreFor(config, redis, now, logger) : null;
   const database = openDatabase(config.databaseUrl, {
     statementCache: tuning.statementCache,
     onQuery: (_event, origin) => metrics.dbQueries.inc({ origin }),
@@ -161,14 +171,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await prepareDatabase(database.db, { seed: options.seed ?? database.embeddedFile, hashPassword: passwords.hashInTurn, logger });
   } catch (error) {
     await database.close();
+    if (redis) await closeRedis(redis);
     throw error;
   }
 
   // Loaded only when configured: with tracing off no OpenTelemetry module is imported.
   const tracing = config.tracing ? await startTracing(config.tracing, { logger, dialect: database.dialect }) : null;
-  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
-  const now = options.sources?.now ?? Date.now;
-  if (tuning.responseCacheMs > 0 || tuning.shareQueries) responses = responseStoreFor(config, redis, now, logger);
   const sources = createSources({
     urls: { geocoding: config.geocodingUrl, forecast: config.forecastUrl, airQuality: config.airQualityUrl, countries: config.restCountriesUrl },
     timeoutMs: config.upstreamTimeoutMs,
@@ -190,6 +198,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   const weatherWatch = createWeatherWatch({ weather: sources.weather, events, onPlaces: (count) => metrics.watchedPlaces.set(count), now });
   const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
+  const cachePurge = createCachePurge({
+    caches: sources.caches,
+    places: sources.places,
+    // A store in Redis is every instance's: the purging instance empties it for all.
+    dropAnswers: async (everywhere) => (responses && (everywhere || !responses.shared) ? responses.purge() : 0),
+    announce: (purge) => events.publish('caches-purged', purge),
+    onDropped: (cache, count) => metrics.cachePurged.inc({ cache }, count),
+  });
+  const purgesHeard = events.subscribe('caches-purged');
+  void hearPurges(purgesHeard, cachePurge, logger);
   const jobs = createJobEngine({
     redisUrl: config.jobsRedisUrl,
     database,
@@ -236,14 +254,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     loginThrottle: createLoginThrottle({ redis, logger }),
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
     reports,
+    cachePurge,
     events,
     weatherWatch,
   };
+  const rateLimit = config.rateLimitPerMinute > 0 ? createRateLimit({ limit: config.rateLimitPerMinute, redis, logger }) : null;
   const clientKeyOptions = { userIdOf: (authorization: string | null) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy };
   const clientKey = createClientKey(clientKeyOptions);
   let draining = false;
   // Aborted when draining begins: the subscriptions plugin then completes every open stream.
   const drain = new AbortController();
+  // With tracing, every request goes through Yoga, so that each has its span.
+  const keptAnswers =
+    responses && !tracing
+      ? createKeptAnswers({ store: responses, endpoint: '/graphql', now, logger, metrics, rateLimit, trustProxy: config.trustProxy })
+      : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: (initial) => {
@@ -287,6 +312,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         database,
         redis,
         clientKey,
+        rateLimit,
         draining: () => draining,
         drainSignal: drain.signal,
         graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
@@ -296,9 +322,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
       ...executionPlugins({
         responses,
-        responseTtlMs: tuning.responseCacheMs,
+        responseTtlMs: tuning.responseTtlMs,
         shareQueries: tuning.shareQueries,
+        provesViewer: (authorization) =>
+          userIdFromAuthorization(deps.tokenKey, authorization).then(
+            () => true,
+            () => false,
+          ),
         now,
+        ...(keptAnswers && { onResponseKey: keptAnswers.learn }),
         onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
       }),
     ],
@@ -327,6 +359,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await yoga.dispose();
       // Running jobs give their work back before the sources and the database they use go.
       await jobs.close();
+      await purgesHeard.return();
       await events.close();
       sources.close();
       if (redis) await closeRedis(redis);
@@ -341,7 +374,32 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await close();
     throw error;
   }
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, weatherWatch, webSockets, beginDraining, close };
+  const listener = nodeListener(keptAnswers ? keptAnswers.listener(yoga) : yoga);
+  return {
+    yoga,
+    listener,
+    config,
+    logger,
+    metrics,
+    database,
+    sources,
+    passwords,
+    redis,
+    tracing,
+    jobs,
+    events,
+    weatherWatch,
+    webSockets,
+    beginDraining,
+    close,
+  };
+}
+
+/** Drops here what other instances purge, as long as the gateway lives. */
+async function hearPurges(purges: AsyncIterable<CachesPurged>, cachePurge: CachePurge, logger: Logger): Promise<void> {
+  for await (const purge of purges) {
+    await cachePurge.heard(purge).catch((error: unknown) => logger.warn({ err: error }, 'cache purge: could not drop what another instance purged'));
+  }
 }
 
 /** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */

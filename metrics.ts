@@ -52,6 +52,12 @@ export function createMetrics() {
       labelNames: ['cache', 'event'] as const,
       registers: [registry],
     }),
+    cachePurged: new Counter({
+      name: 'gatherql_cache_purged_total',
+      help: 'Entries dropped from this instance by purgeCaches, here or on another instance, per cache (an upstream cache, or responses)',
+      labelNames: ['cache'] as const,
+      registers: [registry],
+    }),
     executionPlans: new Counter({
       name: 'gatherql_execution_plans_total',
       help: "Operations seen for the first time, by how they run: compiled (graphql-jit), graphql-js, or incremental (@defer/@stream, Yoga's executor)",

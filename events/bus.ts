@@ -61,7 +61,9 @@ export function createEventBus<T extends TopicMap>(options: EventBusOptions): Ev
   // A subscribing connection can do nothing else, so publishing needs one of its own; neither
   // is the gateway's shared client, which is built to fail fast.
   const publishClient = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  const subscribeClient = new Redis(options.redisUrl);
+  // A SUBSCRIBE asked while Redis is away waits for it (and is renewed on every reconnection)
+  // rather than being given up after a few retries: a listener (of purges, say) must not go deaf for good.
+  const subscribeClient = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   for (const client of [publishClient, subscribeClient]) client.on('error', (error: Error) => options.onError?.(error));
   const database = new URL(options.redisUrl).pathname.slice(1) || '0';
   const report = (error: Error) => options.onError?.(error);

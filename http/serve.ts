@@ -2,7 +2,6 @@ import { createServer } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createGateway, type GatewayOptions } from '../gateway.js';
-import { nodeListener } from './node-listener.js';
 
 /** How long in-flight requests may take to finish after SIGTERM before their sockets are cut. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -33,7 +32,7 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
     fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`),
   );
   let stopping = false;
-  const listener = nodeListener(gateway.yoga);
+  const { listener } = gateway;
   const server = createServer(
     {
       // A client gets 10 s to send its headers and 30 s for the whole request (bodies are at

@@ -60,6 +60,15 @@ export function connectionClientKey(
   return keyOf(options, authorization, addressOf(Array.isArray(forwarded) ? forwarded[0] : forwarded, upgrade.socket?.remoteAddress, options.trustProxy));
 }
 
+/**
+ * The key of a request without a valid token, `ip:<address>` or `ip:unknown`, from its
+ * X-Forwarded-For header (believed only with `trustProxy`) and its socket's address. For
+ * whoever reads Node's request itself (the lane of kept answers) as for createClientKey.
+ */
+export function anonymousClientKey(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: boolean): string {
+  return `ip:${addressOf(forwardedFor, socketAddress, trustProxy) ?? 'unknown'}`;
+}
+
 /** The address a request came from, normalised; null when it cannot be known. */
 export function clientAddress(request: Request, serverContext: ServerContextWithSocket | undefined, trustProxy: boolean): string | null {
   return addressOf(request.headers.get('x-forwarded-for'), serverContext?.req?.socket?.remoteAddress, trustProxy);

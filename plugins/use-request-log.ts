@@ -158,7 +158,7 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       requestId: socket.requestId,
       transport: 'websocket',
       operationName: operationOf(context)?.name ?? null,
-      durationMs: Math.round((performance.now() - socket.startedAt) * 100) / 100,
+      durationMs: millisecondsSince(socket.startedAt),
       errors: errors.length,
       client,
       ...(parts !== undefined && { parts }),
@@ -169,7 +169,7 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
   async function writeLine(entry: Entry, url: URL, level: 'debug' | 'info', request: Request, response: Response, serverContext: unknown) {
     if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
     const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
-    const line = {
+    logRequest(options.logger, level, {
       requestId: requestIdOf(request),
       method: request.method,
       path: url.pathname,
@@ -179,9 +179,34 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       errors: entry.errors,
       client,
       ...(entry.stream && { parts: entry.stream.parts, firstPartMs: entry.stream.firstPartMs }),
-    };
-    options.logger[level](line, 'request');
+    });
   }
+}
+
+/** The line of one request (see useRequestLog). */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The operation's name; names joined by commas for a batch; null for an anonymous one. */
+  operationName: string | null;
+  status: number;
+  durationMs: number;
+  errors: number;
+  client: string | undefined;
+  /** For an answer in parts: how many, and when the first went. */
+  parts?: number;
+  firstPartMs?: number | undefined;
+}
+
+/** Writes a request's line: for whoever answers a request without Yoga too (the lane of kept answers). */
+export function logRequest(logger: Logger, level: 'debug' | 'info', line: RequestLine): void {
+  logger[level](line, 'request');
+}
+
+/** Milliseconds since `start` (performance.now()), to two decimals, as the request log says them. */
+export function millisecondsSince(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
 }
 
 /** One payload of an answer in parts: the first with `errors` of its own, later ones per `incremental` entry. */
@@ -198,7 +223,7 @@ function operationNames(request: Request): string | null {
   return names.length <= 1 ? (names[0] ?? null) : names.map((name) => name ?? 'anonymous').join(',');
 }
 
-const elapsed = (entry: Entry) => Math.round((performance.now() - entry.start) * 100) / 100;
+const elapsed = (entry: Entry) => millisecondsSince(entry.start);
 
 function countErrors(result: unknown): number {
   let count = 0;

@@ -6,6 +6,7 @@ import type { TokenKey, Viewer } from './auth.js';
 import { RequestError } from './errors.js';
 import type { Caller } from '../sources/kit/caller.js';
 import type { AnswerLifetime } from './answer-lifetime.js';
+import type { CachePurge } from './cache-purge.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { ReportSettings } from './reports.js';
@@ -44,6 +45,8 @@ export interface DomainContext extends UpstreamScope {
   lifetime: AnswerLifetime;
   /** City reports: the job engine they run on and their limits (process-wide). */
   reports: ReportSettings;
+  /** Purges the caches here, in the shared tier and on every other instance (process-wide). */
+  cachePurge: CachePurge;
   /** The event bus every instance hears (process-wide): what writes tell and subscriptions listen to. */
   events: EventBus<GatewayTopics>;
   /** Live weather for weatherUpdates (process-wide). */

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { ExecutionResult } from 'graphql';
+import type { KeptResponse } from './store.js';
+
+/** Under this key, an answer served from the store carries what was kept (see keptAnswerOf). */
+const KEPT = Symbol.for('gatherql.keptAnswer');
 
 /**
  * The key of an answer: the document, the operation name and the variables. Node's
@@ -24,14 +28,23 @@ export function servedManyTimes(result: ExecutionResult): ExecutionResult {
   return Object.assign({ ...result }, { stringify });
 }
 
-/** True for a copy made by servedManyTimes (kept in memory); false for one read back from Redis as JSON. */
-export function isServedCopy(result: ExecutionResult): boolean {
-  return typeof (result as { stringify?: unknown }).stringify === 'function';
-}
-
 /** An answer without `extensions.cost` (see useUpstreamCost): that says what one request spent, not what another may. */
 export function withoutCost(result: ExecutionResult): ExecutionResult {
   if (!result.extensions || !('cost' in result.extensions)) return result;
   const { cost: _spent, ...extensions } = result.extensions;
   return Object.keys(extensions).length > 0 ? { ...result, extensions } : { data: result.data, ...(result.errors && { errors: result.errors }) };
+}
+
+/**
+ * The answer a hit hands Yoga: the kept bytes as they are (Yoga writes what `stringify`
+ * returns), tagged with what was kept for HTTP caching. Nothing is parsed again (the request
+ * log and the metrics learn of the operation from noteRan).
+ */
+export function servedFromStore(kept: KeptResponse): ExecutionResult {
+  return { [KEPT]: kept, stringify: () => kept.body } as ExecutionResult;
+}
+
+/** What was kept of an answer served from the store; undefined for any other answer. */
+export function keptAnswerOf(result: unknown): KeptResponse | undefined {
+  return result && typeof result === 'object' && KEPT in result ? (result as { [KEPT]: KeptResponse })[KEPT] : undefined;
 }

@@ -20,6 +20,7 @@ import './country.js';
 import './cities.js';
 import './reports.js';
 import './background-work.js';
+import './cache-control.js';
 import './subscriptions.js';
 
 /**

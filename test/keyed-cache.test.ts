@@ -40,6 +40,31 @@ function setUp<V>(options: Partial<KeyedCacheOptions<V>> = {}) {
 /** Lets the promise callbacks queued so far run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A shared tier in this process's memory, with Redis's SET NX PX semantics for locks. */
+function memoryTier(): SharedTier & { values: Map<string, string> } {
+  const values = new Map<string, string>();
+  const locks = new Set<string>();
+  return {
+    values,
+    get: async (key) => values.get(key) ?? null,
+    set: async (key, value) => void values.set(key, value),
+    lock: async (key) => {
+      if (locks.has(key)) return false;
+      locks.add(key);
+      return true;
+    },
+    unlock: async (key) => void locks.delete(key),
+    delete: async (keys, removedLocks = []) => {
+      for (const lock of removedLocks) locks.delete(lock);
+      return keys.filter((key) => values.delete(key)).length;
+    },
+    deletePrefixed: async (prefix) => {
+      for (const lock of locks) if (lock.startsWith(prefix)) locks.delete(lock);
+      return [...values.keys()].filter((key) => key.startsWith(prefix) && values.delete(key)).length;
+    },
+  };
+}
+
 const fresh = (state: Freshness['state'], fetchedAt: number, ageMs = 0): Freshness => ({ state, fetchedAt, ttlMs: 5 * MINUTE, ageMs });
 
 describe('keyed cache', () => {
@@ -301,6 +326,8 @@ describe('keyed cache', () => {
       set: async (key, value, ttlMs) => void store.set(key, { value, ttlMs }),
       lock: async () => true,
       unlock: async () => {},
+      delete: async () => 0,
+      deletePrefixed: async () => 0,
     };
     let loaded = 0;
     const load = async () => {
@@ -329,28 +356,18 @@ describe('keyed cache', () => {
       },
       lock: async () => true,
       unlock: async () => {},
+      delete: async () => {
+        throw new Error('redis down');
+      },
+      deletePrefixed: async () => {
+        throw new Error('redis down');
+      },
     };
     const { cache } = setUp<string>({ sharedTier, load: async () => 'loaded' });
     expect((await cache.get('k', BACKGROUND)).value).toBe('loaded');
   });
 
   describe('across instances (a shared tier with locks)', () => {
-    /** A shared tier in this process's memory, with Redis's SET NX PX semantics for locks. */
-    function memoryTier(): SharedTier {
-      const values = new Map<string, string>();
-      const locks = new Set<string>();
-      return {
-        get: async (key) => values.get(key) ?? null,
-        set: async (key, value) => void values.set(key, value),
-        lock: async (key) => {
-          if (locks.has(key)) return false;
-          locks.add(key);
-          return true;
-        },
-        unlock: async (key) => void locks.delete(key),
-      };
-    }
-
     it('concurrent cold look-ups of one key on three instances cost one load; the others take what it wrote', async () => {
       const sharedTier = memoryTier();
       const instances = Array.from({ length: 3 }, () => setUp<string>({ sharedTier }));
@@ -373,6 +390,93 @@ describe('keyed cache', () => {
       await expect.poll(() => two.calls.length).toBe(1);
       two.calls[0]!.resolve('back');
       expect((await second).value).toBe('back');
+    });
+  });
+
+  describe('purge', () => {
+    it('drops the entries of the keys it is given, or every entry, and says how many there were', async () => {
+      const { cache } = setUp<string>({ load: async (key) => `value of ${key}` });
+      for (const key of ['a', 'b', 'c']) await cache.get(key, BACKGROUND);
+      expect(cache.drop(['a', 'x', 'a'])).toBe(1);
+      expect(cache.size).toBe(2);
+      expect(cache.drop()).toBe(2);
+      expect(cache.size).toBe(0);
+      expect(cache.drop()).toBe(0);
+    });
+
+    it('loads a dropped key on its next look-up, and leaves the other keys cached', async () => {
+      let loads = 0;
+      const { cache, events } = setUp<string>({
+        load: async (key) => {
+          loads++;
+          return key;
+        },
+      });
+      await cache.get('a', BACKGROUND);
+      await cache.get('b', BACKGROUND);
+      cache.drop(['a']);
+      expect((await cache.get('a', BACKGROUND)).freshness.state).toBe('LIVE');
+      expect((await cache.get('b', BACKGROUND)).freshness.state).toBe('CACHED');
+      expect(loads).toBe(3);
+      expect(events).toEqual(['miss', 'miss', 'miss', 'hit']);
+    });
+
+    it('removes keys, or every key of its cache, from the shared tier, never another cache’s', async () => {
+      const sharedTier = memoryTier();
+      const load = async (key: string) => key;
+      const test = setUp<string>({ sharedTier, load });
+      const other = setUp<string>({ sharedTier, load, name: 'other' });
+      for (const key of ['a', 'b', 'c']) await test.cache.get(key, BACKGROUND);
+      await other.cache.get('a', BACKGROUND);
+      await settle();
+      expect(await test.cache.purgeShared(['a', 'x'])).toBe(1);
+      expect([...sharedTier.values.keys()].sort()).toEqual(['gatherql:other:a', 'gatherql:test:b', 'gatherql:test:c']);
+      expect(await test.cache.purgeShared()).toBe(2);
+      expect([...sharedTier.values.keys()]).toEqual(['gatherql:other:a']);
+      // Only the tier: this instance keeps its own entries until it drops them.
+      expect(test.cache.size).toBe(3);
+    });
+
+    it('removes the load lock of a purged key with it: the next instance to need the key loads at once', async () => {
+      const sharedTier = memoryTier();
+      // Held for ten minutes after a load, as long as a load may take: a purge must not leave it.
+      const [one, two] = [setUp<string>({ sharedTier, sharedLockMs: 600_000 }), setUp<string>({ sharedTier, sharedLockMs: 600_000 })];
+      const first = one.cache.get('a', BACKGROUND);
+      await expect.poll(() => one.calls.length).toBe(1);
+      one.calls[0]!.resolve('old');
+      await first;
+      expect(await one.cache.purgeShared(['a'])).toBe(1);
+      const next = two.cache.get('a', BACKGROUND);
+      await expect.poll(() => two.calls.length, { timeout: 20_000 }).toBe(1);
+      two.calls[0]!.resolve('new');
+      expect(await next).toEqual({ value: 'new', freshness: fresh('LIVE', START) });
+    });
+
+    it('has nothing to remove without a shared tier', async () => {
+      const { cache } = setUp<string>({ load: async (key) => key });
+      await cache.get('a', BACKGROUND);
+      expect(await cache.purgeShared()).toBe(0);
+      expect(cache.size).toBe(1);
+    });
+
+    it('rejects a purge of the shared tier that cannot reach it', async () => {
+      const sharedTier = { ...memoryTier(), deletePrefixed: () => Promise.reject(new Error('redis down')) };
+      const { cache } = setUp<string>({ sharedTier, load: async (key) => key });
+      await expect(cache.purgeShared()).rejects.toThrow('redis down');
+    });
+
+    it('peeks at a value, fresh or not, here or in the shared tier, without loading it', async () => {
+      const sharedTier = memoryTier();
+      const one = setUp<string>({ sharedTier, load: async (key) => `value of ${key}` });
+      const two = setUp<string>({ sharedTier });
+      await one.cache.get('a', BACKGROUND);
+      await settle();
+      one.advance(60 * MINUTE);
+      expect(await one.cache.peek('a')).toBe('value of a');
+      expect(await two.cache.peek('a')).toBe('value of a');
+      expect(await two.cache.peek('b')).toBeUndefined();
+      expect(two.calls).toHaveLength(0);
+      expect(two.events).toEqual([]);
     });
   });
 });
@@ -401,6 +505,24 @@ describe('keepFresh', () => {
     });
     return { cache, loads };
   }
+
+  it('loads a key kept fresh again at once when a purge drops it, so that its holders hear the new value; a key not held is not loaded', async () => {
+    const { cache, loads } = counting();
+    const heard: string[] = [];
+    const release = cache.keepFresh('k', (cached) => heard.push(cached.value));
+    await vi.advanceTimersByTimeAsync(0);
+    await cache.get('other', BACKGROUND);
+    expect(loads).toEqual(['k', 'other']);
+    expect(cache.drop(['k', 'other'])).toBe(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k', 'other', 'k']);
+    expect(heard).toEqual(['v1', 'v3']);
+    // Every entry, as a purge of the whole source drops them.
+    expect(cache.drop()).toBe(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k', 'other', 'k', 'k']);
+    release();
+  });
 
   it('loads a key nobody reads once per cycle, shortly before it expires, tells its holders, and stops after the last one leaves', async () => {
     const { cache, loads } = counting();
@@ -472,6 +594,9 @@ describe('keepFresh', () => {
         return true;
       },
       unlock: async (key) => void locks.delete(key),
+      // Nothing is purged here.
+      delete: async () => 0,
+      deletePrefixed: async () => 0,
     };
     let loads = 0;
     const instances = Array.from({ length: 3 }, () =>

@@ -1,4 +1,5 @@
 import { burst } from './burst.js';
+import { cachedGet } from './cached-get.js';
 import { citiesCold } from './cities-cold.js';
 import { citiesWarm } from './cities-warm.js';
 import { coldFanout } from './cold-fanout.js';
@@ -28,4 +29,5 @@ export const SCENARIOS: Scenario[] = [
   report,
   reportPaced,
   liveData,
+  cachedGet,
 ];

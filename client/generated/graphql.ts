@@ -79,6 +79,14 @@ export type BulkUserUpdate = {
   role?: InputMaybe<Role>;
 };
 
+export type CacheSource =
+  | 'AIR_QUALITY'
+  | 'COUNTRIES'
+  | 'FORECAST'
+  | 'GEOCODING'
+  /** Whole answers kept by the response cache. */
+  | 'RESPONSES';
+
 export type CancelCityReportResult = CityReport | ForbiddenError | NotFoundError;
 
 /** A place that geocoding found, with what each upstream API says about it. */
@@ -319,6 +327,8 @@ export type Mutation = {
   /** Admin only: create many accounts; one result per input, in input order. */
   importUsers: Array<ImportUserResult>;
   logIn: LogInResult;
+  /** Admin only: drop cached upstream values, and every kept answer, on every instance. */
+  purgeCaches: PurgeCachesPayload;
   /** Create an account (with its profile, in one transaction) and sign in. */
   signUp: SignUpResult;
   /**
@@ -361,6 +371,11 @@ export type MutationImportUsersArgs = {
 export type MutationLogInArgs = {
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
+};
+
+
+export type MutationPurgeCachesArgs = {
+  input: PurgeCachesInput;
 };
 
 
@@ -431,6 +446,19 @@ export type PostEdge = {
 export type PostPayload = {
   __typename?: 'PostPayload';
   post: Post;
+};
+
+export type PurgeCachesInput = {
+  /** Only what is cached about these place names (their geocoding, and the values at their coordinates); everything when omitted. */
+  places?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The caches to purge; all of them when omitted. */
+  sources?: InputMaybe<Array<CacheSource>>;
+};
+
+export type PurgeCachesPayload = {
+  __typename?: 'PurgeCachesPayload';
+  /** Entries removed (on this instance, and in the shared tier when there is one). */
+  purged: Scalars['Int']['output'];
 };
 
 export type Query = {

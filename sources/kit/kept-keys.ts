@@ -115,6 +115,10 @@ export function createKeptKeys<V>(cache: KeptKeysCache<V>, options: KeepFresh | 
       const cached: Cached<V> = { value: entry.value, freshness: { state: 'LIVE', fetchedAt: entry.fetchedAt, ttlMs: entry.ttlMs, ageMs: 0 } };
       for (const listener of holding.listeners) listener(cached);
     },
+    /** A purge dropped these keys (every key when absent): those held are loaded again at once, so that their holders hear a value no longer purged. */
+    renew(keys?: readonly string[]): void {
+      for (const key of keys ?? [...kept.keys()]) schedule(key, 0);
+    },
     get size() {
       return kept.size;
     },

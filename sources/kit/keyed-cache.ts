@@ -58,7 +58,22 @@ export interface KeyedCacheOptions<V> {
   now?: () => number;
 }
 
-export interface KeyedCache<V> {
+/**
+ * A cache an operator can purge: some keys or all of them, in this instance or in the tier
+ * every instance shares. Telling the other instances is the caller's business (see
+ * resolvers/cache-purge.ts).
+ */
+export interface Purgeable {
+  /** Drops the entries of `keys` (every entry when absent) in this instance; returns how many there were. */
+  drop(keys?: readonly string[]): number;
+  /**
+   * Removes the entries of `keys` (every entry when absent) from the shared tier; resolves with
+   * how many there were, 0 without a tier. Rejects when the tier cannot be reached.
+   */
+  purgeShared(keys?: readonly string[]): Promise<number>;
+}
+
+export interface KeyedCache<V> extends Purgeable {
   /**
    * The value for `key` with its freshness: from cache, or from `load`, which runs once
    * however many callers ask at the same time. A failed load is not cached; its callers get
@@ -66,6 +81,11 @@ export interface KeyedCache<V> {
    * (UPSTREAM_TIMEOUT), and a load that no caller waits for any longer is aborted.
    */
   get(key: string, caller: Caller): Promise<Cached<V>>;
+  /**
+   * The value kept for `key`, fresh or not, in this instance or else in the shared tier;
+   * undefined when there is none. Loads nothing: for a purge, to find what else a key leads to.
+   */
+  peek(key: string): Promise<V | undefined>;
   /**
    * Keeps `key` fresh until the returned function is called: it is loaded again in the last
    * part of its TTL (KeepFresh.share; asking mayRefresh first: within the quota, and with a
@@ -127,6 +147,8 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   const inflight = new Map<string, Flight<V>>();
   let refreshing = 0;
   const sharedKey = (key: string) => `gatherql:${options.name}:${key}`;
+  /** The lock one instance holds on a key while it loads it (see loadOnce). */
+  const loadLockKey = (key: string) => `${sharedKey(key)}:load`;
   const keepMs = Math.max(options.staleWhileRevalidateMs, options.staleIfErrorMs);
 
   const answer = (entry: Entry<V>, state: FreshnessState, caller: Caller): Cached<V> => {
@@ -201,7 +223,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
 
   /** One instance loads, the others take what it wrote to the shared tier (see waitForOtherInstance). */
   const loadOnce = async (key: string, caller: Caller, signal: AbortSignal, load: () => Promise<Entry<V>>): Promise<Entry<V>> => {
-    const lockKey = `${sharedKey(key)}:load`;
+    const lockKey = loadLockKey(key);
     const elsewhere = await waitForOtherInstance({
       tier: tier!,
       lockKey,
@@ -396,6 +418,20 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
 
   return {
     get: (key, caller) => inLookUpSpan(caller.tracer, options.name, key, (span) => lookUp(key, caller, span)),
+    async peek(key) {
+      return (entries.peek(key) ?? (tier ? await readShared(key) : undefined))?.value;
+    },
+    drop(keys) {
+      const dropped = keys ? keys.filter((key) => entries.delete(key)).length : entries.size;
+      if (!keys) entries.clear();
+      // A key kept fresh (a live subscription's) is loaded again now rather than at its old time.
+      kept.renew(keys);
+      return dropped;
+    },
+    async purgeShared(keys) {
+      if (!tier) return 0;
+      return keys ? tier.delete(keys.map(sharedKey), keys.map(loadLockKey)) : tier.deletePrefixed(sharedKey(''));
+    },
     keepFresh: (key, onValue) => kept.hold(key, onValue),
     get keptKeys() {
       return kept.size;

@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import type { Gateway, GatewayOptions } from '../../gateway.js';
-import { nodeListener } from '../../http/node-listener.js';
 import { startGateway, type TestGateway } from './gateway.js';
 
 export interface HttpGateway {
@@ -16,8 +15,8 @@ export interface HttpGateway {
 }
 
 /** Serves a gateway on node:http on a free loopback port, as server.ts does (WebSocket upgrades too), for tests that need real sockets. */
-export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'> & Partial<Pick<Gateway, 'webSockets'>>): Promise<HttpGateway> {
-  const server = createServer(nodeListener(gateway.yoga));
+export async function serveOverHttp(gateway: Pick<Gateway, 'listener'> & Partial<Pick<Gateway, 'webSockets'>>): Promise<HttpGateway> {
+  const server = createServer(gateway.listener);
   const { webSockets } = gateway;
   // Upgraded sockets are no longer the HTTP server's to close, but still hold its close() open.
   const upgraded = new Set<Duplex>();

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 
 /**
- * The database number each test file uses on the run's shared Redis (0-15). One list, so
+ * The database number each test file uses on the run's shared Redis (0-31, see test/services/redis.ts). One list, so
  * that two files running at the same time never share keys (or flush each other's).
  */
 const DATABASES = {
@@ -21,6 +21,8 @@ const DATABASES = {
   'event-bus': 13,
   'city-reports': 14,
   'live-scale-out': 15,
+  'cache-purge': 16,
+  'cache-control-scale-out': 17,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */

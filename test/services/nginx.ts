@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +25,11 @@ export interface ThrowawayNginx {
  * X-Forwarded-For passed on. Event streams (SSE) are not buffered: the gateway says so per
  * response (X-Accel-Buffering: no).
  * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
+ * `cache`: nginx keeps the answers that say it may, as the proxy_cache recipe of the docs does.
  */
-export async function startNginx(upstreamPorts: number[], options: { keepalive?: number } = {}): Promise<ThrowawayNginx> {
+export async function startNginx(upstreamPorts: number[], options: { keepalive?: number; cache?: boolean } = {}): Promise<ThrowawayNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-nginx-'));
+  const cache = options.cache ? proxyCache(join(dir, 'cache')) : { http: '', server: '' };
   const port = await freePort();
   const servers = upstreamPorts.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`).join('\n    ');
   writeFileSync(
@@ -41,6 +43,7 @@ http {
   map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  ${cache.http}
   upstream gateways {
     ${servers}
     keepalive ${options.keepalive ?? 128};
@@ -48,6 +51,7 @@ http {
   }
   server {
     listen 127.0.0.1:${port};
+    ${cache.server}
     location / {
       proxy_pass http://gateways;
       proxy_http_version 1.1;
@@ -84,6 +88,23 @@ http {
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The proxy_cache recipe of docs/deploy.md, read from there (so that what the docs say is
+ * what runs), with its cache in `folder`: its `proxy_cache_path` and `map` for http { }, the rest for
+ * server { }.
+ */
+function proxyCache(folder: string): { http: string; server: string } {
+  const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const recipe = [...docs.matchAll(/```nginx\n([\s\S]*?)```/g)].map((block) => block[1]!).find((block) => block.includes('proxy_cache_path'));
+  if (!recipe) throw new Error('docs/deploy.md has no nginx block with proxy_cache_path');
+  const directives = recipe.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  const inHttp = (line: string) => line.startsWith('proxy_cache_path') || line.startsWith('map ');
+  return {
+    http: directives.filter(inHttp).join('\n').replace('/var/cache/nginx/gatherql', folder),
+    server: directives.filter((line) => !inHttp(line)).join('\n    '),
   };
 }
 

@@ -41,6 +41,9 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
+/** Databases the server offers (Redis's default is 16): one per test file that needs its own, see test/helpers/redis-databases.ts. */
+const DATABASES = 32;
+
 /**
  * Starts a Redis server of its own on a loopback port (a free one unless `port` is given,
  * which lets a test restart "the same" server), with persistence off: it is thrown away.
@@ -50,7 +53,22 @@ export async function startRedis(bin: string, port?: number, timeoutMs = 10_000)
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-redis-'));
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'log')],
+    [
+      '--port',
+      String(chosen),
+      '--bind',
+      '127.0.0.1',
+      '--databases',
+      String(DATABASES),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--logfile',
+      join(dir, 'log'),
+    ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
