@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultUpstreamBudget } from './limits/upstream-budget.js';
+import { REQUEST_CITY_FACTOR } from './resolvers/city-allowance.js';
 import { ManifestError, type PersistedDocuments, readPersistedDocuments } from './persisted-documents.js';
 import { parseQuotaLimits, type QuotaLimits } from './sources/kit/quota.js';
 import { REST_COUNTRIES_V5_URL } from './sources/rest-countries/countries.js';
@@ -38,6 +39,8 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Upstream look-ups (cold ones, not cache hits) per client per minute; 0 turns the budget off. By default, those of one maximal cold request. */
   upstreamBudgetPerMinute: number;
+  /** Subscriptions one client may have open at once on this instance; more is RATE_LIMITED. */
+  subscriptionsPerClient: number;
   /** Origins whose pages may read answers: '*' (any, without credentials) or a list. */
   corsOrigins: '*' | string[];
   /** Whether the listed origins may send credentials (cookies); only with a list. */
@@ -191,6 +194,7 @@ const variables = {
   RATE_LIMIT_PER_MINUTE: integer(0, 1_000_000).default(100),
   // Unset: sized from WEATHER_MAX_CITIES (defaultUpstreamBudget).
   UPSTREAM_BUDGET_PER_MINUTE: integer(0, 1_000_000).optional(),
+  SUBSCRIPTIONS_PER_CLIENT: integer(1, 100_000).default(20),
   CORS_ORIGINS: origins.default('*'),
   CORS_CREDENTIALS: flag.default(false),
   TRUST_PROXY: flag.default(false),
@@ -281,7 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openMeteoQuota: vars.OPEN_METEO_QUOTA,
     restCountriesQuota: vars.REST_COUNTRIES_QUOTA,
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE,
-    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE ?? defaultUpstreamBudget(vars.WEATHER_MAX_CITIES),
+    upstreamBudgetPerMinute: vars.UPSTREAM_BUDGET_PER_MINUTE ?? defaultUpstreamBudget(REQUEST_CITY_FACTOR * vars.WEATHER_MAX_CITIES),
+    subscriptionsPerClient: vars.SUBSCRIPTIONS_PER_CLIENT,
     corsOrigins: vars.CORS_ORIGINS,
     corsCredentials: vars.CORS_CREDENTIALS,
     trustProxy: vars.TRUST_PROXY,

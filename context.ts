@@ -2,15 +2,19 @@ import type { Logger } from 'pino';
 import type { DatabaseHandle, StatementObserver } from './db/connect.js';
 import type { Budget } from './limits/budget.js';
 import type { UpstreamCost } from './limits/upstream-budget.js';
-import { createLoaders } from './loaders/index.js';
+import { createLoaders, type Loaders } from './loaders/index.js';
 import type { RecordTiming } from './plugins/use-server-timing.js';
-import { limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
+import { type AnswerLifetime, limitLifetime, unlimitedLifetime } from './resolvers/answer-lifetime.js';
 import { type TokenKey, toViewer, userIdFromAuthorization } from './resolvers/auth.js';
 import type { DomainContext } from './resolvers/context.js';
 import type { LoginThrottle } from './resolvers/login-throttle.js';
 import type { PasswordHasher } from './resolvers/password-hasher.js';
+import type { CachePurge } from './resolvers/cache-purge.js';
 import type { ReportSettings } from './resolvers/reports.js';
 import type { Sources } from './sources/index.js';
+import type { EventBus } from './events/bus.js';
+import type { GatewayTopics } from './resolvers/topics.js';
+import type { WeatherWatch } from './resolvers/weather-watch.js';
 import { callerWithin } from './sources/kit/caller.js';
 import type { OperationTrace } from './tracing/types.js';
 
@@ -28,6 +32,9 @@ export interface ContextDeps {
   /** UPSTREAM_BUDGET_PER_MINUTE per client, or null when off. */
   upstreamBudget: Budget | null;
   reports: ReportSettings;
+  cachePurge: CachePurge;
+  events: EventBus<GatewayTopics>;
+  weatherWatch: WeatherWatch;
 }
 
 /** The GraphQL context: per request, built by createContext and nothing else. */
@@ -57,10 +64,10 @@ export interface RequestFacts {
 export async function createContext(deps: ContextDeps, facts: RequestFacts): Promise<Context> {
   const userId = await userIdFromAuthorization(deps.tokenKey, facts.authorization);
   const { recordTiming: record, trace } = facts;
-  // Everything the request does reaches the database through this one handle, so all its statements are counted (and traced).
-  const onStatement = statementObserver(record, trace);
-  const db = onStatement ? deps.database.observed(onStatement) : deps.database.db;
   const lifetime = unlimitedLifetime();
+  // Everything the request does reaches the database through this one handle, so all its
+  // statements are counted (and traced), and its answer is known to hold SQL rows.
+  const db = deps.database.observed(statementObserver(lifetime, record, trace));
   const clientKey = facts.clientKey ?? (async () => 'ip:unknown');
   const upstreamCost: UpstreamCost = { lookUps: 0, refused: 0, budget: null };
   const budget = deps.upstreamBudget;
@@ -80,7 +87,8 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
       },
     }),
   });
-  const loaders = createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
+  const newLoaders = () => createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
+  const loaders = newLoaders();
   const viewer = userId === null ? null : toViewer(await loaders.userById.load(userId));
   return {
     db,
@@ -98,15 +106,21 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     caller,
     lifetime,
     reports: deps.reports,
+    cachePurge: deps.cachePurge,
+    events: deps.events,
+    weatherWatch: deps.weatherWatch,
+    // Through `this`: Yoga copies the context's fields onto the operation's own context object.
+    renewLoaders(this: { loaders: Loaders }) {
+      this.loaders = newLoaders();
+    },
   };
 }
 
-/** Who hears of the request's statements: its Server-Timing, its trace, both, or nobody. */
-function statementObserver(record: RecordTiming | undefined, trace: OperationTrace | undefined): StatementObserver | undefined {
-  if (!trace) return record && ((ms) => record('db', ms));
-  if (!record) return trace.statement;
+/** Who hears of the request's statements: its answer's lifetime, and its Server-Timing and its trace when there are. */
+function statementObserver(lifetime: AnswerLifetime, record: RecordTiming | undefined, trace: OperationTrace | undefined): StatementObserver {
   return (ms, event) => {
-    record('db', ms);
-    trace.statement(ms, event);
+    lifetime.readsDatabase = true;
+    record?.('db', ms);
+    trace?.statement(ms, event);
   };
 }

@@ -1,7 +1,8 @@
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
-import { type Context, type ContextDeps, createContext } from './context.js';
+import type { GraphQLError } from 'graphql';
+import { type Context, type ContextDeps, createContext, type RequestFacts } from './context.js';
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { prepareDatabase } from './db/prepare.js';
 import { EXPOSED_HEADERS, executionPlugins, operationsPlugins, protocolPlugins } from './plugins/index.js';
@@ -9,7 +10,6 @@ import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
 import { responseStoreFor } from './responses/choose.js';
-import type { ResponseStore } from './responses/store.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
@@ -21,7 +21,10 @@ import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notic
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
 import { createPasswordHasher, type PasswordHasher } from './resolvers/password-hasher.js';
-import { createClientKey } from './limits/client-key.js';
+import { createKeptAnswers } from './http/kept-answers.js';
+import { type NodeListener, nodeListener } from './http/node-listener.js';
+import { connectionClientKey, createClientKey } from './limits/client-key.js';
+import { createRateLimit } from './limits/rate-limit.js';
 import { corsOptions } from './limits/cors.js';
 import { createUpstreamBudget } from './limits/upstream-budget.js';
 import { createStoreWarning } from './limits/store-warning.js';
@@ -30,8 +33,12 @@ import type { JobEngine, JobObserver } from './jobs/engine.js';
 import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
 import { registerSchedules } from './gateway-schedules.js';
 import type { ReportSettings } from './resolvers/reports.js';
-import type { GatewayTopics } from './resolvers/topics.js';
+import { type CachePurge, createCachePurge } from './resolvers/cache-purge.js';
+import type { CachesPurged, GatewayTopics } from './resolvers/topics.js';
 import { createEventBus, type EventBus } from './events/bus.js';
+import { createWebSocketTransport, type WebSocketTransport } from './http/graphql-ws.js';
+import { type SocketOperationContext, socketOperationOf } from './operation-facts.js';
+import { createWeatherWatch, type WeatherWatch } from './resolvers/weather-watch.js';
 import type { ReportRecord } from './db/reports.js';
 import { schema } from './schema/index.js';
 import { startTracing } from './tracing/start.js';
@@ -39,6 +46,11 @@ import type { Tracing } from './tracing/types.js';
 
 export interface Gateway {
   yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  /**
+   * What node:http serves, behind the Host check (see nodeListener): answers the response
+   * cache keeps straight from it (see createKeptAnswers), the rest through Yoga.
+   */
+  listener: NodeListener;
   config: Config;
   logger: Logger;
   metrics: Metrics;
@@ -59,7 +71,15 @@ export interface Gateway {
   jobs: JobEngine;
   /** Events every instance hears (through Redis when REDIS_URL is set); closed by close(). */
   events: EventBus<GatewayTopics>;
-  /** The process is shutting down: /ready says 503 `draining` from now on, so that a load balancer sends nothing new. */
+  /** Live weather for weatherUpdates: the places watched here, kept fresh; closed by close(). */
+  weatherWatch: WeatherWatch;
+  /** The graphql-ws protocol, for the listener to hand its upgrades to (server.ts); closed by close(). */
+  webSockets: WebSocketTransport;
+  /**
+   * The process is shutting down: /ready says 503 `draining` from now on, so that a load
+   * balancer sends nothing new, and every open subscription (SSE or WebSocket) is completed,
+   * so that its client reconnects elsewhere.
+   */
   beginDraining(): void;
   /** Releases everything the gateway opened: pools, caches, connections. Idempotent. */
   close(): Promise<void>;
@@ -84,7 +104,7 @@ export interface GatewayTuning {
    * the response cache off. Kept where every write is seen (see responseStoreFor): in memory
    * on the embedded SQLite database with one worker, in Redis otherwise, nowhere without it.
    */
-  responseCacheMs: number;
+  responseTtlMs: number;
   /** Identical anonymous queries in flight share one execution (see useResponseCache); same store. */
   shareQueries: boolean;
   /** SQLite prepared statements kept for reuse; 0 prepares every statement anew. */
@@ -94,7 +114,7 @@ export interface GatewayTuning {
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
-  responseCacheMs: 1000,
+  responseTtlMs: 1000,
   shareQueries: true,
   statementCache: 500,
   compiledExecution: true,
@@ -133,8 +153,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const metrics = createMetrics();
   const passwords = createPasswordHasher();
-  // Where answers are kept and shared (see responseStoreFor); chosen once Redis is open.
-  let responses: ResponseStore | null = null;
+  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
+  const now = options.sources?.now ?? Date.now;
+  // Where answers are kept and shared (see responseStoreFor), before the database whose writes forget them.
+  const responses = tuning.responseTtlMs > 0 || tuning.shareQueries ? responseStoreFor(config, redis, now, logger) : null;
   const database = openDatabase(config.databaseUrl, {
     statementCache: tuning.statementCache,
     onQuery: (_event, origin) => metrics.dbQueries.inc({ origin }),
@@ -149,14 +171,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await prepareDatabase(database.db, { seed: options.seed ?? database.embeddedFile, hashPassword: passwords.hashInTurn, logger });
   } catch (error) {
     await database.close();
+    if (redis) await closeRedis(redis);
     throw error;
   }
 
   // Loaded only when configured: with tracing off no OpenTelemetry module is imported.
   const tracing = config.tracing ? await startTracing(config.tracing, { logger, dialect: database.dialect }) : null;
-  const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
-  const now = options.sources?.now ?? Date.now;
-  if (tuning.responseCacheMs > 0 || tuning.shareQueries) responses = responseStoreFor(config, redis, now, logger);
   const sources = createSources({
     urls: { geocoding: config.geocodingUrl, forecast: config.forecastUrl, airQuality: config.airQualityUrl, countries: config.restCountriesUrl },
     timeoutMs: config.upstreamTimeoutMs,
@@ -171,8 +191,23 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   metrics.watchQuotas(sources.quotas);
   logUpstreams(logger, config);
-  const events = createEventBus<GatewayTopics>({ redisUrl: config.redisUrl, onError: busWarning(logger) });
+  const events = createEventBus<GatewayTopics>({
+    redisUrl: config.redisUrl,
+    onError: busWarning(logger),
+    onPublish: (topic) => metrics.eventsPublished.inc({ topic }),
+  });
+  const weatherWatch = createWeatherWatch({ weather: sources.weather, events, onPlaces: (count) => metrics.watchedPlaces.set(count), now });
   const reportChanged = (report: ReportRecord) => events.publish('report-updated', report.id, report);
+  const cachePurge = createCachePurge({
+    caches: sources.caches,
+    places: sources.places,
+    // A store in Redis is every instance's: the purging instance empties it for all.
+    dropAnswers: async (everywhere) => (responses && (everywhere || !responses.shared) ? responses.purge() : 0),
+    announce: (purge) => events.publish('caches-purged', purge),
+    onDropped: (cache, count) => metrics.cachePurged.inc({ cache }, count),
+  });
+  const purgesHeard = events.subscribe('caches-purged');
+  void hearPurges(purgesHeard, cachePurge, logger);
   const jobs = createJobEngine({
     redisUrl: config.jobsRedisUrl,
     database,
@@ -219,25 +254,43 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     loginThrottle: createLoginThrottle({ redis, logger }),
     upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
     reports,
+    cachePurge,
+    events,
+    weatherWatch,
   };
-  const clientKey = createClientKey({ userIdOf: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy });
+  const rateLimit = config.rateLimitPerMinute > 0 ? createRateLimit({ limit: config.rateLimitPerMinute, redis, logger }) : null;
+  const clientKeyOptions = { userIdOf: (authorization: string | null) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy };
+  const clientKey = createClientKey(clientKeyOptions);
   let draining = false;
+  // Aborted when draining begins: the subscriptions plugin then completes every open stream.
+  const drain = new AbortController();
+  // With tracing, every request goes through Yoga, so that each has its span.
+  const keptAnswers =
+    responses && !tracing
+      ? createKeptAnswers({ store: responses, endpoint: '/graphql', now, logger, metrics, rateLimit, trustProxy: config.trustProxy })
+      : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
     context: (initial) => {
+      const socket = socketOperationOf(initial);
       const { request } = initial;
-      const requestId = requestIdOf(request);
       // The client's key is looked up only when something counts by it (a logIn, an upstream budget).
-      const facts = {
-        requestId,
-        authorization: request.headers.get('authorization'),
-        recordTiming: timingOf(request),
-        clientKey: () => clientKey(request, initial),
-        ...(tracing && { trace: operationTraceOf(initial) }),
-      };
+      const facts: RequestFacts = socket
+        ? {
+            requestId: socket.requestId,
+            authorization: socket.authorization,
+            clientKey: once(() => connectionClientKey(clientKeyOptions, socket.authorization, (initial as unknown as SocketOperationContext).req)),
+          }
+        : {
+            requestId: requestIdOf(request),
+            authorization: request.headers.get('authorization'),
+            recordTiming: timingOf(request),
+            clientKey: () => clientKey(request, initial),
+            ...(tracing && { trace: operationTraceOf(initial) }),
+          };
       return createContext(deps, facts).catch((error: unknown) => {
         // Logged here, where the request is known; Yoga then masks it and does not log it again.
-        if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
+        if (masksAsInternal(error)) logUnexpectedError(logger, error, facts.requestId);
         throw error;
       });
     },
@@ -259,7 +312,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         database,
         redis,
         clientKey,
+        rateLimit,
         draining: () => draining,
+        drainSignal: drain.signal,
         graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
       }),
       // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
@@ -267,20 +322,44 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
       ...executionPlugins({
         responses,
-        responseTtlMs: tuning.responseCacheMs,
+        responseTtlMs: tuning.responseTtlMs,
         shareQueries: tuning.shareQueries,
+        provesViewer: (authorization) =>
+          userIdFromAuthorization(deps.tokenKey, authorization).then(
+            () => true,
+            () => false,
+          ),
         now,
+        ...(keptAnswers && { onResponseKey: keptAnswers.learn }),
         onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
       }),
     ],
   });
 
+  const webSockets = createWebSocketTransport({
+    yoga,
+    verifyAuthorization: (authorization) => userIdFromAuthorization(deps.tokenKey, authorization),
+    maskError: (error, requestId) => {
+      if (masksAsInternal(error)) logUnexpectedError(logger, error, requestId);
+      return maskError(error, 'Unexpected error.') as GraphQLError;
+    },
+    maxPayloadBytes: QUERY_LIMIT_DEFAULTS.maxBodyBytes,
+  });
+
+  const beginDraining = () => {
+    draining = true;
+    drain.abort();
+  };
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      beginDraining();
+      await webSockets.close();
+      weatherWatch.close();
       await yoga.dispose();
       // Running jobs give their work back before the sources and the database they use go.
       await jobs.close();
+      await purgesHeard.return();
       await events.close();
       sources.close();
       if (redis) await closeRedis(redis);
@@ -289,16 +368,38 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await tracing?.shutdown();
     })());
 
-  const beginDraining = () => {
-    draining = true;
-  };
   try {
     await jobs.start();
   } catch (error) {
     await close();
     throw error;
   }
-  return { yoga, config, logger, metrics, database, sources, passwords, redis, tracing, jobs, events, beginDraining, close };
+  const listener = nodeListener(keptAnswers ? keptAnswers.listener(yoga) : yoga);
+  return {
+    yoga,
+    listener,
+    config,
+    logger,
+    metrics,
+    database,
+    sources,
+    passwords,
+    redis,
+    tracing,
+    jobs,
+    events,
+    weatherWatch,
+    webSockets,
+    beginDraining,
+    close,
+  };
+}
+
+/** Drops here what other instances purge, as long as the gateway lives. */
+async function hearPurges(purges: AsyncIterable<CachesPurged>, cachePurge: CachePurge, logger: Logger): Promise<void> {
+  for await (const purge of purges) {
+    await cachePurge.heard(purge).catch((error: unknown) => logger.warn({ err: error }, 'cache purge: could not drop what another instance purged'));
+  }
 }
 
 /** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */
@@ -310,6 +411,12 @@ function busWarning(logger: Logger): (error: Error) => void {
     up: 'event bus: Redis answers again',
   });
   return (error) => warning.failed(error);
+}
+
+/** `make`'s promise, made on the first call and shared by the later ones. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 /** Tables only background work writes: a write there changes no kept answer. */

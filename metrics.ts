@@ -52,6 +52,12 @@ export function createMetrics() {
       labelNames: ['cache', 'event'] as const,
       registers: [registry],
     }),
+    cachePurged: new Counter({
+      name: 'gatherql_cache_purged_total',
+      help: 'Entries dropped from this instance by purgeCaches, here or on another instance, per cache (an upstream cache, or responses)',
+      labelNames: ['cache'] as const,
+      registers: [registry],
+    }),
     executionPlans: new Counter({
       name: 'gatherql_execution_plans_total',
       help: "Operations seen for the first time, by how they run: compiled (graphql-jit), graphql-js, or incremental (@defer/@stream, Yoga's executor)",
@@ -99,6 +105,35 @@ export function createMetrics() {
       name: 'gatherql_job_runs_total',
       help: 'Runs of background jobs by kind and outcome: succeeded, failed, retried, waiting (paused for an upstream quota), cancelled, drained (given back at shutdown)',
       labelNames: ['kind', 'outcome'] as const,
+      registers: [registry],
+    }),
+    subscriptionsOpen: new Gauge({
+      name: 'gatherql_subscriptions_open',
+      help: 'Subscriptions open on this instance, over SSE and WebSocket, by field',
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
+    eventsPublished: new Counter({
+      name: 'gatherql_events_published_total',
+      help: 'Events this instance published on the event bus, by topic (every instance hears each one)',
+      labelNames: ['topic'] as const,
+      registers: [registry],
+    }),
+    eventsDelivered: new Counter({
+      name: 'gatherql_subscription_events_total',
+      help: "Events handed to subscribers' connections on this instance, by field (one per subscriber that receives it)",
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
+    subscriptionsDropped: new Counter({
+      name: 'gatherql_subscriptions_dropped_total',
+      help: 'Subscriptions ended because their client did not read its events (more waited than a subscriber may have), by field',
+      labelNames: ['field'] as const,
+      registers: [registry],
+    }),
+    watchedPlaces: new Gauge({
+      name: 'gatherql_weather_watched_places',
+      help: 'Places whose weather this instance keeps fresh for the subscribers of weatherUpdates',
       registers: [registry],
     }),
     jobDuration: new Histogram({

@@ -4,14 +4,14 @@ import type { Experiment } from './harness/ab.js';
 import { freshness } from './scenarios/freshness.js';
 
 /** Settings shared by experiments that measure execution itself, so that no answer comes from elsewhere. */
-const EXECUTE_ALL = { responseCacheMs: 0, shareQueries: false };
+const EXECUTE_ALL = { responseTtlMs: 0, shareQueries: false };
 /** Throughput rounds of the A/B run: shorter than the report's, since each experiment runs several. */
 const SHORT = { warmS: 2, measureS: 5 };
 const SHORTER = { warmS: 1, measureS: 3 };
 
 export const EXPERIMENTS: Experiment[] = [
-  { name: 'Response cache of anonymous queries', scenario: 'b', off: { tuning: { responseCacheMs: 0 } }, on: {}, durations: SHORT },
-  { name: 'Response cache of anonymous queries', scenario: 'a', off: { tuning: { responseCacheMs: 0 } }, on: {}, durations: SHORT },
+  { name: 'Response cache of anonymous queries', scenario: 'b', off: { tuning: { responseTtlMs: 0 } }, on: {}, durations: SHORT },
+  { name: 'Response cache of anonymous queries', scenario: 'a', off: { tuning: { responseTtlMs: 0 } }, on: {}, durations: SHORT },
   {
     name: 'SQLite prepared-statement cache (500)',
     note: 'response cache and sharing off on both sides, so that every request runs its SQL',

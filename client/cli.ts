@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { type CommandContext, UsageError } from './commands/command.js';
 import { commands } from './commands/index.js';
 import { execute, executeIncrementally, TransportError } from './execute.js';
+import { subscribe } from './subscribe.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
 
@@ -29,6 +30,12 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   const context: CommandContext = {
     execute: (document, variables) => execute(document, variables, { url, token }),
     executeIncrementally: (document, variables) => executeIncrementally(document, variables, { url, token }),
+    subscribe: (document, variables) => {
+      // Ctrl-C ends a subscription quietly: the command then finishes as if the stream had ended.
+      const interrupted = new AbortController();
+      process.once('SIGINT', () => interrupted.abort());
+      return subscribe(document, variables, { url, token, signal: interrupted.signal });
+    },
     env,
     print: (text) => console.log(text),
     warn: (text) => console.error(text),

@@ -69,6 +69,9 @@ export function createConnectionDrain(server: Server): ConnectionDrain {
       kept.delete(socket);
     });
   });
+  // An upgraded connection (a WebSocket) is the graphql-ws server's to close once its
+  // subscriptions are completed, not a silent new connection.
+  server.on('upgrade', (request: IncomingMessage) => fresh.delete(request.socket));
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;

@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { createGateway, type GatewayOptions } from '../gateway.js';
 import { createConnectionDrain } from './connection-drain.js';
-import { nodeListener } from './node-listener.js';
 
 /** How long requests in flight may take to finish once the server stops listening, before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 10_000;
@@ -28,11 +27,12 @@ function onceASecond() {
 }
 
 /**
- * Serves one gateway on config.host:port until SIGTERM or SIGINT, then drains: /ready says
- * 503 `draining`, every answer from then on closes its connection, on SIGTERM the connections
- * a load balancer keeps alive are let go without a race (http/connection-drain.ts), then no
- * new connection is taken, requests in flight finish (within SHUTDOWN_GRACE_MS), and the
- * process exits 0. A load balancer sends a refused connection's request to another instance,
+ * Serves one gateway on config.host:port (HTTP, and the graphql-ws protocol on upgrades) until
+ * SIGTERM or SIGINT, then drains: /ready says 503 `draining`, every answer from then on closes
+ * its connection, open subscriptions are completed (and WebSockets closed with 1001), on
+ * SIGTERM the connections a load balancer keeps alive are let go without a race
+ * (http/connection-drain.ts), then no new connection is taken, requests in flight finish
+ * (within SHUTDOWN_GRACE_MS), and the process exits 0. A load balancer sends a refused connection's request to another instance,
  * so a rolling restart loses no request. `fail` ends the process with one line. `options` are
  * the gateway's (a test process passes small leases). Resolves with the GraphQL endpoint's URL
  * once the server listens.
@@ -42,7 +42,7 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
     fail(`cannot start: ${error instanceof Error ? error.message : String(error)}`),
   );
   let stopping = false;
-  const listener = nodeListener(gateway.yoga);
+  const { listener } = gateway;
   const server = createServer({
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     // A client gets 10 s to send its headers and 30 s for the whole request (bodies are at
@@ -66,6 +66,8 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
     socket.destroy();
     stallLog(() => logger.warn({ socketTimeoutS: config.socketTimeoutMs / 1000 }, 'connection closed: nothing moved on it for SOCKET_TIMEOUT_S'));
   });
+  // The graphql-ws protocol: the same port and path, as an upgrade.
+  server.on('upgrade', (request, socket, head) => gateway.webSockets.handleUpgrade(request, socket, head));
   server.on('error', (error) => fail(`cannot listen on ${config.host}:${config.port}: ${error.message}`));
   const listening = new Promise<string>((resolve) =>
     server.listen(config.port, config.host, () => {
@@ -80,8 +82,14 @@ export async function serveGateway(config: Config, logger: Logger, fail: (messag
   async function shutdown(signal: NodeJS.Signals) {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down: closing the kept-alive connections, then taking no new ones and letting requests in flight finish');
+    logger.info(
+      { signal },
+      'shutting down: completing subscriptions, closing the kept-alive connections, then taking no new ones and letting requests in flight finish',
+    );
+    // Open subscriptions are completed now, so that their clients reconnect to another instance.
     gateway.beginDraining();
+    // A WebSocket is a connection the HTTP server no longer manages: closed once its operations end.
+    void gateway.webSockets.drain(SHUTDOWN_GRACE_MS);
     let cut: NodeJS.Timeout | undefined;
     await connections.drain({
       // SIGTERM is how a deploy stops an instance behind a load balancer; SIGINT is Ctrl-C,

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { openDatabase } from '../db/connect.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { hashPassword } from '../resolvers/passwords.js';
+import { relayEventsBetweenWorkers } from '../events/cluster-relay.js';
 
 /**
  * Workers that die at start this many times in a row are not started again. A worker dies at
@@ -31,6 +32,8 @@ export async function runWorkers(config: Config, logger: Logger, fail: (message:
   }
   if (!config.redisUrl) {
     logger.warn({ workers: config.workers }, 'WORKERS without REDIS_URL: each worker keeps its own caches and counts; set REDIS_URL to share them');
+    // Without Redis the workers' event buses talk through this process (see cluster-relay.ts).
+    relayEventsBetweenWorkers();
   }
 
   const startedAt = new Map<Worker, number>();

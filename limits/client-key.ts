@@ -36,20 +36,50 @@ export function createClientKey(options: ClientKeyOptions): ClientKeyFn {
   };
 }
 
-async function resolve(options: ClientKeyOptions, request: Request, serverContext: ServerContextWithSocket | undefined): Promise<string> {
-  const userId = await options.userIdOf(request.headers.get('authorization')).catch(() => null);
+function resolve(options: ClientKeyOptions, request: Request, serverContext: ServerContextWithSocket | undefined): Promise<string> {
+  return keyOf(options, request.headers.get('authorization'), clientAddress(request, serverContext, options.trustProxy));
+}
+
+async function keyOf(options: ClientKeyOptions, authorization: string | null, address: string | null): Promise<string> {
+  const userId = await options.userIdOf(authorization).catch(() => null);
   if (userId !== null) return `user:${userId}`;
-  return `ip:${clientAddress(request, serverContext, options.trustProxy) ?? 'unknown'}`;
+  return `ip:${address ?? 'unknown'}`;
+}
+
+/**
+ * Names the client of a WebSocket connection as createClientKey names that of a request: by
+ * the token it was opened with (`connectionParams.authorization`), else by the address of its
+ * upgrade request (X-Forwarded-For only when trusted).
+ */
+export function connectionClientKey(
+  options: ClientKeyOptions,
+  authorization: string | null,
+  upgrade: { headers: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string | undefined } },
+): Promise<string> {
+  const forwarded = upgrade.headers['x-forwarded-for'];
+  return keyOf(options, authorization, addressOf(Array.isArray(forwarded) ? forwarded[0] : forwarded, upgrade.socket?.remoteAddress, options.trustProxy));
+}
+
+/**
+ * The key of a request without a valid token, `ip:<address>` or `ip:unknown`, from its
+ * X-Forwarded-For header (believed only with `trustProxy`) and its socket's address. For
+ * whoever reads Node's request itself (the lane of kept answers) as for createClientKey.
+ */
+export function anonymousClientKey(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: boolean): string {
+  return `ip:${addressOf(forwardedFor, socketAddress, trustProxy) ?? 'unknown'}`;
 }
 
 /** The address a request came from, normalised; null when it cannot be known. */
 export function clientAddress(request: Request, serverContext: ServerContextWithSocket | undefined, trustProxy: boolean): string | null {
+  return addressOf(request.headers.get('x-forwarded-for'), serverContext?.req?.socket?.remoteAddress, trustProxy);
+}
+
+function addressOf(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: boolean): string | null {
   if (trustProxy) {
-    const forwarded = request.headers.get('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = forwardedFor?.split(',')[0]?.trim();
     const address = forwarded && normalise(forwarded);
     if (address) return address;
   }
-  const socketAddress = serverContext?.req?.socket?.remoteAddress;
   return socketAddress ? normalise(socketAddress) : null;
 }
 

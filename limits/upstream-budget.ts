@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
-import { REQUEST_CITY_FACTOR } from '../resolvers/city-allowance.js';
 import { type Budget, createBudget } from './budget.js';
 import { createStoreWarning } from './store-warning.js';
 
@@ -23,13 +22,13 @@ export const LOOK_UPS_PER_NAME = 4;
 
 /**
  * UPSTREAM_BUDGET_PER_MINUTE when it is not set: what the largest request the limits allow
- * (REQUEST_CITY_FACTOR x WEATHER_MAX_CITIES names, every part) spends when nothing of it is
+ * (`largestRequestNames`, every part of each) spends when nothing of it is
  * cached, so that a fresh client's one such request is answered whole. A look-up is a key, as
  * the upstreams count (Open-Meteo weighs a call by its locations), not a batched call: the
  * budget then says what a client may take of the gateway's quotas, whatever the batching.
  */
-export function defaultUpstreamBudget(weatherMaxCities: number): number {
-  return REQUEST_CITY_FACTOR * weatherMaxCities * LOOK_UPS_PER_NAME;
+export function defaultUpstreamBudget(largestRequestNames: number): number {
+  return largestRequestNames * LOOK_UPS_PER_NAME;
 }
 
 /**

@@ -5,9 +5,11 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Redis } from '../redis.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
+import type { RateLimit } from '../limits/rate-limit.js';
 import type { Metrics } from '../metrics.js';
 import { type GraphiQLPageOptions, useGraphiQLPage } from './use-graphiql-page.js';
 import { useIncrementalDelivery } from './use-incremental-delivery.js';
+import { useHttpCaching } from './use-http-caching.js';
 import { useJsonParams } from './use-json-params.js';
 import { useMetrics } from './use-metrics.js';
 import type { ResponseStore } from '../responses/store.js';
@@ -19,6 +21,9 @@ import { type ReadinessCheck, useReadiness } from './use-readiness.js';
 import { useRequestId } from './use-request-id.js';
 import { useRequestLog } from './use-request-log.js';
 import { useServerTiming } from './use-server-timing.js';
+import { useOperationFacts } from './use-operation-facts.js';
+import { useSubscriptions } from './use-subscriptions.js';
+import { SUBSCRIBER_BUFFER } from '../events/bus.js';
 import { useUpstreamCost } from './use-upstream-cost.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
@@ -26,24 +31,29 @@ export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-Afte
 
 /** What the operations plugins are built from; all of it made once by the gateway. */
 export interface OperationsDeps {
-  config: Pick<Config, 'rateLimitPerMinute'>;
+  config: Pick<Config, 'subscriptionsPerClient' | 'weatherMaxCities'>;
   logger: Logger;
   metrics: Metrics;
   database: DatabaseHandle;
   redis: Redis | null;
   /** Names the client of each request (rate limit, request log). */
   clientKey: ClientKeyFn;
+  /** RATE_LIMIT_PER_MINUTE's budget, shared with the lane of kept answers; null when off. */
+  rateLimit: RateLimit | null;
   /** True once the process is shutting down (/ready then says 503). */
   draining: () => boolean;
   /** GraphiQL's page, served to a browser's GET of the GraphQL endpoint. */
   graphiql: GraphiQLPageOptions;
+  /** Aborted when the process begins to shut down: open subscriptions are completed then. */
+  drainSignal: AbortSignal;
 }
 
 /**
  * The gateway's operations and protection plugins, in the order they must run: response
- * hooks run in list order (id and timing headers first, so the log line sees the final
- * response); probes, metrics and GraphiQL's page answer before the rate limit, which counts
- * operations: a page view is none.
+ * hooks run in list order (what each operation is recorded first; id and timing headers
+ * next, so the log line sees the final response); probes, metrics and GraphiQL's page answer
+ * before the rate limit, which counts operations (a page view is none), and the rate limit
+ * refuses before the subscription limits count.
  */
 export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { clientKey } = deps;
@@ -51,13 +61,21 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
   return [
+    useOperationFacts(),
     useRequestId(),
     useServerTiming(),
     useRequestLog({ logger: deps.logger, clientKey }),
     useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
     useMetrics({ metrics: deps.metrics }),
     useGraphiQLPage(deps.graphiql),
-    useRateLimit({ limit: deps.config.rateLimitPerMinute, clientKey, redis, logger: deps.logger }),
+    useRateLimit({ rateLimit: deps.rateLimit, clientKey }),
+    useSubscriptions({
+      perClient: deps.config.subscriptionsPerClient,
+      // A subscriber of weatherUpdates gets one event per city at once.
+      buffer: SUBSCRIBER_BUFFER + deps.config.weatherMaxCities,
+      metrics: deps.metrics,
+      draining: deps.drainSignal,
+    }),
     useQueryLimits(),
     useJsonParams(),
     useUpstreamCost(),
@@ -91,12 +109,16 @@ export function protocolPlugins(deps: ProtocolDeps): Plugin[] {
 
 /** What the plugins that make execution cheaper are built from. */
 export interface ExecutionDeps {
-  /** Where anonymous answers are kept and shared; null turns both off. */
+  /** Where answers that are the same for everyone are kept and shared; null turns both off. */
   responses: ResponseStore | null;
-  /** Longest time an anonymous answer is served again, in ms; 0 keeps none. */
+  /** Longest time an answer is served again, in ms; 0 keeps none. Also the longest an HTTP cache may keep SQL rows. */
   responseTtlMs: number;
-  /** Identical anonymous queries in flight share one execution. */
+  /** Identical queries in flight share one execution. */
   shareQueries: boolean;
+  /** True when an Authorization header proves a viewer: a signed-in request may then share answers (see useResponseCache). */
+  provesViewer: (authorization: string) => Promise<boolean>;
+  /** Told of each request's response-cache key (see http/kept-answers.ts). */
+  onResponseKey?: (key: string, serverContext: unknown) => void;
   /** The clock the weather caches' freshness is measured on. */
   now: () => number;
   /** Counts answers served from the store (`hit`), executed (`miss`) and shared in flight (`joined`). */
@@ -104,19 +126,23 @@ export interface ExecutionDeps {
 }
 
 /**
- * Plugins that make execution cheaper without changing any answer. They come after the
- * operations plugins, so that rate limits, limits and logs apply to every request, cached,
- * shared or not.
+ * Plugins that make execution cheaper without changing any answer: HTTP caches told what they
+ * may keep, and the response cache. They come after the operations plugins, so that rate
+ * limits, limits and logs apply to every request, cached, shared or not.
  */
 export function executionPlugins(deps: ExecutionDeps): Plugin[] {
-  if (!deps.responses || (deps.responseTtlMs <= 0 && !deps.shareQueries)) return [];
-  return [
+  const plugins = [useHttpCaching({ responseTtlMs: deps.responseTtlMs, now: deps.now })];
+  if (!deps.responses || (deps.responseTtlMs <= 0 && !deps.shareQueries)) return plugins;
+  plugins.push(
     useResponseCache({
       store: deps.responses,
-      maxTtlMs: deps.responseTtlMs,
+      responseTtlMs: deps.responseTtlMs,
       share: deps.shareQueries,
+      provesViewer: deps.provesViewer,
       now: deps.now,
+      ...(deps.onResponseKey && { onKey: deps.onResponseKey }),
       ...(deps.onCacheEvent && { onEvent: deps.onCacheEvent }),
     }),
-  ];
+  );
+  return plugins;
 }

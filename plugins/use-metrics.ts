@@ -1,6 +1,7 @@
-import { type ExecutionResult, getOperationAST } from 'graphql';
+import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.js';
+import { operationOf, operationsOf, socketOperationOf } from '../operation-facts.js';
 
 export interface MetricsOptions {
   metrics: Pick<Metrics, 'registry' | 'httpRequests' | 'graphqlErrors'>;
@@ -11,12 +12,10 @@ export interface MetricsOptions {
 /** The operation type label of a request: none until an operation runs, `batch` for several. */
 type OperationLabel = 'none' | 'query' | 'mutation' | 'subscription' | 'batch';
 
-// Requests are unique to one gateway: a module-wide map serves every gateway in the process.
-const operations = new WeakMap<Request, OperationLabel>();
-
-/** Counts `request` as one more operation of `type`: for a plugin that answers one without executing it (the response cache). */
-export function countOperation(request: Request, type: Exclude<OperationLabel, 'none' | 'batch'>): void {
-  operations.set(request, operations.has(request) ? 'batch' : type);
+function labelOf(request: Request): OperationLabel {
+  const ran = operationsOf(request).filter((operation) => operation.ran);
+  if (ran.length > 1) return 'batch';
+  return ran[0]?.type ?? 'none';
 }
 
 /**
@@ -33,6 +32,11 @@ export function useMetrics(options: MetricsOptions): Plugin {
   const { registry, httpRequests, graphqlErrors } = options.metrics;
   const endpoint = options.endpoint ?? '/metrics';
   const started = new WeakMap<Request, number>();
+  // Streams (@defer, subscriptions) are not counted: their errors come later, part by part.
+  const countErrors = (result: unknown, operation: OperationLabel) => {
+    if (result && typeof result === 'object' && !(Symbol.asyncIterator in result) && (result as ExecutionResult).errors?.length)
+      graphqlErrors.inc({ operation });
+  };
 
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
@@ -42,24 +46,24 @@ export function useMetrics(options: MetricsOptions): Plugin {
       started.set(request, performance.now());
       return undefined;
     },
+    // Over a WebSocket there is no HTTP request: the errors of each operation are counted as it ends.
     onExecute({ args }) {
-      const request = (args.contextValue as { request?: Request }).request;
-      if (!request) return;
-      // A walk of the document's definitions, as cheap as a look-up in a cache of it would be.
-      const type = getOperationAST(args.document, args.operationName)?.operation;
-      if (type) countOperation(request, type);
+      const context = args.contextValue as object;
+      if (!socketOperationOf(context)) return;
+      return { onExecuteDone: ({ result }) => countErrors(result, operationOf(context)?.type ?? 'none') };
+    },
+    onSubscribe({ args }) {
+      const context = args.contextValue as object;
+      if (!socketOperationOf(context)) return;
+      return { onSubscribeResult: ({ result }) => countErrors(result, operationOf(context)?.type ?? 'none') };
     },
     onExecutionResult({ request, result }) {
-      if (result && !(Symbol.asyncIterator in result) && (result as ExecutionResult).errors?.length)
-        graphqlErrors.inc({ operation: operations.get(request) ?? 'none' });
+      countErrors(result, labelOf(request));
     },
     onResponse({ request, response }) {
       const start = started.get(request);
       if (start === undefined) return;
-      httpRequests.observe(
-        { method: request.method, status: String(response.status), operation: operations.get(request) ?? 'none' },
-        (performance.now() - start) / 1000,
-      );
+      httpRequests.observe({ method: request.method, status: String(response.status), operation: labelOf(request) }, (performance.now() - start) / 1000);
     },
   };
 }

@@ -20,6 +20,11 @@ export function requestIdOf(request: Request): string {
   return id;
 }
 
+/** The id of a request whose client sent `sent` in the id header: that, when it is sane, else a fresh one. */
+export function requestIdFrom(sent: string | null | undefined): string {
+  return sent && SANE_ID.test(sent) ? sent : randomUUID();
+}
+
 /** Gives every request an id (the client's when it sent a sane one) and returns it in a header. */
 export function useRequestId(options: RequestIdOptions = {}): Plugin {
   const header = options.header ?? 'X-Request-Id';
@@ -27,8 +32,7 @@ export function useRequestId(options: RequestIdOptions = {}): Plugin {
     // The earliest hook: onRequest would miss responses that Yoga's own plugins end first (/health).
     instrumentation: {
       request({ request }, handle) {
-        const sent = request.headers.get(header);
-        ids.set(request, sent && SANE_ID.test(sent) ? sent : randomUUID());
+        ids.set(request, requestIdFrom(request.headers.get(header)));
         return handle();
       },
     },

@@ -1,9 +1,10 @@
-import { type DocumentNode, GraphQLError, getOperationAST } from 'graphql';
+import { GraphQLError } from 'graphql';
 import { isAsyncIterable, type Plugin, type YogaLogger } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { ClientKeyFn } from '../limits/client-key.js';
 import { expectedError, masksAsInternal } from '../responses/mask-error.js';
 import { requestIdOf } from './use-request-id.js';
+import { operationOf, operationsOf, type SocketOperation, socketOperationOf } from '../operation-facts.js';
 
 export interface RequestLogOptions {
   /** Where the lines go. */
@@ -14,16 +15,8 @@ export interface RequestLogOptions {
   quietPaths?: string[];
 }
 
-/**
- * A plugin that answers an operation without parsing it (the response cache) tags its result
- * with the operation's name under this key, so that the log line still names it.
- */
-export const OPERATION_NAME = Symbol.for('gatherql.operationName');
-
 interface Entry {
   start: number;
-  /** One per operation (a batch has several); null for an anonymous one. */
-  operations: (string | null)[];
   errors: number;
   /** False when a plugin answered before Yoga made a GraphQL result (a 429, say). */
   processed: boolean;
@@ -54,27 +47,35 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
     // Not onRequest: Yoga's own plugins end some responses (health check, GraphiQL) before it runs.
     instrumentation: {
       request({ request }, handle) {
-        entries.set(request, { start: performance.now(), operations: [], errors: 0, processed: false });
+        entries.set(request, { start: performance.now(), errors: 0, processed: false });
         return handle();
       },
     },
-    onParse() {
-      return ({ result, context }) => {
-        const { request, params } = context as { request?: Request; params?: { operationName?: string | null } };
-        const entry = request && entries.get(request);
-        if (!entry || result instanceof Error) return;
-        const operation = getOperationAST(result as DocumentNode, params?.operationName ?? undefined);
-        entry.operations.push(operation?.name?.value ?? params?.operationName ?? null);
+    // Before Yoga masks them (its masking plugin comes after ours): the originals, with the request at hand.
+    onExecute({ args }) {
+      const context = args.contextValue as { request?: Request };
+      const socket = socketOperationOf(context);
+      return {
+        onExecuteDone({ result }) {
+          if (socket) return isAsyncIterable(result) ? followSocketParts(context, socket) : writeSocketLine(context, socket, result.errors ?? []);
+          if (!context.request) return;
+          if (isAsyncIterable(result)) return followParts(context.request);
+          logUnexpectedErrors(result.errors, requestIdOf(context.request));
+        },
       };
     },
-    // Before Yoga masks them (its masking plugin comes after ours): the originals, with the request at hand.
-    onExecute() {
+    // A subscription's events are its parts: the line is written after the last.
+    onSubscribe({ args }) {
+      const context = args.contextValue as { request?: Request };
+      const socket = socketOperationOf(context);
       return {
-        onExecuteDone({ args, result }) {
-          const request = (args.contextValue as { request?: Request }).request;
-          if (!request) return;
-          if (isAsyncIterable(result)) return followParts(request);
-          logUnexpectedErrors(result.errors, request);
+        onSubscribeResult({ result }) {
+          if (!isAsyncIterable(result)) {
+            if (socket) writeSocketLine(context, socket, result.errors ?? []);
+            else if (context.request) logUnexpectedErrors(result.errors, requestIdOf(context.request));
+            return;
+          }
+          return socket ? followSocketParts(context, socket) : context.request && followParts(context.request);
         },
       };
     },
@@ -83,9 +84,6 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
       if (!entry) return;
       entry.processed = true;
       entry.errors += countErrors(result);
-      for (const single of Array.isArray(result) ? result : [result]) {
-        if (single && typeof single === 'object' && OPERATION_NAME in single) entry.operations.push(single[OPERATION_NAME] as string | null);
-      }
     },
     // Synchronous when there is nothing to write: a hook that returns a promise makes Yoga wait a turn.
     onResponse({ request, response, serverContext }) {
@@ -106,9 +104,9 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
     },
   };
 
-  function logUnexpectedErrors(errors: readonly unknown[] | undefined, request: Request) {
+  function logUnexpectedErrors(errors: readonly unknown[] | undefined, requestId: string) {
     for (const error of errors ?? []) {
-      if (masksAsInternal(error)) logUnexpectedError(options.logger, error, requestIdOf(request));
+      if (masksAsInternal(error)) logUnexpectedError(options.logger, error, requestId);
     }
   }
 
@@ -121,9 +119,9 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
     return {
       onNext({ result }: { result: Part }) {
         stream.parts += 1;
-        const errors = [...(result.errors ?? []), ...(result.incremental ?? []).flatMap((part) => part.errors ?? [])];
+        const errors = errorsOf(result);
         entry.errors += errors.length;
-        logUnexpectedErrors(errors, request);
+        logUnexpectedErrors(errors, requestIdOf(request));
       },
       onEnd() {
         stream.ended = true;
@@ -132,22 +130,83 @@ export function useRequestLog(options: RequestLogOptions): Plugin {
     };
   }
 
+  /** The same for an operation that came over a WebSocket: its line is its own, written when it ends. */
+  function followSocketParts(context: object, socket: SocketOperation) {
+    let parts = 0;
+    const errors: unknown[] = [];
+    return {
+      onNext({ result }: { result: Part }) {
+        parts += 1;
+        const own = errorsOf(result);
+        errors.push(...own);
+        logUnexpectedErrors(own, socket.requestId);
+      },
+      onEnd: () => void writeSocketLine(context, socket, errors, parts),
+    };
+  }
+
+  /**
+   * The line of an operation that came over a WebSocket: no method, path or status (the
+   * connection has those), `transport: "websocket"` instead, and for a stream its parts.
+   */
+  async function writeSocketLine(context: object, socket: SocketOperation, errors: readonly unknown[], parts?: number) {
+    if (parts === undefined) logUnexpectedErrors(errors, socket.requestId);
+    if (!options.logger.isLevelEnabled('info')) return;
+    const clientKey = (context as { clientKey?: () => Promise<string> }).clientKey;
+    const client = clientKey ? await clientKey().catch(() => undefined) : undefined;
+    const line = {
+      requestId: socket.requestId,
+      transport: 'websocket',
+      operationName: operationOf(context)?.name ?? null,
+      durationMs: millisecondsSince(socket.startedAt),
+      errors: errors.length,
+      client,
+      ...(parts !== undefined && { parts }),
+    };
+    options.logger.info(line, 'request');
+  }
+
   async function writeLine(entry: Entry, url: URL, level: 'debug' | 'info', request: Request, response: Response, serverContext: unknown) {
     if (!entry.processed && response.status >= 400) entry.errors += await countErrorsInBody(response);
     const client = options.clientKey ? await options.clientKey(request, serverContext).catch(() => undefined) : undefined;
-    const line = {
+    logRequest(options.logger, level, {
       requestId: requestIdOf(request),
       method: request.method,
       path: url.pathname,
-      operationName: entry.operations.length <= 1 ? (entry.operations[0] ?? null) : entry.operations.map((name) => name ?? 'anonymous').join(','),
+      operationName: operationNames(request),
       status: response.status,
       durationMs: elapsed(entry),
       errors: entry.errors,
       client,
       ...(entry.stream && { parts: entry.stream.parts, firstPartMs: entry.stream.firstPartMs }),
-    };
-    options.logger[level](line, 'request');
+    });
   }
+}
+
+/** The line of one request (see useRequestLog). */
+export interface RequestLine {
+  requestId: string;
+  method: string;
+  path: string;
+  /** The operation's name; names joined by commas for a batch; null for an anonymous one. */
+  operationName: string | null;
+  status: number;
+  durationMs: number;
+  errors: number;
+  client: string | undefined;
+  /** For an answer in parts: how many, and when the first went. */
+  parts?: number;
+  firstPartMs?: number | undefined;
+}
+
+/** Writes a request's line: for whoever answers a request without Yoga too (the lane of kept answers). */
+export function logRequest(logger: Logger, level: 'debug' | 'info', line: RequestLine): void {
+  logger[level](line, 'request');
+}
+
+/** Milliseconds since `start` (performance.now()), to two decimals, as the request log says them. */
+export function millisecondsSince(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
 }
 
 /** One payload of an answer in parts: the first with `errors` of its own, later ones per `incremental` entry. */
@@ -156,7 +215,15 @@ interface Part {
   incremental?: readonly { errors?: readonly unknown[] }[];
 }
 
-const elapsed = (entry: Entry) => Math.round((performance.now() - entry.start) * 100) / 100;
+const errorsOf = (part: Part) => [...(part.errors ?? []), ...(part.incremental ?? []).flatMap((each) => each.errors ?? [])];
+
+/** The names of a request's operations: one, null for an anonymous one; several joined by commas. */
+function operationNames(request: Request): string | null {
+  const names = operationsOf(request).map((operation) => operation.name);
+  return names.length <= 1 ? (names[0] ?? null) : names.map((name) => name ?? 'anonymous').join(',');
+}
+
+const elapsed = (entry: Entry) => millisecondsSince(entry.start);
 
 function countErrors(result: unknown): number {
   let count = 0;

@@ -1,12 +1,13 @@
-import { type DocumentNode, type ExecutionResult, getOperationAST, parse } from 'graphql';
+import { type ExecutionResult, type GraphQLSchema, getOperationAST, parse } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
-import { responseKey, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
+import { etagOf, publicUntil } from '../responses/http-caching.js';
+import { responseKey, servedFromStore, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
 import type { Lookup, ResponseStore } from '../responses/store.js';
+import { selectsViewerFields } from '../schema/viewer-scope.js';
 import { passingParts, type Payload } from '../responses/answer-parts.js';
-import { countOperation } from './use-metrics.js';
-import { OPERATION_NAME } from './use-request-log.js';
+import { noteRan } from '../operation-facts.js';
 
 export interface ResponseCacheOptions {
   /** Where answers are kept and the generation that writes bump (see ResponseStore). */
@@ -15,9 +16,17 @@ export interface ResponseCacheOptions {
    * Longest time, in ms, an answer is served again; 0 keeps none. An answer that read
    * upstream values is kept no longer than they stay fresh (see AnswerLifetime).
    */
-  maxTtlMs: number;
+  responseTtlMs: number;
   /** Identical queries in flight share one execution. */
   share: boolean;
+  /**
+   * True when an Authorization header proves a viewer (or is empty): only then may a signed-in
+   * request get a kept answer, so that a bad token still gets its 401. Without it, no
+   * signed-in request is answered from the store.
+   */
+  provesViewer?: (authorization: string) => Promise<boolean>;
+  /** Told of each request's key as it is worked out, with Yoga's server context (see http/kept-answers.ts). */
+  onKey?: (key: string, serverContext: unknown) => void;
   /** The clock AnswerLifetime is measured on. Default Date.now. */
   now?: () => number;
   /** Told of every look-up: answered from the store (`hit`), executed (`miss`), or shared in flight (`joined`). */
@@ -29,9 +38,9 @@ interface FreshContext {
   lifetime?: AnswerLifetime;
 }
 
-/** How long an answer may be kept: at most `maxTtlMs`, and never beyond what it read stays fresh. */
-export function keepFor(maxTtlMs: number, lifetime: AnswerLifetime, now: number): number {
-  return Math.max(0, Math.min(maxTtlMs, lifetime.until - now));
+/** How long an answer may be kept: at most `responseTtlMs`, and never beyond what it read stays fresh. */
+export function keepFor(responseTtlMs: number, lifetime: AnswerLifetime, now: number): number {
+  return Math.max(0, Math.min(responseTtlMs, lifetime.until - now));
 }
 
 interface Flight {
@@ -49,37 +58,53 @@ interface Lead {
   flight: Flight | null;
 }
 
+/** What a document is to the cache: a query (and then its name, and whether its answer is the viewer's), or not one at all. */
+type DocumentKind = { query: true; name: string | null; viewers: boolean } | { query: false };
+
 /**
- * Answers anonymous queries from the store for a moment, and lets identical ones in flight
- * share one execution: a repeated query costs no parsing, validation, execution or SQL, and
- * a burst of one cold query costs one execution. Only queries without an Authorization header
- * (a signed-in viewer may see more, and a bad token must still get its 401), never
+ * Answers queries from the store for a moment, and lets identical ones in flight share one
+ * execution: a repeated query costs no parsing, validation, execution or SQL, and a burst of
+ * one cold query costs one execution. Answers are the same for everyone unless the document
+ * selects a field that depends on who asks (see selectsViewerFields): such a document, signed
+ * in, is always executed; any other is shared between anonymous and signed-in requests alike
+ * (a signed-in one once its token is proven: a bad token still gets its 401). Never
  * mutations, batches, answers with errors, or answers that read a failure, a stale or a live
  * upstream value (see AnswerLifetime). Every write bumps the store's generation, so an answer
  * whose request began before a write is neither kept nor shared, and a client never reads
  * older data after its own mutation: a request that wrote answers only once the bump is done.
  */
 export function useResponseCache(options: ResponseCacheOptions): Plugin {
-  const { store, maxTtlMs, share } = options;
+  const { store, responseTtlMs, share, provesViewer } = options;
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
   const inFlight = new Map<string, Flight>();
   const leads = new WeakMap<Request, Lead>();
   const batches = new WeakSet<Request>();
+  let schema: GraphQLSchema | undefined;
   // Only queries may be kept or shared, and the operation type is in the document: a small
-  // cache of parsed documents answers that before Yoga parses (a syntax error: "not eligible").
-  const documents = new LRUCache<string, DocumentNode | false>({ max: 1000 });
-  const documentOf = (query: string): DocumentNode | false => {
-    let document = documents.get(query);
-    if (document === undefined) {
-      try {
-        document = parse(query);
-      } catch {
-        document = false;
-      }
-      documents.set(query, document);
+  // cache of what each document is answers that before Yoga parses (a syntax error: not a query).
+  const documents = new LRUCache<string, Map<string | null, DocumentKind>>({ max: 1000 });
+  const kindOf = (query: string, operationName: string | null): DocumentKind => {
+    let byName = documents.get(query);
+    if (!byName) {
+      byName = new Map();
+      documents.set(query, byName);
     }
-    return document;
+    let kind = byName.get(operationName);
+    if (kind === undefined) {
+      try {
+        const document = parse(query);
+        const operation = getOperationAST(document, operationName ?? undefined);
+        kind =
+          operation?.operation === 'query' && schema
+            ? { query: true, name: operation.name?.value ?? null, viewers: selectsViewerFields(schema, document) }
+            : { query: false };
+      } catch {
+        kind = { query: false };
+      }
+      byName.set(operationName, kind);
+    }
+    return kind;
   };
 
   const lead = (key: string, generation: number): Flight | null => {
@@ -99,13 +124,19 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     return flight;
   };
 
-  const decide = (lookup: Lookup, key: string, name: string | null, request: Request, setResult: (result: ExecutionResult) => void): void | Promise<void> => {
+  const decide = (
+    lookup: Lookup,
+    key: string,
+    name: string | null,
+    request: Request,
+    context: object,
+    setResult: (result: ExecutionResult) => void,
+  ): void | Promise<void> => {
     const { generation, kept } = lookup;
     if (kept && now() < kept.until) {
       emit('hit');
-      countOperation(request, 'query');
-      // From Redis an answer comes as plain JSON: tagged again for the request log.
-      return setResult(OPERATION_NAME in kept.result ? kept.result : servedManyTimes(kept.result, { [OPERATION_NAME]: name }));
+      noteRan(context, { type: 'query', name });
+      return setResult(servedFromStore(kept));
     }
     const flight = share && generation >= 0 ? inFlight.get(key) : undefined;
     if (flight && flight.generation === generation) {
@@ -116,15 +147,27 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
           leads.set(request, { key, generation, name, flight: null });
           return;
         }
-        countOperation(request, 'query');
+        noteRan(context, { type: 'query', name });
         setResult(shared);
       });
     }
-    if (maxTtlMs > 0) emit('miss');
+    if (responseTtlMs > 0) emit('miss');
     leads.set(request, { key, generation, name, flight: lead(key, generation) });
   };
 
+  const lookUp = (key: string, name: string | null, request: Request, context: object, setResult: (result: ExecutionResult) => void) => {
+    const found = store.lookUp(key);
+    // The embedded store answers at once: no promise on the hot path.
+    return found instanceof Promise
+      ? found.then((lookup) => decide(lookup, key, name, request, context, setResult))
+      : decide(found, key, name, request, context, setResult);
+  };
+
   return {
+    onSchemaChange({ schema: changed }) {
+      schema = changed;
+      documents.clear();
+    },
     onRequestParse({ request }) {
       return {
         onRequestParseDone({ requestParserResult }) {
@@ -132,17 +175,17 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         },
       };
     },
-    onParams({ params, request, setResult }) {
+    onParams({ params, request, setResult, context }) {
       // A batch may hold anything, null included; Yoga answers a malformed entry with a 400 itself.
-      if (!params?.query || request.headers.has('authorization') || batches.has(request)) return;
-      const document = documentOf(params.query);
-      const operation = document ? getOperationAST(document, params.operationName ?? undefined) : null;
-      if (operation?.operation !== 'query') return;
+      if (!params?.query || batches.has(request)) return;
+      const kind = kindOf(params.query, params.operationName ?? null);
+      if (!kind.query) return;
+      const authorization = request.headers.get('authorization');
+      if (authorization !== null && (kind.viewers || !provesViewer)) return;
       const key = responseKey(params.query, params.operationName, params.variables);
-      const name = operation.name?.value ?? null;
-      const lookup = store.lookUp(key);
-      // The embedded store answers at once: no promise on the hot path.
-      return lookup instanceof Promise ? lookup.then((found) => decide(found, key, name, request, setResult)) : decide(lookup, key, name, request, setResult);
+      options.onKey?.(key, context);
+      if (authorization === null) return lookUp(key, kind.name, request, context, setResult);
+      return provesViewer!(authorization).then((proven) => (proven ? lookUp(key, kind.name, request, context, setResult) : undefined));
     },
     async onExecutionResult({ request, result, context, setResult }) {
       // Whatever the request was, a write it made must reach the store before it answers.
@@ -150,28 +193,26 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       const lead = leads.get(request);
       if (!lead) return;
       leads.delete(request);
-      const keep = (whole: ExecutionResult, served: ExecutionResult) => {
+      const keep = (whole: ExecutionResult) => {
         const lifetime = (context as FreshContext).lifetime;
-        if (!lifetime || maxTtlMs <= 0 || whole.errors?.length) return;
-        const ttl = keepFor(maxTtlMs, lifetime, now());
-        if (ttl > 0) store.keep(lead.key, { result: served, until: now() + ttl }, lead.generation);
+        if (!lifetime || responseTtlMs <= 0 || whole.errors?.length) return;
+        const at = now();
+        const ttl = keepFor(responseTtlMs, lifetime, at);
+        if (ttl <= 0) return;
+        const body = JSON.stringify(whole);
+        const kept = { body, etag: etagOf(body), name: lead.name, until: at + ttl, publicUntil: publicUntil(lifetime, responseTtlMs, at) };
+        store.keep(lead.key, kept, lead.generation);
       };
       if (isAsyncIterable(result)) {
         // An answer in parts (@defer) is not handed to another request: each must get every
         // part as it comes. The whole it adds up to is kept once the last part has passed.
         lead.flight?.settle(null);
-        return setResult(
-          passingParts(result as AsyncIterable<Payload>, (whole) => {
-            const plain = withoutCost(whole);
-            keep(plain, servedManyTimes(plain, { [OPERATION_NAME]: lead.name }));
-          }),
-        );
+        return setResult(passingParts(result as AsyncIterable<Payload>, (whole) => keep(withoutCost(whole))));
       }
-      // One copy for all: tagged with the name for the log lines, serialised once.
+      // One copy for all, serialised once.
       const plain = result ? withoutCost(result as ExecutionResult) : null;
-      const served = plain && servedManyTimes(plain, { [OPERATION_NAME]: lead.name });
-      lead.flight?.settle(served);
-      if (plain && served) keep(plain, served);
+      lead.flight?.settle(plain && servedManyTimes(plain));
+      if (plain) keep(plain);
     },
     onResponse({ request }) {
       // Whatever happened to the first one, nobody may wait for it any longer.

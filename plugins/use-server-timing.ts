@@ -35,6 +35,16 @@ export function timingOf(request: Request): RecordTiming {
   };
 }
 
+/** `X-Processing-Time` of a response that took `totalMs`, e.g. `0.0123s`. */
+export function processingTime(totalMs: number): string {
+  return `${(totalMs / 1000).toFixed(4)}s`;
+}
+
+/** The `total` metric of Server-Timing, e.g. `total;dur=12.30`. */
+export function totalTiming(totalMs: number): string {
+  return `total;dur=${totalMs.toFixed(2)}`;
+}
+
 const descriptions = { db: (n: number) => `${n} SQL statement${n === 1 ? '' : 's'}`, upstream: (n: number) => `${n} upstream call${n === 1 ? '' : 's'}` };
 
 /** True for an answer sent in parts, as `multipart/mixed` or server-sent events. */
@@ -70,9 +80,9 @@ export function useServerTiming(options: ServerTimingOptions = {}): Plugin {
       }
       // An answer in parts (@defer, @stream) sends its headers with the first part: the
       // figures are those of the work done by then, and the total is the time to that part.
-      metrics.push(streamed(response) ? `total;dur=${total.toFixed(2)};desc="until the first part"` : `total;dur=${total.toFixed(2)}`);
+      metrics.push(streamed(response) ? `${totalTiming(total)};desc="until the first part"` : totalTiming(total));
       response.headers.append('Server-Timing', metrics.join(', '));
-      response.headers.set(processingTimeHeader, `${(total / 1000).toFixed(4)}s`);
+      response.headers.set(processingTimeHeader, processingTime(total));
     },
   };
 }

@@ -9,10 +9,12 @@ import { freshUntil } from '../sources/kit/freshness.js';
 export interface AnswerLifetime {
   /** Wall-clock ms; Infinity while nothing limited it, in the past when the answer must not be kept. */
   until: number;
+  /** The request read SQL rows: their lifetime is the response cache's (see `until`), which HTTP caches must keep to too. */
+  readsDatabase: boolean;
 }
 
 export function unlimitedLifetime(): AnswerLifetime {
-  return { until: Number.POSITIVE_INFINITY };
+  return { until: Number.POSITIVE_INFINITY, readsDatabase: false };
 }
 
 /**

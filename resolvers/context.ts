@@ -6,9 +6,13 @@ import type { TokenKey, Viewer } from './auth.js';
 import { RequestError } from './errors.js';
 import type { Caller } from '../sources/kit/caller.js';
 import type { AnswerLifetime } from './answer-lifetime.js';
+import type { CachePurge } from './cache-purge.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './password-hasher.js';
 import type { ReportSettings } from './reports.js';
+import type { EventBus } from '../events/bus.js';
+import type { GatewayTopics } from './topics.js';
+import type { WeatherWatch } from './weather-watch.js';
 
 /**
  * What the upstream look-ups need: the loaders that share one look-up per key, and who the
@@ -41,6 +45,17 @@ export interface DomainContext extends UpstreamScope {
   lifetime: AnswerLifetime;
   /** City reports: the job engine they run on and their limits (process-wide). */
   reports: ReportSettings;
+  /** Purges the caches here, in the shared tier and on every other instance (process-wide). */
+  cachePurge: CachePurge;
+  /** The event bus every instance hears (process-wide): what writes tell and subscriptions listen to. */
+  events: EventBus<GatewayTopics>;
+  /** Live weather for weatherUpdates (process-wide). */
+  weatherWatch: WeatherWatch;
+  /**
+   * Gives the context fresh loaders. A subscription's context lives as long as it does, and
+   * each of its events must read the database anew, not what the first one read.
+   */
+  renewLoaders(this: { loaders: Loaders }): void;
 }
 
 /** The viewer of an operation that needs one; the schema's auth scopes normally refuse earlier. */

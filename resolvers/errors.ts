@@ -48,7 +48,8 @@ export class ForbiddenError extends AppError {
   override name = 'ForbiddenError';
 }
 
-export type RequestErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED';
+/** UNAVAILABLE: a service the operation needs (Redis) cannot be reached now; asking again later may succeed. */
+export type RequestErrorCode = 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED' | 'UNAVAILABLE';
 
 /**
  * A problem with the request as a whole (bad arguments, no or bad token): it fails the

@@ -11,11 +11,13 @@ export interface PostRef {
   id: number | null;
 }
 
+/** Creates a post by the viewer; a published one is told to the subscribers of postPublished on every instance. */
 export async function createPost(ctx: DomainContext, input: unknown): Promise<{ post: PostRecord }> {
   const viewer = requireViewer(ctx);
   const fields = parseInput(createPostInput, input, ['input']);
   const post = await insertPost(ctx.db, { authorId: viewer.id, ...fields });
   ctx.loaders.postById.prime(post.id, post);
+  if (post.published) ctx.events.publish('post-published', post);
   return { post };
 }
 
@@ -31,13 +33,15 @@ async function target(ctx: DomainContext, ref: PostRef, mayActOnOthers: boolean)
   return post;
 }
 
-/** Only the author edits a post. */
+/** Only the author edits a post; a draft it publishes is told to the subscribers of postPublished. */
 export async function updatePost(ctx: DomainContext, ref: PostRef, input: unknown): Promise<{ post: PostRecord }> {
   const current = await target(ctx, ref, false);
   const changes = parseInput(updatePostInput, input, ['input']);
   const post = await updatePostRow(ctx.db, current.id, changes);
   if (!post) throw new NotFoundError(ref.ref, 'No post');
   ctx.loaders.postById.clear(post.id).prime(post.id, post);
+  // A draft that becomes published is news; an edit of a published post is not.
+  if (post.published && !current.published) ctx.events.publish('post-published', post);
   return { post };
 }
 

@@ -1,5 +1,6 @@
 import { countPublishedPosts, selectPublishedPosts } from '../db/posts.js';
 import type { PostRecord } from '../db/records.js';
+import type { LiveStream } from '../events/event-queue.js';
 import type { DomainContext } from './context.js';
 import { type Connection, type PageArgs, paginate, toConnection } from './pagination.js';
 
@@ -37,4 +38,15 @@ export async function listPostsOfAuthor(ctx: DomainContext, authorId: number, ar
 
 export function countPublishedPostsOfAuthor(ctx: DomainContext, authorId: number): Promise<number> {
   return ctx.loaders.postCountByAuthorId.load(authorId);
+}
+
+/**
+ * The posts that become published from now on, whichever instance writes them (see
+ * createPost, updatePost). Answers once every instance's events reach the subscription, so
+ * that a client told it is subscribed misses no post published after.
+ */
+export async function watchPublishedPosts(ctx: Pick<DomainContext, 'events'>): Promise<LiveStream<PostRecord>> {
+  const posts = ctx.events.subscribe('post-published');
+  await posts.ready;
+  return posts;
 }

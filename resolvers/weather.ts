@@ -1,3 +1,4 @@
+import type { Cached } from '../sources/kit/freshness.js';
 import type { CurrentWeather } from '../sources/open-meteo/forecast.js';
 import type { GeoLocation } from '../sources/open-meteo/geocoding.js';
 import { coordinatesKey } from '../sources/open-meteo/locations.js';
@@ -44,22 +45,31 @@ export function currentWeather(ctx: UpstreamScope, cities: readonly string[]): P
 /** The weather at a place, for the city named `city`. */
 export async function weatherAt(ctx: UpstreamScope, city: string, place: GeoLocation): Promise<WeatherResult> {
   try {
-    const { value, freshness } = await ctx.loaders.weatherAt.load(coordinatesKey(place));
-    return {
-      kind: 'CityWeather',
-      city,
-      location: place,
-      ...value,
-      observedAt: new Date(value.observedAt),
-      stale: freshness.state === 'STALE',
-      freshness: toFreshnessRecord(freshness),
-    };
+    return cityWeather(city, place, await ctx.loaders.weatherAt.load(coordinatesKey(place)));
   } catch (error) {
-    if (!(error instanceof UpstreamError)) throw error;
-    return weatherFailure(city, weatherErrorCode(error.code), error.message, error.retryAfterSeconds);
+    return upstreamWeatherFailure(city, error);
   }
 }
 
-function weatherFailure(city: string, code: WeatherErrorCode, message: string, retryAfterSeconds: number | null): WeatherFailure {
+/** A place's weather as a client sees it, for the city named `city`. */
+export function cityWeather(city: string, place: GeoLocation, { value, freshness }: Cached<CurrentWeather>): CityWeather {
+  return {
+    kind: 'CityWeather',
+    city,
+    location: place,
+    ...value,
+    observedAt: new Date(value.observedAt),
+    stale: freshness.state === 'STALE',
+    freshness: toFreshnessRecord(freshness),
+  };
+}
+
+/** The failure of a weather look-up as data; anything but an UpstreamError is a bug, and is rethrown. */
+export function upstreamWeatherFailure(city: string, error: unknown): WeatherFailure {
+  if (!(error instanceof UpstreamError)) throw error;
+  return weatherFailure(city, weatherErrorCode(error.code), error.message, error.retryAfterSeconds);
+}
+
+export function weatherFailure(city: string, code: WeatherErrorCode, message: string, retryAfterSeconds: number | null): WeatherFailure {
   return { kind: 'WeatherError', city, code, message, retryAfterSeconds };
 }

@@ -1,8 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { KeptResponse, Lookup, ResponseStore } from './store.js';
 
-const GENERATION = 'gatherql:responses:generation';
-const keyOf = (generation: number, key: string) => `gatherql:responses:${generation}:${key}`;
+const PREFIX = 'gatherql:responses:';
+const GENERATION = `${PREFIX}generation`;
+/** Keys one SCAN step of a purge asks for. */
+const PURGE_BATCH = 500;
+const keyOf = (generation: number, key: string) => `${PREFIX}${generation}:${key}`;
 
 // The generation and what is kept for a key under it, in one round trip.
 const LOOK_UP = `
@@ -47,6 +50,20 @@ export function createRedisResponseStore(redis: Redis, now: () => number = Date.
       pending.add(bump);
       void bump.finally(() => pending.delete(bump));
     },
+    async purge() {
+      // First the bump: an answer kept from now on is under a generation nobody looks up.
+      await redis.incr(GENERATION);
+      let removed = 0;
+      let cursor = '0';
+      do {
+        const [next, found] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', PURGE_BATCH);
+        cursor = next;
+        const answers = found.filter((key) => key !== GENERATION);
+        if (answers.length > 0) removed += await redis.unlink(...answers);
+      } while (cursor !== '0');
+      return removed;
+    },
+    shared: true,
     async settled() {
       await Promise.all(pending);
     },

@@ -6,6 +6,7 @@ import ValidationPlugin from '@pothos/plugin-validation';
 import type { Context } from '../context.js';
 import { RequestError } from '../resolvers/errors.js';
 import type { Connection } from '../resolvers/pagination.js';
+import { VIEWER_SCOPE } from './viewer-scope.js';
 
 /** Configuration only: plugins, context and scalars. Types live in their own files. */
 export const builder = new SchemaBuilder<{
@@ -34,8 +35,9 @@ export const builder = new SchemaBuilder<{
     idFieldOptions: { description: 'Opaque global id; decode nothing from it.' },
     edgesFieldOptions: { nullable: { list: false, items: false } },
     nodeFieldOptions: { nullable: false },
-    nodeQueryOptions: { nullable: true },
-    nodesQueryOptions: { nullable: { list: false, items: true } },
+    // A node may be the viewer's own draft or report.
+    nodeQueryOptions: { nullable: true, extensions: VIEWER_SCOPE },
+    nodesQueryOptions: { nullable: { list: false, items: true }, extensions: VIEWER_SCOPE },
   },
 });
 

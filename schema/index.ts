@@ -20,6 +20,8 @@ import './country.js';
 import './cities.js';
 import './reports.js';
 import './background-work.js';
+import './cache-control.js';
+import './subscriptions.js';
 
 /**
  * The executable schema, sorted so that its printed form is stable. It declares @defer and

@@ -6,6 +6,7 @@ import { pageArgs, toPageArgs } from './pagination.js';
 import { localId, parseLocalId } from './ids.js';
 import { DateTime } from './scalars.js';
 import { User } from './user.js';
+import { VIEWER_SCOPE } from './viewer-scope.js';
 
 export const Post = builder.node(builder.objectRef<PostRecord>('Post'), {
   id: { resolve: (post) => post.id },
@@ -30,6 +31,7 @@ builder.objectFields(User, (t) => ({
   posts: t.field({
     type: PostConnection,
     description: 'Published posts, plus unpublished ones when the viewer is this user.',
+    extensions: VIEWER_SCOPE,
     args: pageArgs,
     resolve: (user, args, ctx) => listPostsOfAuthor(ctx, user.id, toPageArgs(args)),
   }),
@@ -44,6 +46,7 @@ builder.queryFields((t) => ({
     type: Post,
     nullable: true,
     description: 'A published post, or an unpublished one whose author is the viewer.',
+    extensions: VIEWER_SCOPE,
     args: { id: t.arg.globalID({ required: true, for: Post }) },
     resolve: (_root, args, ctx) => findPost(ctx, localId(args.id)),
   }),

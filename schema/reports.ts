@@ -9,6 +9,7 @@ import './errors.js';
 import { localIdOf, parseLocalId } from './ids.js';
 import { MAX_PAGE_SIZE, pageArgs, toPageArgs } from './pagination.js';
 import { DateTime } from './scalars.js';
+import { VIEWER_SCOPE } from './viewer-scope.js';
 import { z } from 'zod';
 
 export const CityPart = builder.enumType('CityPart', { values: CITY_PARTS as readonly CityPartValue[] });
@@ -86,6 +87,7 @@ builder.queryFields((t) => ({
     type: CityReport,
     nullable: true,
     description: "A report the viewer started (an admin sees every report); null when there is none or it is not the viewer's.",
+    extensions: VIEWER_SCOPE,
     args: { id: t.arg.id({ required: true }) },
     resolve: (_root, args, ctx) => findReport(ctx, localIdOf(String(args.id), 'CityReport')),
   }),

@@ -4,6 +4,7 @@ import { builder } from './builder.js';
 import { pageArgs, toPageArgs } from './pagination.js';
 import { localId, parseLocalId } from './ids.js';
 import { DateTime } from './scalars.js';
+import { VIEWER_SCOPE } from './viewer-scope.js';
 
 export const Role = builder.enumType('Role', { values: ['USER', 'ADMIN'] as const });
 
@@ -15,6 +16,7 @@ export const User = builder.node(builder.objectRef<UserRecord>('User'), {
     email: t.string({
       nullable: true,
       description: 'Visible to the user themself and to admins; null for everyone else.',
+      extensions: VIEWER_SCOPE,
       resolve: (user, _args, ctx) => visibleEmail(ctx, user),
     }),
     displayName: t.exposeString('displayName', { nullable: true }),
@@ -31,6 +33,7 @@ builder.queryFields((t) => ({
     type: User,
     nullable: true,
     description: 'The signed-in user, from the bearer token; null when anonymous.',
+    extensions: VIEWER_SCOPE,
     resolve: (_root, _args, ctx) => findViewer(ctx),
   }),
   user: t.field({

@@ -7,7 +7,7 @@ import type { Upstream } from './upstream.js';
 export const forecastUpstream: Upstream = {
   path: '/v1/forecast',
   errorBody: openMeteoError,
-  handle(url, { calls }) {
+  handle(url, { calls, weather }) {
     calls.forecast += 1;
     const parsed = parseCoordinates(url);
     if (typeof parsed === 'string') return { status: 400, body: openMeteoError(400, parsed) };
@@ -17,7 +17,10 @@ export const forecastUpstream: Upstream = {
       countOne(calls.forecastByCity, cities[index]?.name ?? `${latitude},${longitude}`);
     });
     const fields = (url.searchParams.get('current') ?? '').split(',').filter((field) => field in CURRENT_UNITS);
-    const entries = parsed.map(([latitude, longitude], index) => forecastEntry(latitude, longitude, fields, parsed.length > 1 ? index : undefined));
+    const entries = parsed.map(([latitude, longitude], index) => {
+      const city = cities[index];
+      return forecastEntry(latitude, longitude, fields, parsed.length > 1 ? index : undefined, city && weather.get(city.name));
+    });
     return locationsAnswer('forecast', cities, entries, { temperature_2m: 'warm', weather_code: '3' });
   },
 };

@@ -1,6 +1,7 @@
 import { type SimCity, simNameKey, simWeatherAt } from './cities.js';
 import type { Endpoint } from './faults.js';
 import type { Answer } from './upstream.js';
+import type { WeatherOverride } from './weather-overrides.js';
 
 // Open-Meteo's documented response bodies, built for the simulator.
 
@@ -30,10 +31,11 @@ export function geocodingEntry(city: SimCity) {
 }
 
 /** One location of a forecast answer; `locationId` only when the call asked for several. */
-export function forecastEntry(latitude: number, longitude: number, fields: string[], locationId: number | undefined) {
-  const weather = simWeatherAt(latitude, longitude) as unknown as Record<string, number>;
+export function forecastEntry(latitude: number, longitude: number, fields: string[], locationId: number | undefined, override?: WeatherOverride) {
+  const { time = currentSlot(900_000), ...values } = override ?? {};
+  const weather = { ...simWeatherAt(latitude, longitude), ...values } as unknown as Record<string, number>;
   const current: Record<string, string | number> = {
-    time: currentSlot(900_000),
+    time,
     interval: 900,
   };
   for (const field of fields) if (field in weather) current[field] = weather[field]!;

@@ -10,6 +10,7 @@ import { forecastUpstream } from './forecast.js';
 import { geocodingUpstream } from './geocoding.js';
 import { drip, JSON_TYPE, readJson, sendJson } from './http.js';
 import type { Answer, Upstream } from './upstream.js';
+import { WeatherBook, type WeatherOverride, weatherRule } from './weather-overrides.js';
 
 // Part of the simulator's API (benchmarks read the counts over HTTP), defined beside the counting.
 export type { SimulatorCalls, TraceContextSeen } from './calls.js';
@@ -56,6 +57,10 @@ export interface Simulator {
   held(): number;
   /** Answers every held call, and lets later `hold` faults through at once until the faults are set again. */
   release(): void;
+  /** Sets a known city's current weather from now on (see WeatherOverride); throws for an unknown city. */
+  setWeather(city: string, current: WeatherOverride): void;
+  /** Every city back to the simulator's own weather. */
+  clearWeather(): void;
   close(): Promise<void>;
 }
 
@@ -65,11 +70,13 @@ export interface Simulator {
  * hosts, so per-host policies behave as in production), the documented response shapes for
  * tables of real cities and countries, faults on demand, and call counts. Another process
  * drives it over HTTP on any of its ports: GET /__sim/calls, POST /__sim/faults (a JSON array
- * of rules), DELETE /__sim/faults, POST /__sim/reset.
+ * of rules), DELETE /__sim/faults, POST /__sim/weather (one city's current weather),
+ * DELETE /__sim/weather, POST /__sim/reset.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const host = options.host ?? '127.0.0.1';
   const book = new FaultBook(options.random);
+  const weather = new WeatherBook();
   book.set(options.faults ?? []);
   const stopping = new AbortController();
   // Every delayed or dripping answer listens for the close; hundreds at once are expected.
@@ -129,6 +136,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (route === 'GET /__sim/calls') return sendJson(res, 200, calls);
     if (route === 'POST /__sim/reset') {
       book.clear();
+      weather.clear();
       calls = emptyCalls();
       return sendJson(res, 200, { reset: true });
     }
@@ -147,6 +155,23 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       book.set(parsed.data);
       return sendJson(res, 200, { rules: parsed.data.length });
     }
+    if (route === 'POST /__sim/weather') {
+      const parsed = weatherRule.safeParse(await readJson(req));
+      if (!parsed.success) {
+        const reason = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+        return sendJson(res, 400, { error: true, reason });
+      }
+      try {
+        weather.set(parsed.data.city, parsed.data.current);
+      } catch (error) {
+        return sendJson(res, 400, { error: true, reason: (error as Error).message });
+      }
+      return sendJson(res, 200, { city: parsed.data.city });
+    }
+    if (route === 'DELETE /__sim/weather') {
+      weather.clear();
+      return sendJson(res, 200, { cities: 0 });
+    }
     return sendJson(res, 404, { error: true, reason: `No simulator control route ${route}` });
   };
 
@@ -158,7 +183,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       if (req.method !== 'GET') return sendJson(res, 405, upstream.errorBody(405, 'Only GET is supported'));
       if (!(upstream.routes?.(url.pathname) ?? url.pathname === upstream.path))
         return sendJson(res, 404, upstream.errorBody(404, `Not found: ${url.pathname}`));
-      const reply = upstream.handle(url, { calls, syntheticNames: options.syntheticNames ?? false, headers: req.headers });
+      const reply = upstream.handle(url, { calls, syntheticNames: options.syntheticNames ?? false, headers: req.headers, weather });
       if (reply.facts === undefined) return sendJson(res, reply.status, reply.body, reply.headers);
       return answer(req, res, upstream, reply);
     };
@@ -197,6 +222,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     resetFaults: () => book.clear(),
     held: () => held,
     release: () => gate.open(),
+    setWeather: (city, current) => weather.set(city, current),
+    clearWeather: () => weather.clear(),
     resetCalls: () => {
       calls = emptyCalls();
     },

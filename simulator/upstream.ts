@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SimulatorCalls } from './calls.js';
 import type { CallFacts, FaultTarget } from './faults.js';
+import type { WeatherBook } from './weather-overrides.js';
 
 // The contract between the simulator's core (ports, faults, counts) and each simulated API.
 
@@ -12,6 +13,8 @@ export interface UpstreamContext {
   syntheticNames: boolean;
   /** The request's headers (an API key, for an API that wants one). */
   headers: IncomingHttpHeaders;
+  /** The current weather tests have set per city (see Simulator.setWeather). */
+  weather: WeatherBook;
 }
 
 /** A parameter error, answered at once (the real APIs check parameters before any work): no faults apply. */

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { KeyedCache } from './kit/keyed-cache.js';
+import type { KeyedCache, Purgeable } from './kit/keyed-cache.js';
 import type { CacheEvent } from './kit/events.js';
 import type { CircuitState } from './kit/host-guard.js';
 import { createUpstreamHttp, type UpstreamObservers } from './kit/http.js';
@@ -49,6 +49,8 @@ export interface Sources {
   weather: KeyedCache<CurrentWeather>;
   airQuality: KeyedCache<AirQualityNow>;
   countries: CountryFacts;
+  /** Every upstream cache by its name in the metrics (`geocoding`, `weather`, …): what a purge reaches. */
+  caches: Readonly<Record<string, Purgeable>>;
   /** The gateway's budgets, for the quota metric. */
   quotas: Quota[];
   circuits(): Record<string, CircuitState>;
@@ -103,6 +105,7 @@ export function createSources(options: SourcesOptions): Sources {
   return {
     ...openMeteo,
     countries,
+    caches,
     quotas: [openMeteoQuota, restCountriesQuota].filter((item): item is Quota => item !== undefined),
     circuits: () => http.circuits(),
     cacheSizes: () => Object.fromEntries(Object.entries(caches).map(([name, item]) => [name, item.size])),

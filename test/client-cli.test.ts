@@ -39,6 +39,17 @@ async function cliWith(env: Record<string, string>, url: string, ...args: string
   }
 }
 
+/** Runs `client/cli.ts` in the background, for a command that prints as it goes. */
+function spawnCli(url: string, ...args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli.ts', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
 // Lima's geocoding always fails, so that one row shows an upstream error.
 const LIMA_FAILS = [{ endpoint: 'geocoding' as const, city: 'Lima', fault: { kind: 'status' as const, status: 503 } }];
 
@@ -61,6 +72,8 @@ describe('npm run client against a real server that runs trusted documents only'
       REST_COUNTRIES_URL: sim.countriesUrl,
       PERSISTED_DOCUMENTS: 'only',
       PERSISTED_DOCUMENTS_PATH: join(dir, 'manifest.json'),
+      // Short, so that a watched city's change arrives within a few seconds.
+      WEATHER_CACHE_TTL_S: '2',
     });
     url = `${server.url}/graphql`;
   });
@@ -152,28 +165,37 @@ describe('npm run client against a real server that runs trusted documents only'
   it('prints where each place is at once, then each weather line as its part of the answer arrives', async () => {
     // Neither city was asked for before, and their forecasts go out in one call, which is held.
     sim.setFaults([...LIMA_FAILS, { endpoint: 'forecast', city: 'Tokyo', fault: { kind: 'hold' } }]);
-    const child = spawn(process.execPath, ['--import', 'tsx', 'client/cli.ts', 'cities', 'Tokyo', 'Madrid', 'Atlantis'], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const { child, stdout, stderr, exited } = spawnCli(url, 'cities', 'Tokyo', 'Madrid', 'Atlantis');
     try {
-      await expect.poll(() => stdout, { timeout: 20_000 }).toMatch(/Atlantis +CITY_NOT_FOUND: No place called "Atlantis" is known\n/);
+      await expect.poll(stdout, { timeout: 20_000 }).toMatch(/Atlantis +CITY_NOT_FOUND: No place called "Atlantis" is known\n/);
       await expect.poll(() => sim.held(), { timeout: 20_000 }).toBe(1);
-      expect(stdout).toMatch(/^NAME +PLACE\nTokyo +Tokyo, Japan\nMadrid +Madrid, Spain\nAtlantis +CITY_NOT_FOUND: .*\n$/);
+      expect(stdout()).toMatch(/^NAME +PLACE\nTokyo +Tokyo, Japan\nMadrid +Madrid, Spain\nAtlantis +CITY_NOT_FOUND: .*\n$/);
       sim.release();
       expect(await exited).toBe(0);
     } finally {
       child.kill();
       sim.setFaults(LIMA_FAILS);
     }
-    expect(stderr).toBe('');
-    const weather = stdout.split('\n').slice(4).filter(Boolean);
+    expect(stderr()).toBe('');
+    const weather = stdout().split('\n').slice(4).filter(Boolean);
     expect(weather.sort()).toEqual([expect.stringMatching(/^Madrid: -?\d+\.\d °C, \S/), expect.stringMatching(/^Tokyo: -?\d+\.\d °C, \S/)]);
+  });
+
+  it("watches a city's weather: its value at once, a line when it changes, until Ctrl-C (exit 0)", async () => {
+    sim.setWeather('Helsinki', { temperature_2m: -3, time: '2026-01-10T09:00' });
+    const { child, stdout, stderr, exited } = spawnCli(url, 'watch', 'Helsinki');
+    try {
+      await expect.poll(stdout, { timeout: 20_000 }).toMatch(/^\d\d:\d\d:\d\d Helsinki: -3\.0 °C, wind \d+ km\/h, .+ \(observed 09:00 UTC\)\n$/);
+      sim.setWeather('Helsinki', { temperature_2m: -1.5, time: '2026-01-10T09:15' });
+      await expect.poll(() => stdout().split('\n').filter(Boolean).length, { timeout: 30_000 }).toBe(2);
+      expect(stdout().split('\n')[1]).toMatch(/^\d\d:\d\d:\d\d Helsinki: -1\.5 °C, .+ \(observed 09:15 UTC\)$/);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+      sim.clearWeather();
+    }
+    expect(stderr()).toBe('');
   });
 
   it('refuses a wrong password with exit 1, and a password argument is not a thing', async () => {

@@ -110,7 +110,7 @@ describe('compiled execution (graphql-jit)', () => {
     // One database file for both: the first seeds it, the second reads the same rows.
     const env = { ...simulatorEnv(sim), DATABASE_URL: `file:${join(directory, 'differential.sqlite')}` };
     const options = (compiledExecution: boolean) => ({
-      tuning: { responseCacheMs: 0, shareQueries: false, compiledExecution },
+      tuning: { responseTtlMs: 0, shareQueries: false, compiledExecution },
       sources: { now: () => now, policy: TEST_POLICY },
     });
     reference = await startGateway(env, options(false));

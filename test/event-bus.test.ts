@@ -42,6 +42,17 @@ describe('event bus in memory', () => {
 });
 
 describe.skipIf(!sharedRedis)('event bus on Redis', () => {
+  it('says when a subscription is heard by every instance: an event published once after that arrives', async () => {
+    const url = sharedRedis ? redisDatabase('event-bus') : '';
+    const [here, there] = [bus(url), bus(url)];
+    for (let round = 0; round < 5; round += 1) {
+      const progress = there.subscribe('progressed', round);
+      await progress.ready;
+      here.publish('progressed', round, { done: round });
+      expect(await take(progress, 1)).toEqual([{ done: round }]);
+    }
+  });
+
   it('carries an event published on one instance to the subscribers of another, on the same database only', async () => {
     const url = sharedRedis ? redisDatabase('event-bus') : '';
     const [here, there, elsewhere] = [bus(url), bus(url), bus(url.replace(/\/\d+$/, '/0'))];

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserContext, chromium, type Page, type Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { counterValue } from '../metrics.js';
+import { as } from './helpers/auth.js';
 import { type DevSimProcess, startDevSim } from './helpers/dev-sim-process.js';
 import { type ListeningGateway, startListeningGateway } from './helpers/listening-gateway.js';
 import { simulatorEnv, TEST_POLICY } from './helpers/weather.js';
@@ -67,9 +69,16 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
 
   /**
    * Opens GraphiQL at `url`, types `query` (and `headers`, JSON, into its headers editor), runs
-   * it, and returns the result pane's text once it holds `expected`.
+   * it, and returns the result pane's text once it holds `expected`; `meanwhile` runs once the
+   * query has been started.
    */
-  async function runInGraphiQL(url: string, query: string, expected: string, screenshot: string, headers?: string): Promise<string> {
+  async function runInGraphiQL(
+    url: string,
+    query: string,
+    expected: string,
+    screenshot: string,
+    options: { headers?: string; meanwhile?: () => Promise<void> } = {},
+  ): Promise<string> {
     const page = await context.newPage();
     page.on('request', (request) => {
       const requested = new URL(request.url());
@@ -80,8 +89,9 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
       // Checked here too, because a page whose scripts were refused fails below less clearly.
       expect([...new Set(external)], 'requests that left 127.0.0.1').toEqual([]);
       await typeQuery(page, query);
-      if (headers) await typeHeaders(page, headers);
+      if (options.headers) await typeHeaders(page, options.headers);
       await page.locator('.graphiql-execute-button').click();
+      await options.meanwhile?.();
       // The result pane is an editor too: it renders spaces as no-break spaces.
       const resultText = async () => ((await page.locator('.graphiql-response').textContent()) ?? '').replace(/\u00a0/g, ' ');
       await expect.poll(resultText, { timeout: 20_000 }).toContain(expected);
@@ -99,6 +109,35 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
     expect(text).toContain('On SQL, part 5');
     // Two posts asked for, two shown: the editor held exactly the query that was typed.
     expect(text.match(/"title"/g)).toHaveLength(2);
+  }, 60_000);
+
+  it('runs a subscription and shows each event as it comes, over SSE', async () => {
+    const types: string[] = [];
+    const record = (response: Response) => void types.push(response.headers()['content-type'] ?? '');
+    context.on('response', record);
+    const publish = async (title: string) => {
+      const author = await gateway.database.db.selectFrom('users').select('id').where('username', '=', 'ada').executeTakeFirstOrThrow();
+      const answer = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await as(author.id)) },
+        body: JSON.stringify({ query: `mutation { createPost(input: { title: "${title}", content: "words", published: true }) { __typename } }` }),
+      });
+      expect(answer.status).toBe(200);
+    };
+    try {
+      const text = await runInGraphiQL(gateway.url, 'subscription { postPublished { title } }', 'live from the browser, 2', 'graphiql-subscription.png', {
+        meanwhile: async () => {
+          await expect.poll(() => counterValue(gateway.metrics.subscriptionsOpen, { field: 'postPublished' }), { timeout: 20_000 }).toBe(1);
+          await publish('live from the browser, 1');
+          await publish('live from the browser, 2');
+        },
+      });
+      // The pane shows the latest event.
+      expect(text).not.toContain('live from the browser, 1');
+    } finally {
+      context.off('response', record);
+    }
+    expect(types).toContain('text/event-stream');
   }, 60_000);
 
   it('says why it cannot run a query on a server that runs trusted documents only', async () => {
@@ -130,14 +169,14 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
         'mutation StartReport { startCityReport(input: { names: ["Paris", "Atlantis"], parts: [WEATHER] }) { __typename ... on CityReport { id state total } } }',
         '"total": 2',
         'graphiql-start-report.png',
-        headers,
+        { headers },
       );
       const id = /"id": "([^"]+)"/.exec(started)![1]!;
       const read = `query ReadReport { cityReport(id: "${id}") { state rows { edges { node { position result { __typename ... on City { name } ... on CityError { code } } } } } } }`;
       await expect
         .poll(async () => (await post(read, {}, { authorization: `Bearer ${login.data.logIn.token}` })).data.cityReport.state, { timeout: 30_000 })
         .toBe('SUCCEEDED');
-      const text = await runInGraphiQL(signedIn.url, read, 'CITY_NOT_FOUND', 'graphiql-read-report.png', headers);
+      const text = await runInGraphiQL(signedIn.url, read, 'CITY_NOT_FOUND', 'graphiql-read-report.png', { headers });
       const answer = JSON.parse(text.slice(text.indexOf('{'))) as { data: { cityReport: { rows: { edges: { node: unknown }[] } } } };
       expect(answer.data.cityReport.rows.edges.map((edge) => edge.node)).toEqual([
         { position: 0, result: { __typename: 'City', name: 'Paris' } },

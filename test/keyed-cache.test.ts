@@ -1,8 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
 import type { Freshness } from '../sources/kit/freshness.js';
 import type { CallContext } from '../sources/kit/http.js';
 import type { CacheEvent } from '../sources/kit/events.js';
+import { KEEP_FRESH_LEAD_MS, KEPT_RETRY_MS } from '../sources/kit/kept-keys.js';
 import { createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
 import type { SharedTier } from '../sources/kit/shared-tier.js';
 
@@ -38,6 +39,31 @@ function setUp<V>(options: Partial<KeyedCacheOptions<V>> = {}) {
 
 /** Lets the promise callbacks queued so far run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+/** A shared tier in this process's memory, with Redis's SET NX PX semantics for locks. */
+function memoryTier(): SharedTier & { values: Map<string, string> } {
+  const values = new Map<string, string>();
+  const locks = new Set<string>();
+  return {
+    values,
+    get: async (key) => values.get(key) ?? null,
+    set: async (key, value) => void values.set(key, value),
+    lock: async (key) => {
+      if (locks.has(key)) return false;
+      locks.add(key);
+      return true;
+    },
+    unlock: async (key) => void locks.delete(key),
+    delete: async (keys, removedLocks = []) => {
+      for (const lock of removedLocks) locks.delete(lock);
+      return keys.filter((key) => values.delete(key)).length;
+    },
+    deletePrefixed: async (prefix) => {
+      for (const lock of locks) if (lock.startsWith(prefix)) locks.delete(lock);
+      return [...values.keys()].filter((key) => key.startsWith(prefix) && values.delete(key)).length;
+    },
+  };
+}
 
 const fresh = (state: Freshness['state'], fetchedAt: number, ageMs = 0): Freshness => ({ state, fetchedAt, ttlMs: 5 * MINUTE, ageMs });
 
@@ -331,6 +357,8 @@ describe('keyed cache', () => {
       set: async (key, value, ttlMs) => void store.set(key, { value, ttlMs }),
       lock: async () => true,
       unlock: async () => {},
+      delete: async () => 0,
+      deletePrefixed: async () => 0,
     };
     let loaded = 0;
     const load = async () => {
@@ -359,28 +387,18 @@ describe('keyed cache', () => {
       },
       lock: async () => true,
       unlock: async () => {},
+      delete: async () => {
+        throw new Error('redis down');
+      },
+      deletePrefixed: async () => {
+        throw new Error('redis down');
+      },
     };
     const { cache } = setUp<string>({ sharedTier, load: async () => 'loaded' });
     expect((await cache.get('k', BACKGROUND)).value).toBe('loaded');
   });
 
   describe('across instances (a shared tier with locks)', () => {
-    /** A shared tier in this process's memory, with Redis's SET NX PX semantics for locks. */
-    function memoryTier(): SharedTier {
-      const values = new Map<string, string>();
-      const locks = new Set<string>();
-      return {
-        get: async (key) => values.get(key) ?? null,
-        set: async (key, value) => void values.set(key, value),
-        lock: async (key) => {
-          if (locks.has(key)) return false;
-          locks.add(key);
-          return true;
-        },
-        unlock: async (key) => void locks.delete(key),
-      };
-    }
-
     it('concurrent cold look-ups of one key on three instances cost one load; the others take what it wrote', async () => {
       const sharedTier = memoryTier();
       const instances = Array.from({ length: 3 }, () => setUp<string>({ sharedTier }));
@@ -404,5 +422,227 @@ describe('keyed cache', () => {
       two.calls[0]!.resolve('back');
       expect((await second).value).toBe('back');
     });
+  });
+
+  describe('purge', () => {
+    it('drops the entries of the keys it is given, or every entry, and says how many there were', async () => {
+      const { cache } = setUp<string>({ load: async (key) => `value of ${key}` });
+      for (const key of ['a', 'b', 'c']) await cache.get(key, BACKGROUND);
+      expect(cache.drop(['a', 'x', 'a'])).toBe(1);
+      expect(cache.size).toBe(2);
+      expect(cache.drop()).toBe(2);
+      expect(cache.size).toBe(0);
+      expect(cache.drop()).toBe(0);
+    });
+
+    it('loads a dropped key on its next look-up, and leaves the other keys cached', async () => {
+      let loads = 0;
+      const { cache, events } = setUp<string>({
+        load: async (key) => {
+          loads++;
+          return key;
+        },
+      });
+      await cache.get('a', BACKGROUND);
+      await cache.get('b', BACKGROUND);
+      cache.drop(['a']);
+      expect((await cache.get('a', BACKGROUND)).freshness.state).toBe('LIVE');
+      expect((await cache.get('b', BACKGROUND)).freshness.state).toBe('CACHED');
+      expect(loads).toBe(3);
+      expect(events).toEqual(['miss', 'miss', 'miss', 'hit']);
+    });
+
+    it('removes keys, or every key of its cache, from the shared tier, never another cache’s', async () => {
+      const sharedTier = memoryTier();
+      const load = async (key: string) => key;
+      const test = setUp<string>({ sharedTier, load });
+      const other = setUp<string>({ sharedTier, load, name: 'other' });
+      for (const key of ['a', 'b', 'c']) await test.cache.get(key, BACKGROUND);
+      await other.cache.get('a', BACKGROUND);
+      await settle();
+      expect(await test.cache.purgeShared(['a', 'x'])).toBe(1);
+      expect([...sharedTier.values.keys()].sort()).toEqual(['gatherql:other:a', 'gatherql:test:b', 'gatherql:test:c']);
+      expect(await test.cache.purgeShared()).toBe(2);
+      expect([...sharedTier.values.keys()]).toEqual(['gatherql:other:a']);
+      // Only the tier: this instance keeps its own entries until it drops them.
+      expect(test.cache.size).toBe(3);
+    });
+
+    it('removes the load lock of a purged key with it: the next instance to need the key loads at once', async () => {
+      const sharedTier = memoryTier();
+      // Held for ten minutes after a load, as long as a load may take: a purge must not leave it.
+      const [one, two] = [setUp<string>({ sharedTier, sharedLockMs: 600_000 }), setUp<string>({ sharedTier, sharedLockMs: 600_000 })];
+      const first = one.cache.get('a', BACKGROUND);
+      await expect.poll(() => one.calls.length).toBe(1);
+      one.calls[0]!.resolve('old');
+      await first;
+      expect(await one.cache.purgeShared(['a'])).toBe(1);
+      const next = two.cache.get('a', BACKGROUND);
+      await expect.poll(() => two.calls.length, { timeout: 20_000 }).toBe(1);
+      two.calls[0]!.resolve('new');
+      expect(await next).toEqual({ value: 'new', freshness: fresh('LIVE', START) });
+    });
+
+    it('has nothing to remove without a shared tier', async () => {
+      const { cache } = setUp<string>({ load: async (key) => key });
+      await cache.get('a', BACKGROUND);
+      expect(await cache.purgeShared()).toBe(0);
+      expect(cache.size).toBe(1);
+    });
+
+    it('rejects a purge of the shared tier that cannot reach it', async () => {
+      const sharedTier = { ...memoryTier(), deletePrefixed: () => Promise.reject(new Error('redis down')) };
+      const { cache } = setUp<string>({ sharedTier, load: async (key) => key });
+      await expect(cache.purgeShared()).rejects.toThrow('redis down');
+    });
+
+    it('peeks at a value, fresh or not, here or in the shared tier, without loading it', async () => {
+      const sharedTier = memoryTier();
+      const one = setUp<string>({ sharedTier, load: async (key) => `value of ${key}` });
+      const two = setUp<string>({ sharedTier });
+      await one.cache.get('a', BACKGROUND);
+      await settle();
+      one.advance(60 * MINUTE);
+      expect(await one.cache.peek('a')).toBe('value of a');
+      expect(await two.cache.peek('a')).toBe('value of a');
+      expect(await two.cache.peek('b')).toBeUndefined();
+      expect(two.calls).toHaveLength(0);
+      expect(two.events).toEqual([]);
+    });
+  });
+});
+
+describe('keepFresh', () => {
+  // Real timers would make these tests wait for real TTLs: the clock and the timers are faked together.
+  beforeEach(() => void vi.useFakeTimers({ now: START }));
+  afterEach(() => void vi.useRealTimers());
+
+  /** A cache whose loads answer at once, v1, v2…, and count. */
+  function counting(options: Partial<KeyedCacheOptions<string>> = {}) {
+    const loads: string[] = [];
+    const cache = createKeyedCache<string>({
+      name: 'test',
+      what: 'The test service',
+      load: async (key) => {
+        loads.push(key);
+        return `v${loads.length}`;
+      },
+      maxEntries: 100,
+      ttlMs: () => 10_000,
+      staleWhileRevalidateMs: 0,
+      staleIfErrorMs: MINUTE,
+      now: Date.now,
+      ...options,
+    });
+    return { cache, loads };
+  }
+
+  it('loads a key kept fresh again at once when a purge drops it, so that its holders hear the new value; a key not held is not loaded', async () => {
+    const { cache, loads } = counting();
+    const heard: string[] = [];
+    const release = cache.keepFresh('k', (cached) => heard.push(cached.value));
+    await vi.advanceTimersByTimeAsync(0);
+    await cache.get('other', BACKGROUND);
+    expect(loads).toEqual(['k', 'other']);
+    expect(cache.drop(['k', 'other'])).toBe(2);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k', 'other', 'k']);
+    expect(heard).toEqual(['v1', 'v3']);
+    // Every entry, as a purge of the whole source drops them.
+    expect(cache.drop()).toBe(1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k', 'other', 'k', 'k']);
+    release();
+  });
+
+  it('loads a key nobody reads once per cycle, shortly before it expires, tells its holders, and stops after the last one leaves', async () => {
+    const { cache, loads } = counting();
+    const heard: [string, string, number][] = [];
+    const first = cache.keepFresh('k', (cached) => heard.push(['first', cached.value, cached.freshness.fetchedAt]));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toEqual(['k']);
+    const second = cache.keepFresh('k', (cached) => heard.push(['second', cached.value, cached.freshness.fetchedAt]));
+    expect(cache.keptKeys).toBe(1);
+    // A TTL of 10 s: refreshed KEEP_FRESH_LEAD_MS before it ends (less than its last fifth).
+    const cycle = 10_000 - KEEP_FRESH_LEAD_MS;
+    await vi.advanceTimersByTimeAsync(cycle - 1);
+    expect(loads).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(loads).toHaveLength(2);
+    expect(heard).toEqual([
+      ['first', 'v1', START],
+      ['first', 'v2', START + cycle],
+      ['second', 'v2', START + cycle],
+    ]);
+    // A read finds the kept value fresh: no reader waits for it.
+    expect((await cache.get('k', BACKGROUND)).freshness.state).toBe('CACHED');
+    first();
+    await vi.advanceTimersByTimeAsync(cycle);
+    expect(loads).toHaveLength(3);
+    second();
+    expect(cache.keptKeys).toBe(0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(loads).toHaveLength(3);
+  });
+
+  it('asks before each refresh, and retries in a while when told no or when the load fails, never in a busy loop', async () => {
+    let allowed = false;
+    let failing = false;
+    const { cache, loads } = counting({
+      keepFresh: { share: 0.2, mayRefresh: async () => allowed },
+      load: async (key) => {
+        loads.push(key);
+        if (failing) throw new Error('upstream down');
+        return 'v';
+      },
+    });
+    const release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(loads).toEqual([]);
+    allowed = true;
+    await vi.advanceTimersByTimeAsync(KEPT_RETRY_MS.min);
+    expect(loads).toHaveLength(1);
+    failing = true;
+    await vi.advanceTimersByTimeAsync(10_000 - KEEP_FRESH_LEAD_MS);
+    expect(loads).toHaveLength(2);
+    // Failed: tried again after a pause (a quarter of the TTL's last fifth here), not at once.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(loads.length).toBeLessThanOrEqual(2 + Math.ceil(10_000 / KEPT_RETRY_MS.min));
+    expect(loads.length).toBeGreaterThan(2);
+    release();
+  });
+
+  it('with a shared tier, three instances keeping one key fresh make one load per cycle in all, and all hold its value', async () => {
+    const values = new Map<string, string>();
+    const locks = new Map<string, number>();
+    // Redis's SET NX PX, on the faked clock.
+    const sharedTier: SharedTier = {
+      get: async (key) => values.get(key) ?? null,
+      set: async (key, value) => void values.set(key, value),
+      lock: async (key, ttlMs) => {
+        if ((locks.get(key) ?? 0) > Date.now()) return false;
+        locks.set(key, Date.now() + ttlMs);
+        return true;
+      },
+      unlock: async (key) => void locks.delete(key),
+      // Nothing is purged here.
+      delete: async () => 0,
+      deletePrefixed: async () => 0,
+    };
+    let loads = 0;
+    const instances = Array.from({ length: 3 }, () =>
+      counting({
+        sharedTier,
+        keepFresh: { share: 0.2, mayRefresh: (key, aheadMs) => sharedTier.lock(`${key}:refresh`, aheadMs) },
+        load: async () => `v${++loads}`,
+      }),
+    );
+    for (const { cache } of instances) cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(0);
+    expect(loads).toBe(1);
+    // Five cycles.
+    await vi.advanceTimersByTimeAsync(5 * (10_000 - KEEP_FRESH_LEAD_MS) + 500);
+    expect(loads).toBe(6);
+    for (const { cache } of instances) expect((await cache.get('k', BACKGROUND)).value).toBe('v6');
   });
 });

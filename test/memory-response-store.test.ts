@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { etagOf } from '../responses/http-caching.js';
 import { createMemoryResponseStore, type KeptResponse } from '../responses/store.js';
 
 // The response store of a gateway that is its database's only writer: what a write hides,
 // and how many answers it holds.
 
-const answer = (title: string): KeptResponse => ({ result: { data: { title } }, until: Date.UTC(2026, 10, 25, 9, 1) });
+const answer = (title: string): KeptResponse => {
+  const body = JSON.stringify({ data: { title } });
+  const until = Date.UTC(2026, 10, 25, 9, 1);
+  return { body, etag: etagOf(body), name: null, until, publicUntil: until };
+};
 
 describe('the memory response store', () => {
   it('finds an answer only under the generation it was kept in, and nothing kept before a write', async () => {

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { etagOf } from '../responses/http-caching.js';
 import { createRedisResponseStore } from '../responses/redis-store.js';
 import type { KeptResponse } from '../responses/store.js';
 import { deadRedis, emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
@@ -9,7 +10,10 @@ import { deadRedis, emptyRedis, redisDatabase, sharedRedis } from './helpers/red
 
 const GENERATION = 'gatherql:responses:generation';
 const NOW = Date.UTC(2026, 10, 25, 9);
-const answer = (title: string, ttlMs = 60_000): KeptResponse => ({ result: { data: { title } }, until: NOW + ttlMs });
+const answer = (title: string, ttlMs = 60_000): KeptResponse => {
+  const body = JSON.stringify({ data: { title } });
+  return { body, etag: etagOf(body), name: null, until: NOW + ttlMs, publicUntil: NOW + ttlMs };
+};
 
 describe.skipIf(!sharedRedis)('the Redis response store', () => {
   let redis: Redis;

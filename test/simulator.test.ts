@@ -116,6 +116,33 @@ describe('the simulator', () => {
     expect(kept.every((seen) => seen.upstream === 'forecast')).toBe(true);
   });
 
+  it("changes a city's current weather on demand, in process or over HTTP, and nobody else's", async () => {
+    sim = await startSimulator();
+    const fields = 'current=temperature_2m,relative_humidity_2m,apparent_temperature,weather_code,wind_speed_10m';
+    const [rome, oslo] = [findCityByName('Rome')!, findCityByName('Oslo')!];
+    const forecast = async () =>
+      (await getJson(`${sim.forecastUrl}/v1/forecast?latitude=${rome.latitude},${oslo.latitude}&longitude=${rome.longitude},${oslo.longitude}&${fields}`))
+        .body as { current: Record<string, unknown> }[];
+    const [romeBefore, osloBefore] = await forecast();
+    sim.setWeather('roma', { temperature_2m: 31.5, time: '2026-07-01T12:00' });
+    const [romeSet, osloSame] = await forecast();
+    expect(romeSet!.current).toEqual({ ...romeBefore!.current, temperature_2m: 31.5, time: '2026-07-01T12:00' });
+    expect(osloSame).toEqual(osloBefore);
+    const posted = await fetch(`${sim.geocodingUrl}/__sim/weather`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ city: 'Rome', current: { weather_code: 95 } }),
+    });
+    expect(posted.status).toBe(200);
+    // A new rule replaces the city's last one.
+    expect((await forecast())[0]!.current).toMatchObject({ weather_code: 95, temperature_2m: romeBefore!.current.temperature_2m });
+    const bad = await fetch(`${sim.geocodingUrl}/__sim/weather`, { method: 'POST', body: JSON.stringify({ city: 'Atlantis', current: {} }) });
+    expect(bad.status).toBe(400);
+    expect(() => sim.setWeather('Rome', { time: 'noon' })).toThrowError(/YYYY-MM-DDTHH:MM/);
+    expect((await fetch(`${sim.geocodingUrl}/__sim/weather`, { method: 'DELETE' })).status).toBe(200);
+    expect((await forecast())[0]!.current).toEqual(romeBefore!.current);
+  });
+
   it('finds synthetic places named "Sim <n>" only when asked to, each with coordinates of its own', async () => {
     const search = async (name: string) => (await getJson(`${sim.geocodingUrl}/v1/search?name=${encodeURIComponent(name)}&count=1`)).body.results?.[0];
     sim = await startSimulator();

@@ -12,7 +12,7 @@ import { startWeatherHarness, type WeatherHarness, type WeatherItem } from './he
 
 const T0 = Date.UTC(2026, 10, 25, 9, 0, 10);
 // A response cache would answer repeated reads itself; these tests are about the upstream caches.
-const NO_RESPONSE_CACHE = { tuning: { responseCacheMs: 0, shareQueries: false } };
+const NO_RESPONSE_CACHE = { tuning: { responseTtlMs: 0, shareQueries: false } };
 
 describe.each(dialects)('on $name', (dialect) => {
   const database = useDatabase(dialect);

@@ -42,7 +42,7 @@ beforeAll(async () => {
     { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', REST_COUNTRIES_API_KEY: API_KEY },
     {},
     // Every request executes: an answer from the response cache has no look-ups to show.
-    { seed: true, tuning: { responseCacheMs: 0, shareQueries: false } },
+    { seed: true, tuning: { responseTtlMs: 0, shareQueries: false } },
   );
 });
 afterAll(async () => {
@@ -209,7 +209,7 @@ describe('a traced cities request', () => {
     const stale = await startWeatherHarness(
       { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_SERVICE_NAME: 'gatherql-refresh', WEATHER_CACHE_TTL_S: '0' },
       {},
-      { tuning: { responseCacheMs: 0, shareQueries: false } },
+      { tuning: { responseTtlMs: 0, shareQueries: false } },
     );
     try {
       await stale.gateway.query(WEATHER, { cities: ['Vienna'] });

@@ -189,7 +189,7 @@ describe('a document named by id and the same document sent as its text', () => 
 
   it('share one entry of the response cache, whichever came first', async () => {
     // Kept for ten minutes: the entry cannot expire between the requests, however slow the machine.
-    gateway = await startGateway({}, { seed: true, tuning: { responseCacheMs: 600_000 } });
+    gateway = await startGateway({}, { seed: true, tuning: { responseTtlMs: 600_000 } });
     const g = gateway;
     const byId = () => send(g, { documentId: POSTS_ID, variables: { first: 3 } });
     const byText = () => send(g, { query: POSTS_TEXT, variables: { first: 3 } });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRASH_LOOP, shareAmongWorkers } from '../http/workers.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { testConfig } from './helpers/gateway.js';
+import { watchSse } from './helpers/live-clients.js';
 import { runServerToExit, type ServerProcess, startServerProcess } from './helpers/server-process.js';
 
 // WORKERS=2: server.ts forks two whole gateways on one port and watches them.
@@ -66,6 +67,29 @@ describe('WORKERS=2', () => {
         .map((line) => line.pid),
     );
     expect(workers.size).toBe(2);
+  });
+
+  it('without Redis, hands a subscriber on one worker the posts published through the other (relayed by the primary)', async () => {
+    const logIn = 'mutation { logIn(username: "ada", password: "gatherql-demo") { ... on AuthPayload { token } } }';
+    const token = (await graphql(logIn)).body.data.logIn.token as string;
+    const watch = await watchSse(`${server.url}/graphql`, 'subscription { postPublished { title } }');
+    const creating = (title: string) =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, connection: 'close' },
+        body: JSON.stringify({
+          query: 'mutation ($t: String!) { createPost(input: { title: $t, content: "words", published: true }) { __typename } }',
+          variables: { t: title },
+        }),
+      });
+    // Each on a connection of its own: the primary hands new connections to the workers in turn.
+    const titles = Array.from({ length: 6 }, (_, n) => `relayed ${n}`);
+    for (const title of titles) expect((await creating(title)).status).toBe(200);
+    await expect.poll(() => watch.events.length, { timeout: 20_000 }).toBe(6);
+    expect(watch.events.map((event) => event.data.postPublished.title)).toEqual(titles);
+    const writers = lines(server).filter((line) => line.msg === 'request' && line.client === 'user:1' && line.operationName === null);
+    expect(new Set(writers.map((line) => line.pid)).size).toBe(2);
+    await watch.close();
   });
 
   it('replaces a worker that dies, and keeps serving', async () => {

@@ -29,7 +29,7 @@ async function serveVariant() {
       sources: { ...(variant.policy && { policy: variant.policy }), ...(variant.cache && { cache: variant.cache }) },
     }),
   });
-  const server = createServer(gateway.yoga);
+  const server = createServer(gateway.listener);
   server.listen(config.port, config.host);
   process.on('SIGTERM', () => {
     server.close();

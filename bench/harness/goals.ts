@@ -15,6 +15,9 @@ export interface GoalCheck {
 const OURS: Record<CacheGroup, string> = { cached: 'gatherql', executed: 'gatherql-executing' };
 /** The Apollo peer of each kind, for the "2x Apollo" goals. */
 const APOLLO: Record<CacheGroup, string> = { cached: 'apollo-cached', executed: 'apollo' };
+/** The row that writes an answer already in memory with nothing else, and the share of its rate a cached GET of gatherql should reach. */
+const RAW = 'raw-node';
+const RAW_SHARE = 0.7;
 /** A p99 of (d) may be this far above its floor. */
 const TAIL_FLOOR_FACTOR = 1.15;
 
@@ -126,6 +129,18 @@ export function checkGoals(runs: ScenarioRun[], upstream: UpstreamLatency, serve
   const alone = value(runs, 'e', OURS.cached, 'alone');
   if (burstP99 !== null && alone !== null) {
     atMost('(e) Burst: p99 ≤ 2.5x one request alone', burstP99, 2.5 * alone, 'ms', `≤ ${f(2.5 * alone)} ms (2.5 × ${f(alone)} ms)`);
+  }
+
+  const cachedGet = value(runs, 'n', OURS.cached, 'rps');
+  const limit = value(runs, 'n', RAW, 'rps');
+  if (cachedGet !== null && limit !== null) {
+    atLeast(
+      `(n) Cached GET: gatherql req/s ≥ ${RAW_SHARE}x ${RAW} (node:http writing the same bytes)`,
+      cachedGet,
+      RAW_SHARE * limit,
+      'req/s',
+      `≥ ${f(RAW_SHARE * limit, 0)} req/s (${RAW_SHARE} × ${f(limit, 0)})`,
+    );
   }
 
   for (const group of ['executed', 'cached'] as const) {

@@ -15,7 +15,8 @@ export interface LoadResult {
 
 export interface LoadOptions {
   url: string;
-  body: string | ((index: number) => string);
+  /** What each POST sends; null for GETs of `url`. */
+  body: string | ((index: number) => string) | null;
   connections: number;
   /** Seconds, or a request count with `amount`. */
   duration?: number;
@@ -30,10 +31,11 @@ export interface LoadOptions {
 
 /** Drives a server with autocannon, no pipelining (so latencies are per request). */
 export async function load(options: LoadOptions): Promise<LoadResult> {
+  const get = options.body === null;
   const base: Options = {
     url: options.url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    method: get ? 'GET' : 'POST',
+    headers: get ? {} : { 'content-type': 'application/json' },
     connections: options.connections,
     pipelining: 1,
     timeout: 20,
@@ -43,13 +45,13 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
   let index = 0;
   const { body, onResponse } = options;
   const running = autocannon(
-    typeof body === 'string' && !onResponse
-      ? { ...base, body }
+    (typeof body === 'string' || body === null) && !onResponse
+      ? { ...base, ...(body !== null && { body }) }
       : {
           ...base,
           requests: [
             {
-              setupRequest: (request) => ({ ...request, body: typeof body === 'string' ? body : body(index++) }),
+              setupRequest: (request) => (body === null ? request : { ...request, body: typeof body === 'string' ? body : body(index++) }),
               ...(onResponse && { onResponse: (status: number, text: string) => onResponse(status, text) }),
             },
           ],

@@ -99,13 +99,28 @@ export function behindNginx(spec: Omit<ServerSpec, 'start' | 'peer' | 'packages'
         for (let n = 1; n <= instances; n += 1) parts.push(await startGateway(`${spec.name}-${n}`, 'server.ts', sim, env, runtime && { runtime }));
         const nginx = await startBenchNginx(
           parts.map((part) => Number(new URL(part.url).port)),
-          keepalive,
+          keepalive === undefined ? {} : { keepalive },
         );
         services.push(nginx);
         return together(spec.name, nginx, parts, services);
       } catch (error) {
         return undo(services, parts, error);
       }
+    },
+  };
+}
+
+/**
+ * `spec`'s gateway behind nginx with the proxy_cache recipe of docs/deploy.md: what nginx
+ * answers from its cache never reaches the gateway. nginx is counted apart, as a service.
+ */
+export function behindNginxCache(spec: ServerSpec): ServerSpec {
+  return {
+    ...spec,
+    async start(env, scenarioEnv = {}) {
+      const gateway = await spec.start(env, scenarioEnv);
+      const nginx = await startBenchNginx([Number(new URL(gateway.url).port)], { cache: true }).catch((error: unknown) => undo([], [gateway], error));
+      return together(spec.name, nginx, [gateway], [nginx]);
     },
   };
 }

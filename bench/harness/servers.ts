@@ -4,7 +4,7 @@ import { OPEN_METEO_CACHE } from '../../sources/open-meteo/service.js';
 import { copyBenchDatabase } from './database.js';
 import { startGateway, upstreamEnv } from './gateway-start.js';
 import { freePort, startServer } from './processes.js';
-import { behindNginx, withRedis } from './scaled-servers.js';
+import { behindNginx, behindNginxCache, withRedis } from './scaled-servers.js';
 import type { CacheGroup, ServerSpec } from './server-spec.js';
 
 let starts = 0;
@@ -20,7 +20,7 @@ export const FRESHNESS = {
   airQualityS: config.airQualityCacheTtlS,
   countryS: config.countryCacheTtlS,
   /** gatherql keeps an anonymous answer at most this long. */
-  answerMs: DEFAULT_TUNING.responseCacheMs,
+  answerMs: DEFAULT_TUNING.responseTtlMs,
 };
 
 /** FRESHNESS as the environment of a peer (bench/peers/shared.ts reads it). */
@@ -124,7 +124,7 @@ const EXECUTING = {
   group: 'executed' as const,
   caches: `no response cache, no query sharing; ${GATEWAY_CACHES}`,
   script: 'bench/harness/gateway-variant.ts',
-  extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseCacheMs: 0, shareQueries: false } }) },
+  extraEnv: { GATHERQL_BENCH_VARIANT: JSON.stringify({ tuning: { responseTtlMs: 0, shareQueries: false } }) },
 };
 
 const THREE_INSTANCES_CACHES =
@@ -132,7 +132,16 @@ const THREE_INSTANCES_CACHES =
 
 /** gatherql and its peers, in the order of every table: gatherql's rows, the executed peers, the cached peers. */
 export const SERVERS: ServerSpec[] = [
-  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'] }),
+  gatewaySpec({ scenarios: ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l', 'm', 'n'] }),
+  // (n): what nginx's proxy_cache in front of it answers, and what reaches it.
+  behindNginxCache(
+    gatewaySpec({
+      name: 'gatherql-behind-nginx-cache',
+      description: 'gatherql (`server.ts`) behind nginx with the proxy_cache recipe of docs/deploy.md (one worker process, keep-alive to the gateway)',
+      caches: "gatherql's, and nginx's proxy_cache: each GET answer for its max-age (the time every part of it stays fresh)",
+      scenarios: ['n'],
+    }),
+  ),
   // What a request costs when it must execute: signed-in, or on PostgreSQL, where the response
   // cache and query sharing are off. Same process otherwise: its upstream caches stay.
   gatewaySpec({
@@ -192,6 +201,18 @@ export const SERVERS: ServerSpec[] = [
     3,
     32,
   ),
+  // Not a peer: the limit of any server for an answer already in memory, beside gatherql's rows.
+  {
+    ...peerSpec({
+      name: 'raw-node',
+      description: 'node:http writing, for each request, the bytes gatherql answered to the same request, kept in memory (`bench/peers/raw-node.ts`)',
+      group: 'cached',
+      caches: "every answer, forever: gatherql's bytes, asked once per distinct request in the warm-up",
+      packages: [],
+      scenarios: ['a', 'b', 'n'],
+    }),
+    peer: false,
+  },
   peerSpec({
     name: 'yoga-plain',
     description: 'graphql-yoga with the simplest resolvers: one fetch per upstream call, one SQL query per author (the plain baseline)',

@@ -28,9 +28,12 @@ export async function startBenchPostgres(): Promise<RunningService> {
   return { name: 'PostgreSQL', url: postgres.url, cpuSeconds: () => treeCpuSeconds(pid), stop: async () => postgres.stop() };
 }
 
-/** nginx round-robin over the ports, configured as docs/deploy.md recommends, but for the idle connections it keeps (`keepalive`, 128 there). */
-export async function startBenchNginx(ports: number[], keepalive?: number): Promise<RunningService> {
+/**
+ * nginx round-robin over the ports, configured as docs/deploy.md recommends, but for the idle
+ * connections it keeps (`keepalive`, 128 there); with `cache`, with its proxy_cache recipe.
+ */
+export async function startBenchNginx(ports: number[], options: { keepalive?: number; cache?: boolean } = {}): Promise<RunningService> {
   if (!nginxAvailable()) throw new Error('nginx is not installed (apt-get install nginx-light)');
-  const nginx = await startNginx(ports, keepalive === undefined ? {} : { keepalive });
+  const nginx = await startNginx(ports, options);
   return { name: 'nginx', url: nginx.url, cpuSeconds: () => treeCpuSeconds(nginx.pid), stop: nginx.stop };
 }

@@ -1,5 +1,6 @@
 import type { FaultRule } from '../../simulator/faults.js';
 import type { SimulatorCalls } from '../../simulator/simulator.js';
+import type { WeatherOverride } from '../../simulator/weather-overrides.js';
 
 /** The simulator's four upstream base URLs. */
 export interface SimulatorUrls {
@@ -14,6 +15,8 @@ export interface SimulatorClient extends SimulatorUrls {
   /** Replaces the fault rules and zeroes the call counts. */
   reset(faults: FaultRule[]): Promise<void>;
   calls(): Promise<SimulatorCalls>;
+  /** Sets a known city's current weather (see the simulator's WeatherOverride); a reset clears it. */
+  setWeather(city: string, current: WeatherOverride): Promise<void>;
 }
 
 export function simulatorClient(urls: SimulatorUrls): SimulatorClient {
@@ -34,5 +37,8 @@ export function simulatorClient(urls: SimulatorUrls): SimulatorClient {
       if (faults.length > 0) await control('POST', '/__sim/faults', faults);
     },
     calls: () => control('GET', '/__sim/calls') as Promise<SimulatorCalls>,
+    async setWeather(city, current) {
+      await control('POST', '/__sim/weather', { city, current });
+    },
   };
 }

@@ -1,8 +1,10 @@
 import { burst } from './burst.js';
+import { cachedGet } from './cached-get.js';
 import { citiesCold } from './cities-cold.js';
 import { citiesWarm } from './cities-warm.js';
 import { coldFanout } from './cold-fanout.js';
 import { freshness } from './freshness.js';
+import { liveData } from './live-data.js';
 import { mixedLoad } from './mixed.js';
 import { postsWithAuthors } from './posts.js';
 import { report } from './report.js';
@@ -26,4 +28,6 @@ export const SCENARIOS: Scenario[] = [
   scaleOut,
   report,
   reportPaced,
+  liveData,
+  cachedGet,
 ];

@@ -57,9 +57,12 @@ interface WeatherItem {
   code?: string;
 }
 
-/** Sends one request and checks its answer, so that a server that answers wrongly never gets a figure. */
-export async function expectAnswer(url: string, body: string, check: (data: any) => string | null): Promise<void> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+/** Sends one request (a POST of `asked`, or a GET of its query string) and checks its answer, so that a server that answers wrongly never gets a figure. */
+export async function expectAnswer(url: string, asked: string | { get: string }, check: (data: any) => string | null): Promise<void> {
+  const response =
+    typeof asked === 'string'
+      ? await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: asked })
+      : await fetch(`${url}?${asked.get}`);
   const text = await response.text();
   let json: { data?: unknown; errors?: unknown };
   try {

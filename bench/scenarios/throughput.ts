@@ -6,15 +6,14 @@ import type { Durations, ScenarioContext, Values } from './types.js';
 
 export const CONNECTIONS = 100;
 
+/** What a throughput round sends: a POST body (or one per request), or the query string of a GET. */
+export type Asked = string | ((index: number) => string) | { get: string };
+
 /** A warm-up round, then a measured one, both at CONNECTIONS with no pipelining. */
-export async function warmThenMeasure(
-  server: ServerProcess,
-  ctx: ScenarioContext,
-  body: string | ((index: number) => string),
-  beforeMeasure: () => Promise<unknown> = async () => {},
-) {
+export async function warmThenMeasure(server: ServerProcess, ctx: ScenarioContext, asked: Asked, beforeMeasure: () => Promise<unknown> = async () => {}) {
   const { warmS, measureS } = ctx.durations;
-  await load({ url: server.url, body, connections: CONNECTIONS, duration: warmS });
+  const [url, body] = typeof asked === 'object' ? [`${server.url}?${asked.get}`, null] : [server.url, asked];
+  await load({ url, body, connections: CONNECTIONS, duration: warmS });
   await beforeMeasure();
   const before = await ctx.sim.calls();
   const cpuBefore = server.cpuSeconds();
@@ -22,7 +21,7 @@ export async function warmThenMeasure(
   const loadBefore = process.cpuUsage();
   const machineBefore = machineBusySeconds();
   const startedAt = performance.now();
-  const result = await load({ url: server.url, body, connections: CONNECTIONS, duration: measureS });
+  const result = await load({ url, body, connections: CONNECTIONS, duration: measureS });
   const wallS = (performance.now() - startedAt) / 1000;
   const machineCpu = machineBusySeconds() - machineBefore;
   const loadUsage = process.cpuUsage(loadBefore);

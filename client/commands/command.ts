@@ -7,6 +7,8 @@ export interface CommandContext {
   execute<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): Promise<ExecutionResult<TData>>;
   /** The same, for an operation that defers parts: the answer so far after each part that arrives. */
   executeIncrementally<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): AsyncIterable<PartialResult<TData>>;
+  /** Subscribes (over SSE), yielding each event until the stream ends or the command is interrupted (Ctrl-C). */
+  subscribe<TData, TVariables>(document: TypedDocumentNode<TData, TVariables>, variables: TVariables): AsyncIterable<ExecutionResult<TData>>;
   /** The process environment, for secrets that must never be command-line arguments. */
   env: Record<string, string | undefined>;
   /** Writes a line to standard output. */

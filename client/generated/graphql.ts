@@ -54,6 +54,16 @@ export type AuthorStats = {
   user: User;
 };
 
+export type BackgroundWork = {
+  __typename?: 'BackgroundWork';
+  failedLastHour: Scalars['Int']['output'];
+  queued: Scalars['Int']['output'];
+  running: Scalars['Int']['output'];
+  schedules: Array<Schedule>;
+  succeededLastHour: Scalars['Int']['output'];
+  waitingForQuota: Scalars['Int']['output'];
+};
+
 export type BulkUpdateUsersPayload = {
   __typename?: 'BulkUpdateUsersPayload';
   /** Ids that matched no user; nothing else was skipped. */
@@ -68,6 +78,16 @@ export type BulkUserUpdate = {
   id: Scalars['ID']['input'];
   role?: InputMaybe<Role>;
 };
+
+export type CacheSource =
+  | 'AIR_QUALITY'
+  | 'COUNTRIES'
+  | 'FORECAST'
+  | 'GEOCODING'
+  /** Whole answers kept by the response cache. */
+  | 'RESPONSES';
+
+export type CancelCityReportResult = CityReport | ForbiddenError | NotFoundError;
 
 /** A place that geocoding found, with what each upstream API says about it. */
 export type City = {
@@ -88,6 +108,81 @@ export type CityError = Error & {
   name: Scalars['String']['output'];
   /** Seconds until asking again can succeed, when known (a quota window, a Retry-After, an open circuit). */
   retryAfterSeconds?: Maybe<Scalars['Int']['output']>;
+};
+
+export type CityPart =
+  | 'AIR_QUALITY'
+  | 'COUNTRY'
+  | 'WEATHER';
+
+/** Places gathered in the background: each row is what `cities` would have answered for its name, when it was gathered. */
+export type CityReport = Node & {
+  __typename?: 'CityReport';
+  createdAt: Scalars['DateTime']['output'];
+  /** How many names have their final row. */
+  done: Scalars['Int']['output'];
+  /** Why the report FAILED. */
+  failure?: Maybe<Scalars['String']['output']>;
+  finishedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Opaque global id; decode nothing from it. */
+  id: Scalars['ID']['output'];
+  /** When a WAITING_FOR_QUOTA report goes on. */
+  resumesAt?: Maybe<Scalars['DateTime']['output']>;
+  /** The rows gathered so far, in input order. */
+  rows: CityReportRowConnection;
+  startedAt?: Maybe<Scalars['DateTime']['output']>;
+  state: ReportState;
+  /** How many names were asked for. */
+  total: Scalars['Int']['output'];
+  /** Upstream calls the report has made so far (cached values cost none). */
+  upstreamCalls: Scalars['Int']['output'];
+};
+
+
+/** Places gathered in the background: each row is what `cities` would have answered for its name, when it was gathered. */
+export type CityReportRowsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type CityReportConnection = {
+  __typename?: 'CityReportConnection';
+  edges: Array<CityReportEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CityReportEdge = {
+  __typename?: 'CityReportEdge';
+  cursor: Scalars['String']['output'];
+  node: CityReport;
+};
+
+export type CityReportInput = {
+  /** 1 to the configured maximum (default 5000) names; invalid names become CityError rows. */
+  names: Array<Scalars['String']['input']>;
+  /** The parts to gather for each place; all of them when omitted. */
+  parts?: InputMaybe<Array<CityPart>>;
+};
+
+export type CityReportRow = {
+  __typename?: 'CityReportRow';
+  /** 0-based index of the name in the input. */
+  position: Scalars['Int']['output'];
+  result: CityResult;
+};
+
+export type CityReportRowConnection = {
+  __typename?: 'CityReportRowConnection';
+  edges: Array<CityReportRowEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CityReportRowEdge = {
+  __typename?: 'CityReportRowEdge';
+  cursor: Scalars['String']['output'];
+  node: CityReportRow;
 };
 
 export type CityResult = City | CityError;
@@ -223,6 +318,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Admin only: update several users in one transaction. */
   bulkUpdateUsers: BulkUpdateUsersPayload;
+  /** The report's owner (or an admin): stop a report that has not finished; what it gathered stays readable. */
+  cancelCityReport: CancelCityReportResult;
   /** Signed-in users only; the author is the viewer. */
   createPost: CreatePostResult;
   /** Only the post’s author (or an admin). */
@@ -230,8 +327,15 @@ export type Mutation = {
   /** Admin only: create many accounts; one result per input, in input order. */
   importUsers: Array<ImportUserResult>;
   logIn: LogInResult;
+  /** Admin only: drop cached upstream values, and every kept answer, on every instance. */
+  purgeCaches: PurgeCachesPayload;
   /** Create an account (with its profile, in one transaction) and sign in. */
   signUp: SignUpResult;
+  /**
+   * Signed-in users only: gather every named place in the background, paced under the
+   * upstream quotas, resumed after a restart. Answers at once with the queued report.
+   */
+  startCityReport: StartCityReportResult;
   /** Only the post’s author. */
   updatePost: UpdatePostResult;
   /** Signed-in users only: edit one’s own profile. */
@@ -241,6 +345,11 @@ export type Mutation = {
 
 export type MutationBulkUpdateUsersArgs = {
   updates: Array<BulkUserUpdate>;
+};
+
+
+export type MutationCancelCityReportArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -265,8 +374,18 @@ export type MutationLogInArgs = {
 };
 
 
+export type MutationPurgeCachesArgs = {
+  input: PurgeCachesInput;
+};
+
+
 export type MutationSignUpArgs = {
   input: SignUpInput;
+};
+
+
+export type MutationStartCityReportArgs = {
+  input: CityReportInput;
 };
 
 
@@ -329,8 +448,23 @@ export type PostPayload = {
   post: Post;
 };
 
+export type PurgeCachesInput = {
+  /** Only what is cached about these place names (their geocoding, and the values at their coordinates); everything when omitted. */
+  places?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The caches to purge; all of them when omitted. */
+  sources?: InputMaybe<Array<CacheSource>>;
+};
+
+export type PurgeCachesPayload = {
+  __typename?: 'PurgeCachesPayload';
+  /** Entries removed (on this instance, and in the shared tier when there is one). */
+  purged: Scalars['Int']['output'];
+};
+
 export type Query = {
   __typename?: 'Query';
+  /** Admin only: the background work of every instance at a glance. */
+  backgroundWork: BackgroundWork;
   /**
    * Everything the gateway gathers about each named place, one result per name, in
    * input order: where it is, its current weather, its air quality and its country.
@@ -338,6 +472,10 @@ export type Query = {
    * geocoding cannot place is a CityError. Same limits and name rules as `weather`.
    */
   cities: Array<CityResult>;
+  /** A report the viewer started (an admin sees every report); null when there is none or it is not the viewer's. */
+  cityReport?: Maybe<CityReport>;
+  /** Signed-in users only: the viewer's reports, newest first. */
+  cityReports: CityReportConnection;
   node?: Maybe<Node>;
   nodes: Array<Maybe<Node>>;
   /** A published post, or an unpublished one whose author is the viewer. */
@@ -362,6 +500,17 @@ export type Query = {
 
 export type QueryCitiesArgs = {
   names: Array<Scalars['String']['input']>;
+};
+
+
+export type QueryCityReportArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryCityReportsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -411,9 +560,32 @@ export type QueryWeatherArgs = {
   cities: Array<Scalars['String']['input']>;
 };
 
+export type ReportState =
+  | 'CANCELLED'
+  /** Stopped by a fault that is not one place's (each place's own problems are CityError rows). */
+  | 'FAILED'
+  /** Accepted, not started yet. */
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  /** Paused until an upstream quota window reopens (resumesAt). */
+  | 'WAITING_FOR_QUOTA';
+
 export type Role =
   | 'ADMIN'
   | 'USER';
+
+/** A task the gateway runs on a schedule (e.g. refreshing the countries dataset). */
+export type Schedule = {
+  __typename?: 'Schedule';
+  /** The schedule in words or cron syntax, e.g. "every 24 h". */
+  every: Scalars['String']['output'];
+  /** "ok", or why the last run failed. */
+  lastOutcome?: Maybe<Scalars['String']['output']>;
+  lastRunAt?: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  nextRunAt?: Maybe<Scalars['DateTime']['output']>;
+};
 
 export type SignUpInput = {
   bio?: InputMaybe<Scalars['String']['input']>;
@@ -426,6 +598,32 @@ export type SignUpInput = {
 };
 
 export type SignUpResult = AuthPayload | UsernameTakenError | ValidationError;
+
+export type StartCityReportResult = CityReport | ValidationError;
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The report each time its state or progress changes; the stream ends after its final state. */
+  cityReportUpdated: CityReport;
+  /** Each post when it becomes published (created published, or updated to published), whichever instance wrote it. */
+  postPublished: Post;
+  /**
+   * Each city's weather at once, then again whenever the gateway's value for it changes.
+   * One upstream poll per city per time to live, however many subscribers and instances.
+   * Same limits and name rules as `weather`.
+   */
+  weatherUpdates: WeatherResult;
+};
+
+
+export type SubscriptionCityReportUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type SubscriptionWeatherUpdatesArgs = {
+  cities: Array<Scalars['String']['input']>;
+};
 
 export type UpdatePostInput = {
   content?: InputMaybe<Scalars['String']['input']>;
@@ -573,6 +771,16 @@ export type LatestPostsQueryVariables = Exact<{
 
 export type LatestPostsQuery = { __typename?: 'Query', posts: { __typename?: 'PostConnection', totalCount: number, edges: Array<{ __typename?: 'PostEdge', node: { __typename?: 'Post', id: string, title: string, createdAt: string, author: { __typename?: 'User', username: string, displayName?: string | null } } }>, pageInfo: { __typename?: 'PageInfo', hasNextPage: boolean, endCursor?: string | null } } };
 
+export type WatchWeatherSubscriptionVariables = Exact<{
+  cities: Array<Scalars['String']['input']> | Scalars['String']['input'];
+}>;
+
+
+export type WatchWeatherSubscription = { __typename?: 'Subscription', weatherUpdates:
+    | { __typename: 'CityWeather', city: string, temperatureC: number, windSpeedKmh: number, conditions: string, observedAt: string }
+    | { __typename: 'WeatherError', city: string, code: WeatherErrorCode, message: string }
+   };
+
 export type CurrentWeatherQueryVariables = Exact<{
   cities: Array<Scalars['String']['input']> | Scalars['String']['input'];
 }>;
@@ -587,4 +795,5 @@ export type CurrentWeatherQuery = { __typename?: 'Query', weather: Array<
 export const CitiesAsTheyArriveDocument = {"__meta__":{"hash":"70f0176e7415054abbcd536ca68355db88122078e7702d2e409b93b58acfb507"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CitiesAsTheyArrive"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"names"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cities"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"names"},"value":{"kind":"Variable","name":{"kind":"Name","value":"names"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"City"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"country"}}]}},{"kind":"InlineFragment","directives":[{"kind":"Directive","name":{"kind":"Name","value":"defer"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"label"},"value":{"kind":"StringValue","value":"weather","block":false}}]}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"weather"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CityWeather"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"temperatureC"}},{"kind":"Field","name":{"kind":"Name","value":"conditions"}},{"kind":"Field","name":{"kind":"Name","value":"stale"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WeatherError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CityError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<CitiesAsTheyArriveQuery, CitiesAsTheyArriveQueryVariables>;
 export const LogInDocument = {"__meta__":{"hash":"dec7aa48ba65feb153d41551389c62766606c2c7f90d93a23a058e1d1965dc02"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"LogIn"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"username"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"password"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"logIn"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"username"},"value":{"kind":"Variable","name":{"kind":"Name","value":"username"}}},{"kind":"Argument","name":{"kind":"Name","value":"password"},"value":{"kind":"Variable","name":{"kind":"Name","value":"password"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"AuthPayload"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"user"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}},{"kind":"Field","name":{"kind":"Name","value":"role"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"InvalidCredentialsError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<LogInMutation, LogInMutationVariables>;
 export const LatestPostsDocument = {"__meta__":{"hash":"7b468078ad55684ff703ab3db0c54aa3ec3c68aa529be8b844a9f5b28b5cf750"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"LatestPosts"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}},"defaultValue":{"kind":"IntValue","value":"10"}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"posts"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"title"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}},{"kind":"Field","name":{"kind":"Name","value":"author"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"username"}},{"kind":"Field","name":{"kind":"Name","value":"displayName"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}}]}}]}}]} as unknown as DocumentNode<LatestPostsQuery, LatestPostsQueryVariables>;
+export const WatchWeatherDocument = {"__meta__":{"hash":"fb98cdbaceb0f50f80e05aa9dc694f39de2166a666874c7b034d796e87562af3"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"WatchWeather"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"cities"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"weatherUpdates"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"cities"},"value":{"kind":"Variable","name":{"kind":"Name","value":"cities"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CityWeather"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"city"}},{"kind":"Field","name":{"kind":"Name","value":"temperatureC"}},{"kind":"Field","name":{"kind":"Name","value":"windSpeedKmh"}},{"kind":"Field","name":{"kind":"Name","value":"conditions"}},{"kind":"Field","name":{"kind":"Name","value":"observedAt"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WeatherError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"city"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<WatchWeatherSubscription, WatchWeatherSubscriptionVariables>;
 export const CurrentWeatherDocument = {"__meta__":{"hash":"84f1aba18c991ef53fde5a120b067c2ab3a0f27b42657f319379436703a1552c"},"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"CurrentWeather"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"cities"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"weather"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"cities"},"value":{"kind":"Variable","name":{"kind":"Name","value":"cities"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"CityWeather"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"city"}},{"kind":"Field","name":{"kind":"Name","value":"temperatureC"}},{"kind":"Field","name":{"kind":"Name","value":"windSpeedKmh"}},{"kind":"Field","name":{"kind":"Name","value":"conditions"}},{"kind":"Field","name":{"kind":"Name","value":"stale"}},{"kind":"Field","name":{"kind":"Name","value":"location"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"country"}}]}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"WeatherError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"city"}},{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<CurrentWeatherQuery, CurrentWeatherQueryVariables>;

@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { BACKGROUND, type Caller } from './caller.js';
 import { type Cached, type FreshnessState, freshUntil } from './freshness.js';
 import type { CacheEvent } from './events.js';
+import { createKeptKeys, type KeepFresh } from './kept-keys.js';
 import type { CallContext } from './http.js';
 import { waitForOtherInstance } from './shared-load.js';
 import type { SharedTier } from './shared-tier.js';
@@ -42,6 +43,8 @@ export interface KeyedCacheOptions<V> {
   /** How long past its TTL a value may stand in, as STALE, for a load that failed (RFC 5861's stale-if-error). */
   staleIfErrorMs: number;
   refreshAhead?: RefreshAhead;
+  /** How keys are kept fresh for keepFresh(); absent: refreshed in the last KEEP_FRESH_SHARE of their TTL, unasked. */
+  keepFresh?: KeepFresh;
   onEvent?: (event: CacheEvent) => void;
   /** Traces the cache's own loads (refreshes), which no caller's trace holds: each is a trace of its own. */
   tracer?: LookUpTracer;
@@ -55,7 +58,22 @@ export interface KeyedCacheOptions<V> {
   now?: () => number;
 }
 
-export interface KeyedCache<V> {
+/**
+ * A cache an operator can purge: some keys or all of them, in this instance or in the tier
+ * every instance shares. Telling the other instances is the caller's business (see
+ * resolvers/cache-purge.ts).
+ */
+export interface Purgeable {
+  /** Drops the entries of `keys` (every entry when absent) in this instance; returns how many there were. */
+  drop(keys?: readonly string[]): number;
+  /**
+   * Removes the entries of `keys` (every entry when absent) from the shared tier; resolves with
+   * how many there were, 0 without a tier. Rejects when the tier cannot be reached.
+   */
+  purgeShared(keys?: readonly string[]): Promise<number>;
+}
+
+export interface KeyedCache<V> extends Purgeable {
   /**
    * The value for `key` with its freshness: from cache, or from `load`, which runs once
    * however many callers ask at the same time. A failed load is not cached; its callers get
@@ -63,6 +81,21 @@ export interface KeyedCache<V> {
    * (UPSTREAM_TIMEOUT), and a load that no caller waits for any longer is aborted.
    */
   get(key: string, caller: Caller): Promise<Cached<V>>;
+  /**
+   * The value kept for `key`, fresh or not, in this instance or else in the shared tier;
+   * undefined when there is none. Loads nothing: for a purge, to find what else a key leads to.
+   */
+  peek(key: string): Promise<V | undefined>;
+  /**
+   * Keeps `key` fresh until the returned function is called: it is loaded again in the last
+   * part of its TTL (KeepFresh.share; asking mayRefresh first: within the quota, and with a
+   * shared tier by one instance, the others taking what it wrote), whether or not anyone reads
+   * it. `onValue` hears of every value this instance loads for the key, by a refresh or for a
+   * caller, until then. Several holders of one key share its refreshes.
+   */
+  keepFresh(key: string, onValue: (value: Cached<V>) => void): () => void;
+  /** Keys kept fresh now. */
+  readonly keptKeys: number;
   readonly size: number;
   clear(): void;
 }
@@ -114,6 +147,8 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
   const inflight = new Map<string, Flight<V>>();
   let refreshing = 0;
   const sharedKey = (key: string) => `gatherql:${options.name}:${key}`;
+  /** The lock one instance holds on a key while it loads it (see loadOnce). */
+  const loadLockKey = (key: string) => `${sharedKey(key)}:load`;
   const keepMs = Math.max(options.staleWhileRevalidateMs, options.staleIfErrorMs);
 
   const answer = (entry: Entry<V>, state: FreshnessState, caller: Caller): Cached<V> => {
@@ -126,6 +161,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     const entry = { value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) };
     entries.set(key, entry);
     tier?.set(sharedKey(key), JSON.stringify(entry), entry.ttlMs + keepMs).catch(() => {});
+    kept.loaded(key, entry);
     return entry;
   };
 
@@ -187,7 +223,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
 
   /** One instance loads, the others take what it wrote to the shared tier (see waitForOtherInstance). */
   const loadOnce = async (key: string, caller: Caller, signal: AbortSignal, load: () => Promise<Entry<V>>): Promise<Entry<V>> => {
-    const lockKey = `${sharedKey(key)}:load`;
+    const lockKey = loadLockKey(key);
     const elsewhere = await waitForOtherInstance({
       tier: tier!,
       lockKey,
@@ -361,12 +397,51 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return miss(key, entry, caller, span);
   };
 
+  const kept = createKeptKeys<V>(
+    {
+      peek: (key) => entries.peek(key),
+      async newerElsewhere(key, known) {
+        if (!tier) return undefined;
+        const shared = await readShared(key);
+        if (!shared || (known && shared.fetchedAt <= known.fetchedAt)) return undefined;
+        entries.set(key, shared);
+        return shared;
+      },
+      inFlight: (key) => inflight.get(key)?.entry,
+      refresh(key) {
+        emit('refresh');
+        return refresh(key).entry;
+      },
+    },
+    options.keepFresh,
+    now,
+  );
+
   return {
     get: (key, caller) => inLookUpSpan(caller.tracer, options.name, key, (span) => lookUp(key, caller, span)),
+    async peek(key) {
+      return (entries.peek(key) ?? (tier ? await readShared(key) : undefined))?.value;
+    },
+    drop(keys) {
+      const dropped = keys ? keys.filter((key) => entries.delete(key)).length : entries.size;
+      if (!keys) entries.clear();
+      // A key kept fresh (a live subscription's) is loaded again now rather than at its old time.
+      kept.renew(keys);
+      return dropped;
+    },
+    async purgeShared(keys) {
+      if (!tier) return 0;
+      return keys ? tier.delete(keys.map(sharedKey), keys.map(loadLockKey)) : tier.deletePrefixed(sharedKey(''));
+    },
+    keepFresh: (key, onValue) => kept.hold(key, onValue),
+    get keptKeys() {
+      return kept.size;
+    },
     get size() {
       return entries.size;
     },
     clear() {
+      kept.clear();
       entries.clear();
       for (const flight of inflight.values()) flight.abort.abort();
       inflight.clear();

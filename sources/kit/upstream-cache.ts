@@ -1,4 +1,5 @@
 import type { CacheEvent } from './events.js';
+import { KEEP_FRESH_SHARE } from './kept-keys.js';
 import { createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
 import type { Quota } from './quota.js';
 import type { SharedTier } from './shared-tier.js';
@@ -43,19 +44,17 @@ export type UpstreamCacheOptions<V> = Pick<KeyedCacheOptions<V>, 'name' | 'what'
 export function upstreamCache<V>(settings: CacheSettings, options: UpstreamCacheOptions<V>): KeyedCache<V> {
   const { quota, ...cache } = options;
   const tier = settings.sharedTier;
-  const refreshAhead: RefreshAhead | undefined = settings.refreshAhead
-    ? {
-        ...settings.refreshAhead,
-        // With Redis, one instance refreshes a key; the others read what it wrote to the shared tier.
-        mayRefresh: async (key, aheadMs) =>
-          (!quota || (await quota.hasHeadroom(REFRESH_QUOTA_RESERVE))) && (!tier || (await tier.lock(`gatherql:${options.name}:${key}:refresh`, aheadMs))),
-      }
-    : undefined;
+  // With Redis, one instance refreshes a key; the others read what it wrote to the shared tier.
+  const mayRefresh = async (key: string, aheadMs: number) =>
+    (!quota || (await quota.hasHeadroom(REFRESH_QUOTA_RESERVE))) && (!tier || (await tier.lock(`gatherql:${options.name}:${key}:refresh`, aheadMs)));
+  const refreshAhead: RefreshAhead | undefined = settings.refreshAhead ? { ...settings.refreshAhead, mayRefresh } : undefined;
   return createKeyedCache<V>({
     ...cache,
     maxEntries: settings.maxEntries,
     staleWhileRevalidateMs: settings.staleWhileRevalidateMs,
     ...(refreshAhead && { refreshAhead }),
+    // Kept keys (live data's watched places) are refreshed on the same terms, refresh-ahead on or off.
+    keepFresh: { share: settings.refreshAhead?.share ?? KEEP_FRESH_SHARE, mayRefresh },
     ...(tier && { sharedTier: tier }),
     ...(settings.sharedLockMs !== undefined && { sharedLockMs: settings.sharedLockMs }),
     ...(settings.now && { now: settings.now }),

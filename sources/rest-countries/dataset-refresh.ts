@@ -74,11 +74,21 @@ export interface DatasetRefresh {
    * keeps the last good dataset and is told in the outcome.
    */
   refresh(context?: CallContext): Promise<RefreshOutcome>;
+  /**
+   * A purge: forgets the dataset held and every outcome, so that the next look-up loads the
+   * dataset again as on a cold gateway (rather than the bundled one standing in until the
+   * next revalidation). Returns how many countries were held. A refresh under way goes on.
+   */
+  forget(): number;
+  /** A purge of the shared tier: removes the dataset there and the lock of its load; resolves with 1 if it was there. Rejects as SharedTier.delete. */
+  purgeShared(): Promise<number>;
   clear(): void;
 }
 
-/** The shared tier's key of the dataset (and, with `:load`, of the lock of whoever loads it). */
+/** The shared tier's key of the dataset. */
 export const SHARED_DATASET_KEY = 'gatherql:countries:dataset';
+/** The shared tier's lock of whoever loads the dataset. */
+const LOAD_LOCK_KEY = `${SHARED_DATASET_KEY}:load`;
 
 export function createDatasetRefresh(options: DatasetRefreshOptions): DatasetRefresh {
   const { load, ttlMs, now, tier } = options;
@@ -123,7 +133,7 @@ export function createDatasetRefresh(options: DatasetRefreshOptions): DatasetRef
     if (isCurrent(shared)) return shared;
     return waitForOtherInstance({
       tier,
-      lockKey: `${SHARED_DATASET_KEY}:load`,
+      lockKey: LOAD_LOCK_KEY,
       lockMs: options.lockMs,
       deadline: Number.POSITIVE_INFINITY,
       signal: closing.signal,
@@ -150,7 +160,7 @@ export function createDatasetRefresh(options: DatasetRefreshOptions): DatasetRef
       return finish('loaded');
     } catch (error) {
       // Failed: an instance waiting for the lock may try now rather than at its end.
-      if (tier) void tier.unlock(`${SHARED_DATASET_KEY}:load`);
+      if (tier) void tier.unlock(LOAD_LOCK_KEY);
       lastError = error instanceof UpstreamError ? error : new UpstreamError('UPSTREAM_UNAVAILABLE', `${COUNTRIES} failed`, { cause: error });
       return finish(error instanceof CountriesRefusal ? error.problem : 'failed', error);
     }
@@ -167,6 +177,14 @@ export function createDatasetRefresh(options: DatasetRefreshOptions): DatasetRef
       });
       return flight;
     },
+    forget() {
+      const countries = held ? Object.keys(held.countries).length : 0;
+      held = null;
+      last = null;
+      lastError = null;
+      return countries;
+    },
+    purgeShared: async () => (tier ? tier.delete([SHARED_DATASET_KEY], [LOAD_LOCK_KEY]) : 0),
     clear() {
       closing.abort();
       held = null;

@@ -1,4 +1,5 @@
 import type { Caller } from '../kit/caller.js';
+import type { Purgeable } from '../kit/keyed-cache.js';
 import type { CacheEvent } from '../kit/events.js';
 import type { Cached } from '../kit/freshness.js';
 import type { UpstreamHttp } from '../kit/http.js';
@@ -14,8 +15,13 @@ import { createDatasetRefresh, type DatasetRefreshOptions, type RefreshOutcome }
 import { createLiveFacts } from './live-facts.js';
 import { createV5Client, MAX_PAGES } from './v5-client.js';
 
-/** Country facts by ISO 3166-1 alpha-2 code, from REST Countries v5 with a key, from the bundled dataset without. */
-export interface CountryFacts {
+/**
+ * Country facts by ISO 3166-1 alpha-2 code, from REST Countries v5 with a key, from the bundled
+ * dataset without. As a Purgeable, the live dataset is one whole: `drop()` forgets it (and
+ * returns how many countries it held), and a purge that names keys (places) leaves it alone,
+ * since one country serves many places. The bundled dataset is part of the release, never purged.
+ */
+export interface CountryFacts extends Purgeable {
   /** `live`: REST Countries v5 (REST_COUNTRIES_API_KEY is set); `bundled`: the bundled dataset only. */
   readonly mode: 'live' | 'bundled';
   /**
@@ -88,6 +94,8 @@ export function createCountries(options: CountriesOptions): CountryFacts {
       refresh: async () => ({ at: now(), ok: true, result: 'current', message: null, countries: 0, fetchedAt: null }),
       lastRefresh: () => null,
       size: 0,
+      drop: () => 0,
+      purgeShared: async () => 0,
       clear() {},
     };
   }
@@ -110,6 +118,8 @@ export function createCountries(options: CountriesOptions): CountryFacts {
     get size() {
       return Object.keys(refresher.held()?.countries ?? {}).length;
     },
+    drop: (keys) => (keys ? 0 : refresher.forget()),
+    purgeShared: (keys) => (keys ? Promise.resolve(0) : refresher.purgeShared()),
     clear: () => refresher.clear(),
   };
 }

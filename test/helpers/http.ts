@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll } from 'vitest';
 import type { Gateway, GatewayOptions } from '../../gateway.js';
-import { nodeListener } from '../../http/node-listener.js';
 import { startGateway, type TestGateway } from './gateway.js';
 
 export interface HttpGateway {
@@ -14,9 +14,18 @@ export interface HttpGateway {
   close(): Promise<void>;
 }
 
-/** Serves a gateway on node:http on a free loopback port, as server.ts does, for tests that need real sockets. */
-export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<HttpGateway> {
-  const server = createServer(nodeListener(gateway.yoga));
+/** Serves a gateway on node:http on a free loopback port, as server.ts does (WebSocket upgrades too), for tests that need real sockets. */
+export async function serveOverHttp(gateway: Pick<Gateway, 'listener'> & Partial<Pick<Gateway, 'webSockets'>>): Promise<HttpGateway> {
+  const server = createServer(gateway.listener);
+  const { webSockets } = gateway;
+  // Upgraded sockets are no longer the HTTP server's to close, but still hold its close() open.
+  const upgraded = new Set<Duplex>();
+  if (webSockets)
+    server.on('upgrade', (request, socket, head) => {
+      upgraded.add(socket);
+      socket.once('close', () => upgraded.delete(socket));
+      webSockets.handleUpgrade(request, socket, head);
+    });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -34,6 +43,7 @@ export async function serveOverHttp(gateway: Pick<Gateway, 'yoga'>): Promise<Htt
       new Promise<void>((resolve) => {
         // Keep-alive sockets from fetch or a browser would otherwise hold close() open.
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
         server.close(() => resolve());
       }),
   };
@@ -61,12 +71,13 @@ export function useHttpGateways(defaults: Record<string, string> = {}, options: 
 
 /**
  * For a file or describe block with one gateway over HTTP: started before its tests, closed
- * after them. Read `.gateway` and `.http` inside the tests.
+ * after them. Read `.gateway` and `.http` inside the tests. `env` may be a function, for
+ * values known only once the block runs (a simulator's URLs).
  */
-export function useHttpGateway(env: Record<string, string> = {}, options: GatewayOptions = {}) {
+export function useHttpGateway(env: Record<string, string> | (() => Record<string, string>) = {}, options: GatewayOptions = {}) {
   const suite = {} as { gateway: TestGateway; http: HttpGateway };
   beforeAll(async () => {
-    suite.gateway = await startGateway(env, options);
+    suite.gateway = await startGateway(typeof env === 'function' ? env() : env, options);
     suite.http = await serveOverHttp(suite.gateway);
   });
   afterAll(async () => {

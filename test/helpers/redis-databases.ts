@@ -20,9 +20,12 @@ const DATABASES = {
   'report-processes': 12,
   'event-bus': 13,
   'city-reports': 14,
-  'login-throttle': 15,
-  budget: 16,
-  'redis-response-store': 17,
+  'live-scale-out': 15,
+  'cache-purge': 16,
+  'cache-control-scale-out': 17,
+  'login-throttle': 18,
+  budget: 19,
+  'redis-response-store': 20,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */

@@ -24,11 +24,14 @@ export interface ThrowawayNginx {
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
  * nginx closes before the instances would (4 s, below KEEP_ALIVE_TIMEOUT_MS in http/serve.ts),
- * and the client's own X-Forwarded-For passed on.
+ * WebSocket upgrades passed on, and the client's own X-Forwarded-For passed on. Event streams
+ * (SSE) are not buffered: the gateway says so per response (X-Accel-Buffering: no).
  * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
+ * `cache`: nginx keeps the answers that say it may, as the proxy_cache recipe of the docs does.
  */
-export async function startNginx(upstreamPorts: number[], options: { keepalive?: number } = {}): Promise<ThrowawayNginx> {
+export async function startNginx(upstreamPorts: number[], options: { keepalive?: number; cache?: boolean } = {}): Promise<ThrowawayNginx> {
   const dir = mkdtempSync(join(tmpdir(), 'gatherql-nginx-'));
+  const cache = options.cache ? proxyCache(join(dir, 'cache')) : { http: '', server: '' };
   const port = await freePort();
   const servers = upstreamPorts.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=2s;`).join('\n    ');
   writeFileSync(
@@ -39,8 +42,10 @@ error_log ${dir}/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
+  map $http_upgrade $connection_upgrade { default upgrade; '' ''; }
   client_body_temp_path ${dir}/body; proxy_temp_path ${dir}/proxy; fastcgi_temp_path ${dir}/fcgi;
   uwsgi_temp_path ${dir}/uwsgi; scgi_temp_path ${dir}/scgi;
+  ${cache.http}
   upstream gateways {
     ${servers}
     keepalive ${options.keepalive ?? 128};
@@ -48,10 +53,12 @@ http {
   }
   server {
     listen 127.0.0.1:${port};
+    ${cache.server}
     location / {
       proxy_pass http://gateways;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_next_upstream error timeout non_idempotent;
       proxy_next_upstream_tries 3;
@@ -84,6 +91,23 @@ http {
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * The proxy_cache recipe of docs/deploy.md, read from there (so that what the docs say is
+ * what runs), with its cache in `folder`: its `proxy_cache_path` and `map` for http { }, the rest for
+ * server { }.
+ */
+function proxyCache(folder: string): { http: string; server: string } {
+  const docs = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+  const recipe = [...docs.matchAll(/```nginx\n([\s\S]*?)```/g)].map((block) => block[1]!).find((block) => block.includes('proxy_cache_path'));
+  if (!recipe) throw new Error('docs/deploy.md has no nginx block with proxy_cache_path');
+  const directives = recipe.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('#'));
+  const inHttp = (line: string) => line.startsWith('proxy_cache_path') || line.startsWith('map ');
+  return {
+    http: directives.filter(inHttp).join('\n').replace('/var/cache/nginx/gatherql', folder),
+    server: directives.filter((line) => !inHttp(line)).join('\n    '),
   };
 }
 

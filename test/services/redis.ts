@@ -41,8 +41,8 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
-/** Databases the server has: each Redis test file owns one (test/helpers/redis-databases.ts), more than Redis's default 16. */
-const DATABASE_COUNT = 32;
+/** Databases the server offers (Redis's default is 16): one per test file that needs its own, see test/helpers/redis-databases.ts. */
+const DATABASES = 32;
 
 /**
  * Starts a Redis server of its own on a loopback port (a free one unless `port` is given,
@@ -58,12 +58,12 @@ export async function startRedis(bin: string, port?: number, timeoutMs = 10_000)
       String(chosen),
       '--bind',
       '127.0.0.1',
+      '--databases',
+      String(DATABASES),
       '--save',
       '',
       '--appendonly',
       'no',
-      '--databases',
-      String(DATABASE_COUNT),
       '--dir',
       dir,
       '--logfile',
