@@ -39,14 +39,27 @@ describe('identical anonymous queries in flight', () => {
     expect(harness!.sim.calls().geocoding).toBe(1);
   });
 
-  it('are not shared when they carry an Authorization header', async () => {
+  it('are shared between signed-in requests too when they read nothing of the viewer', async () => {
     const g = await heldOslo();
     const headers = await as(await insertUser(g.database.db, { username: 'ada' }));
     const all = Promise.all(Array.from({ length: 3 }, () => g.query(WEATHER_QUERY, { cities: ['Oslo'] }, headers)));
+    await expect.poll(() => joined(g), { timeout: 20_000 }).toBe(2);
+    harness!.sim.release();
+    const answers = await all;
+    for (const answer of answers) expect(answer.body).toEqual(answers[0]!.body);
+    expect(await lookups(g)).toBe(1);
+  });
+
+  it('are not shared when signed in and they read the viewer', async () => {
+    const g = await heldOslo();
+    const headers = await as(await insertUser(g.database.db, { username: 'ada' }));
+    const withViewer = 'query ($cities: [String!]!) { viewer { username } weather(cities: $cities) { __typename } }';
+    const all = Promise.all(Array.from({ length: 3 }, () => g.query(withViewer, { cities: ['Oslo'] }, headers)));
     // Each executes: each looks the city up (the first call is out, the others join it).
     await expect.poll(() => lookups(g), { timeout: 20_000 }).toBe(3);
     harness!.sim.release();
-    await all;
+    const answers = await all;
+    for (const answer of answers) expect(answer.body.data.viewer).toEqual({ username: 'ada' });
     expect(await joined(g)).toBe(0);
   });
 
