@@ -6,7 +6,11 @@ import { prepareDatabase } from '../db/prepare.js';
 import { hashPassword } from '../resolvers/passwords.js';
 import { relayEventsBetweenWorkers } from '../events/cluster-relay.js';
 
-/** A worker that dies this soon after it started, this many times in a row, is not started again. */
+/**
+ * Workers that die at start this many times in a row are not started again. A worker dies at
+ * start when it dies before it listens (however long its start took: on a busy machine that
+ * is many seconds), or within `withinMs` of being started.
+ */
 export const CRASH_LOOP = { withinMs: 10_000, times: 5 } as const;
 
 /**
@@ -33,12 +37,15 @@ export async function runWorkers(config: Config, logger: Logger, fail: (message:
   }
 
   const startedAt = new Map<Worker, number>();
+  const listening = new Set<Worker>();
   const start = () => startedAt.set(cluster.fork(), Date.now());
   let stopping = false;
   let quickDeaths = 0;
+  cluster.on('listening', (worker) => listening.add(worker));
   cluster.on('exit', (worker, code, signal) => {
-    const lived = Date.now() - (startedAt.get(worker) ?? 0);
+    const atStart = !listening.has(worker) || Date.now() - (startedAt.get(worker) ?? 0) < CRASH_LOOP.withinMs;
     startedAt.delete(worker);
+    listening.delete(worker);
     if (stopping) {
       if (startedAt.size === 0) {
         logger.info('stopped');
@@ -46,7 +53,7 @@ export async function runWorkers(config: Config, logger: Logger, fail: (message:
       }
       return;
     }
-    quickDeaths = lived < CRASH_LOOP.withinMs ? quickDeaths + 1 : 0;
+    quickDeaths = atStart ? quickDeaths + 1 : 0;
     if (quickDeaths >= CRASH_LOOP.times) fail(`workers keep dying at start (${quickDeaths} in a row); see the log above`);
     logger.warn({ pid: worker.process.pid, code, signal }, 'worker died; starting a new one');
     start();

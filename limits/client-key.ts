@@ -84,7 +84,8 @@ function addressOf(forwardedFor: string | null | undefined, socketAddress: strin
 }
 
 function normalise(address: string): string | null {
-  // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d; one client, one key.
-  const plain = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-  return isIP(plain) ? plain.toLowerCase() : null;
+  const lower = address.toLowerCase();
+  // A dual-stack socket reports IPv4 clients as ::ffff:a.b.c.d (a header may spell it in capitals); one client, one key.
+  const plain = lower.startsWith('::ffff:') && isIP(lower.slice(7)) === 4 ? lower.slice(7) : lower;
+  return isIP(plain) ? plain : null;
 }

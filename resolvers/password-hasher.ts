@@ -18,6 +18,8 @@ export interface HashingStats {
   queued: number;
   /** The most that ever ran at once. */
   peakRunning: number;
+  /** The most that ever waited at once. */
+  peakQueued: number;
   done: number;
   refused: number;
 }
@@ -35,7 +37,7 @@ export interface PasswordHasher {
 
 export function createPasswordHasher(limits: { concurrency: number; queue: number } = HASHING_LIMITS): PasswordHasher {
   const limit = pLimit(limits.concurrency);
-  const stats = { running: 0, peakRunning: 0, done: 0, refused: 0 };
+  const stats = { running: 0, peakRunning: 0, peakQueued: 0, done: 0, refused: 0 };
   const run = <T>(work: () => Promise<T>, mayRefuse: boolean): Promise<T> => {
     if (mayRefuse && limit.activeCount >= limits.concurrency && limit.pendingCount >= limits.queue) {
       stats.refused += 1;
@@ -46,7 +48,7 @@ export function createPasswordHasher(limits: { concurrency: number; queue: numbe
         }),
       );
     }
-    return limit(async () => {
+    const admitted = limit(async () => {
       stats.running += 1;
       stats.peakRunning = Math.max(stats.peakRunning, stats.running);
       try {
@@ -56,6 +58,8 @@ export function createPasswordHasher(limits: { concurrency: number; queue: numbe
         stats.done += 1;
       }
     });
+    stats.peakQueued = Math.max(stats.peakQueued, limit.pendingCount);
+    return admitted;
   };
   return {
     hash: (password) => run(() => hashPassword(password), true),

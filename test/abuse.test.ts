@@ -52,7 +52,8 @@ describe('cost-based limits: one request may not spend everyone’s upstream bud
     expect(items.filter((item) => item.code === 'CITY_NOT_FOUND')).toHaveLength(BUDGET);
     const limited = items.filter((item) => item.code === 'RATE_LIMITED');
     expect(limited).toHaveLength(2000 - BUDGET);
-    expect(limited.every((item) => item.retryAfterSeconds! >= 1 && item.retryAfterSeconds! <= 60)).toBe(true);
+    // Retry when the client's minute is over: the window started with this request (however slow the machine, well under 30 s ago).
+    expect(limited.every((item) => item.retryAfterSeconds! > 30 && item.retryAfterSeconds! <= 60)).toBe(true);
     // Each answer says what it spent, and the budget is spent.
     const costs = (body as any[]).map((result) => result.extensions.cost);
     expect(costs.reduce((sum, cost) => sum + cost.upstreamLookUps, 0)).toBe(BUDGET);
@@ -102,6 +103,8 @@ describe('cost-based limits: one request may not spend everyone’s upstream bud
     // Paris and Rome: 2 places and 2 forecasts, the whole budget.
     const first = await weather(['Paris', 'Rome'], '203.0.113.7');
     expect(first.body.extensions.cost).toEqual({ upstreamLookUps: 4, refused: 0, budget: { limit: 4, remaining: 0, resetSeconds: expect.any(Number) } });
+    expect(first.body.extensions.cost.budget.resetSeconds).toBeGreaterThan(30);
+    expect(first.body.extensions.cost.budget.resetSeconds).toBeLessThanOrEqual(60);
     const again = await weather(['Paris', 'Rome', 'Lima'], '203.0.113.7');
     expect(again.body.data.weather).toEqual([
       { __typename: 'CityWeather' },
@@ -177,7 +180,8 @@ describe('login throttling', () => {
     expect(outcomes.at(-1)).toBe('RATE_LIMITED');
     expect(await attempts('ada', 'the right password', 1, '203.0.113.9')).toEqual(['RATE_LIMITED']);
     expect(await attempts('ada', 'the right password', 1, '198.51.100.2')).toEqual(['AuthPayload']);
-  });
+    // Thirty-odd password hashes, one after another: minutes on a busy machine, or with every line instrumented for mutation testing.
+  }, 600_000);
 });
 
 describe('password hashing under a bound', () => {
@@ -194,11 +198,14 @@ describe('password hashing under a bound', () => {
     const refused = outcomes.filter((item) => item === 'RATE_LIMITED').length;
     expect(outcomes.filter((item) => item === 'InvalidCredentialsError').length + refused).toBe(100);
     const stats = gateway.passwords.stats();
-    expect(stats.peakRunning).toBeLessThanOrEqual(HASHING_LIMITS.concurrency);
     expect(stats.refused).toBe(refused);
-    // At most the bound and the queue were admitted at once, so most of the storm was refused without a hash.
-    expect(refused).toBeGreaterThan(0);
     expect(stats.done).toBe(100 - refused);
+    // The storm kept the bound busy and never passed it, nor the queue's length.
+    expect(stats.peakRunning).toBe(HASHING_LIMITS.concurrency);
+    expect(stats.peakQueued).toBeLessThanOrEqual(HASHING_LIMITS.queue);
+    // Refused only when the bound and the queue were full: at least that many were admitted, and the rest of the storm was not.
+    expect(100 - refused).toBeGreaterThanOrEqual(HASHING_LIMITS.concurrency + HASHING_LIMITS.queue);
+    expect(refused).toBeGreaterThan(0);
     const busy = answers.find((answer) => answer.status === 429)!;
     expect(busy.headers.get('retry-after')).toBe('1');
   });
@@ -226,9 +233,22 @@ describe('CORS from configuration', () => {
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
     expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
-    const foreign = await preflight(gateway, 'https://evil.example');
-    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
-    expect(foreign.headers.get('access-control-allow-credentials')).toBeNull();
+    // A foreign origin, and look-alikes of a listed one: no CORS header at all.
+    for (const origin of [
+      'https://evil.example',
+      'https://app.example.evil.net',
+      'https://app.example:8443',
+      'http://app.example',
+      'https://APP.example.com',
+    ]) {
+      const foreign = await preflight(gateway, origin);
+      expect([origin, foreign.headers.get('access-control-allow-origin'), foreign.headers.get('access-control-allow-credentials')]).toEqual([
+        origin,
+        null,
+        null,
+      ]);
+    }
+    expect((await preflight(gateway, 'https://app.example')).headers.get('access-control-allow-origin')).toBe('https://app.example');
     const actual = await post(gateway, { query: '{ __typename }' }, '203.0.113.1', { origin: 'https://evil.example' });
     expect(actual.headers.get('access-control-allow-origin')).toBeNull();
   });

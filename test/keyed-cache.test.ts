@@ -216,16 +216,47 @@ describe('keyed cache', () => {
       expect(events).not.toContain('stale');
     });
 
-    it('does not refresh a key read only once, nor twice for one entry', async () => {
-      const { cache, calls, advance } = await warm();
+    it('does not refresh a key read only once, nor twice for one entry: a refresh that failed is not tried again for it', async () => {
+      const { cache, calls, events, advance } = await warm();
       advance(4 * MINUTE + 30_000);
       await cache.get('k', BACKGROUND);
       await settle();
       expect(calls).toHaveLength(1);
       await cache.get('k', BACKGROUND);
-      await cache.get('k', BACKGROUND);
       await settle();
       expect(calls).toHaveLength(2);
+      // The refresh fails: the entry stays, and its further reads start no other refresh.
+      calls[1]!.reject(new Error('upstream down'));
+      await settle();
+      for (let read = 0; read < 3; read += 1) expect((await cache.get('k', BACKGROUND)).value).toBe('v1');
+      await settle();
+      expect(calls).toHaveLength(2);
+      expect(events.filter((event) => event === 'refresh')).toHaveLength(1);
+    });
+
+    it(`refreshes at most maxInFlight keys at once; a hot key found while the cap is reached is refreshed by a later read`, async () => {
+      const { cache, calls, events, advance } = setUp<string>({ refreshAhead: { ...ahead, maxInFlight: 1 } });
+      for (const key of ['a', 'b']) {
+        const first = cache.get(key, BACKGROUND);
+        calls.at(-1)!.resolve(`${key}1`);
+        await first;
+      }
+      advance(4 * MINUTE + 30_000);
+      // Two reads each: both hot, in the last fifth. Only a's refresh starts.
+      for (const key of ['a', 'a', 'b', 'b']) await cache.get(key, BACKGROUND);
+      await settle();
+      expect(calls.map((call) => call.key)).toEqual(['a', 'b', 'a']);
+      // Once a's refresh is done, b's next read starts b's.
+      calls[2]!.resolve('a2');
+      await settle();
+      await cache.get('b', BACKGROUND);
+      await settle();
+      expect(calls.map((call) => call.key)).toEqual(['a', 'b', 'a', 'b']);
+      calls[3]!.resolve('b2');
+      await settle();
+      advance(MINUTE);
+      expect([(await cache.get('a', BACKGROUND)).value, (await cache.get('b', BACKGROUND)).value]).toEqual(['a2', 'b2']);
+      expect(events.filter((event) => event === 'refresh')).toHaveLength(2);
     });
 
     it('asks first, and skips the refresh when told no (a short quota, a lock held elsewhere)', async () => {
@@ -240,8 +271,8 @@ describe('keyed cache', () => {
         },
       });
       advance(4 * MINUTE + 30_000);
-      await cache.get('k', BACKGROUND);
-      await cache.get('k', BACKGROUND);
+      // The second read makes the key hot and asks; the third does not ask again for this entry.
+      for (let read = 0; read < 3; read += 1) await cache.get('k', BACKGROUND);
       await settle();
       expect(asked).toEqual([['k', MINUTE]]);
       expect(calls).toHaveLength(1);

@@ -83,16 +83,34 @@ describe.each(dialects)('on $name', (dialect) => {
     },
   );
 
-  it.skipIf(!dialect.available)('refresh-ahead stops when a city goes cold', async () => {
-    const clock = await start({ WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0' });
-    await one('Oslo');
-    // Read once in its TTL (not hot), then not at all: no refresh.
-    clock.advance(1900);
-    await one('Oslo');
-    clock.advance(10_000);
-    expect(await weatherEvents('refresh')).toBe(0);
-    expect(harness!.sim.calls().forecast).toBe(1);
-  });
+  it.skipIf(!dialect.available)(
+    'refresh-ahead needs a hot key: one read in the last fifth of the TTL refreshes nothing, and a city that goes cold is refreshed no more',
+    async () => {
+      const clock = await start({ WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0' });
+      let elapsed = 0;
+      /** Reads Oslo `at` ms after the start. */
+      const read = async (at: number) => {
+        clock.advance(at - elapsed);
+        elapsed = at;
+        return (await one('Oslo')).freshness!.state;
+      };
+      expect(await read(0)).toBe('LIVE');
+      // Read once since it was fetched, in the last fifth: not hot, not refreshed; it expires.
+      expect(await read(1900)).toBe('CACHED');
+      expect(await read(2100)).toBe('LIVE');
+      expect(await weatherEvents('refresh')).toBe(0);
+      // Hot: two reads, then one in the last fifth (from 3.7 s) refreshes it.
+      for (const at of [2500, 3000]) expect(await read(at)).toBe('CACHED');
+      expect(await read(3800)).toBe('CACHED');
+      await expect.poll(forecastsAnswered).toBe(3);
+      expect(await weatherEvents('refresh')).toBe(1);
+      // Cold from then on: one read in the refreshed value's last fifth (from 5.4 s) is not enough.
+      expect(await read(5500)).toBe('CACHED');
+      expect(await read(5900)).toBe('LIVE');
+      expect(await weatherEvents('refresh')).toBe(1);
+      expect(harness!.sim.calls().forecast).toBe(4);
+    },
+  );
 
   it.skipIf(!dialect.available)('refresh-ahead is skipped while the quota is short; the key is then fetched when asked', async () => {
     const clock = await start({ WEATHER_CACHE_TTL_S: '2', STALE_WHILE_REVALIDATE_S: '0', OPEN_METEO_QUOTA: '10/minute' });

@@ -1,12 +1,14 @@
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shareAmongWorkers } from '../http/workers.js';
+import { CRASH_LOOP, shareAmongWorkers } from '../http/workers.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { testConfig } from './helpers/gateway.js';
 import { watchSse } from './helpers/live-clients.js';
-import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import { runServerToExit, type ServerProcess, startServerProcess } from './helpers/server-process.js';
 
 // WORKERS=2: server.ts forks two whole gateways on one port and watches them.
 
@@ -23,8 +25,9 @@ describe('WORKERS=2', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatherql-workers-'));
     // Without AUTH_SECRET on purpose: the workers must still share one (the primary makes it).
-    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' });
-  });
+    // Three processes compile the TypeScript at once: on a busy machine that takes a while.
+    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' }, 180_000);
+  }, 200_000);
   afterAll(async () => {
     server?.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -105,6 +108,31 @@ describe('WORKERS=2', () => {
     expect(lines(server).filter((line) => line.msg === 'stopped').length).toBeGreaterThanOrEqual(1);
     for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
   });
+});
+
+describe('WORKERS=2, with workers that cannot start', () => {
+  it(`gives up once ${CRASH_LOOP.times} workers in a row have died at start, and exits 1 saying so`, async () => {
+    // The port is taken: every worker dies when it tries to listen, however long its start took.
+    const taken = createServer().listen(0, '127.0.0.1');
+    await once(taken, 'listening');
+    const dir = mkdtempSync(join(tmpdir(), 'gatherql-workers-'));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const result = await runServerToExit({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', PORT: String(port) }, 600_000);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`gatherql: workers keep dying at start (${CRASH_LOOP.times} in a row); see the log above`);
+      expect(result.stderr).toContain(`gatherql: cannot listen on 127.0.0.1:${port}`);
+      const logged = result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { msg: string });
+      // Each death but the last was replaced.
+      expect(logged.filter((line) => line.msg === 'worker died; starting a new one')).toHaveLength(CRASH_LOOP.times - 1);
+    } finally {
+      taken.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 660_000);
 });
 
 describe('shareAmongWorkers', () => {

@@ -298,11 +298,12 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
 
   const refreshAhead = (key: string, entry: Entry<V>, at: number) => {
     const ahead = options.refreshAhead;
-    if (!ahead || inflight.has(key) || refreshing >= ahead.maxInFlight) return;
+    if (!ahead || inflight.has(key)) return;
     const count = (reads.get(entry) ?? 0) + 1;
     reads.set(entry, count);
     const aheadMs = entry.ttlMs * ahead.share;
-    if (count < ahead.minReads || at < freshUntil(entry) - aheadMs) return;
+    // A read while as many refreshes as allowed are out still counts: a later read may start it.
+    if (count < ahead.minReads || at < freshUntil(entry) - aheadMs || refreshing >= ahead.maxInFlight) return;
     // Once per entry: the refresh replaces it, and a new entry starts counting afresh.
     reads.set(entry, Number.NEGATIVE_INFINITY);
     void (async () => {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { inject } from 'vitest';
+import { inject, onTestFinished } from 'vitest';
 
 /**
  * The database number each test file uses on the run's shared Redis (0-31, see test/services/redis.ts). One list, so
@@ -23,6 +23,9 @@ const DATABASES = {
   'live-scale-out': 15,
   'cache-purge': 16,
   'cache-control-scale-out': 17,
+  'login-throttle': 18,
+  budget: 19,
+  'redis-response-store': 20,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
@@ -42,4 +45,37 @@ export async function emptyRedis(url: string): Promise<void> {
   } finally {
     admin.disconnect();
   }
+}
+
+/**
+ * The places a store under test keeps its counts, for `describe.each`: this process's memory,
+ * and (when the run has a Redis server) `file`'s database, emptied, with a client that is
+ * ready before the test uses it (the limiters take a client that is not ready for a failing
+ * one) and disconnected when the test ends. `make` builds the store on either: no Redis, or a client.
+ */
+export function memoryAndRedis<T>(file: keyof typeof DATABASES, make: (redis: Redis | null) => T): [where: string, open: () => Promise<T>][] {
+  const places: [string, () => Promise<T>][] = [['memory', async () => make(null)]];
+  if (sharedRedis) {
+    places.push([
+      'Redis',
+      async () => {
+        const url = redisDatabase(file);
+        await emptyRedis(url);
+        const redis = new Redis(url);
+        onTestFinished(() => redis.disconnect());
+        await redis.ping();
+        return make(redis);
+      },
+    ]);
+  }
+  return places;
+}
+
+/** A client of a Redis that is not there: every command fails at once, as it does in the gateway's client while Redis is down. */
+export function deadRedis(): Redis {
+  const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // Its refused connection is expected; the gateway's client listens to its errors too (see redis.ts).
+  redis.on('error', () => {});
+  onTestFinished(() => redis.disconnect());
+  return redis;
 }

@@ -12,6 +12,8 @@ export interface ThrowawayNginx {
   url: string;
   /** The master process (its worker is its child), for whoever measures what it costs. */
   pid: number;
+  /** What nginx wrote to its error log so far: why each request it could not pass on failed. */
+  errorLog(): string;
   /** Stops it gracefully (SIGQUIT) and waits until it has exited. */
   stop(): Promise<void>;
 }
@@ -21,9 +23,9 @@ export interface ThrowawayNginx {
  * configured as docs/deploy.md recommends: round robin, a server that refuses a connection
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
- * nginx closes before the instances would, WebSocket upgrades passed on, and the client's own
- * X-Forwarded-For passed on. Event streams (SSE) are not buffered: the gateway says so per
- * response (X-Accel-Buffering: no).
+ * nginx closes before the instances would (4 s, below KEEP_ALIVE_TIMEOUT_MS in http/serve.ts),
+ * WebSocket upgrades passed on, and the client's own X-Forwarded-For passed on. Event streams
+ * (SSE) are not buffered: the gateway says so per response (X-Accel-Buffering: no).
  * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
  * `cache`: nginx keeps the answers that say it may, as the proxy_cache recipe of the docs does.
  */
@@ -81,6 +83,7 @@ http {
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
+    errorLog: () => (existsSync(join(dir, 'error.log')) ? readFileSync(join(dir, 'error.log'), 'utf8') : ''),
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');

@@ -1,0 +1,93 @@
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { RequestError } from '../resolvers/errors.js';
+import { createLoginThrottle, LOGIN_THROTTLE, type LoginThrottle } from '../resolvers/login-throttle.js';
+import { emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+
+// The throttle itself, on its own stores: in memory on the test's clock (the slow-down is about
+// seconds, and no verdict here may wait for real ones), and in Redis for what needs no clock.
+
+/** `ok`, or `wait N s` when refused: what a client would be told. */
+async function tryLogIn(throttle: LoginThrottle, username: string, client: string, outcome: 'fails' | 'succeeds' = 'fails'): Promise<string> {
+  try {
+    const attempt = await throttle.begin(username, client);
+    await (outcome === 'fails' ? attempt.failed() : attempt.succeeded());
+    return 'ok';
+  } catch (error) {
+    if (!(error instanceof RequestError) || error.code !== 'RATE_LIMITED') throw error;
+    return `wait ${error.details.retryAfterSeconds} s`;
+  }
+}
+
+describe('the login throttle, in memory, on the test’s clock', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'], now: Date.UTC(2026, 10, 25, 9) }));
+  afterEach(() => vi.useRealTimers());
+
+  it(`slows a username down after ${LOGIN_THROTTLE.slowDownAfter} failures in a row, by 1 s, 2 s, 4 s, 8 s, then locks it, whichever client tries`, async () => {
+    const throttle = createLoginThrottle();
+    // Each guess from a client of its own, the username spelt three ways: only the account's count can stop them.
+    let guesses = 0;
+    const guess = () => {
+      guesses += 1;
+      return tryLogIn(throttle, ['ada', 'Ada', ' ADA '][guesses % 3]!, `10.0.0.${guesses}`);
+    };
+    expect([await guess(), await guess()]).toEqual(['ok', 'ok']);
+    // The second failure in a row costs the next try a second.
+    expect(await guess()).toBe('wait 1 s');
+    vi.advanceTimersByTime(1000);
+    expect(await guess()).toBe('ok');
+    expect(await guess()).toBe('wait 2 s');
+    vi.advanceTimersByTime(1000);
+    expect(await guess()).toBe('wait 1 s');
+    vi.advanceTimersByTime(1000);
+    expect(await guess()).toBe('ok');
+    expect(await guess()).toBe('wait 4 s');
+    vi.advanceTimersByTime(4000);
+    expect(await guess()).toBe('ok');
+    expect(await guess()).toBe('wait 8 s');
+    vi.advanceTimersByTime(8000);
+    // The sixth try after five failures in a row: the username is locked for LOGIN_THROTTLE.lockSeconds.
+    expect(await guess()).toBe(`wait ${LOGIN_THROTTLE.lockSeconds} s`);
+    vi.advanceTimersByTime(60_000);
+    expect(await tryLogIn(throttle, 'ada', '198.51.100.2', 'succeeds')).toBe(`wait ${LOGIN_THROTTLE.lockSeconds - 60} s`);
+    vi.advanceTimersByTime((LOGIN_THROTTLE.lockSeconds - 60) * 1000);
+    expect(await tryLogIn(throttle, 'ada', '198.51.100.2', 'succeeds')).toBe('ok');
+  });
+
+  it('a failure does not slow a username down before the second one in a row, and a success starts the count again', async () => {
+    const throttle = createLoginThrottle();
+    expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
+    expect(await tryLogIn(throttle, 'ada', '203.0.113.5', 'succeeds')).toBe('ok');
+    expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
+    expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
+    expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('wait 1 s');
+  });
+});
+
+describe.each(memoryAndRedis('login-throttle', (redis) => createLoginThrottle({ redis })))('the login throttle, in %s', (_where, open) => {
+  it('gives a client its point back when a logIn succeeds: an office behind one address logs in all day', async () => {
+    const throttle = await open();
+    const office = '192.0.2.10';
+    for (let n = 0; n < 2 * LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(throttle, `user${n}`, office, 'succeeds')).toBe('ok');
+    // Its failures still count: the budget is whole.
+    for (let n = 0; n < LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(throttle, `typo${n}`, office)).toBe('ok');
+    expect(await tryLogIn(throttle, 'someone', office)).toBe('wait 3600 s');
+  });
+});
+
+describe.skipIf(!sharedRedis)('the login throttle, on two instances sharing Redis', () => {
+  it('counts a client’s failures through one instance against it on the other', async () => {
+    const url = redisDatabase('login-throttle');
+    await emptyRedis(url);
+    const clients = [new Redis(url), new Redis(url)];
+    onTestFinished(() => {
+      for (const client of clients) client.disconnect();
+    });
+    // Ready first: the limiters take a client that is not ready for a failing one.
+    await Promise.all(clients.map((client) => client.ping()));
+    const [one, two] = clients.map((redis) => createLoginThrottle({ redis }));
+    const office = '192.0.2.20';
+    for (let n = 0; n < LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(one!, `typo${n}`, office)).toBe('ok');
+    expect(await tryLogIn(two!, 'someone', office)).toBe('wait 3600 s');
+  });
+});
