@@ -10,6 +10,7 @@ import { type ServerProcess, startServerProcess } from './helpers/server-process
 import { TEST_TIMEOUT_MS } from './helpers/weather.js';
 import { findPostgresBin, startPostgres, type ThrowawayPostgres } from './services/postgres.js';
 import { findRedisServer, startRedis, type ThrowawayRedis } from './services/redis.js';
+import { postOperation } from './helpers/graphql-post.js';
 
 // City reports across real gateway processes: killed (kill -9), stopped (SIGTERM), taken over
 // by another instance, and with PostgreSQL or Redis gone while a report runs. Reports of 30
@@ -24,16 +25,7 @@ const START = /* GraphQL */ `mutation ($names: [String!]!) { startCityReport(inp
 const READ = /* GraphQL */ `query ($id: ID!) { cityReport(id: $id) { state done total rows(first: 100) { edges { node { position result { __typename ... on City { name } } } } } } }`;
 const SIGN_UP = /* GraphQL */ `mutation ($u: String!) { signUp(input: { username: $u, email: "reports@example.com", password: "long enough secret" }) { ... on AuthPayload { token } } }`;
 
-async function gql(base: string, query: string, variables: Record<string, unknown>, token?: string) {
-  const response = await fetch(`${base}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(`${response.status}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
+const gql = (base: string, query: string, variables: Record<string, unknown>, token?: string) => postOperation(`${base}/graphql`, query, variables, token);
 
 let sim: Simulator | undefined;
 const processes: ServerProcess[] = [];

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { postOperation } from '../../test/helpers/graphql-post.js';
 
 // What the report scenarios ask a gateway over HTTP: a user of their own, a report, its state.
 
@@ -13,30 +14,19 @@ export interface ReportProgress {
   upstreamCalls: number;
 }
 
-async function post(url: string, query: string, variables: Record<string, unknown>, token?: string): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token && { authorization: `Bearer ${token}` }) },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(`${response.status}: ${JSON.stringify(body.errors)}`);
-  return body.data;
-}
-
 let users = 0;
 
 /** Signs a fresh user up and starts a report of `names`; answers the token and the report's id. */
 export async function startBenchReport(url: string, names: string[], parts: string[]): Promise<{ token: string; id: string }> {
-  const { signUp } = await post(url, SIGN_UP, { u: `bench_${process.pid}_${users++}` });
+  const { signUp } = await postOperation(url, SIGN_UP, { u: `bench_${process.pid}_${users++}` });
   const token: string = signUp.token;
-  const { startCityReport } = await post(url, START, { input: { names, parts } }, token);
+  const { startCityReport } = await postOperation(url, START, { input: { names, parts } }, token);
   if (startCityReport.__typename !== 'CityReport') throw new Error(`the report was refused: ${startCityReport.message}`);
   return { token, id: startCityReport.id };
 }
 
 export async function readBenchReport(url: string, token: string, id: string): Promise<ReportProgress> {
-  return (await post(url, READ, { id }, token)).cityReport;
+  return (await postOperation(url, READ, { id }, token)).cityReport;
 }
 
 /** Polls the report every `intervalMs` until it has finished (or `timeoutMs` passed); answers its last reading. */
