@@ -18,6 +18,8 @@ const APOLLO: Record<CacheGroup, string> = { cached: 'apollo-cached', executed: 
 /** The row that writes an answer already in memory with nothing else, and the share of its rate a cached GET of gatherql should reach. */
 const RAW = 'raw-node';
 const RAW_SHARE = 0.7;
+/** The p99 of requests served while a report runs may be this far above their p99 without one. */
+export const REPORT_P99_FACTOR = 1.2;
 /** A p99 of (d) may be this far above its floor. */
 const TAIL_FLOOR_FACTOR = 1.15;
 
@@ -140,6 +142,18 @@ export function checkGoals(runs: ScenarioRun[], upstream: UpstreamLatency, serve
       RAW_SHARE * limit,
       'req/s',
       `≥ ${f(RAW_SHARE * limit, 0)} req/s (${RAW_SHARE} × ${f(limit, 0)})`,
+    );
+  }
+
+  const reportAlone = value(runs, 'k', OURS.cached, 'p99AloneMs');
+  const reportAlongside = value(runs, 'k', OURS.cached, 'p99AlongsideMs');
+  if (reportAlone !== null && reportAlongside !== null) {
+    atMost(
+      `(k) Requests served while a report runs: p99 ≤ ${REPORT_P99_FACTOR}x their p99 without it`,
+      reportAlongside,
+      REPORT_P99_FACTOR * reportAlone,
+      'ms',
+      `≤ ${f(REPORT_P99_FACTOR * reportAlone)} ms (${REPORT_P99_FACTOR} × ${f(reportAlone)} ms)`,
     );
   }
 
