@@ -40,6 +40,9 @@ export class HedgeController {
   }
 }
 
+/** Why the slower attempt of a hedged call is aborted (one reason for all: building an error per call costs a stack trace). */
+const OTHER_ATTEMPT_WON = new Error('the other attempt of this call answered first');
+
 /**
  * Runs `attempt`; if it has not settled `delayMs` after it was actually sent (it calls its
  * `sent` callback then, after any queueing) and `mayHedge()` agrees, runs a second one
@@ -61,7 +64,9 @@ export function hedged<T>(attempt: (signal: AbortSignal, sent: () => void) => Pr
       if (settled) return;
       settled = true;
       clearTimeout(hedgeTimer);
-      loser.abort();
+      // Only an attempt still under way is aborted: the hedge of most calls was never sent,
+      // and an abort builds an AbortError with its stack trace for nobody.
+      if (pending > 1) loser.abort(OTHER_ATTEMPT_WON);
       resolve(value);
     };
     const lose = (error: unknown, isFirst: boolean) => {
