@@ -1,4 +1,4 @@
-import { load } from '../harness/load.js';
+import { pacedLoad } from '../harness/paced-load.js';
 import { upstreamUse } from '../harness/upstream-use.js';
 import { defaultUpstreamPolicy } from '../../sources/kit/upstream-policy.js';
 import { REPORT_P99_FACTOR } from '../harness/goals.js';
@@ -26,8 +26,10 @@ export const report: Scenario = {
     `per call, \`OPEN_METEO_QUOTA=off\`. A report has ${LANE} calls in flight per upstream host at most (\`backgroundConcurrencyPerHost\`), ` +
     `so its floor is its ${NAMES} geocoding calls ${LANE} at a time, then one forecast round trip: (${NAMES} / ${LANE} + 1) x the measured ` +
     'median upstream call. "time" runs from the start mutation to the ' +
-    `first reading of SUCCEEDED (polled every 50 ms). Alongside: \`weather\` for ${WARM_CITIES.length} warm cities at a fixed ${RATE} req/s over ` +
-    `${CONNECTIONS} connections, measured ${durations.measureS} s alone first, then for as long as the report runs; "p99 ratio" is the ` +
+    `first reading of SUCCEEDED (polled every 50 ms). Alongside: \`weather\` for ${WARM_CITIES.length} warm cities, one request every ` +
+    `${1000 / RATE} ms (${RATE} req/s evenly spaced, over ${CONNECTIONS} connections at most, each timed from when it was due: ` +
+    '`bench/harness/paced-load.ts`), ' +
+    `measured ${durations.measureS} s alone first, then for as long as the report runs; "p99 ratio" is the ` +
     `second p99 over the first (goal: at most ${REPORT_P99_FACTOR}).`,
   faults: LATENCY,
   serverEnv: { OPEN_METEO_QUOTA: 'off' },
@@ -44,15 +46,16 @@ export const report: Scenario = {
   higherIsBetter: false,
   async measure(server, ctx) {
     await expectAnswer(server.url, ALONGSIDE, (data) => (data?.weather?.length === WARM_CITIES.length ? null : 'expected the warm cities'));
-    const alone = await load({ url: server.url, body: ALONGSIDE, connections: CONNECTIONS, overallRate: RATE, duration: ctx.durations.measureS });
+    const alone = await pacedLoad({ url: server.url, body: ALONGSIDE, connections: CONNECTIONS, rate: RATE, durationS: ctx.durations.measureS });
     const names = Array.from({ length: NAMES }, () => ctx.freshCity());
     const before = await ctx.sim.calls();
     const started = performance.now();
     const { token, id } = await startBenchReport(server.url, names, ['WEATHER', 'AIR_QUALITY', 'COUNTRY']);
     // The load alongside runs for as long as the report does.
     const finished = untilFinished(server.url, token, id, 600_000).then((report) => ({ report, timeS: (performance.now() - started) / 1000 }));
-    const alongside = await load({ url: server.url, body: ALONGSIDE, connections: CONNECTIONS, overallRate: RATE, duration: 600, until: finished });
+    const alongside = await pacedLoad({ url: server.url, body: ALONGSIDE, connections: CONNECTIONS, rate: RATE, durationS: 600, until: finished });
     const { report: result, timeS } = await finished;
+    if (alone.failures + alongside.failures > 0) throw new Error(`${alone.failures + alongside.failures} requests failed`);
     if (result.state !== 'SUCCEEDED') throw new Error(`the report ended ${result.state} after ${timeS.toFixed(1)} s`);
     const used = upstreamUse(before, await ctx.sim.calls());
     const floorS = ((Math.ceil(NAMES / LANE) + 1) * ctx.upstreamMedianMs) / 1000;
