@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Role } from '../db/database.js';
 import type { UserRecord } from '../db/records.js';
 import { RequestError } from './errors.js';
@@ -14,10 +15,24 @@ export const TOKEN_TTL_SECONDS = 3600;
 const ISSUER = 'gatherql';
 const ALGORITHM = 'HS256';
 
-export type TokenKey = Uint8Array;
+/** Tokens verified lately, kept at most: a few megabytes for as many signed-in clients. */
+export const VERIFIED_TOKENS_KEPT = 10_000;
+
+/**
+ * AUTH_SECRET, and the tokens it has verified lately with the user each names, each until its
+ * expiry: one request asks for its viewer more than once (its rate-limit key, its context),
+ * and a client sends the same token for an hour. Verifying an HMAC through WebCrypto goes
+ * through the thread pool and back each time; a token found here costs a map look-up. Only
+ * good tokens are kept, so made-up ones cannot push them out faster than clients bring them.
+ * One per gateway (created with it, never shared between two).
+ */
+export interface TokenKey {
+  readonly secret: Uint8Array;
+  readonly verified: LRUCache<string, number>;
+}
 
 export function tokenKey(secret: string): TokenKey {
-  return new TextEncoder().encode(secret);
+  return { secret: new TextEncoder().encode(secret), verified: new LRUCache({ max: VERIFIED_TOKENS_KEPT }) };
 }
 
 /** Signs a bearer token for a user: HS256 with AUTH_SECRET, subject = user id, with an expiry. */
@@ -29,7 +44,7 @@ export function signToken(key: TokenKey, user: Pick<UserRecord, 'id'>, ttlSecond
     .setAudience(ISSUER)
     .setIssuedAt()
     .setExpirationTime(`${ttlSeconds}s`)
-    .sign(key);
+    .sign(key.secret);
 }
 
 const unauthenticated = (message: string) => new RequestError('UNAUTHENTICATED', message, { http: { status: 401, headers: { 'WWW-Authenticate': 'Bearer' } } });
@@ -43,10 +58,16 @@ export async function userIdFromAuthorization(key: TokenKey, authorization: stri
   if (authorization === null || authorization.trim() === '') return null;
   const match = /^Bearer\s+([A-Za-z0-9_.-]{1,4096})\s*$/i.exec(authorization);
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
+  const token = match[1]!;
+  const known = key.verified.get(token);
+  if (known !== undefined) return known;
   try {
-    const { payload } = await jwtVerify(match[1]!, key, { algorithms: [ALGORITHM], issuer: ISSUER, audience: ISSUER });
+    const { payload } = await jwtVerify(token, key.secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: ISSUER });
     const id = Number(payload.sub);
     if (!Number.isSafeInteger(id) || id <= 0) throw unauthenticated('The bearer token names no user');
+    // Kept until the second jose would call it expired, and not a moment longer.
+    const leftMs = (payload.exp ?? 0) * 1000 - Date.now();
+    if (leftMs > 0) key.verified.set(token, id, { ttl: leftMs });
     return id;
   } catch (error) {
     if (error instanceof RequestError) throw error;

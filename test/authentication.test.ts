@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { signToken, tokenKey } from '../resolvers/auth.js';
+import { signToken, tokenKey, userIdFromAuthorization } from '../resolvers/auth.js';
 import { truncateAll } from './helpers/databases.js';
 import { insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
@@ -53,7 +53,7 @@ describe('bearer tokens', () => {
           .setIssuer('gatherql')
           .setAudience('gatherql')
           .setExpirationTime('1h')
-          .sign(tokenKey(SECRET)),
+          .sign(tokenKey(SECRET).secret),
     ],
     ['garbage', async () => 'not.a.token'],
   ])('refuses %s with UNAUTHENTICATED and HTTP 401', async (_name, makeToken) => {
@@ -76,5 +76,39 @@ describe('bearer tokens', () => {
     const { status, body } = await viewer(`Bearer ${token}`);
     expect(status).toBe(401);
     expect(body.errors?.[0]?.message).toMatch(/no longer exists/);
+  });
+});
+
+describe('tokens verified lately', () => {
+  const refusal = (key: ReturnType<typeof tokenKey>, token: string) =>
+    userIdFromAuthorization(key, `Bearer ${token}`).then(
+      () => 'accepted',
+      (error: Error) => error.message,
+    );
+
+  it('answers a token verified before without verifying it again, and only with the key that verified it', async () => {
+    const key = tokenKey(SECRET);
+    const token = await signToken(key, { id: 7 });
+    expect(await userIdFromAuthorization(key, `Bearer ${token}`)).toBe(7);
+    // Another gateway's key has its own list: the token is not its to accept.
+    expect(await refusal(tokenKey('another-secret-that-is-long-enough!!'), token)).toBe('The bearer token is not valid');
+    // With the secret's bytes changed, only the list can still accept this token; a new one is verified and refused.
+    key.secret.fill(0);
+    expect(await userIdFromAuthorization(key, `Bearer ${token}`)).toBe(7);
+    expect(await refusal(key, await signToken(tokenKey(SECRET), { id: 8 }))).toBe('The bearer token is not valid');
+  });
+
+  it('keeps no refused token, and a kept token no longer than until it expires', async () => {
+    const key = tokenKey(SECRET);
+    const [header, payload] = (await signToken(key, { id: 1 })).split('.');
+    const forged = `${header}.${payload}.${'A'.repeat(43)}`;
+    expect(await refusal(key, forged)).toBe('The bearer token is not valid');
+    expect(key.verified.size).toBe(0);
+    const token = await signToken(key, { id: 9 }, 1);
+    expect(await userIdFromAuthorization(key, `Bearer ${token}`)).toBe(9);
+    // Once its second is over (however late this wakes up), it has expired, kept or not.
+    const exp = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 1));
+    expect(await refusal(key, token)).toBe('The bearer token has expired: log in again');
   });
 });
