@@ -54,19 +54,20 @@ const OTHER_ATTEMPT_WON = new Error('the other attempt of this call answered fir
 export function hedged<T>(attempt: (signal: AbortSignal, sent: () => void) => Promise<T>, delayMs: number | null, mayHedge: () => boolean): Promise<T> {
   const first = new AbortController();
   if (delayMs === null) return attempt(first.signal, () => {});
-  const second = new AbortController();
+  // The hedge's controller is made when a hedge goes out: most calls never send one.
+  let second: AbortController | undefined;
   return new Promise<T>((resolve, reject) => {
     let pending = 1;
     let settled = false;
     let firstError: unknown;
     let hedgeTimer: NodeJS.Timeout | undefined;
-    const win = (value: T, loser: AbortController) => {
+    const win = (value: T, loser: AbortController | undefined) => {
       if (settled) return;
       settled = true;
       clearTimeout(hedgeTimer);
       // Only an attempt still under way is aborted: the hedge of most calls was never sent,
       // and an abort builds an AbortError with its stack trace for nobody.
-      if (pending > 1) loser.abort(OTHER_ATTEMPT_WON);
+      if (pending > 1) loser?.abort(OTHER_ATTEMPT_WON);
       resolve(value);
     };
     const lose = (error: unknown, isFirst: boolean) => {
@@ -81,6 +82,7 @@ export function hedged<T>(attempt: (signal: AbortSignal, sent: () => void) => Pr
       hedgeTimer = undefined;
       if (settled || !mayHedge()) return;
       pending += 1;
+      second = new AbortController();
       attempt(second.signal, () => {}).then(
         (value) => win(value, first),
         (error) => lose(error, false),
