@@ -34,13 +34,13 @@ function choose(choice: Partial<JobEngineChoice>): JobEngine {
 }
 
 /** A job row as another process (or this one's previous life) left it. */
-async function insertRow(id: string, state: 'queued' | 'running', runAt: number, leaseUntil: number | null = null) {
+async function insertRow(id: string, state: 'queued' | 'running', runAt: number, leaseUntil: number | null = null, kind = 'work') {
   const at = timestamp(new Date(clock.now));
   await database.db
     .insertInto('jobs')
     .values({
       id,
-      kind: 'work',
+      kind,
       payload: '{}',
       state,
       run_at: timestamp(new Date(runAt)),
@@ -111,6 +111,28 @@ describe('without a Redis for jobs: the embedded engine', () => {
     await insertRow('queued-elsewhere', 'queued', START);
     await expect.poll(() => ran, { timeout: 45_000, interval: 200 }).toEqual(['queued-elsewhere']);
     expect(await row('theirs')).toMatchObject({ state: 'running', attempts: 1 });
+  }, 60_000);
+
+  it('alone on its database, does not poll: a job only another process queued waits', async () => {
+    const ran: string[] = [];
+    const record = async (run: { id: string }) => {
+      ran.push(run.id);
+      return undefined;
+    };
+    const alone = choose({});
+    alone.handle('work', record);
+    await alone.start();
+    // Started after it, with the same interval: once this one has polled, the alone one would have too.
+    const polling = choose({ workers: 2 });
+    polling.handle('other', record);
+    await polling.start();
+    await insertRow('not-heard', 'queued', START);
+    await insertRow('heard', 'queued', START, null, 'other');
+    await expect.poll(() => ran, { timeout: 45_000, interval: 200 }).toEqual(['heard']);
+    // One more job through the polling engine: a claim the alone one began at its poll has ended by then.
+    await polling.enqueue({ id: 'after', kind: 'other', payload: {} });
+    await expect.poll(() => ran, { timeout: 20_000 }).toEqual(['heard', 'after']);
+    expect(await row('not-heard')).toMatchObject({ state: 'queued', attempts: 0 });
   }, 60_000);
 
   it('passes on the tuning: the lease, the poll, how many run at once, and the clock', async () => {
