@@ -118,7 +118,10 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
     jobs.handle('any', async () => undefined);
     await jobs.start();
     await expect(jobs.enqueue({ id: 'lost', kind: 'any', payload: {} })).rejects.toThrow('Redis did not answer within 2000 ms');
-    expect(errors).toContainEqual({ engine: 'bullmq', step: 'connection' });
+    // Each of its Redis clients tells the observer, under a step of its own.
+    await expect
+      .poll(() => new Set(errors.map((context) => JSON.stringify(context))), { timeout: 20_000 })
+      .toEqual(new Set(['connection', 'queue', 'worker'].map((step) => JSON.stringify({ engine: 'bullmq', step }))));
     await jobs.close();
   });
 
