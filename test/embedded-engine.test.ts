@@ -146,6 +146,20 @@ describe('the embedded engine on SQLite', () => {
     await sql`alter table schedules_away rename to schedules`.execute(database.db);
   });
 
+  it('without polling, runs every job enqueued while it was looking for work, each once', async () => {
+    // No poll to fall back on: a wake-up lost while a look is under way would leave a job queued for good.
+    const jobs = engine({ pollMs: null, alone: true });
+    const ran: string[] = [];
+    jobs.handle('quick', async (run) => {
+      ran.push(run.id);
+      return undefined;
+    });
+    await jobs.start();
+    await Promise.all(Array.from({ length: 20 }, (_, n) => jobs.enqueue({ id: `quick-${n}`, kind: 'quick', payload: {} })));
+    await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toEqual({ queued: 0, running: 0, delayed: 0, succeeded: 20, failed: 0 });
+    expect(ran.toSorted()).toEqual(Array.from({ length: 20 }, (_, n) => `quick-${n}`).toSorted());
+  });
+
   it('starts once: a second start() does not take its own running jobs again', async () => {
     const jobs = engine();
     const work = held();
