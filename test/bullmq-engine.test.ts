@@ -77,6 +77,34 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
     });
   });
 
+  it('by default: keys under gatherql:, a 30 s lock on a running job, stalled jobs looked for every 15 s', async () => {
+    const jobs = createBullmqEngine({ url: redis.url, db: database.background });
+    engines.push(jobs);
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = false;
+    jobs.handle('held', async () => {
+      started = true;
+      await running;
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'held', kind: 'held', payload: {} });
+    await expect.poll(() => started, { timeout: 20_000 }).toBe(true);
+    const keys = await admin.keys('*');
+    expect(keys.filter((key) => !key.startsWith('gatherql:jobs:'))).toEqual([]);
+    const lock = await admin.pttl('gatherql:jobs:job-held:lock');
+    expect(lock).toBeGreaterThan(15_000);
+    expect(lock).toBeLessThanOrEqual(30_000);
+    const check = await admin.pttl('gatherql:jobs:stalled-check');
+    expect(check).toBeGreaterThan(1_000);
+    expect(check).toBeLessThanOrEqual(15_000);
+    release();
+    await expect.poll(() => jobs.counts().then((counts) => counts.succeeded), { timeout: 20_000 }).toBe(1);
+  });
+
   it('fails the run of a kind no handler takes, saying so', async () => {
     const jobs = engine();
     jobs.handle('known', async () => undefined);
