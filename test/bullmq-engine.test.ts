@@ -141,6 +141,21 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
     expect(await peek((queue) => queue.getJob('job-one'))).toBeUndefined();
   });
 
+  it('closes gracefully: a job that ended as the engine closed is recorded as completed, not left running', async () => {
+    const jobs = engine();
+    let started = false;
+    jobs.handle('held', async (run) => {
+      started = true;
+      await new Promise((resolve) => run.signal.addEventListener('abort', resolve, { once: true }));
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'ends-at-close', kind: 'held', payload: {} });
+    await expect.poll(() => started, { timeout: 20_000 }).toBe(true);
+    await jobs.close();
+    expect(await peek((queue) => queue.getJobState('job-ends-at-close'))).toBe('completed');
+  });
+
   it('with Redis away: starts all the same, an enqueue gives up after its wait, close() returns', async () => {
     const jobs = engine(`redis://127.0.0.1:${await freePort()}`);
     jobs.handle('any', async () => undefined);
