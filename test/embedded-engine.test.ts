@@ -160,8 +160,51 @@ describe('the embedded engine on SQLite', () => {
     expect(ran.toSorted()).toEqual(Array.from({ length: 20 }, (_, n) => `quick-${n}`).toSorted());
   });
 
+  it('without polling, wakes when a job that waits is due, and runs a job committed in a transaction once told', async () => {
+    // The real clock: nothing but the engine's own wake-up can start these.
+    const jobs = createEmbeddedEngine({ db: database.background, dialect: 'sqlite', pollMs: null, alone: true });
+    engines.push(jobs);
+    const runs: string[] = [];
+    jobs.handle('paced', async (run) => {
+      runs.push(run.id);
+      if (runs.filter((id) => id === run.id).length > 1) return undefined;
+      return { retryAt: new Date(Date.now() + 200), reason: 'quota' };
+    });
+    jobs.handle('recorded', async (run) => {
+      runs.push(run.id);
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'paced', kind: 'paced', payload: {} });
+    await expect.poll(() => runs, { timeout: 20_000 }).toEqual(['paced', 'paced']);
+    const committed = await database.db.transaction().execute((trx) => jobs.enqueueIn(trx, { id: 'recorded', kind: 'recorded', payload: {} }));
+    await committed();
+    await expect.poll(() => runs, { timeout: 20_000 }).toEqual(['paced', 'paced', 'recorded']);
+  });
+
+  it('runs no job before start(), and never more at once than its slots', async () => {
+    const jobs = engine({ concurrency: 2 });
+    let running = 0;
+    let most = 0;
+    jobs.handle('quick', async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running -= 1;
+      return undefined;
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, n) => jobs.enqueue({ id: `early-${n}`, kind: 'quick', payload: {} })));
+    // One connection runs statements in order: a claim started by an enqueue would come before this count.
+    expect(await jobs.counts()).toEqual({ queued: 10, running: 0, delayed: 0, succeeded: 0, failed: 0 });
+    await jobs.start();
+    await Promise.all(Array.from({ length: 10 }, (_, n) => jobs.enqueue({ id: `late-${n}`, kind: 'quick', payload: {} })));
+    await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toEqual({ queued: 0, running: 0, delayed: 0, succeeded: 20, failed: 0 });
+    expect(most).toBe(2);
+  });
+
   it('starts once: a second start() does not take its own running jobs again', async () => {
-    const jobs = engine();
+    // Alone on its database, as with SQLite and one worker: a start queues again the jobs it finds running.
+    const jobs = engine({ alone: true });
     const work = held();
     jobs.handle('work', work.handler);
     await jobs.start();
