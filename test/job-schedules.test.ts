@@ -132,11 +132,13 @@ describe('schedules on the embedded engine (SQLite)', () => {
     expect(await second.schedules()).toEqual([{ name: 'keep', every: 'every 2 min', lastRunAt: null, lastOutcome: null, nextRunAt: new Date(START + MINUTE) }]);
   });
 
-  it('wakes at the next run on its own, without polling', async () => {
+  it('wakes at the earliest next run on its own, without polling', async () => {
     // The real clock: the scheduler sleeps until the next run, then runs it.
     const ran: number[] = [];
     const made = createEmbeddedEngine({ db: database.background, dialect: 'sqlite', pollMs: null });
     engines.push(made);
+    // It sleeps until the earliest of the next runs, not the latest.
+    made.schedule({ name: 'hourly', everyMs: 3_600_000, run: async () => {} });
     made.schedule({
       name: 'often',
       everyMs: 150,
@@ -148,7 +150,8 @@ describe('schedules on the embedded engine (SQLite)', () => {
     await made.start();
     await expect.poll(() => ran.length, { timeout: 20_000 }).toBeGreaterThanOrEqual(2);
     expect(ran[0]!).toBeGreaterThanOrEqual(started + 150);
-    const [state] = await made.schedules();
+    const [, state] = await made.schedules();
+    expect(state!.name).toBe('often');
     expect(state!.nextRunAt!.getTime()).toBeGreaterThan(state!.lastRunAt!.getTime());
   });
 
