@@ -26,6 +26,7 @@ const DATABASES = {
   'login-throttle': 18,
   budget: 19,
   'redis-response-store': 20,
+  'job-schedules': 21,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */

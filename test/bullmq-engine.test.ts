@@ -1,0 +1,193 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type DatabaseHandle, openDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { createBullmqEngine } from '../jobs/bullmq.js';
+import { type JobEngine, MAX_JOB_ATTEMPTS } from '../jobs/engine.js';
+import { freePort } from './services/free-port.js';
+import { findRedisServer, startRedis, type ThrowawayRedis } from './services/redis.js';
+
+// What the BullMQ engine (jobs/bullmq.ts) does that the embedded one does not: a job's retry
+// policy and its retention in Redis, a delayed job cancelled, a kind nobody handles, a Redis
+// that is not there, one that restarts empty. On a Redis server of this file's own, which it
+// stops and starts.
+
+const redisServer = findRedisServer();
+
+describe.skipIf(!redisServer)('the BullMQ engine', () => {
+  let redis: ThrowawayRedis;
+  let admin: Redis;
+  let database: DatabaseHandle;
+  const engines: JobEngine[] = [];
+  const errors: Record<string, unknown>[] = [];
+  const PREFIX = 'own';
+
+  const engine = (url = redis.url) => {
+    const made = createBullmqEngine({
+      url,
+      db: database.background,
+      prefix: PREFIX,
+      lockMs: 2_000,
+      observer: { onError: (_error, context) => errors.push(context) },
+    });
+    engines.push(made);
+    return made;
+  };
+  /** The queue as another client of the same Redis sees it. */
+  const peek = async <T>(read: (queue: Queue) => Promise<T>) => {
+    const queue = new Queue('jobs', { connection: { url: redis.url }, prefix: PREFIX });
+    try {
+      return await read(queue);
+    } finally {
+      await queue.close();
+    }
+  };
+
+  beforeAll(async () => {
+    redis = await startRedis(redisServer!);
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+  beforeEach(async () => {
+    errors.length = 0;
+    await admin.flushall();
+    database = openDatabase(':memory:');
+    await migrateToLatest(database.db);
+  });
+  afterEach(async () => {
+    for (const made of engines.splice(0)) await made.close();
+    await database.close();
+  });
+
+  it('keeps a job with its retry policy and retention: 8 attempts, backoff doubling from 1 s, finished jobs kept a day, failed ones a week', async () => {
+    const jobs = engine();
+    await jobs.enqueue({ id: 'kept', kind: 'nobody-runs-this', payload: { n: 1 } });
+    const job = await peek((queue) => queue.getJob('job-kept'));
+    expect(job?.name).toBe('nobody-runs-this');
+    expect(job?.data).toEqual({ n: 1 });
+    expect(job?.opts).toMatchObject({
+      attempts: MAX_JOB_ATTEMPTS,
+      backoff: { type: 'exponential', delay: 1_000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  });
+
+  it('by default: keys under gatherql:, a 30 s lock on a running job, stalled jobs looked for every 15 s', async () => {
+    const jobs = createBullmqEngine({ url: redis.url, db: database.background });
+    engines.push(jobs);
+    let release!: () => void;
+    const running = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started = false;
+    jobs.handle('held', async () => {
+      started = true;
+      await running;
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'held', kind: 'held', payload: {} });
+    await expect.poll(() => started, { timeout: 20_000 }).toBe(true);
+    const keys = await admin.keys('*');
+    expect(keys.filter((key) => !key.startsWith('gatherql:jobs:'))).toEqual([]);
+    const lock = await admin.pttl('gatherql:jobs:job-held:lock');
+    expect(lock).toBeGreaterThan(15_000);
+    expect(lock).toBeLessThanOrEqual(30_000);
+    const check = await admin.pttl('gatherql:jobs:stalled-check');
+    expect(check).toBeGreaterThan(1_000);
+    expect(check).toBeLessThanOrEqual(15_000);
+    release();
+    await expect.poll(() => jobs.counts().then((counts) => counts.succeeded), { timeout: 20_000 }).toBe(1);
+  });
+
+  it('fails the run of a kind no handler takes, saying so', async () => {
+    const jobs = engine();
+    jobs.handle('known', async () => undefined);
+    await jobs.start();
+    await jobs.enqueue({ id: 'stray', kind: 'unknown', payload: {} });
+    await expect
+      .poll(() => peek((queue) => queue.getJob('job-stray').then((job) => job?.failedReason)), { timeout: 20_000 })
+      .toBe('no handler for jobs of kind unknown');
+  });
+
+  it('counts a job waiting for its time as delayed, and cancelling it removes it', async () => {
+    const jobs = engine();
+    let runs = 0;
+    jobs.handle('paced', async () => {
+      runs += 1;
+      return { retryAt: new Date(Date.now() + 3_600_000), reason: 'quota' };
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'paced', kind: 'paced', payload: {} });
+    await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toEqual({ queued: 0, running: 0, delayed: 1, succeeded: 0, failed: 0 });
+    await jobs.cancel('paced');
+    expect(await jobs.counts()).toEqual({ queued: 0, running: 0, delayed: 0, succeeded: 0, failed: 0 });
+    expect(await peek((queue) => queue.getJob('job-paced'))).toBeUndefined();
+    expect(runs).toBe(1);
+  });
+
+  it('counts jobs queued before any worker runs as queued, and cancelling one removes it', async () => {
+    const jobs = engine();
+    await jobs.enqueue({ id: 'one', kind: 'later', payload: {} });
+    await jobs.enqueue({ id: 'two', kind: 'later', payload: {} });
+    expect(await jobs.counts()).toEqual({ queued: 2, running: 0, delayed: 0, succeeded: 0, failed: 0 });
+    await jobs.cancel('one');
+    expect(await jobs.counts()).toMatchObject({ queued: 1 });
+    expect(await peek((queue) => queue.getJob('job-one'))).toBeUndefined();
+  });
+
+  it('closes gracefully: a job that ended as the engine closed is recorded as completed, not left running', async () => {
+    const jobs = engine();
+    let started = false;
+    jobs.handle('held', async (run) => {
+      started = true;
+      await new Promise((resolve) => run.signal.addEventListener('abort', resolve, { once: true }));
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'ends-at-close', kind: 'held', payload: {} });
+    await expect.poll(() => started, { timeout: 20_000 }).toBe(true);
+    await jobs.close();
+    expect(await peek((queue) => queue.getJobState('job-ends-at-close'))).toBe('completed');
+  });
+
+  it('with Redis away: starts all the same, an enqueue gives up after its wait, close() returns', async () => {
+    const jobs = engine(`redis://127.0.0.1:${await freePort()}`);
+    jobs.handle('any', async () => undefined);
+    await jobs.start();
+    await expect(jobs.enqueue({ id: 'lost', kind: 'any', payload: {} })).rejects.toThrow('Redis did not answer within 2000 ms');
+    // Each of its Redis clients tells the observer, under a step of its own.
+    await expect
+      .poll(() => new Set(errors.map((context) => JSON.stringify(context))), { timeout: 20_000 })
+      .toEqual(new Set(['connection', 'queue', 'worker'].map((step) => JSON.stringify({ engine: 'bullmq', step }))));
+    await jobs.close();
+  });
+
+  it('registers its schedules again when Redis comes back empty', async () => {
+    const jobs = engine();
+    let ticks = 0;
+    jobs.schedule({
+      name: 'beat',
+      everyMs: 1_000,
+      run: async () => {
+        ticks += 1;
+      },
+    });
+    await jobs.start();
+    await expect.poll(() => ticks, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+    const port = redis.port;
+    admin.disconnect();
+    await redis.stop();
+    redis = await startRedis(redisServer!, port);
+    admin = new Redis(redis.url);
+    const before = ticks;
+    await expect.poll(() => ticks, { timeout: 30_000 }).toBeGreaterThan(before + 1);
+    const [state] = await jobs.schedules();
+    expect(state?.nextRunAt).toBeInstanceOf(Date);
+  }, 60_000);
+});

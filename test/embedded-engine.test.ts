@@ -1,0 +1,265 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type DatabaseHandle, openDatabase } from '../db/connect.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { timestamp } from '../db/records.js';
+import { createEmbeddedEngine, EMBEDDED_DEFAULTS, type EmbeddedEngineOptions } from '../jobs/embedded.js';
+import type { JobEngine } from '../jobs/engine.js';
+
+// The embedded engine's own bookkeeping on SQLite (jobs/embedded.ts, jobs/embedded-scheduler.ts):
+// its lease and the renewal of it, a claim another process took over, a database that goes
+// away and comes back, a second start(), a close() that stops the work. What it shares with
+// BullMQ is in test/job-engine.test.ts.
+
+const START = Date.parse('2026-12-06T10:00:00.000Z');
+
+let database: DatabaseHandle;
+const engines: JobEngine[] = [];
+const errors: Record<string, unknown>[] = [];
+const clock = { now: START };
+
+function engine(options: Partial<EmbeddedEngineOptions> = {}): JobEngine {
+  const made = createEmbeddedEngine({
+    db: database.background,
+    dialect: 'sqlite',
+    now: () => clock.now,
+    observer: { onError: (_error, context) => errors.push(context) },
+    ...options,
+  });
+  engines.push(made);
+  return made;
+}
+
+const row = (id: string) =>
+  database.db.selectFrom('jobs').select(['state', 'attempts', 'lease_owner', 'lease_until', 'last_error']).where('id', '=', id).executeTakeFirstOrThrow();
+
+/** A handler that records each run and holds it until its signal is aborted or `release()`. */
+function held() {
+  const ran: string[] = [];
+  const reasons: unknown[] = [];
+  const waiting: (() => void)[] = [];
+  return {
+    ran,
+    reasons,
+    handler: async (run: { id: string; signal: AbortSignal }) => {
+      ran.push(run.id);
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        run.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      if (run.signal.aborted) reasons.push(run.signal.reason);
+      return undefined;
+    },
+    release: () => {
+      for (const resolve of waiting.splice(0)) resolve();
+    },
+  };
+}
+
+beforeEach(async () => {
+  clock.now = START;
+  errors.length = 0;
+  database = openDatabase(':memory:');
+  await migrateToLatest(database.db);
+});
+afterEach(async () => {
+  for (const made of engines.splice(0)) await made.close();
+  await database.close();
+});
+
+describe('the embedded engine on SQLite', () => {
+  it('claims a job for the default lease, and renews it while the job runs', async () => {
+    const jobs = engine();
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    expect(await row('long')).toMatchObject({ state: 'running', lease_until: timestamp(new Date(START + EMBEDDED_DEFAULTS.leaseMs)) });
+    await jobs.close();
+  });
+
+  it('renews the lease every third of it, on its clock', async () => {
+    const jobs = engine({ leaseMs: 90 });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    clock.now += 1_000;
+    await expect.poll(() => row('long').then((job) => job.lease_until), { timeout: 20_000 }).toBe(timestamp(new Date(START + 1_000 + 90)));
+    work.release();
+    await expect.poll(() => row('long').then((job) => job.state), { timeout: 20_000 }).toBe('succeeded');
+    expect(work.ran).toEqual(['long']);
+  });
+
+  it('stops a run whose claim another process took over, and leaves the job to it', async () => {
+    const jobs = engine({ leaseMs: 90 });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'taken', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['taken']);
+    // As if this process had stalled past its lease and another had claimed the job.
+    const until = timestamp(new Date(START + 3_600_000));
+    await database.db.updateTable('jobs').set({ lease_owner: 'another-process', lease_until: until, attempts: 2 }).where('id', '=', 'taken').execute();
+    await expect.poll(() => work.reasons, { timeout: 20_000 }).toEqual(['lost']);
+    // The run that lost its claim writes nothing: the job stays the other process's.
+    expect(await row('taken')).toMatchObject({ state: 'running', attempts: 2, lease_owner: 'another-process', lease_until: until });
+    expect(errors).toEqual([]);
+  });
+
+  it('tells the observer when the database is away, and claims again once it is back', async () => {
+    const jobs = engine({ alone: false });
+    const ran: string[] = [];
+    jobs.handle('work', async (run) => {
+      ran.push(run.id);
+      return undefined;
+    });
+    const at = timestamp(new Date(START));
+    await database.db
+      .insertInto('jobs')
+      .values({ id: 'waiting', kind: 'work', payload: '{}', state: 'queued', run_at: at, attempts: 0, created_at: at, updated_at: at })
+      .execute();
+    await sql`alter table jobs rename to jobs_away`.execute(database.db);
+    await jobs.start();
+    expect(errors).toEqual([{ engine: 'embedded', step: 'claim' }]);
+    await sql`alter table jobs_away rename to jobs`.execute(database.db);
+    await expect.poll(() => ran, { timeout: 20_000 }).toEqual(['waiting']);
+  });
+
+  it('tells the observer when a schedule’s tick cannot reach the database', async () => {
+    const jobs = engine({ pollMs: 20 });
+    let ran = 0;
+    jobs.schedule({
+      name: 'tidy',
+      everyMs: 60_000,
+      run: async () => {
+        ran += 1;
+      },
+    });
+    await jobs.start();
+    await sql`alter table schedules rename to schedules_away`.execute(database.db);
+    clock.now += 60_000;
+    await expect.poll(() => errors, { timeout: 20_000 }).toContainEqual({ engine: 'embedded', step: 'schedule' });
+    expect(ran).toBe(0);
+    await sql`alter table schedules_away rename to schedules`.execute(database.db);
+  });
+
+  it('without polling, runs every job enqueued while it was looking for work, each once', async () => {
+    // No poll to fall back on: a wake-up lost while a look is under way would leave a job queued for good.
+    const jobs = engine({ pollMs: null, alone: true });
+    const ran: string[] = [];
+    jobs.handle('quick', async (run) => {
+      ran.push(run.id);
+      return undefined;
+    });
+    await jobs.start();
+    await Promise.all(Array.from({ length: 20 }, (_, n) => jobs.enqueue({ id: `quick-${n}`, kind: 'quick', payload: {} })));
+    await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toEqual({ queued: 0, running: 0, delayed: 0, succeeded: 20, failed: 0 });
+    expect(ran.toSorted()).toEqual(Array.from({ length: 20 }, (_, n) => `quick-${n}`).toSorted());
+  });
+
+  it('without polling, wakes when a job that waits is due, and runs a job committed in a transaction once told', async () => {
+    // The real clock: nothing but the engine's own wake-up can start these.
+    const jobs = createEmbeddedEngine({ db: database.background, dialect: 'sqlite', pollMs: null, alone: true });
+    engines.push(jobs);
+    const runs: string[] = [];
+    jobs.handle('paced', async (run) => {
+      runs.push(run.id);
+      if (runs.filter((id) => id === run.id).length > 1) return undefined;
+      return { retryAt: new Date(Date.now() + 200), reason: 'quota' };
+    });
+    jobs.handle('recorded', async (run) => {
+      runs.push(run.id);
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'paced', kind: 'paced', payload: {} });
+    await expect.poll(() => runs, { timeout: 20_000 }).toEqual(['paced', 'paced']);
+    const committed = await database.db.transaction().execute((trx) => jobs.enqueueIn(trx, { id: 'recorded', kind: 'recorded', payload: {} }));
+    await committed();
+    await expect.poll(() => runs, { timeout: 20_000 }).toEqual(['paced', 'paced', 'recorded']);
+  });
+
+  it('runs no job before start(), and never more at once than its slots', async () => {
+    const jobs = engine({ concurrency: 2 });
+    let running = 0;
+    let most = 0;
+    jobs.handle('quick', async () => {
+      running += 1;
+      most = Math.max(most, running);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running -= 1;
+      return undefined;
+    });
+    await Promise.all(Array.from({ length: 10 }, (_, n) => jobs.enqueue({ id: `early-${n}`, kind: 'quick', payload: {} })));
+    // One connection runs statements in order: a claim started by an enqueue would come before this count.
+    expect(await jobs.counts()).toEqual({ queued: 10, running: 0, delayed: 0, succeeded: 0, failed: 0 });
+    await jobs.start();
+    await Promise.all(Array.from({ length: 10 }, (_, n) => jobs.enqueue({ id: `late-${n}`, kind: 'quick', payload: {} })));
+    await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toEqual({ queued: 0, running: 0, delayed: 0, succeeded: 20, failed: 0 });
+    expect(most).toBe(2);
+  });
+
+  it('starts once: a second start() does not take its own running jobs again', async () => {
+    // Alone on its database, as with SQLite and one worker: a start queues again the jobs it finds running.
+    const jobs = engine({ alone: true });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'once', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['once']);
+    await jobs.start();
+    work.release();
+    await expect.poll(() => row('once'), { timeout: 20_000 }).toMatchObject({ state: 'succeeded', attempts: 1 });
+    expect(work.ran).toEqual(['once']);
+  });
+
+  it('takes no job once closed: a job queued after close() is the next process’s first run', async () => {
+    const first = engine();
+    first.handle('work', async () => undefined);
+    await first.start();
+    await first.close();
+    await first.enqueue({ id: 'after-close', kind: 'work', payload: {} });
+    const runs: number[] = [];
+    const next = engine();
+    next.handle('work', async (run) => {
+      runs.push(run.attempt);
+      return undefined;
+    });
+    await next.start();
+    await expect.poll(() => runs, { timeout: 20_000 }).toEqual([1]);
+  });
+
+  it('runs no further schedule once closed, even one due in the same tick', async () => {
+    const ran: string[] = [];
+    let entered!: () => void;
+    const first = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const jobs = engine({ pollMs: 20 });
+    jobs.schedule({
+      name: 'a-first',
+      everyMs: 60_000,
+      async run(signal) {
+        ran.push('a-first');
+        entered();
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+    });
+    jobs.schedule({
+      name: 'b-second',
+      everyMs: 60_000,
+      run: async () => {
+        ran.push('b-second');
+      },
+    });
+    await jobs.start();
+    clock.now += 60_000;
+    await first;
+    // close() waits for the tick under way, which stops before the next schedule.
+    await jobs.close();
+    expect(ran).toEqual(['a-first']);
+  });
+});
