@@ -27,8 +27,6 @@ export interface HostGuard {
   run<T>(call: () => Promise<T>, what: string): Promise<T>;
   /** Runs one attempt under the host's concurrency cap (not across a retry's backoff). */
   limit<T>(attempt: () => Promise<T>): Promise<T>;
-  /** Runs one attempt of background work under its own, smaller cap (before the host's). */
-  background<T>(attempt: () => Promise<T>): Promise<T>;
   readonly state: CircuitState;
   close(): void;
 }
@@ -38,16 +36,13 @@ export interface HostGuardOptions {
   host: string;
   /** Attempts in flight at most; more wait in a queue. */
   concurrency: number;
-  /** Attempts of background work in flight at most, within `concurrency`. */
-  backgroundConcurrency: number;
   breaker: BreakerPolicy;
   onChange?: (change: CircuitChange) => void;
 }
 
-export function createHostGuard({ source, host, concurrency, backgroundConcurrency, breaker: policy, onChange = () => {} }: HostGuardOptions): HostGuard {
+export function createHostGuard({ source, host, concurrency, breaker: policy, onChange = () => {} }: HostGuardOptions): HostGuard {
   // Queued attempts reject when the guard closes rather than waiting forever.
   const limit: LimitFunction = pLimit({ concurrency, rejectOnClear: true });
-  const backgroundLimit: LimitFunction = pLimit({ concurrency: backgroundConcurrency, rejectOnClear: true });
   // opossum runs one action; ours runs whatever call it is handed.
   const breaker = new CircuitBreaker(<T>(call: () => Promise<T>) => call(), {
     // The HTTP client owns timeouts (per attempt, within a budget); a second clock here would only race it.
@@ -71,7 +66,6 @@ export function createHostGuard({ source, host, concurrency, backgroundConcurren
 
   return {
     limit: (attempt) => limit(attempt),
-    background: (attempt) => backgroundLimit(attempt),
     async run<T>(call: () => Promise<T>, what: string): Promise<T> {
       try {
         return (await breaker.fire(call)) as T;
@@ -94,7 +88,6 @@ export function createHostGuard({ source, host, concurrency, backgroundConcurren
     close() {
       breaker.shutdown();
       limit.clearQueue();
-      backgroundLimit.clearQueue();
     },
   };
 }

@@ -139,7 +139,6 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
     source: name,
     host: new URL(spec.baseUrl).host,
     concurrency: policy.concurrencyPerHost,
-    backgroundConcurrency: policy.backgroundConcurrencyPerHost,
     breaker: policy.breaker,
     onChange: observers.onCircuitChange,
   });
@@ -289,37 +288,28 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
     name,
     what,
     getJson<T>(request: GetJsonRequest<T>): Promise<T> {
-      // A call for background work waits for a turn of its lane first (see
-      // backgroundConcurrencyPerHost); its budget starts with its turn.
-      if (request.context?.quotaShare === undefined) return callNow(request);
-      // Its caller may have given up while it waited (a report cancelled): then nothing is spent or sent.
-      return guard.background(() => (request.context?.signal?.aborted ? Promise.reject(cancelled(what)) : callNow(request)));
+      const context = request.context;
+      const budgetEnd = performance.now() + policy.budgetMs;
+      const times: CallTimes = { budgetEnd, deadline: Math.min(context?.deadline ?? Number.POSITIVE_INFINITY, budgetEnd) };
+      const first = { retrying: false };
+      let started = 0;
+      return hedged(
+        (signal, sent) => {
+          const both = context?.signal ? AbortSignal.any([signal, context.signal]) : signal;
+          started += 1;
+          const isFirst = started === 1;
+          return guard.run(() => call(request, times, both, sent, isFirst ? first : { retrying: false }, !isFirst), what);
+        },
+        hedge.delayForNewCall(),
+        () => {
+          // A call that is failing is being retried already: hedges are for slowness, not for failures.
+          if (first.retrying || context?.signal?.aborted || performance.now() + MIN_ATTEMPT_MS > times.deadline || !hedge.trySpend()) return false;
+          observers.onHedge?.(name);
+          return true;
+        },
+      );
     },
   };
-
-  /** One call, its hedge, attempts and retries, from now. */
-  function callNow<T>(request: GetJsonRequest<T>): Promise<T> {
-    const context = request.context;
-    const budgetEnd = performance.now() + policy.budgetMs;
-    const times: CallTimes = { budgetEnd, deadline: Math.min(context?.deadline ?? Number.POSITIVE_INFINITY, budgetEnd) };
-    const first = { retrying: false };
-    let started = 0;
-    return hedged(
-      (signal, sent) => {
-        const both = context?.signal ? AbortSignal.any([signal, context.signal]) : signal;
-        started += 1;
-        const isFirst = started === 1;
-        return guard.run(() => call(request, times, both, sent, isFirst ? first : { retrying: false }, !isFirst), what);
-      },
-      hedge.delayForNewCall(),
-      () => {
-        // A call that is failing is being retried already: hedges are for slowness, not for failures.
-        if (first.retrying || context?.signal?.aborted || performance.now() + MIN_ATTEMPT_MS > times.deadline || !hedge.trySpend()) return false;
-        observers.onHedge?.(name);
-        return true;
-      },
-    );
-  }
 
   return {
     source,

@@ -20,13 +20,6 @@ export interface UpstreamPolicy {
   /** Attempts in flight per host; more wait in a queue (and count against the budget). Also the agent's sockets per host. */
   concurrencyPerHost: number;
   /**
-   * Of those, the attempts in flight for background work (calls that spend a quota share:
-   * city reports) at most; more wait their turn. Requests keep the rest of the host, and a
-   * report's thousand calls go out as answers come back rather than in waves, so the work of
-   * sending them and reading their answers is spread thin between the requests served meanwhile.
-   */
-  backgroundConcurrencyPerHost: number;
-  /**
    * Largest response body read, in bytes; a longer one is cut off and is a bad response. The
    * timeout bounds a body in time, this in memory: a broken or hostile upstream must not make
    * the gateway buffer megabytes per call.
@@ -84,10 +77,6 @@ export function defaultUpstreamPolicy(timeoutMs: number): UpstreamPolicy {
     // all its fields), so one cold request never queues behind itself. Still a bound: a burst
     // of cold requests waits here rather than opening a socket per call.
     concurrencyPerHost: 256,
-    // A report of 1,000 names then takes 125 round trips (1,000 / 8: 6 s at 50 ms a call), and
-    // its calls keep half as much of the event loop busy at a time as with 16, which held up
-    // the requests served meanwhile (bench (k)). Requests keep 248 of the host's slots.
-    backgroundConcurrencyPerHost: 8,
     // Open-Meteo's largest answer here (a forecast batch of 20) is about 12 kB.
     maxResponseBytes: 1024 * 1024,
     breaker: { errorThresholdPercentage: 50, volumeThreshold: 10, rollingWindowMs: 10_000, resetTimeoutMs: 5_000 },
