@@ -107,6 +107,8 @@ describe('runJob: one run and what it reports', () => {
 
   it('runs with an observer that listens to nothing', async () => {
     expect(await runJob(run(), async () => undefined, {})).toEqual({ end: 'done', cancelled: false });
+    const retryAt = new Date('2026-12-06T10:00:00.000Z');
+    expect(await runJob(run(), async () => ({ retryAt, reason: 'quota' }), {})).toEqual({ end: 'again', runAt: retryAt });
     expect(
       await runJob(
         run(),

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
+import { selectSchedules, upsertSchedule } from '../db/schedules.js';
 import { createBullmqEngine } from '../jobs/bullmq.js';
 import { createEmbeddedEngine } from '../jobs/embedded.js';
 import { DRAINING, everyInWords, type JobEngine } from '../jobs/engine.js';
+import { createScheduleBook } from '../jobs/schedule-book.js';
 import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // Schedules (jobs/schedule-book.ts, jobs/embedded-scheduler.ts): each tick run by one process,
@@ -153,6 +155,16 @@ describe('schedules on the embedded engine (SQLite)', () => {
     const [, state] = await made.schedules();
     expect(state!.name).toBe('often');
     expect(state!.nextRunAt!.getTime()).toBeGreaterThan(state!.lastRunAt!.getTime());
+  });
+
+  it('leaves alone a tick of a schedule this process does not know (one another version registered)', async () => {
+    await upsertSchedule(database.db, 'elsewhere', MINUTE, new Date(START));
+    const told: unknown[] = [];
+    const book = createScheduleBook(database.db, { onError: (error) => told.push(error) }, () => clock.now);
+    await book.run('elsewhere', new AbortController().signal, new Date(START));
+    const [row] = await selectSchedules(database.db, ['elsewhere']);
+    expect(row).toMatchObject({ lastRunAt: null, lastOutcome: null });
+    expect(told).toEqual([]);
   });
 
   it('refuses a schedule registered twice', () => {
