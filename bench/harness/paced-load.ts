@@ -1,5 +1,6 @@
 import { Agent, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { quantile } from './quantile.js';
 
 export interface PacedLoadOptions {
   url: string;
@@ -64,8 +65,7 @@ export async function pacedLoad(options: PacedLoadOptions): Promise<PacedLoadRes
     agent.destroy();
   }
   latencies.sort((a, b) => a - b);
-  const at = (share: number) => latencies[Math.min(latencies.length - 1, Math.ceil(share * latencies.length) - 1)] ?? Number.NaN;
-  return { requests: latencies.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: latencies.at(-1) ?? Number.NaN, failures };
+  return { requests: latencies.length, p50Ms: quantile(latencies, 0.5), p99Ms: quantile(latencies, 0.99), maxMs: latencies.at(-1) ?? Number.NaN, failures };
 }
 
 /** One POST, read to its end; true for a 2xx. */

@@ -1,3 +1,4 @@
+import { quantile } from './quantile.js';
 import type { SimulatorClient } from './simulator-client.js';
 
 export interface UpstreamLatency {
@@ -14,8 +15,7 @@ export interface UpstreamLatency {
 /** The percentiles of some latencies. */
 export function summarise(times: number[]): UpstreamLatency {
   const sorted = [...times].sort((a, b) => a - b);
-  const at = (share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
-  return { medianMs: at(0.5), p95Ms: at(0.95), p97Ms: at(0.97), samples: sorted.length };
+  return { medianMs: quantile(sorted, 0.5), p95Ms: quantile(sorted, 0.95), p97Ms: quantile(sorted, 0.97), samples: sorted.length };
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ServerProcess } from '../harness/processes.js';
 import { openSseWatcher, openSseWatchers, type SseWatcher } from '../harness/sse-watchers.js';
 import { upstreamUse } from '../harness/upstream-use.js';
 import { LATENCY, type Scenario, UPSTREAM_MS } from './types.js';
+import { quantile } from '../harness/quantile.js';
 
 const IDLE = 10_000;
 const WATCHERS = 1_000;
@@ -37,8 +38,6 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
-
-const quantile = (sorted: number[], share: number) => sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
 
 /**
  * (m) Live data: what an idle subscriber costs the gateway's memory, how fast a changed value
