@@ -17,37 +17,56 @@ export interface OperationFacts {
   ran: boolean;
 }
 
-const facts = new WeakMap<object, OperationFacts>();
-const ofRequest = new WeakMap<Request, object[]>();
+/** Where one operation's facts are written: shared by its context and its request's list. */
+interface Slot {
+  facts: OperationFacts | undefined;
+}
+
+// The request's list holds slots, never contexts: a Request may outlive its answer in the young
+// generation (held by objects that only a full collection frees), and a link from it to the
+// context would keep every object of the operation alive through each scavenge with it.
+const slots = new WeakMap<object, Slot>();
+const ofRequest = new WeakMap<Request, Slot[]>();
+
+function slotOf(context: object): Slot {
+  let slot = slots.get(context);
+  if (!slot) {
+    slot = { facts: undefined };
+    slots.set(context, slot);
+  }
+  return slot;
+}
 
 /** Says that the operation whose initial context is `context` came with `request`. */
 export function belongsTo(request: Request, context: object): void {
+  const slot = slotOf(context);
   const list = ofRequest.get(request);
-  if (!list) ofRequest.set(request, [context]);
-  else if (!list.includes(context)) list.push(context);
+  if (!list) ofRequest.set(request, [slot]);
+  else if (!list.includes(slot)) list.push(slot);
 }
 
 /** Records the operation's type and name as its document says. */
 export function noteDocument(context: object, document: DocumentNode, operationName: string | null | undefined): void {
   const operation = getOperationAST(document, operationName ?? undefined);
-  const known = facts.get(context);
-  facts.set(context, { type: operation?.operation ?? null, name: operation?.name?.value ?? operationName ?? null, ran: known?.ran ?? false });
+  const slot = slotOf(context);
+  slot.facts = { type: operation?.operation ?? null, name: operation?.name?.value ?? operationName ?? null, ran: slot.facts?.ran ?? false };
 }
 
 /** Records that the operation ran; `answered` when a plugin answered it without parsing it (a kept answer). */
 export function noteRan(context: object, answered?: { type: OperationType; name: string | null }): void {
-  const known = facts.get(context);
-  facts.set(context, { type: answered?.type ?? known?.type ?? null, name: answered?.name ?? known?.name ?? null, ran: true });
+  const slot = slotOf(context);
+  const known = slot.facts;
+  slot.facts = { type: answered?.type ?? known?.type ?? null, name: answered?.name ?? known?.name ?? null, ran: true };
 }
 
 /** What is known of the operation whose initial context is `context`. */
 export function operationOf(context: object): OperationFacts | undefined {
-  return facts.get(context);
+  return slots.get(context)?.facts;
 }
 
 /** What is known of each operation of an HTTP request, in the order they came. */
 export function operationsOf(request: Request): OperationFacts[] {
-  return (ofRequest.get(request) ?? []).flatMap((context) => facts.get(context) ?? []);
+  return (ofRequest.get(request) ?? []).flatMap((slot) => slot.facts ?? []);
 }
 
 /**
