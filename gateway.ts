@@ -6,6 +6,7 @@ import { type Context, type ContextDeps, createContext, type RequestFacts } from
 import { type DatabaseHandle, openDatabase } from './db/connect.js';
 import { prepareDatabase } from './db/prepare.js';
 import { EXPOSED_HEADERS, executionPlugins, operationsPlugins, protocolPlugins } from './plugins/index.js';
+import { type PluginName, withoutPlugins } from './plugins/plugin-names.js';
 import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
@@ -95,6 +96,8 @@ export interface GatewayOptions {
   jobs?: Partial<JobEngineTuning> & { reportChunkSize?: number };
   /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
   tuning?: Partial<GatewayTuning>;
+  /** Plugins left out by name: the cost ledger measures each one's cost this way. Never for serving. */
+  leaveOut?: readonly PluginName[];
 }
 
 /** Features that make the gateway faster without changing what it answers. */
@@ -302,38 +305,41 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     maxRequestBodySize: false,
     batching: { limit: QUERY_LIMIT_DEFAULTS.maxBatch },
     cors: corsOptions(config, EXPOSED_HEADERS),
-    plugins: [
-      // First, so that the request's span covers every other plugin's work.
-      ...(tracing ? [useTracing({ tracing })] : []),
-      ...operationsPlugins({
-        config,
-        logger,
-        metrics,
-        database,
-        redis,
-        clientKey,
-        rateLimit,
-        draining: () => draining,
-        drainSignal: drain.signal,
-        graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
-      }),
-      // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
-      ...protocolPlugins({ config, logger }),
-      useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
-      ...executionPlugins({
-        responses,
-        responseTtlMs: tuning.responseTtlMs,
-        shareQueries: tuning.shareQueries,
-        provesViewer: (authorization) =>
-          userIdFromAuthorization(deps.tokenKey, authorization).then(
-            () => true,
-            () => false,
-          ),
-        now,
-        ...(keptAnswers && { onResponseKey: keptAnswers.learn }),
-        onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
-      }),
-    ],
+    plugins: withoutPlugins(
+      [
+        // First, so that the request's span covers every other plugin's work.
+        ...(tracing ? [useTracing({ tracing })] : []),
+        ...operationsPlugins({
+          config,
+          logger,
+          metrics,
+          database,
+          redis,
+          clientKey,
+          rateLimit,
+          draining: () => draining,
+          drainSignal: drain.signal,
+          graphiql: { title: 'gatherql', defaultQuery: FIRST_QUERY },
+        }),
+        // Trusted documents and @defer/@stream: after the limits, before the caches (see there).
+        ...protocolPlugins({ config, logger }),
+        useExecution({ compileQueries: tuning.compiledExecution, onPlan: (execution) => metrics.executionPlans.inc({ execution }) }),
+        ...executionPlugins({
+          responses,
+          responseTtlMs: tuning.responseTtlMs,
+          shareQueries: tuning.shareQueries,
+          provesViewer: (authorization) =>
+            userIdFromAuthorization(deps.tokenKey, authorization).then(
+              () => true,
+              () => false,
+            ),
+          now,
+          ...(keptAnswers && { onResponseKey: keptAnswers.learn }),
+          onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
+        }),
+      ],
+      options.leaveOut,
+    ),
   });
 
   const webSockets = createWebSocketTransport({

@@ -1,6 +1,7 @@
 // The A/B experiments of `npm run bench -- --ab`: each measures one optimisation by running
 // the same scenario on two variants of the gateway that differ in that one setting only.
 import type { Experiment } from './harness/ab.js';
+import type { PluginName } from '../plugins/plugin-names.js';
 import { freshness } from './scenarios/freshness.js';
 
 /** Settings shared by experiments that measure execution itself, so that no answer comes from elsewhere. */
@@ -9,7 +10,42 @@ const EXECUTE_ALL = { responseTtlMs: 0, shareQueries: false };
 const SHORT = { warmS: 2, measureS: 5 };
 const SHORTER = { warmS: 1, measureS: 3 };
 
+/**
+ * The cost ledger of an executed request: each plugin that an anonymous page of posts with
+ * authors passes through, left out alone (`--match=ledger`). Trusted documents are on by
+ * default (PERSISTED_DOCUMENTS=allow); the response cache is off on both sides. Readiness stays:
+ * the harness knows a server has started by its health check.
+ */
+const LEDGER: PluginName[] = [
+  'operation-facts',
+  'request-id',
+  'server-timing',
+  'request-log',
+  'metrics',
+  'graphiql-page',
+  'rate-limit',
+  'subscriptions',
+  'query-limits',
+  'json-params',
+  'upstream-cost',
+  'trusted-documents',
+  'incremental-delivery',
+  'http-caching',
+];
+
+const ledgerEntry = (name: string, leaveOut: PluginName[]): Experiment => ({
+  name: `Ledger: ${name}`,
+  note: 'executed: response cache and sharing off on both sides; off leaves it out, so the effect is what it costs',
+  scenario: 'b',
+  metric: 'cpuUs',
+  off: { tuning: EXECUTE_ALL, leaveOut },
+  on: { tuning: EXECUTE_ALL },
+  durations: SHORT,
+});
+
 export const EXPERIMENTS: Experiment[] = [
+  ledgerEntry(`every plugin below (${LEDGER.length})`, LEDGER),
+  ...LEDGER.map((plugin) => ledgerEntry(`plugin ${plugin}`, [plugin])),
   { name: 'Response cache of anonymous queries', scenario: 'b', off: { tuning: { responseTtlMs: 0 } }, on: {}, durations: SHORT },
   { name: 'Response cache of anonymous queries', scenario: 'a', off: { tuning: { responseTtlMs: 0 } }, on: {}, durations: SHORT },
   {

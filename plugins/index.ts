@@ -25,6 +25,7 @@ import { useOperationFacts } from './use-operation-facts.js';
 import { useSubscriptions } from './use-subscriptions.js';
 import { SUBSCRIBER_BUFFER } from '../events/bus.js';
 import { useUpstreamCost } from './use-upstream-cost.js';
+import { named } from './plugin-names.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
 export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
@@ -61,24 +62,27 @@ export function operationsPlugins(deps: OperationsDeps): Plugin[] {
   const { redis } = deps;
   if (redis) checks.redis = () => redis.ping();
   return [
-    useOperationFacts(),
-    useRequestId(),
-    useServerTiming(),
-    useRequestLog({ logger: deps.logger, clientKey }),
-    useReadiness({ checks, logger: deps.logger, draining: deps.draining }),
-    useMetrics({ metrics: deps.metrics }),
-    useGraphiQLPage(deps.graphiql),
-    useRateLimit({ rateLimit: deps.rateLimit, clientKey }),
-    useSubscriptions({
-      perClient: deps.config.subscriptionsPerClient,
-      // A subscriber of weatherUpdates gets one event per city at once.
-      buffer: SUBSCRIBER_BUFFER + deps.config.weatherMaxCities,
-      metrics: deps.metrics,
-      draining: deps.drainSignal,
-    }),
-    useQueryLimits(),
-    useJsonParams(),
-    useUpstreamCost(),
+    named('operation-facts', useOperationFacts()),
+    named('request-id', useRequestId()),
+    named('server-timing', useServerTiming()),
+    named('request-log', useRequestLog({ logger: deps.logger, clientKey })),
+    named('readiness', useReadiness({ checks, logger: deps.logger, draining: deps.draining })),
+    named('metrics', useMetrics({ metrics: deps.metrics })),
+    named('graphiql-page', useGraphiQLPage(deps.graphiql)),
+    named('rate-limit', useRateLimit({ rateLimit: deps.rateLimit, clientKey })),
+    named(
+      'subscriptions',
+      useSubscriptions({
+        perClient: deps.config.subscriptionsPerClient,
+        // A subscriber of weatherUpdates gets one event per city at once.
+        buffer: SUBSCRIBER_BUFFER + deps.config.weatherMaxCities,
+        metrics: deps.metrics,
+        draining: deps.drainSignal,
+      }),
+    ),
+    named('query-limits', useQueryLimits()),
+    named('json-params', useJsonParams()),
+    named('upstream-cost', useUpstreamCost()),
   ];
 }
 
@@ -101,9 +105,9 @@ export function protocolPlugins(deps: ProtocolDeps): Plugin[] {
   if (mode !== 'off') {
     if (!documents)
       deps.logger.warn({ path }, 'no trusted documents manifest at PERSISTED_DOCUMENTS_PATH: every document id is unknown (npm run codegen writes it)');
-    plugins.push(useTrustedDocuments({ mode, documents: documents ?? new Map() }));
+    plugins.push(named('trusted-documents', useTrustedDocuments({ mode, documents: documents ?? new Map() })));
   }
-  plugins.push(useIncrementalDelivery());
+  plugins.push(named('incremental-delivery', useIncrementalDelivery()));
   return plugins;
 }
 
@@ -131,7 +135,7 @@ export interface ExecutionDeps {
  * limits, limits and logs apply to every request, cached, shared or not.
  */
 export function executionPlugins(deps: ExecutionDeps): Plugin[] {
-  const plugins = [useHttpCaching({ responseTtlMs: deps.responseTtlMs, now: deps.now })];
+  const plugins = [named('http-caching', useHttpCaching({ responseTtlMs: deps.responseTtlMs, now: deps.now }))];
   if (!deps.responses || (deps.responseTtlMs <= 0 && !deps.shareQueries)) return plugins;
   plugins.push(
     useResponseCache({

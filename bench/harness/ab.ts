@@ -1,3 +1,4 @@
+import type { PluginName } from '../../plugins/plugin-names.js';
 import type { GatewayTuning } from '../../gateway.js';
 import type { CacheSettings } from '../../sources/kit/upstream-cache.js';
 import type { UpstreamPolicyOverrides } from '../../sources/kit/upstream-policy.js';
@@ -18,6 +19,8 @@ export interface Variant {
   env?: Record<string, string>;
   /** Trace every request, sending the spans to a local OTLP/HTTP endpoint that discards them. */
   tracing?: boolean;
+  /** Plugins left out by name (the cost ledger). */
+  leaveOut?: PluginName[];
 }
 
 export interface Experiment {

@@ -25,6 +25,7 @@ async function serveVariant() {
   const gateway = await createGateway(cluster.isWorker ? shareAmongWorkers(config) : config, {
     logger,
     ...(variant.tuning && { tuning: variant.tuning }),
+    ...(variant.leaveOut && { leaveOut: variant.leaveOut }),
     ...((variant.policy || variant.cache) && {
       sources: { ...(variant.policy && { policy: variant.policy }), ...(variant.cache && { cache: variant.cache }) },
     }),
