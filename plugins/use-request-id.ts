@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
 
-export interface RequestIdOptions {
-  /** Request and response header that carries the id. Default `X-Request-Id`. */
-  header?: string;
-}
-
+/** Request and response header that carries the id. */
+const HEADER = 'X-Request-Id';
 // A client's id is echoed only when it is short and plain, so it is safe to log and to reflect.
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const ids = new WeakMap<Request, string>();
 
-/** The id of a request that passed through useRequestId; a fresh one for any other. */
+/**
+ * The id of a request: the client's when it sent a sane one in X-Request-Id, else a fresh one;
+ * settled the first time anyone asks (its context, a log line, its response) and the same after.
+ */
 export function requestIdOf(request: Request): string {
   let id = ids.get(request);
   if (!id) {
-    id = randomUUID();
+    id = requestIdFrom(request.headers.get(HEADER));
     ids.set(request, id);
   }
   return id;
@@ -25,19 +25,15 @@ export function requestIdFrom(sent: string | null | undefined): string {
   return sent && SANE_ID.test(sent) ? sent : randomUUID();
 }
 
-/** Gives every request an id (the client's when it sent a sane one) and returns it in a header. */
-export function useRequestId(options: RequestIdOptions = {}): Plugin {
-  const header = options.header ?? 'X-Request-Id';
+/**
+ * Returns every request's id in a header, responses that Yoga's own plugins end first (/health)
+ * included. No earlier hook: an id is settled when first asked for, so wrapping every request in
+ * Yoga's `instrumentation` only to settle it would cost each request for nothing.
+ */
+export function useRequestId(): Plugin {
   return {
-    // The earliest hook: onRequest would miss responses that Yoga's own plugins end first (/health).
-    instrumentation: {
-      request({ request }, handle) {
-        ids.set(request, requestIdFrom(request.headers.get(header)));
-        return handle();
-      },
-    },
     onResponse({ request, response }) {
-      response.headers.set(header, requestIdOf(request));
+      response.headers.set(HEADER, requestIdOf(request));
     },
   };
 }
