@@ -32,6 +32,15 @@ describe('password hasher', () => {
     await expect(hasher.hash('another password')).resolves.toMatch(/\S/);
   });
 
+  it('with no queue, admits exactly the bound and refuses the next, telling the client why', async () => {
+    const hasher = createPasswordHasher({ concurrency: 2, queue: 0 });
+    const calls = Array.from({ length: 3 }, () => hasher.hash('a long enough password'));
+    const order = await settleOrder(calls);
+    expect(order[0]).toMatch(/^2: RATE_LIMITED /);
+    expect(order.slice(1).sort()).toEqual(['0: done', '1: done']);
+    await expect(calls[2]).rejects.toThrow('The server is busy checking passwords; retry in a second');
+  });
+
   it('bounds checks like hashes, and their answers are right', async () => {
     const hasher = createPasswordHasher(LIMITS);
     const stored = await hashPassword('the right password');
