@@ -233,6 +233,8 @@ describe('CORS from configuration', () => {
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
     expect(allowed.headers.get('access-control-allow-credentials')).toBe('true');
     expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    // The same settings as for every origin: how long a browser keeps the answer.
+    expect(allowed.headers.get('access-control-max-age')).toBe(String(PREFLIGHT_MAX_AGE_S));
     // A foreign origin, and look-alikes of a listed one: no CORS header at all.
     for (const origin of [
       'https://evil.example',

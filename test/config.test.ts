@@ -258,6 +258,14 @@ describe('loadConfig: the trusted documents manifest', () => {
     }
   });
 
+  it('keeps an id the manifest writes for its own document, even when it is the hash of another', () => {
+    const [mine, other] = ['query Mine { __typename }', 'query Other { __typename }'];
+    const otherHex = sha256DocumentId(other).slice('sha256:'.length);
+    const { documents } = load('only', manifest('own-ids.json', JSON.stringify({ [otherHex]: mine, other }))).persistedDocuments;
+    expect(documents!.get(otherHex)).toBe(mine);
+    expect(documents!.get(sha256DocumentId(other))).toBe(other);
+  });
+
   it('reads the manifest that Apollo writes (generate-persisted-query-manifest)', () => {
     const text = 'query Hello { __typename }';
     const hex = sha256DocumentId(text).slice('sha256:'.length);
@@ -278,6 +286,23 @@ describe('loadConfig: the trusted documents manifest', () => {
   it.each([
     ['not JSON', '{"abc": ', /custom-\d\.json is not JSON$/],
     ['a list', '["{ __typename }"]', /is not an object of id -> document$/],
+    ['null', 'null', /is not an object of id -> document$/],
+    ['a string', '"{ __typename }"', /is not an object of id -> document$/],
+    [
+      'an id with something before sha256:',
+      `{"x${sha256DocumentId('{ __typename }')}": "{ __typename }"}`,
+      /expected ids sha256:<64 hex digits>, or of letters, digits and - \. _ ~ \(at "xsha256:[0-9a-f]{64}"\)$/,
+    ],
+    [
+      'a sha256: id with something after the hash',
+      `{"${sha256DocumentId('{ __typename }')}0": "{ __typename }"}`,
+      /expected ids sha256:<64 hex digits>, or of letters, digits and - \. _ ~ \(at "sha256:[0-9a-f]{65}"\)$/,
+    ],
+    [
+      'an Apollo manifest with an operation that is null',
+      '{"format": "apollo-persisted-query-manifest", "version": 1, "operations": [null]}',
+      /is not an Apollo persisted query manifest: expected an "id" string \(at operations\[0\]\)$/,
+    ],
     [
       'an id with a prefix other than sha256:',
       '{"sha1:abc": "{ __typename }"}',
