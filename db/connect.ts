@@ -94,6 +94,11 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
     pool.on('error', (error) => options.onPoolError?.(error));
+    // A client checked out of the pool (in a statement or a transaction) reports a lost
+    // connection on itself, and with no listener that would end the process. Its queries are
+    // rejected with the same error (that is how their callers hear of it), and an idle client's
+    // error reaches the pool's listener above: this one only keeps the process alive.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
     return { db, dialect: 'postgres', embeddedFile: false, observed: observe(db), background: inBackground(db), close: once(() => db.destroy()) };
   }
