@@ -1,7 +1,7 @@
 // The A/B experiments of `npm run bench -- --ab`: each measures one optimisation by running
 // the same scenario on two variants of the gateway that differ in that one setting only.
 import type { Experiment } from './harness/ab.js';
-import type { PluginName } from '../plugins/plugin-names.js';
+import { PLUGIN_NAMES, type PluginName } from '../plugins/plugin-names.js';
 import { freshness } from './scenarios/freshness.js';
 
 /** Settings shared by experiments that measure execution itself, so that no answer comes from elsewhere. */
@@ -16,22 +16,7 @@ const SHORTER = { warmS: 1, measureS: 3 };
  * default (PERSISTED_DOCUMENTS=allow); the response cache is off on both sides. Readiness stays:
  * the harness knows a server has started by its health check.
  */
-const LEDGER: PluginName[] = [
-  'operation-facts',
-  'request-id',
-  'server-timing',
-  'request-log',
-  'metrics',
-  'graphiql-page',
-  'rate-limit',
-  'subscriptions',
-  'query-limits',
-  'json-params',
-  'upstream-cost',
-  'trusted-documents',
-  'incremental-delivery',
-  'http-caching',
-];
+const LEDGER: PluginName[] = PLUGIN_NAMES.filter((name) => name !== 'readiness');
 
 const ledgerEntry = (name: string, leaveOut: PluginName[]): Experiment => ({
   name: `Ledger: ${name}`,

@@ -6,22 +6,25 @@ import type { Plugin } from 'graphql-yoga';
 const NAME = Symbol('gatherql.pluginName');
 
 /** The names a plugin list may leave out; each is the plugin's file without `use-`. */
-export type PluginName =
-  | 'operation-facts'
-  | 'request-id'
-  | 'server-timing'
-  | 'request-log'
-  | 'readiness'
-  | 'metrics'
-  | 'graphiql-page'
-  | 'rate-limit'
-  | 'subscriptions'
-  | 'query-limits'
-  | 'json-params'
-  | 'upstream-cost'
-  | 'trusted-documents'
-  | 'incremental-delivery'
-  | 'http-caching';
+export const PLUGIN_NAMES = [
+  'operation-facts',
+  'request-id',
+  'server-timing',
+  'request-log',
+  'readiness',
+  'metrics',
+  'graphiql-page',
+  'rate-limit',
+  'subscriptions',
+  'query-limits',
+  'json-params',
+  'upstream-cost',
+  'trusted-documents',
+  'incremental-delivery',
+  'http-caching',
+] as const;
+
+export type PluginName = (typeof PLUGIN_NAMES)[number];
 
 /** `plugin`, known by `name` to withoutPlugins. */
 export function named(name: PluginName, plugin: Plugin): Plugin {
