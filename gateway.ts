@@ -18,6 +18,7 @@ import { timingOf } from './plugins/use-server-timing.js';
 import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
+import { createBackgroundLane } from './sources/kit/background-lane.js';
 import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notices.js';
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
@@ -93,7 +94,7 @@ export interface GatewayOptions {
   /** Replaces parts of the sources' settings: tests pass small backoffs, a clock, small caches. */
   sources?: Partial<Pick<SourcesOptions, 'policy' | 'batchCap' | 'now'>> & { cache?: Partial<SourcesOptions['cache']> };
   /** Replaces parts of the job engine's settings and the report chunk: tests make takeovers quick. */
-  jobs?: Partial<JobEngineTuning> & { reportChunkSize?: number };
+  jobs?: Partial<JobEngineTuning> & { reportChunkSize?: number; backgroundInFlight?: number };
   /** Replaces parts of DEFAULT_TUNING: benchmarks switch one feature off at a time to measure it. */
   tuning?: Partial<GatewayTuning>;
   /** Plugins left out by name: the cost ledger measures each one's cost this way. Never for serving. */
@@ -226,6 +227,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       db: database.background,
       sources,
       quotaShare: config.reportQuotaShare,
+      lane: createBackgroundLane(options.jobs?.backgroundInFlight),
       now,
       onChange: reportChanged,
       ...(options.jobs?.reportChunkSize && { chunkSize: options.jobs.reportChunkSize }),

@@ -20,6 +20,7 @@ import { CANCELLED, type JobHandler, type JobOutcome, type JobRun, MAX_JOB_ATTEM
 import { createUpstreamLoaders } from '../loaders/upstream-loaders.js';
 import type { Sources } from '../sources/index.js';
 import type { Caller } from '../sources/kit/caller.js';
+import type { BackgroundLane } from '../sources/kit/background-lane.js';
 import pLimit from 'p-limit';
 import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
 import type { UpstreamScope } from './context.js';
@@ -58,6 +59,8 @@ export interface ReportRunDeps {
   sources: Sources;
   /** REPORT_QUOTA_SHARE: the share of each upstream quota window a report may spend up to. */
   quotaShare: number;
+  /** Where the reports' upstream attempts go out: the process's one background lane. */
+  lane: BackgroundLane;
   chunkSize?: number;
   /** Hears of each change of a report's state or progress, the final state last. */
   onChange?: (report: ReportRecord) => void;
@@ -106,7 +109,7 @@ export function createReportRunner(deps: ReportRunDeps): JobHandler<CityReportJo
       if (run.signal.aborted || !(await reportRunHeld(deps.db, id, token))) return stop();
       const positions = pending.slice(at, at + chunkSize);
       let calls = 0;
-      const caller = chunkCaller(run.signal, deps.quotaShare, () => {
+      const caller = chunkCaller(run.signal, deps.quotaShare, deps.lane, () => {
         calls += 1;
       });
       const scope = { loaders: createUpstreamLoaders(deps.sources, caller), caller };
@@ -177,11 +180,11 @@ async function gatherInSlices(scope: UpstreamScope, names: readonly string[], pa
  * of every attempt (upstreamCalls), gives up when the run is cancelled or drained, and has
  * REPORT_CHUNK_DEADLINE_MS for the chunk.
  */
-function chunkCaller(runSignal: AbortSignal, quotaShare: number, onAttempt: () => void): Caller {
+function chunkCaller(runSignal: AbortSignal, quotaShare: number, lane: BackgroundLane, onAttempt: () => void): Caller {
   const signal = AbortSignal.any([runSignal, AbortSignal.timeout(REPORT_CHUNK_DEADLINE_MS)]);
   // Every look-up of the chunk listens to it.
   setMaxListeners(0, signal);
-  return { deadline: performance.now() + REPORT_CHUNK_DEADLINE_MS, signal, quotaShare, onAttempt };
+  return { deadline: performance.now() + REPORT_CHUNK_DEADLINE_MS, signal, quotaShare, lane, onAttempt };
 }
 
 /** What a report's `failure` says of an error: its message, never a stack or a statement's parameters. */

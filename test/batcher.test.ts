@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { BackgroundLane } from '../sources/kit/background-lane.js';
 import { type BatchCall, createBatcher } from '../sources/kit/batcher.js';
 import type { CallContext, RetryMode, UpstreamAttempt } from '../sources/kit/http.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
@@ -102,6 +103,19 @@ describe('batcher', () => {
     expect(signal.aborted).toBe(false);
     b.abort();
     expect(signal.aborted).toBe(true);
+  });
+
+  it('sends a call in the background lane, with the largest quota share, only when every key is background work', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    const lane: BackgroundLane = (attempt) => attempt();
+    await Promise.all([batcher.load('k1', { lane, quotaShare: 0.5 }), batcher.load('k2', { lane, quotaShare: 0.25 })]);
+    expect(calls[0]!.context.lane).toBe(lane);
+    expect(calls[0]!.context.quotaShare).toBe(0.5);
+    // A request waits for the next call too: it goes out at once, and may spend the whole quota.
+    await Promise.all([batcher.load('k1', { lane, quotaShare: 0.5 }), batcher.load('k2')]);
+    expect(calls[1]!.context.lane).toBeUndefined();
+    expect(calls[1]!.context.quotaShare).toBeUndefined();
   });
 
   it('keeps nothing for a later batch: a key asked again is asked again, and heard by its own caller only', async () => {

@@ -154,6 +154,24 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
     },
   );
 
+  it.skipIf(!available)('sends backgroundInFlight report calls at most, and a request meanwhile does not wait behind them', async () => {
+    const { gateway, sim, owner } = await start({}, { jobs: { backgroundInFlight: 3 } });
+    sim.setFaults([{ endpoint: 'geocoding', fault: { kind: 'hold' } }]);
+    const report = await startReport(gateway, owner, { names: fresh(700, 20), parts: ['WEATHER'] });
+    await expect.poll(() => sim.held(), { timeout: 30_000 }).toBe(3);
+    // The request's own look-ups reach the upstream while the report's other 17 still wait their turn.
+    const asked = fresh(800, 2);
+    const answer = gateway.query('query ($n: [String!]!) { cities(names: $n) { ... on City { weather { __typename } } } }', { n: asked });
+    // (The simulator counts names as the gateway sends them: in lower case.)
+    await expect.poll(() => asked.every((name) => sim.calls().geocodingByName[name.toLowerCase()] === 1), { timeout: 30_000 }).toBe(true);
+    expect(sim.calls().geocoding).toBe(5);
+    expect(sim.held()).toBe(5);
+    sim.release();
+    expect((await answer).body.data.cities).toEqual([{ weather: { __typename: 'CityWeather' } }, { weather: { __typename: 'CityWeather' } }]);
+    await reportInState(gateway, owner, report.id, ['SUCCEEDED']);
+    expect(sim.calls().geocoding).toBe(22);
+  });
+
   it.skipIf(!available)('checkpoints chunk by chunk: progress moves by whole chunks, the final state last', async () => {
     const { gateway, owner } = await start({}, { jobs: { reportChunkSize: 10 } });
     const seen: { state: string; done: number }[] = [];

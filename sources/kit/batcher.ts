@@ -143,12 +143,15 @@ function contextOf(contexts: readonly CallContext[], facts: { name: string; keys
             for (const listener of listeners) listener(attempt);
           };
   const quotaShare = contexts.every((context) => context.quotaShare !== undefined) ? Math.max(...contexts.map((context) => context.quotaShare!)) : undefined;
+  // In the background lane only when no waiter is a request: a call a request waits for starts at once.
+  const lane = contexts.every((context) => context.lane) ? contexts[0]!.lane : undefined;
   const traces = [...new Set(contexts.flatMap((context) => (context.trace ? [context.trace] : [])))];
   const batch = traces.length > 1 ? traces[0]!.batch(traces, facts) : undefined;
   const trace: CallTrace | undefined = batch ?? traces[0];
   return {
     ...(deadline !== undefined && { deadline }),
     ...(quotaShare !== undefined && { quotaShare }),
+    ...(lane && { lane }),
     ...(onAttempt && { onAttempt }),
     ...abandonedByAll(contexts),
     ...(trace && { trace }),

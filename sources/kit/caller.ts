@@ -4,6 +4,7 @@ import type { Freshness } from './freshness.js';
 import type { AttemptListener } from './http.js';
 import type { QuotaShare } from './quota.js';
 import type { LookUpTracer } from './trace.js';
+import type { BackgroundLane } from './background-lane.js';
 
 /**
  * Who upstream work is done for: one GraphQL request, or the gateway itself (a background
@@ -35,6 +36,11 @@ export interface Caller {
    * (background work: REPORT_QUOTA_SHARE); absent: all of it.
    */
   quotaShare?: QuotaShare;
+  /**
+   * Where the upstream attempts made for this caller go out (background work: a few at a
+   * time, see background-lane.ts); absent: each starts at once.
+   */
+  lane?: BackgroundLane;
 }
 
 /**

@@ -8,6 +8,7 @@ import { type CircuitChange, type CircuitState, createHostGuard } from './host-g
 import type { Quota, QuotaShare, QuotaWindow } from './quota.js';
 import type { AttemptOutcome } from './events.js';
 import type { CallTrace } from './trace.js';
+import type { BackgroundLane } from './background-lane.js';
 import { CONNECTION_ERROR_CODES, deadlinePassed, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
 import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
 
@@ -66,6 +67,8 @@ export interface CallContext {
   trace?: CallTrace;
   /** The share of each quota window this call may spend up to (see QuotaShare); absent: all of it. */
   quotaShare?: QuotaShare;
+  /** Where the call's attempts go out (see Caller.lane); absent: each starts at once. */
+  lane?: BackgroundLane;
 }
 
 export interface GetJsonRequest<T> {
@@ -240,7 +243,24 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
     );
   };
 
-  /** One call: attempts and retries within the deadline, each attempt paid from the quota first. */
+  /** One attempt of a call, paid from the quota first; `sent` hears when it goes out. */
+  const paidAttempt = async <T>(request: GetJsonRequest<T>, times: CallTimes, signal: AbortSignal, which: WhichAttempt, sent?: () => void): Promise<T> => {
+    if (spec.quota) {
+      const share = request.context?.quotaShare;
+      const verdict = await spec.quota.take(request.weight ?? 1, share);
+      if (!verdict.granted) {
+        const budget = share === undefined ? `the gateway's ${verdict.window} budget` : `background work's share of the gateway's ${verdict.window} budget`;
+        throw new UpstreamError('QUOTA_EXHAUSTED', `${what} was not called: ${budget} for ${spec.quota.name} is spent`, {
+          hostFailure: false,
+          retryAfterSeconds: verdict.retryAfterSeconds,
+        });
+      }
+    }
+    sent?.();
+    return attemptOnce(request, times, signal, which);
+  };
+
+  /** One call: attempts and retries within the deadline, each in the caller's lane when it has one. */
   const call = async <T>(
     request: GetJsonRequest<T>,
     times: CallTimes,
@@ -250,21 +270,12 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
     hedge: boolean,
   ): Promise<T> => {
     const mode = request.retry ?? 'all';
+    const lane = request.context?.lane;
     for (let attempt = 1; ; attempt += 1) {
-      if (spec.quota) {
-        const share = request.context?.quotaShare;
-        const verdict = await spec.quota.take(request.weight ?? 1, share);
-        if (!verdict.granted) {
-          const budget = share === undefined ? `the gateway's ${verdict.window} budget` : `background work's share of the gateway's ${verdict.window} budget`;
-          throw new UpstreamError('QUOTA_EXHAUSTED', `${what} was not called: ${budget} for ${spec.quota.name} is spent`, {
-            hostFailure: false,
-            retryAfterSeconds: verdict.retryAfterSeconds,
-          });
-        }
-      }
-      if (attempt === 1) sent();
       try {
-        return await attemptOnce(request, times, signal, { resendCount: attempt - 1, hedge });
+        const which = { resendCount: attempt - 1, hedge };
+        const first = attempt === 1 ? sent : undefined;
+        return await (lane ? lane(() => paidAttempt(request, times, signal, which, first)) : paidAttempt(request, times, signal, which, first));
       } catch (error) {
         const retry = RETRY.get(error as object);
         const mayRetry =

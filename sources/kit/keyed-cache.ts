@@ -199,6 +199,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       // A refresh has the source's own budget; a caller's load, what is left of the caller's time.
       ...(background ? {} : { deadline: caller.deadline, onAttempt: caller.onAttempt }),
       ...(caller.quotaShare !== undefined && { quotaShare: caller.quotaShare }),
+      ...(caller.lane && { lane: caller.lane }),
       ...(span && { trace: span.calls }),
     };
     const load = () => options.load(key, context).then((value) => store(key, value));
