@@ -11,9 +11,11 @@ import base from './vitest.config.js';
  */
 export const MUTATION_TESTS = [
   'test/abuse.test.ts',
+  'test/background-lane.test.ts',
   'test/batcher.test.ts',
   'test/budget.test.ts',
   'test/bullmq-engine.test.ts',
+  'test/caller.test.ts',
   'test/client-key.test.ts',
   'test/config.test.ts',
   'test/embedded-engine.test.ts',
@@ -38,6 +40,7 @@ export const MUTATION_TESTS = [
   'test/stale-and-refresh.test.ts',
   'test/tracing.test.ts',
   'test/trusted-documents.test.ts',
+  'test/upstream-error.test.ts',
   'test/weather-faults.test.ts',
   'test/weather-resilience.test.ts',
 ];
