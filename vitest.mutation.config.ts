@@ -26,6 +26,7 @@ export const MUTATION_TESTS = [
   'test/job-schedules.test.ts',
   'test/job-timer.test.ts',
   'test/keyed-cache.test.ts',
+  'test/latency-window.test.ts',
   'test/login-throttle.test.ts',
   'test/memory-response-store.test.ts',
   'test/password-hasher.test.ts',
@@ -41,6 +42,7 @@ export const MUTATION_TESTS = [
   'test/tracing.test.ts',
   'test/trusted-documents.test.ts',
   'test/upstream-error.test.ts',
+  'test/upstream-policy.test.ts',
   'test/weather-faults.test.ts',
   'test/weather-resilience.test.ts',
 ];
