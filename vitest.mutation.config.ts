@@ -20,6 +20,7 @@ export const MUTATION_TESTS = [
   'test/config.test.ts',
   'test/embedded-engine.test.ts',
   'test/hedging.test.ts',
+  'test/host-guard.test.ts',
   'test/job-engine-choice.test.ts',
   'test/job-engine.test.ts',
   'test/job-runs.test.ts',
