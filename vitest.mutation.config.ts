@@ -38,6 +38,7 @@ export const MUTATION_TESTS = [
   'test/response-headers.test.ts',
   'test/response-store.test.ts',
   'test/shared-cache-tier.test.ts',
+  'test/shared-load.test.ts',
   'test/shared-queries.test.ts',
   'test/stale-and-refresh.test.ts',
   'test/tracing.test.ts',

@@ -27,6 +27,7 @@ const DATABASES = {
   budget: 19,
   'redis-response-store': 20,
   'job-schedules': 21,
+  'shared-load': 22,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
