@@ -43,6 +43,7 @@ export const MUTATION_TESTS = [
   'test/stale-and-refresh.test.ts',
   'test/tracing.test.ts',
   'test/trusted-documents.test.ts',
+  'test/upstream-cache.test.ts',
   'test/upstream-error.test.ts',
   'test/upstream-policy.test.ts',
   'test/weather-faults.test.ts',
