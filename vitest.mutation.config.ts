@@ -45,6 +45,7 @@ export const MUTATION_TESTS = [
   'test/trusted-documents.test.ts',
   'test/upstream-cache.test.ts',
   'test/upstream-error.test.ts',
+  'test/upstream-http.test.ts',
   'test/upstream-policy.test.ts',
   'test/weather-faults.test.ts',
   'test/weather-resilience.test.ts',

@@ -1,0 +1,176 @@
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createUpstreamHttp, type GetJsonRequest, type UpstreamAttempt, type UpstreamHttp } from '../sources/kit/http.js';
+import { UpstreamError } from '../sources/kit/upstream-error.js';
+import { type UpstreamPolicyOverrides, upstreamPolicy } from '../sources/kit/upstream-policy.js';
+import { TEST_POLICY } from './helpers/weather.js';
+
+// The upstream kit's HTTP client against a local server that answers as each test scripts it:
+// what a status, a Retry-After, a body and a request's own rules make of a call, counted in
+// the requests the server saw.
+
+interface Scripted {
+  status?: number;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Never answer. */
+  hang?: boolean;
+}
+
+let servers: Server[] = [];
+let clients: UpstreamHttp[] = [];
+afterEach(async () => {
+  for (const client of clients) client.close();
+  for (const server of servers) server.closeAllConnections();
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  servers = [];
+  clients = [];
+});
+
+/** A server answering `script` in turn (the last answer again once it runs out), and a source of the kit on it. */
+async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}, headers?: Record<string, string>) {
+  const seen: IncomingHttpHeaders[] = [];
+  const server = createServer((request, response) => {
+    seen.push(request.headers);
+    const answer = script[Math.min(seen.length - 1, script.length - 1)]!;
+    if (answer.hang) return;
+    response.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
+    response.end(answer.body ?? '{"ok":true}');
+  });
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const attempts: UpstreamAttempt[] = [];
+  const http = createUpstreamHttp({ onAttempt: (attempt) => attempts.push(attempt) });
+  clients.push(http);
+  const source = http.source({
+    name: 'test',
+    what: 'The test API',
+    baseUrl,
+    policy: upstreamPolicy(10_000, { ...TEST_POLICY, ...policy }),
+    ...(headers && { headers }),
+  });
+  const get = (request: Partial<GetJsonRequest<unknown>> = {}) => source.getJson({ url: new URL(`${baseUrl}/v1/things`), parse: (body) => body, ...request });
+  const failure = async (request: Partial<GetJsonRequest<unknown>> = {}) => {
+    const error = await get(request).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(UpstreamError);
+    return error as UpstreamError;
+  };
+  return { get, failure, seen, attempts };
+}
+
+describe('the upstream HTTP client', () => {
+  it('sends the source’s headers with its own, and reads the JSON body', async () => {
+    const api = await upstream([{ body: '{"answer":42}' }], {}, { 'x-api-key': 'secret' });
+    expect(await api.get()).toEqual({ answer: 42 });
+    expect(api.seen[0]).toMatchObject({ accept: 'application/json', 'user-agent': 'gatherql', 'x-api-key': 'secret' });
+    expect(api.attempts.map((attempt) => attempt.outcome)).toEqual(['ok']);
+  });
+
+  it('does not wait for a 429 whose Retry-After, an HTTP date, is past maxRetryAfterMs; the caller hears when to come back', async () => {
+    const inAnHour = new Date(Date.now() + 3_600_000).toUTCString();
+    const api = await upstream([{ status: 429, headers: { 'retry-after': inAnHour } }]);
+    const error = await api.failure();
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.retryAfterSeconds).toBeGreaterThanOrEqual(3_598);
+    expect(error.retryAfterSeconds).toBeLessThanOrEqual(3_600);
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('waits for a 429 whose Retry-After is within maxRetryAfterMs, and for one whose Retry-After it cannot read, then asks again', async () => {
+    const soon = await upstream([{ status: 429, headers: { 'retry-after': '0' } }, { body: '{"n":1}' }]);
+    expect(await soon.get()).toEqual({ n: 1 });
+    expect(soon.seen).toHaveLength(2);
+    const unreadable = await upstream([{ status: 429, headers: { 'retry-after': 'soon' } }]);
+    const error = await unreadable.failure();
+    expect(error.code).toBe('RATE_LIMITED');
+    expect(error.retryAfterSeconds).toBeNull();
+    // The first attempt and retryLimit (2) more.
+    expect(unreadable.seen).toHaveLength(3);
+  });
+
+  it('retries what the request allows: all failures, none, or all but timeouts', async () => {
+    const all = await upstream([{ status: 503 }]);
+    expect((await all.failure()).code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(all.seen).toHaveLength(3);
+    const none = await upstream([{ status: 503 }]);
+    await none.failure({ retry: 'none' });
+    expect(none.seen).toHaveLength(1);
+  });
+
+  it('gives up on a timed-out attempt at once under `no-timeouts`, and tries it again under `all`', async () => {
+    const noTimeouts = await upstream([{ hang: true }], { timeoutMs: 150 });
+    expect((await noTimeouts.failure({ retry: 'no-timeouts' })).code).toBe('UPSTREAM_TIMEOUT');
+    expect(noTimeouts.seen).toHaveLength(1);
+    expect(noTimeouts.attempts.map((attempt) => attempt.outcome)).toEqual(['timeout']);
+    const all = await upstream([{ hang: true }], { timeoutMs: 150 });
+    expect((await all.failure()).code).toBe('UPSTREAM_TIMEOUT');
+    expect(all.seen).toHaveLength(3);
+  });
+
+  it('answers a 404 with what the request says it stands for, and calls it a bad response otherwise', async () => {
+    const none = await upstream([{ status: 404, body: '{"message":"not found"}' }]);
+    expect(await none.get({ onNotFound: () => ({ results: [] }) })).toEqual({ results: [] });
+    expect(none.attempts.map((attempt) => attempt.outcome)).toEqual(['ok']);
+    const bad = await upstream([{ status: 404 }]);
+    const error = await bad.failure();
+    expect(error.code).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(bad.seen).toHaveLength(1);
+  });
+
+  it('lets the request read a refusal its API gives a meaning of its own, and never retries it', async () => {
+    const refusal = new UpstreamError('QUOTA_EXHAUSTED', 'the key’s quota is frozen', { hostFailure: false });
+    const statuses: number[] = [];
+    const api = await upstream([{ status: 503, body: 'frozen' }]);
+    const error = await api.failure({
+      onRefusal: (status, body) => {
+        statuses.push(status);
+        return body === 'frozen' ? refusal : null;
+      },
+    });
+    expect(error).toBe(refusal);
+    expect(statuses).toEqual([503]);
+    expect(api.seen).toHaveLength(1);
+    // A refusal the request leaves to the kit is the kit's: a 503, retried.
+    const left = await upstream([{ status: 503, body: 'busy' }]);
+    expect((await left.failure({ onRefusal: () => null })).code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(left.seen).toHaveLength(3);
+  });
+
+  it('calls a body that is not JSON, or not the documented shape, a bad response, and does not retry it', async () => {
+    const garbled = await upstream([{ body: '<html>oops</html>' }]);
+    const error = await garbled.failure();
+    expect(error.code).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(error.message).toBe('The test API answered with a body that is not JSON');
+    expect(error.hostFailure).toBe(true);
+    expect(garbled.seen).toHaveLength(1);
+    const shape = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'no results field');
+    const wrong = await upstream([{ body: '{}' }]);
+    expect(
+      await wrong.failure({
+        parse: () => {
+          throw shape;
+        },
+      }),
+    ).toBe(shape);
+    expect(wrong.attempts.map((attempt) => attempt.outcome)).toEqual(['error']);
+    expect(wrong.seen).toHaveLength(1);
+  });
+
+  it('cuts off a body over maxResponseBytes, and reads one of exactly that size', async () => {
+    const body = (bytes: number) => `"${'x'.repeat(bytes - 2)}"`;
+    const over = await upstream([{ body: body(2_049) }], { maxResponseBytes: 2_048 });
+    const error = await over.failure();
+    expect(error.code).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(error.message).toBe('The test API answered with a body over 2048 bytes');
+    expect(over.seen).toHaveLength(1);
+    const exact = await upstream([{ body: body(2_048) }], { maxResponseBytes: 2_048 });
+    expect(await exact.get()).toHaveLength(2_046);
+  });
+});
