@@ -1,13 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { BACKGROUND } from '../sources/kit/caller.js';
 import type { CacheEvent } from '../sources/kit/events.js';
 import { createMemoryQuotaStore, createQuota, type Quota } from '../sources/kit/quota.js';
+import { createRedisTier } from '../sources/kit/shared-tier.js';
+import type { LookUpSpan, LookUpTracer } from '../sources/kit/trace.js';
 import { type CacheSettings, REFRESH_QUOTA_RESERVE, upstreamCache } from '../sources/kit/upstream-cache.js';
+import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 const TTL_MS = 1_000;
 
 /** An upstream cache on a clock of the test's, whose loads the test counts. */
-function cacheOf(settings: Partial<CacheSettings> = {}, quota?: Quota) {
+function cacheOf(settings: Partial<CacheSettings> = {}, quota?: Quota, load?: (key: string) => Promise<string>) {
   let clock = 0;
   const loads: string[] = [];
   const events: [string, CacheEvent][] = [];
@@ -27,7 +31,7 @@ function cacheOf(settings: Partial<CacheSettings> = {}, quota?: Quota) {
       staleIfErrorMs: 0,
       load: async (key) => {
         loads.push(key);
-        return `${key} #${loads.length}`;
+        return load ? load(key) : `${key} #${loads.length}`;
       },
       ...(quota && { quota }),
     },
@@ -108,5 +112,76 @@ describe('an upstream cache', () => {
     await cache.get('berlin', BACKGROUND);
     for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
     expect(loads).toEqual(['berlin']);
+  });
+
+  it('traces its own refreshes with the tracer it is given', async () => {
+    const traced: string[] = [];
+    const span: LookUpSpan = { event: () => {}, follows: () => {}, end: () => {}, calls: {} as LookUpSpan['calls'] };
+    const tracer: LookUpTracer = {
+      lookUp: (cache, key) => {
+        traced.push(`${cache} ${key}`);
+        return span;
+      },
+    };
+    const { cache, loads, at } = cacheOf({ tracer });
+    await cache.get('berlin', BACKGROUND);
+    at(TTL_MS * 0.6);
+    await cache.get('berlin', BACKGROUND);
+    await expect.poll(() => loads).toEqual(['berlin', 'berlin']);
+    expect(traced).toEqual(['geocoding berlin']);
+  });
+});
+
+describe.skipIf(!sharedRedis)('upstream caches of several instances, sharing a tier in Redis', () => {
+  async function tier() {
+    const url = redisDatabase('upstream-cache');
+    await emptyRedis(url);
+    const redis = new Redis(url);
+    onTestFinished(() => redis.disconnect());
+    return { tier: createRedisTier(redis), redis };
+  }
+
+  it('load a key once: the second instance takes what the first wrote', async () => {
+    const { tier: sharedTier } = await tier();
+    const first = cacheOf({ sharedTier, refreshAhead: null });
+    const second = cacheOf({ sharedTier, refreshAhead: null });
+    expect((await first.cache.get('berlin', BACKGROUND)).value).toBe('berlin #1');
+    expect((await second.cache.get('berlin', BACKGROUND)).value).toBe('berlin #1');
+    expect(second.loads).toEqual([]);
+  });
+
+  it('hold the lock of a key they load for sharedLockMs', async () => {
+    const { tier: sharedTier, redis } = await tier();
+    let release!: (value: string) => void;
+    const loading = cacheOf({ sharedTier, refreshAhead: null, sharedLockMs: 1_500 }, undefined, () => new Promise((resolve) => (release = resolve)));
+    const answer = loading.cache.get('berlin', BACKGROUND);
+    await expect.poll(() => loading.loads).toEqual(['berlin']);
+    const ttl = await redis.pttl('gatherql:geocoding:berlin:load:lock');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(1_500);
+    release('berlin #1');
+    expect((await answer).value).toBe('berlin #1');
+  });
+
+  it('refresh a hot key on one instance only, and each key on its own', async () => {
+    const { tier: sharedTier } = await tier();
+    const first = cacheOf({ sharedTier });
+    const second = cacheOf({ sharedTier });
+    for (const key of ['berlin', 'paris']) {
+      await first.cache.get(key, BACKGROUND);
+      await second.cache.get(key, BACKGROUND);
+    }
+    expect(first.loads).toEqual(['berlin', 'paris']);
+    expect(second.loads).toEqual([]);
+    first.at(TTL_MS * 0.6);
+    second.at(TTL_MS * 0.6);
+    for (const key of ['berlin', 'paris']) {
+      await first.cache.get(key, BACKGROUND);
+      await second.cache.get(key, BACKGROUND);
+    }
+    // One refresh of each key in all: the refresh's lock is per key, and taken by one instance.
+    await expect.poll(() => [...first.loads, ...second.loads].sort()).toEqual(['berlin', 'berlin', 'paris', 'paris']);
+    for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect([...first.loads, ...second.loads].sort()).toEqual(['berlin', 'berlin', 'paris', 'paris']);
   });
 });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createHostGuard } from '../sources/kit/host-guard.js';
+import { UpstreamError } from '../sources/kit/upstream-error.js';
 import { backoffDelay, defaultUpstreamPolicy, upstreamPolicy } from '../sources/kit/upstream-policy.js';
 
 describe('upstream policies', () => {
@@ -37,5 +39,24 @@ describe('upstream policies', () => {
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(1);
     expect(Math.max(...delays)).toBeLessThanOrEqual(200);
     expect(new Set(delays).size).toBeGreaterThan(1);
+  });
+
+  it('by default let the largest answer through, open a circuit only after several calls, and hedge a small share of calls late', async () => {
+    const policy = defaultUpstreamPolicy(2_000);
+    // Open-Meteo's largest answer here (a forecast batch of 20) is about 12 kB.
+    expect(policy.maxResponseBytes).toBeGreaterThanOrEqual(12 * 1024);
+    const guard = createHostGuard({ source: 'forecast', host: 'api.open-meteo.com', concurrency: 1, breaker: policy.breaker });
+    try {
+      for (let call = 0; call < 3; call += 1) {
+        await guard.run(() => Promise.reject(new UpstreamError('UPSTREAM_UNAVAILABLE', 'HTTP 503')), 'The forecast').catch(() => {});
+      }
+      expect(guard.state).toBe('closed');
+    } finally {
+      guard.close();
+    }
+    expect(policy.hedge.percentile).toBeGreaterThanOrEqual(90);
+    expect(policy.hedge.percentile).toBeLessThan(100);
+    expect(policy.hedge.maxShare).toBeGreaterThan(0);
+    expect(policy.hedge.maxShare).toBeLessThanOrEqual(0.1);
   });
 });

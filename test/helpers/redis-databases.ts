@@ -28,6 +28,7 @@ const DATABASES = {
   'redis-response-store': 20,
   'job-schedules': 21,
   'shared-load': 22,
+  'upstream-cache': 23,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
