@@ -93,6 +93,50 @@ describe('hedged()', () => {
     both.attempts[0]!.reject(new Error('first failed'));
     await expect(failing).rejects.toThrow('first failed');
   });
+  it('throws the first attempt’s error when it fails first and the hedge after it', async () => {
+    const both = controllable<string>();
+    const failing = hedged(both.attempt, 50, () => true);
+    both.attempts[0]!.send();
+    await elapse(50);
+    both.attempts[0]!.reject(new Error('first failed'));
+    both.attempts[1]!.reject(new Error('hedge failed'));
+    await expect(failing).rejects.toThrow('first failed');
+  });
+
+  it('aborts the slower attempt saying the other one answered', async () => {
+    const { attempt, attempts } = controllable<string>();
+    const result = hedged(attempt, 50, () => true);
+    attempts[0]!.send();
+    await elapse(50);
+    attempts[1]!.resolve('hedge');
+    expect(await result).toBe('hedge');
+    expect((attempts[0]!.signal.reason as Error).message).toBe('the other attempt of this call answered first');
+  });
+
+  it('sends no hedge at all without a delay, whatever the budget says', async () => {
+    const { attempt, attempts } = controllable<string>();
+    const result = hedged(attempt, null, () => true);
+    attempts[0]!.send();
+    await elapse(10_000);
+    expect(attempts).toHaveLength(1);
+    attempts[0]!.resolve('first');
+    expect(await result).toBe('first');
+  });
+
+  it('counts only the first sending: a retry neither restarts the delay nor adds a hedge', async () => {
+    const { attempt, attempts } = controllable<string>();
+    void hedged(attempt, 50, () => true);
+    attempts[0]!.send();
+    await elapse(30);
+    // The first attempt's retry goes out.
+    attempts[0]!.send();
+    await elapse(20);
+    expect(attempts).toHaveLength(2);
+    // And once the hedge is out, another retry of the first sends none.
+    attempts[0]!.send();
+    await elapse(1_000);
+    expect(attempts).toHaveLength(2);
+  });
 });
 
 describe('HedgeController', () => {
@@ -110,6 +154,14 @@ describe('HedgeController', () => {
     expect(new HedgeController(policy({ delayMs: 3, minDelayMs: 10 })).delayForNewCall()).toBe(10);
     expect(new HedgeController(policy({ delayMs: 40 })).delayForNewCall()).toBe(40);
     expect(new HedgeController(policy({ percentile: 0 })).delayForNewCall()).toBeNull();
+  });
+
+  it('hedges nothing at a percentile of 0 or a share of 0, however many latencies it has seen or however full its burst', () => {
+    const off = new HedgeController(policy({ percentile: 0, minSamples: 1, minDelayMs: 1 }));
+    for (let ms = 1; ms <= 30; ms += 1) off.observe(ms);
+    expect(off.delayForNewCall()).toBeNull();
+    const noShare = new HedgeController(policy({ delayMs: 20, maxShare: 0, burst: 5 }));
+    expect(noShare.delayForNewCall()).toBeNull();
   });
 
   it('keeps hedges within the share of calls: the burst, then one per 1/maxShare calls', () => {
