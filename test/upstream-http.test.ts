@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createUpstreamHttp, type GetJsonRequest, type UpstreamAttempt, type UpstreamHttp } from '../sources/kit/http.js';
+import { performance } from 'node:perf_hooks';
+import { createUpstreamHttp, type GetJsonRequest, type SourceSpec, type UpstreamAttempt, type UpstreamHttp } from '../sources/kit/http.js';
+import { createMemoryQuotaStore, createQuota } from '../sources/kit/quota.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
 import { type UpstreamPolicyOverrides, upstreamPolicy } from '../sources/kit/upstream-policy.js';
 import { TEST_POLICY } from './helpers/weather.js';
@@ -30,7 +32,7 @@ afterEach(async () => {
 });
 
 /** A server answering `script` in turn (the last answer again once it runs out), and a source of the kit on it. */
-async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}, headers?: Record<string, string>) {
+async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}, headers?: Record<string, string>, spec: Partial<SourceSpec> = {}) {
   const seen: IncomingHttpHeaders[] = [];
   const server = createServer((request, response) => {
     seen.push(request.headers);
@@ -52,6 +54,7 @@ async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}
     baseUrl,
     policy: upstreamPolicy(10_000, { ...TEST_POLICY, ...policy }),
     ...(headers && { headers }),
+    ...spec,
   });
   const get = (request: Partial<GetJsonRequest<unknown>> = {}) => source.getJson({ url: new URL(`${baseUrl}/v1/things`), parse: (body) => body, ...request });
   const failure = async (request: Partial<GetJsonRequest<unknown>> = {}) => {
@@ -62,7 +65,7 @@ async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}
     expect(error).toBeInstanceOf(UpstreamError);
     return error as UpstreamError;
   };
-  return { get, failure, seen, attempts };
+  return { get, failure, seen, attempts, http, baseUrl, server };
 }
 
 describe('the upstream HTTP client', () => {
@@ -172,5 +175,88 @@ describe('the upstream HTTP client', () => {
     expect(over.seen).toHaveLength(1);
     const exact = await upstream([{ body: body(2_048) }], { maxResponseBytes: 2_048 });
     expect(await exact.get()).toHaveLength(2_046);
+  });
+
+  it('counts a connection that fails against the host, names its code in the attempt, and tries it again', async () => {
+    const api = await upstream([{}]);
+    api.server.close();
+    await once(api.server, 'close');
+    const error = await api.failure();
+    expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(error.message).toBe('The test API is unreachable (ECONNREFUSED)');
+    expect(error.hostFailure).toBe(true);
+    expect(api.attempts.map((attempt) => [attempt.outcome, attempt.errorCode])).toEqual([
+      ['error', 'ECONNREFUSED'],
+      ['error', 'ECONNREFUSED'],
+      ['error', 'ECONNREFUSED'],
+    ]);
+  });
+
+  it('cancels an attempt its caller gave up on, not counting it against the host, and tries it no more', async () => {
+    const api = await upstream([{ hang: true }]);
+    const abort = new AbortController();
+    const heard: UpstreamAttempt[] = [];
+    const pending = api.failure({ context: { signal: abort.signal, onAttempt: (attempt) => heard.push(attempt) } });
+    await expect.poll(() => api.seen.length).toBe(1);
+    abort.abort();
+    const error = await pending;
+    expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(error.origin).toBe('caller');
+    expect(error.hostFailure).toBe(false);
+    expect(api.attempts.map((attempt) => attempt.outcome)).toEqual(['cancelled']);
+    // The caller hears of its attempts as the observers do.
+    expect(heard).toEqual(api.attempts);
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('starts no attempt when too little of its caller’s deadline is left, and says the deadline passed', async () => {
+    const api = await upstream([{}]);
+    const error = await api.failure({ context: { deadline: performance.now() + 10 } });
+    expect(error.code).toBe('UPSTREAM_TIMEOUT');
+    expect(error.origin).toBe('caller');
+    expect(error.hostFailure).toBe(false);
+    expect(error.message).toContain('REQUEST_DEADLINE_MS');
+    expect(api.seen).toHaveLength(0);
+  });
+
+  it('pays each attempt from the quota by its weight, and sends none the quota refuses', async () => {
+    // A clock of its own: on the wall clock the minute could turn between two calls.
+    const quota = createQuota({ name: 'test', limits: { minute: 5 }, store: createMemoryQuotaStore(), now: () => 30_000 });
+    const api = await upstream([{}], {}, undefined, { quota });
+    await api.get({ weight: 3 });
+    const error = await api.failure({ weight: 3 });
+    expect(error.code).toBe('QUOTA_EXHAUSTED');
+    expect(error.message).toBe("The test API was not called: the gateway's minute budget for test is spent");
+    // Half a minute into the window.
+    expect(error.retryAfterSeconds).toBe(30);
+    expect(api.seen).toHaveLength(1);
+    // Background work's share: half of the window, of which 3 are spent.
+    const background = await api.failure({ weight: 1, context: { quotaShare: 0.5 } });
+    expect(background.message).toBe("The test API was not called: background work's share of the gateway's minute budget for test is spent");
+    expect(await api.get({ weight: 2 })).toEqual({ ok: true });
+    expect(api.seen).toHaveLength(2);
+  });
+
+  it('closes the quota window a 429 names until it resets: no call goes out meanwhile', async () => {
+    const quota = createQuota({ name: 'test', limits: { minute: 100 }, store: createMemoryQuotaStore(), now: () => 30_000 });
+    const api = await upstream([{ status: 429, body: '{"reason":"Minutely API request limit exceeded."}' }], {}, undefined, {
+      quota,
+      limitedWindow: (body) => (body.includes('Minutely') ? 'minute' : null),
+    });
+    const limited = await api.failure();
+    expect(limited.code).toBe('RATE_LIMITED');
+    expect(limited.message).toBe('The test API is rate limiting us for this minute (HTTP 429)');
+    expect(limited.retryAfterSeconds).toBe(30);
+    expect(api.seen).toHaveLength(1);
+    expect((await api.failure()).code).toBe('QUOTA_EXHAUSTED');
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('registers a source once, and shows each source’s circuit', async () => {
+    const api = await upstream([{}]);
+    expect(() => api.http.source({ name: 'test', what: 'again', baseUrl: api.baseUrl, policy: upstreamPolicy(1_000) })).toThrow(
+      'upstream source test is registered twice',
+    );
+    expect(api.http.circuits()).toEqual({ test: 'closed' });
   });
 });
