@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
+import type { BackgroundLane } from '../sources/kit/background-lane.js';
 import { createUpstreamHttp, type GetJsonRequest, type SourceSpec, type UpstreamAttempt, type UpstreamHttp } from '../sources/kit/http.js';
 import { createMemoryQuotaStore, createQuota } from '../sources/kit/quota.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
@@ -258,5 +259,25 @@ describe('the upstream HTTP client', () => {
       'upstream source test is registered twice',
     );
     expect(api.http.circuits()).toEqual({ test: 'closed' });
+  });
+
+  it('spends no quota on an attempt whose caller gave up while it waited for its turn', async () => {
+    const quota = createQuota({ name: 'test', limits: { minute: 5 }, store: createMemoryQuotaStore(), now: () => 30_000 });
+    const api = await upstream([{}], {}, undefined, { quota });
+    let letThrough!: () => void;
+    const turn = new Promise<void>((resolve) => (letThrough = resolve));
+    const lane: BackgroundLane = async (attempt) => {
+      await turn;
+      return attempt();
+    };
+    const abort = new AbortController();
+    const pending = api.failure({ context: { signal: abort.signal, lane } });
+    abort.abort();
+    letThrough();
+    expect((await pending).origin).toBe('caller');
+    expect(api.seen).toHaveLength(0);
+    expect(api.attempts).toEqual([]);
+    // All 5 units are still there.
+    expect((await quota.take(5)).granted).toBe(true);
   });
 });

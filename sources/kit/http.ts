@@ -245,6 +245,8 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
 
   /** One attempt of a call, paid from the quota first; `sent` hears when it goes out. */
   const paidAttempt = async <T>(request: GetJsonRequest<T>, times: CallTimes, signal: AbortSignal, which: WhichAttempt, sent?: () => void): Promise<T> => {
+    // Nobody waits any longer (a report cancelled while its attempt waited in the lane): nothing to pay for.
+    if (signal.aborted) throw cancelled(what);
     if (spec.quota) {
       const share = request.context?.quotaShare;
       const verdict = await spec.quota.take(request.weight ?? 1, share);
