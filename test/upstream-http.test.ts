@@ -280,4 +280,36 @@ describe('the upstream HTTP client', () => {
     // All 5 units are still there.
     expect((await quota.take(5)).granted).toBe(true);
   });
+
+  it('retries each status that may pass (408, 429, every 5xx) and none of the others', async () => {
+    for (const [status, attempts] of [
+      [408, 3],
+      [429, 3],
+      [500, 3],
+      [599, 3],
+      [400, 1],
+      [499, 1],
+    ] as const) {
+      const api = await upstream([{ status }]);
+      await api.failure();
+      expect([status, api.seen.length]).toEqual([status, attempts]);
+    }
+  });
+
+  it('reads only a 2xx as an answer: a 300 is a failed attempt', async () => {
+    const moved = await upstream([{ status: 300, body: '{"ok":true}' }]);
+    expect((await moved.failure({ retry: 'none' })).code).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(moved.attempts.map((attempt) => attempt.outcome)).toEqual(['error']);
+    const created = await upstream([{ status: 299, body: '{"ok":true}' }]);
+    expect(await created.get()).toEqual({ ok: true });
+  });
+
+  it('waits the seconds a Retry-After gives before asking again', async () => {
+    const api = await upstream([{ status: 503, headers: { 'retry-after': '1' } }, { body: '{"n":2}' }]);
+    const started = performance.now();
+    expect(await api.get()).toEqual({ n: 2 });
+    // A lower bound only: however slow the machine, the retry cannot come sooner.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+    expect(api.seen).toHaveLength(2);
+  });
 });
