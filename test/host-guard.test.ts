@@ -123,4 +123,10 @@ describe('the host guard', () => {
     releases[2]!();
     await Promise.all([second, third]);
   });
+
+  it('lets a call take as long as it takes: the HTTP client owns the timeouts', async () => {
+    const { guard } = guardOf();
+    const slow = guard.run(() => new Promise<string>((resolve) => setTimeout(() => resolve('late'), 50)), 'The forecast');
+    await expect(slow).resolves.toBe('late');
+  });
 });
