@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
  * - what the calls in flight allocate is alive at each collection of the young generation, and
  *   those pauses grow with it: forty calls at once gave pauses of 10 to 25 ms.
  * A report of 1,000 names with 8 in flight took 9 s instead of 4 s, and the p99 of the requests
- * served meanwhile fell from 5-9x their p99 alone to 2-2.5x (docs/performance-notes.md).
+ * served meanwhile fell from 5.6-7.8x their p99 alone to 2.2-3.1x (docs/performance-notes.md).
  */
 export type BackgroundLane = <T>(attempt: () => Promise<T>) => Promise<T>;
 
