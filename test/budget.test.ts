@@ -23,6 +23,17 @@ describe('the upstream budget, on the test’s clock', () => {
     expect(await budget.spend('ip:203.0.113.7', 2)).toEqual({ granted: true, remaining: 1, resetSeconds: 60, counted: true });
   });
 
+  it('fails open when its Redis fails, and the warning says what is no longer counted', async () => {
+    const logs = captureLogs();
+    const budget = createUpstreamBudget(1, deadRedis(), logs.logger)!;
+    expect(await budget.spend('ip:203.0.113.7', 5)).toMatchObject({ granted: true, counted: false });
+    expect(await budget.spend('ip:203.0.113.7', 5)).toMatchObject({ granted: true, counted: false });
+    // Once per 30 s, however many look-ups fail to be counted meanwhile.
+    expect(logs.lines().map((line) => [line.level, line.msg])).toEqual([
+      [40, 'upstream budget store unreachable: upstream look-ups are not counted per client until it is back'],
+    ]);
+  });
+
   it('is off at 0', () => {
     expect(createUpstreamBudget(0, null, captureLogs().logger)).toBeNull();
   });

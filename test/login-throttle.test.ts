@@ -2,7 +2,8 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { RequestError } from '../resolvers/errors.js';
 import { createLoginThrottle, LOGIN_THROTTLE, type LoginThrottle } from '../resolvers/login-throttle.js';
-import { emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { captureLogs } from './helpers/log-capture.js';
+import { deadRedis, emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // The throttle itself, on its own stores: in memory on the test's clock (the slow-down is about
 // seconds, and no verdict here may wait for real ones), and in Redis for what needs no clock.
@@ -54,6 +55,27 @@ describe('the login throttle, in memory, on the test’s clock', () => {
     expect(await tryLogIn(throttle, 'ada', '198.51.100.2', 'succeeds')).toBe('ok');
   });
 
+  it('refuses with a 429 that says when to come back, the longer wait when both the username and the client are refused', async () => {
+    const throttle = createLoginThrottle();
+    // 'ada' locked for lockSeconds, by five failures from clients of their own (each pause waited out).
+    for (const [n, pause] of [0, 0, 1, 2, 4].entries()) {
+      vi.advanceTimersByTime(pause * 1000);
+      expect(await tryLogIn(throttle, 'ada', `10.0.1.${n}`)).toBe('ok');
+    }
+    vi.advanceTimersByTime(8000);
+    expect(await tryLogIn(throttle, 'ada', '10.0.1.9')).toBe(`wait ${LOGIN_THROTTLE.lockSeconds} s`);
+    // One client spends its hour's failures on other names; its next try, on 'ada', is refused twice over.
+    const client = '203.0.113.40';
+    for (let n = 0; n < LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(throttle, `typo${n}`, client)).toBe('ok');
+    const refusal = await throttle.begin('ada', client).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(RequestError);
+    expect(refusal).toMatchObject({
+      code: 'RATE_LIMITED',
+      message: 'Too many failed sign-ins; retry in 3600 s',
+      details: { retryAfterSeconds: 3600, http: { status: 429, headers: { 'retry-after': '3600' } } },
+    });
+  });
+
   it('a failure does not slow a username down before the second one in a row, and a success starts the count again', async () => {
     const throttle = createLoginThrottle();
     expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
@@ -72,6 +94,17 @@ describe.each(memoryAndRedis('login-throttle', (redis) => createLoginThrottle({ 
     // Its failures still count: the budget is whole.
     for (let n = 0; n < LOGIN_THROTTLE.maxFailuresPerClient; n += 1) expect(await tryLogIn(throttle, `typo${n}`, office)).toBe('ok');
     expect(await tryLogIn(throttle, 'someone', office)).toBe('wait 3600 s');
+  });
+});
+
+describe('the login throttle whose Redis fails', () => {
+  it('lets logIns through uncounted, and the warning says that they are not throttled', async () => {
+    const logs = captureLogs();
+    const throttle = createLoginThrottle({ redis: deadRedis(), logger: logs.logger });
+    for (let n = 0; n < LOGIN_THROTTLE.maxConsecutiveFailures + 2; n += 1) expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
+    expect(logs.lines().map((line) => [line.level, line.msg])).toEqual([
+      [40, 'login throttle store unreachable: logIns are not throttled until it is back'],
+    ]);
   });
 });
 
