@@ -102,9 +102,7 @@ describe('the login throttle whose Redis fails', () => {
     const logs = captureLogs();
     const throttle = createLoginThrottle({ redis: deadRedis(), logger: logs.logger });
     for (let n = 0; n < LOGIN_THROTTLE.maxConsecutiveFailures + 2; n += 1) expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
-    expect(logs.lines().map((line) => [line.level, line.msg])).toEqual([
-      [40, 'login throttle store unreachable: logIns are not throttled until it is back'],
-    ]);
+    expect(logs.lines().map((line) => [line.level, line.msg])).toEqual([[40, 'login throttle store unreachable: logIns are not throttled until it is back']]);
   });
 });
 
