@@ -11,6 +11,7 @@ import base from './vitest.config.js';
  */
 export const MUTATION_TESTS = [
   'test/abuse.test.ts',
+  'test/answer-parts.test.ts',
   'test/background-lane.test.ts',
   'test/batcher.test.ts',
   'test/budget.test.ts',
@@ -29,6 +30,7 @@ export const MUTATION_TESTS = [
   'test/keyed-cache.test.ts',
   'test/latency-window.test.ts',
   'test/login-throttle.test.ts',
+  'test/mask-error.test.ts',
   'test/memory-response-store.test.ts',
   'test/password-hasher.test.ts',
   'test/quota.test.ts',
@@ -36,7 +38,9 @@ export const MUTATION_TESTS = [
   'test/redis-response-store.test.ts',
   'test/response-cache.test.ts',
   'test/response-headers.test.ts',
+  'test/response-store-choice.test.ts',
   'test/response-store.test.ts',
+  'test/served-answers.test.ts',
   'test/shared-cache-tier.test.ts',
   'test/shared-load.test.ts',
   'test/shared-queries.test.ts',

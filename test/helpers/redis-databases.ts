@@ -29,6 +29,7 @@ const DATABASES = {
   'job-schedules': 21,
   'shared-load': 22,
   'upstream-cache': 23,
+  'response-store-choice': 24,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
