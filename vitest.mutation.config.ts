@@ -30,6 +30,7 @@ export const MUTATION_TESTS = [
   'test/keyed-cache.test.ts',
   'test/latency-window.test.ts',
   'test/login-throttle.test.ts',
+  'test/look-up-span.test.ts',
   'test/mask-error.test.ts',
   'test/memory-response-store.test.ts',
   'test/password-hasher.test.ts',
