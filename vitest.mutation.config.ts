@@ -45,6 +45,7 @@ export const MUTATION_TESTS = [
   'test/shared-cache-tier.test.ts',
   'test/shared-load.test.ts',
   'test/shared-queries.test.ts',
+  'test/shared-tier.test.ts',
   'test/stale-and-refresh.test.ts',
   'test/tracing.test.ts',
   'test/trusted-documents.test.ts',

@@ -30,6 +30,7 @@ const DATABASES = {
   'shared-load': 22,
   'upstream-cache': 23,
   'response-store-choice': 24,
+  'shared-tier': 25,
 } as const;
 
 /** The run's Redis server, or null when the run has none (the suite then skips). */
