@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackgroundLane } from '../sources/kit/background-lane.js';
 import { type BatchCall, createBatcher } from '../sources/kit/batcher.js';
 import type { CallContext, RetryMode, UpstreamAttempt } from '../sources/kit/http.js';
+import type { CallTrace } from '../sources/kit/trace.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
 
 /**
@@ -128,5 +129,116 @@ describe('batcher', () => {
     await batcher.load('k1');
     expect(calls).toHaveLength(3);
     expect(heard).toHaveLength(1);
+  });
+
+  it('asks a key that is alone in its call with every retry, a call of several with all but timeouts', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 2 });
+    await Promise.all(keys(3).map((key) => batcher.load(key)));
+    expect(calls.map((item) => [item.keys.length, item.retry])).toEqual([
+      [2, 'no-timeouts'],
+      [1, 'all'],
+    ]);
+  });
+
+  it('fails the keys of a call that answered a value too few, with the reason, rather than handing out values to the wrong keys', async () => {
+    const calls: string[][] = [];
+    const batcher = createBatcher<number>({
+      cap: 20,
+      call: async (asked) => {
+        calls.push([...asked]);
+        return asked.slice(1).map(() => 1);
+      },
+    });
+    const results = await Promise.allSettled([batcher.load('a'), batcher.load('b')]);
+    expect(results.map((result) => result.status === 'rejected' && (result.reason as Error).message)).toEqual([
+      'a batch call answered 0 values for 1 keys',
+      'a batch call answered 0 values for 1 keys',
+    ]);
+    // A failure that is not the upstream's is asked again in halves, like a refused call.
+    expect(calls).toEqual([['a', 'b'], ['a'], ['b']]);
+  });
+
+  it('gives the keys of a half refused for the caller’s sake the failure of the call it was split from', async () => {
+    const first = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HTTP 400');
+    const refused = new UpstreamError('QUOTA_EXHAUSTED', 'budget spent');
+    const failing = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HTTP 400 again');
+    const batcher = createBatcher<number>({
+      cap: 20,
+      call: async (asked) => {
+        if (asked.length === 4) throw first;
+        // The first half finds the quota spent; the second half holds the bad key.
+        if (asked.includes('k0')) throw refused;
+        if (asked.includes('bad 3')) throw failing;
+        return asked.map(() => 1);
+      },
+    });
+    const results = await Promise.allSettled(keys(4, [3]).map((key) => batcher.load(key)));
+    expect(results.map((result) => (result.status === 'rejected' ? result.reason : result.value))).toEqual([first, first, 1, failing]);
+  });
+
+  it('leaves a call without a deadline, a signal or a listener when one of its keys has none', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    const listener = () => {};
+    await Promise.all([batcher.load('k1', { deadline: 100, signal: new AbortController().signal, onAttempt: listener }), batcher.load('k2')]);
+    expect(calls[0]!.context).not.toHaveProperty('deadline');
+    expect(calls[0]!.context).not.toHaveProperty('signal');
+    // One listener is passed as it is; none, not at all.
+    expect(calls[0]!.context.onAttempt).toBe(listener);
+    await Promise.all([batcher.load('k1'), batcher.load('k2')]);
+    expect(calls[1]!.context).toEqual({});
+  });
+
+  it('counts a key abandoned before its call as given up', async () => {
+    const { call, calls } = refusingUpstream();
+    const batcher = createBatcher({ call, cap: 20 });
+    const gone = new AbortController();
+    gone.abort();
+    const waiting = new AbortController();
+    await Promise.all([batcher.load('k1', { signal: gone.signal }), batcher.load('k2', { signal: waiting.signal })]);
+    const signal = calls[0]!.context.signal!;
+    expect(signal.aborted).toBe(false);
+    waiting.abort();
+    expect(signal.aborted).toBe(true);
+  });
+
+  it('traces a call shared by traced keys in a batch span linked to each, named and counted, and ends it with the outcome', async () => {
+    const made: { traces: readonly CallTrace[]; facts: { name: string; keys: number }; ended: unknown[] }[] = [];
+    const traceOf = (): CallTrace => ({
+      attempt: () => ({ headers: {}, end() {} }),
+      batch(traces, facts) {
+        const span = { traces, facts, ended: [] as unknown[] };
+        made.push(span);
+        return { ...traceOf(), end: (error?: unknown) => void span.ended.push(error ?? 'ok') };
+      },
+    });
+    const [a, b] = [traceOf(), traceOf()];
+    const contexts: CallContext[] = [];
+    const refusal = new UpstreamError('RATE_LIMITED', 'HTTP 429');
+    const upstream = (fails: boolean) => async (asked: readonly string[], context: CallContext) => {
+      contexts.push(context);
+      if (fails) throw refusal;
+      return asked.map(() => 1);
+    };
+    const batcher = createBatcher<number>({ cap: 20, call: upstream(false) });
+    await Promise.all([batcher.load('k1', { trace: a }), batcher.load('k2', { trace: b }), batcher.load('k3', { trace: a })]);
+    expect(made).toHaveLength(1);
+    expect(made[0]!.traces).toEqual([a, b]);
+    expect(made[0]!.facts).toEqual({ name: 'upstream', keys: 3 });
+    expect(made[0]!.ended).toEqual(['ok']);
+    // The call is traced in the batch span, which the call itself never ends.
+    expect(contexts[0]!.trace).not.toBe(a);
+    expect(contexts[0]!.trace).not.toBe(b);
+    expect(contexts[0]!).not.toHaveProperty('batch');
+
+    const named = createBatcher<number>({ cap: 20, name: 'forecast', call: upstream(true) });
+    // One traced key: its own trace, no batch span.
+    await Promise.allSettled([named.load('k1', { trace: a }), named.load('k2')]);
+    expect(contexts[1]!.trace).toBe(a);
+    expect(made).toHaveLength(1);
+    await Promise.allSettled([named.load('k1', { trace: a }), named.load('k2', { trace: b })]);
+    expect(made[1]!.facts).toEqual({ name: 'forecast', keys: 2 });
+    expect(made[1]!.ended).toEqual([refusal]);
   });
 });
