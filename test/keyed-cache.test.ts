@@ -612,6 +612,132 @@ describe('keepFresh', () => {
     release();
   });
 
+  it('tries again a quarter of the TTL’s last part after a refresh told no or failed (500 ms for 10 s), and asks to hold the key for that last part', async () => {
+    let allowed = true;
+    const asked: number[] = [];
+    const { cache, loads } = counting({
+      keepFresh: {
+        share: 0.2,
+        mayRefresh: async (_key, aheadMs) => {
+          asked.push(aheadMs);
+          return allowed;
+        },
+      },
+    });
+    const release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(0);
+    // Nothing held yet: the hold asked for is the shortest cycle.
+    expect(asked).toEqual([KEPT_RETRY_MS.min]);
+    expect(loads).toHaveLength(1);
+    allowed = false;
+    await vi.advanceTimersByTimeAsync(10_000 - KEEP_FRESH_LEAD_MS);
+    // The last fifth of a 10 s TTL.
+    expect(asked).toEqual([KEPT_RETRY_MS.min, 2_000]);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(asked).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(asked).toHaveLength(3);
+    allowed = true;
+    await vi.advanceTimersByTimeAsync(500);
+    expect(loads).toHaveLength(2);
+    release();
+  });
+
+  it('takes an ask that fails for a no', async () => {
+    const { cache, loads } = counting({
+      keepFresh: {
+        share: 0.2,
+        mayRefresh: async () => {
+          throw new Error('Redis away');
+        },
+      },
+    });
+    const release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(loads).toEqual([]);
+    release();
+  });
+
+  it('refreshes a short TTL its last fifth before it ends, and never sooner than KEPT_RETRY_MS.min after the last load', async () => {
+    const { cache, loads } = counting({ ttlMs: () => 2_000 });
+    const release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(1_599);
+    expect(loads).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(loads).toHaveLength(2);
+    release();
+
+    const tiny = counting({ ttlMs: () => 100 });
+    const releaseTiny = tiny.cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(KEPT_RETRY_MS.min - 1);
+    expect(tiny.loads).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(tiny.loads).toHaveLength(2);
+    releaseTiny();
+  });
+
+  it('waits for a load already under way instead of asking for another', async () => {
+    let finish = () => {};
+    const loads: string[] = [];
+    let asks = 0;
+    const { cache } = counting({
+      keepFresh: {
+        share: 0.2,
+        mayRefresh: async () => {
+          asks += 1;
+          return true;
+        },
+      },
+      load: (key) => {
+        loads.push(key);
+        return new Promise<string>((resolve) => {
+          finish = () => resolve('v');
+        });
+      },
+    });
+    const reading = cache.get('k', BACKGROUND);
+    const release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(asks).toBe(0);
+    finish();
+    await reading;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(asks).toBe(0);
+    expect(loads).toEqual(['k']);
+    release();
+  });
+
+  it('does not refresh a key whose last holder left while its refresh was being asked for', async () => {
+    let release = () => {};
+    const { cache, loads } = counting({
+      keepFresh: {
+        share: 0.2,
+        mayRefresh: async () => {
+          release();
+          return true;
+        },
+      },
+    });
+    release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(loads).toEqual([]);
+    expect(cache.keptKeys).toBe(0);
+  });
+
+  it('tells holders a value it loaded as LIVE, and stops keeping keys when the cache is cleared (a release after that is harmless)', async () => {
+    const { cache, loads } = counting();
+    const heard: string[] = [];
+    const release = cache.keepFresh('k', (cached) => heard.push(cached.freshness.state));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(heard).toEqual(['LIVE']);
+    cache.clear();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(loads).toHaveLength(1);
+    expect(() => release()).not.toThrow();
+  });
+
   it('with a shared tier, three instances keeping one key fresh make one load per cycle in all, and all hold its value', async () => {
     const values = new Map<string, string>();
     const locks = new Map<string, number>();
