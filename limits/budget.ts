@@ -25,6 +25,8 @@ export interface BudgetOptions {
   keyPrefix: string;
   /** Hears that the Redis store failed; the spend was then granted (fail open). */
   onStoreError?: (error: unknown) => void;
+  /** Hears that the store answered (after failures, the sign that it is back). */
+  onStoreAnswered?: () => void;
 }
 
 /**
@@ -58,6 +60,7 @@ export function createBudget(options: BudgetOptions): Budget {
     options.onStoreError?.(error);
     return open;
   };
+  const answered = () => options.onStoreAnswered?.();
   const state = (result: RateLimiterRes, granted: boolean): BudgetState => ({
     granted,
     remaining: granted ? Math.max(0, result.remainingPoints) : 0,
@@ -68,15 +71,22 @@ export function createBudget(options: BudgetOptions): Budget {
   return {
     points,
     async spend(key, spent = 1) {
+      let result: RateLimiterRes;
       try {
-        return state(await limiter.consume(key, spent), true);
+        result = await limiter.consume(key, spent);
       } catch (outcome) {
-        return outcome instanceof RateLimiterRes ? state(outcome, false) : failOpen(outcome);
+        if (!(outcome instanceof RateLimiterRes)) return failOpen(outcome);
+        // Refused: the store counted it all the same.
+        answered();
+        return state(outcome, false);
       }
+      answered();
+      return state(result, true);
     },
     async peek(key) {
       try {
         const result = await limiter.get(key);
+        answered();
         if (!result) return { ...open, counted: true };
         return state(result, result.consumedPoints < points);
       } catch (error) {
@@ -86,6 +96,7 @@ export function createBudget(options: BudgetOptions): Budget {
     async block(key, seconds) {
       try {
         await limiter.block(key, seconds);
+        answered();
       } catch (error) {
         failOpen(error);
       }
@@ -93,6 +104,7 @@ export function createBudget(options: BudgetOptions): Budget {
     async refund(key, points = 1) {
       try {
         await limiter.reward(key, points);
+        answered();
       } catch (error) {
         failOpen(error);
       }
@@ -100,6 +112,7 @@ export function createBudget(options: BudgetOptions): Budget {
     async forget(key) {
       try {
         await limiter.delete(key);
+        answered();
       } catch (error) {
         failOpen(error);
       }

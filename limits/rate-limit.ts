@@ -56,14 +56,13 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     redis: options.redis,
     keyPrefix: options.keyPrefix ?? 'gatherql:rate',
     onStoreError: warning.failed,
+    onStoreAnswered: warning.succeeded,
   });
   return {
     limit: points,
     async spend(client, spent = 1) {
       const state = await budget.spend(client, spent);
-      if (!state.counted) return null;
-      if (state.granted) warning.succeeded();
-      return state;
+      return state.counted ? state : null;
     },
     refusal: (state) => ({
       message: `Too many requests: the limit is ${points} operations per ${duration} s per client; retry in ${state.resetSeconds} s`,

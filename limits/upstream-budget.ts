@@ -45,5 +45,12 @@ export function createUpstreamBudget(perMinute: number, redis: Redis | null, log
     down: 'upstream budget store unreachable: upstream look-ups are not counted per client until it is back',
     up: 'upstream budget store reachable again',
   });
-  return createBudget({ points: perMinute, durationSeconds: 60, redis, keyPrefix: 'gatherql:upstream-budget', onStoreError: warning.failed });
+  return createBudget({
+    points: perMinute,
+    durationSeconds: 60,
+    redis,
+    keyPrefix: 'gatherql:upstream-budget',
+    onStoreError: warning.failed,
+    onStoreAnswered: warning.succeeded,
+  });
 }

@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createBudget } from '../limits/budget.js';
 import { createStoreWarning } from '../limits/store-warning.js';
 import { createUpstreamBudget } from '../limits/upstream-budget.js';
 import { captureLogs } from './helpers/log-capture.js';
-import { deadRedis, memoryAndRedis } from './helpers/redis-databases.js';
+import { deadRedis, emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // The budgets the rate limit, the upstream budget and the login throttle are made of: in
 // memory on the test's clock where a window's length is the point, and the same behaviour
@@ -36,6 +37,25 @@ describe('the upstream budget, on the test’s clock', () => {
 
   it('is off at 0', () => {
     expect(createUpstreamBudget(0, null, captureLogs().logger)).toBeNull();
+  });
+});
+
+describe.skipIf(!sharedRedis)('the upstream budget whose Redis comes back', () => {
+  it('says once that look-ups are counted again when its Redis comes back', async () => {
+    const url = redisDatabase('budget');
+    await emptyRedis(url);
+    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false });
+    onTestFinished(() => redis.disconnect());
+    const logs = captureLogs();
+    const budget = createUpstreamBudget(1, redis, logs.logger)!;
+    expect(await budget.spend('ip:203.0.113.7', 5)).toMatchObject({ granted: true, counted: false });
+    await redis.connect();
+    expect(await budget.spend('ip:203.0.113.7')).toMatchObject({ granted: true, counted: true });
+    expect(await budget.spend('ip:203.0.113.7')).toMatchObject({ granted: false, counted: true });
+    expect(logs.lines().map((line) => [line.level, line.msg])).toEqual([
+      [40, 'upstream budget store unreachable: upstream look-ups are not counted per client until it is back'],
+      [30, 'upstream budget store reachable again'],
+    ]);
   });
 });
 

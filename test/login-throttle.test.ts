@@ -106,6 +106,26 @@ describe('the login throttle whose Redis fails', () => {
   });
 });
 
+describe.skipIf(!sharedRedis)('the login throttle whose Redis comes back', () => {
+  it('says once that logIns are throttled again, and counts them again', async () => {
+    const url = redisDatabase('login-throttle');
+    await emptyRedis(url);
+    // Not connected yet: to the throttle, a store that fails.
+    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false });
+    onTestFinished(() => redis.disconnect());
+    const logs = captureLogs();
+    const throttle = createLoginThrottle({ redis, logger: logs.logger });
+    expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
+    await redis.connect();
+    for (let n = 0; n < LOGIN_THROTTLE.slowDownAfter; n += 1) expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');
+    expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('wait 1 s');
+    expect(logs.lines().map((line) => [line.level, line.msg])).toEqual([
+      [40, 'login throttle store unreachable: logIns are not throttled until it is back'],
+      [30, 'login throttle store reachable again'],
+    ]);
+  });
+});
+
 describe.skipIf(!sharedRedis)('the login throttle, on two instances sharing Redis', () => {
   it('counts a client’s failures through one instance against it on the other', async () => {
     const url = redisDatabase('login-throttle');
