@@ -27,11 +27,13 @@ describe('the parts of an incremental answer', () => {
     expect(await mergeParts(streamOf(parts()))).toEqual(whole);
   });
 
-  it('keep a part without data, errors or extensions from changing what the others gave', () => {
+  it('keep a part without data, errors or extensions from changing what the others gave', async () => {
     const merged: ExecutionResult = {};
     addPart(merged, { data: { a: 1 }, errors: [{ message: 'x' } as never], extensions: { e: 1 } });
     addPart(merged, { hasNext: false });
     expect(merged).toEqual({ data: { a: 1 }, errors: [{ message: 'x' }], extensions: { e: 1 } });
+    // Parts with no extensions add up to an answer with none.
+    expect(await mergeParts(streamOf([{ data: { a: 1 }, hasNext: true }, { hasNext: false }]))).toStrictEqual({ data: { a: 1 } });
   });
 
   it('are passed on one by one, as they come, and the whole is handed over after the last', async () => {

@@ -13,8 +13,13 @@ const answer = (until: number): KeptResponse => ({ body: '{"data":{}}', etag: '"
 
 describe('the response store a configuration gets', () => {
   it('is this process’s memory on the embedded database with one worker, Redis or not', async () => {
-    for (const redis of [null, deadRedis()]) {
-      const store = responseStoreFor(SQLITE, redis, Date.now, captureLogs().logger);
+    // A file whose name holds "postgres:" is still a file.
+    for (const [config, redis] of [
+      [SQLITE, null],
+      [SQLITE, deadRedis()],
+      [{ databaseUrl: 'file:./data/postgres:old.sqlite', workers: 1 }, null],
+    ] as const) {
+      const store = responseStoreFor(config, redis, Date.now, captureLogs().logger);
       expect(store?.shared).toBe(false);
       // Memory answers at once: a bump is seen by the next look-up without a round trip.
       store!.invalidate();
