@@ -163,18 +163,21 @@ describe('batcher', () => {
     const first = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HTTP 400');
     const refused = new UpstreamError('QUOTA_EXHAUSTED', 'budget spent');
     const failing = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HTTP 400 again');
+    const alone = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'HTTP 400, the bad key alone');
     const batcher = createBatcher<number>({
       cap: 20,
       call: async (asked) => {
         if (asked.length === 4) throw first;
         // The first half finds the quota spent; the second half holds the bad key.
         if (asked.includes('k0')) throw refused;
+        // Its own failure, not its parent's: only a part refused for the caller's sake takes the parent's.
+        if (asked.length === 1 && asked[0] === 'bad 3') throw alone;
         if (asked.includes('bad 3')) throw failing;
         return asked.map(() => 1);
       },
     });
     const results = await Promise.allSettled(keys(4, [3]).map((key) => batcher.load(key)));
-    expect(results.map((result) => (result.status === 'rejected' ? result.reason : result.value))).toEqual([first, first, 1, failing]);
+    expect(results.map((result) => (result.status === 'rejected' ? result.reason : result.value))).toEqual([first, first, 1, alone]);
   });
 
   it('leaves a call without a deadline, a signal or a listener when one of its keys has none', async () => {
@@ -187,7 +190,7 @@ describe('batcher', () => {
     // One listener is passed as it is; none, not at all.
     expect(calls[0]!.context.onAttempt).toBe(listener);
     await Promise.all([batcher.load('k1'), batcher.load('k2')]);
-    expect(calls[1]!.context).toEqual({});
+    expect(calls[1]!.context).toStrictEqual({});
   });
 
   it('counts a key abandoned before its call as given up', async () => {
