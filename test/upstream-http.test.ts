@@ -312,4 +312,34 @@ describe('the upstream HTTP client', () => {
     expect(performance.now() - started).toBeGreaterThanOrEqual(990);
     expect(api.seen).toHaveLength(2);
   });
+
+  it('reads a Retry-After as seconds only when it is digits alone, else as an HTTP date', async () => {
+    const spaced = await upstream([{ status: 503, headers: { 'retry-after': ' 1 ' } }, { body: '{"n":3}' }]);
+    const started = performance.now();
+    expect(await spaced.get()).toEqual({ n: 3 });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+    // Seconds past the policy's wait: the caller hears them, and nothing is asked again.
+    const long = await upstream([{ status: 429, headers: { 'retry-after': '12' } }], { maxRetryAfterMs: 5_000 });
+    const refused = await long.failure();
+    expect(refused.retryAfterSeconds).toBe(12);
+    expect(long.seen).toHaveLength(1);
+    // Digits with something before or after are neither seconds nor a date: unreadable, so asked again as any 429.
+    for (const header of ['12abc', 'abc12']) {
+      const odd = await upstream([{ status: 429, headers: { 'retry-after': header } }], { maxRetryAfterMs: 5_000 });
+      const error = await odd.failure();
+      expect(error.retryAfterSeconds, header).toBeNull();
+      expect(odd.seen, header).toHaveLength(3);
+    }
+  });
+
+  it('waits for a Retry-After of exactly maxRetryAfterMs', async () => {
+    for (const status of [429, 503]) {
+      const api = await upstream([{ status, headers: { 'retry-after': '1' } }, { body: '{"n":4}' }], { maxRetryAfterMs: 1_000 });
+      const started = performance.now();
+      expect(await api.get(), String(status)).toEqual({ n: 4 });
+      // Waited for, not the policy's short backoff instead.
+      expect(performance.now() - started).toBeGreaterThanOrEqual(990);
+      expect(api.seen).toHaveLength(2);
+    }
+  });
 });
