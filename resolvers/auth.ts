@@ -28,7 +28,13 @@ export const VERIFIED_TOKENS_KEPT = 10_000;
  */
 export interface TokenKey {
   readonly secret: Uint8Array;
-  readonly verified: LRUCache<string, number>;
+  readonly verified: LRUCache<string, VerifiedToken>;
+}
+
+/** A token verified lately: the user it names, and when it expires (`Date.now()` ms). */
+interface VerifiedToken {
+  id: number;
+  expiresAtMs: number;
 }
 
 export function tokenKey(secret: string): TokenKey {
@@ -60,14 +66,16 @@ export async function userIdFromAuthorization(key: TokenKey, authorization: stri
   if (!match) throw unauthenticated('The Authorization header must be "Bearer <token>"');
   const token = match[1]!;
   const known = key.verified.get(token);
-  if (known !== undefined) return known;
+  // Read on jose's clock (Date.now): the cache's own TTL runs on another and only frees memory.
+  if (known !== undefined && Date.now() < known.expiresAtMs) return known.id;
   try {
     const { payload } = await jwtVerify(token, key.secret, { algorithms: [ALGORITHM], issuer: ISSUER, audience: ISSUER });
     const id = Number(payload.sub);
     if (!Number.isSafeInteger(id) || id <= 0) throw unauthenticated('The bearer token names no user');
     // Kept until the second jose would call it expired, and not a moment longer.
-    const leftMs = (payload.exp ?? 0) * 1000 - Date.now();
-    if (leftMs > 0) key.verified.set(token, id, { ttl: leftMs });
+    const expiresAtMs = (payload.exp ?? 0) * 1000;
+    const leftMs = expiresAtMs - Date.now();
+    if (leftMs > 0) key.verified.set(token, { id, expiresAtMs }, { ttl: leftMs });
     return id;
   } catch (error) {
     if (error instanceof RequestError) throw error;
