@@ -23,10 +23,14 @@ export interface BudgetOptions {
   redis?: Redis | null;
   /** Prefix of the Redis keys, e.g. `gatherql:rate`. */
   keyPrefix: string;
-  /** Hears that the Redis store failed; the spend was then granted (fail open). */
-  onStoreError?: (error: unknown) => void;
-  /** Hears that the store answered (after failures, the sign that it is back). */
-  onStoreAnswered?: () => void;
+  /** Hears how the store does, on every use (a StoreWarning logs it): each failure and each answer. */
+  storeHealth?: StoreHealth;
+}
+
+/** Hears each failure of the Redis store (the spend was then granted: fail open) and each answer (after failures, the sign that it is back). */
+export interface StoreHealth {
+  failed?(error: unknown): void;
+  succeeded?(): void;
 }
 
 /**
@@ -57,10 +61,19 @@ export function createBudget(options: BudgetOptions): Budget {
     : new RateLimiterMemory({ points, duration, blockDuration, keyPrefix });
   const open: BudgetState = { granted: true, remaining: points, resetSeconds: duration, counted: false };
   const failOpen = (error: unknown): BudgetState => {
-    options.onStoreError?.(error);
+    options.storeHealth?.failed?.(error);
     return open;
   };
-  const answered = () => options.onStoreAnswered?.();
+  const answered = () => options.storeHealth?.succeeded?.();
+  /** A change to the key's count that answers nothing: whether the store took it is only for the store's health. */
+  const write = async (change: () => Promise<unknown>) => {
+    try {
+      await change();
+      answered();
+    } catch (error) {
+      failOpen(error);
+    }
+  };
   const state = (result: RateLimiterRes, granted: boolean): BudgetState => ({
     granted,
     remaining: granted ? Math.max(0, result.remainingPoints) : 0,
@@ -93,29 +106,8 @@ export function createBudget(options: BudgetOptions): Budget {
         return failOpen(error);
       }
     },
-    async block(key, seconds) {
-      try {
-        await limiter.block(key, seconds);
-        answered();
-      } catch (error) {
-        failOpen(error);
-      }
-    },
-    async refund(key, points = 1) {
-      try {
-        await limiter.reward(key, points);
-        answered();
-      } catch (error) {
-        failOpen(error);
-      }
-    },
-    async forget(key) {
-      try {
-        await limiter.delete(key);
-        answered();
-      } catch (error) {
-        failOpen(error);
-      }
-    },
+    block: (key, seconds) => write(() => limiter.block(key, seconds)),
+    refund: (key, points = 1) => write(() => limiter.reward(key, points)),
+    forget: (key) => write(() => limiter.delete(key)),
   };
 }

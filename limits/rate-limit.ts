@@ -55,8 +55,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     durationSeconds: duration,
     redis: options.redis,
     keyPrefix: options.keyPrefix ?? 'gatherql:rate',
-    onStoreError: warning.failed,
-    onStoreAnswered: warning.succeeded,
+    storeHealth: warning,
   });
   return {
     limit: points,

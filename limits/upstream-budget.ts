@@ -50,7 +50,6 @@ export function createUpstreamBudget(perMinute: number, redis: Redis | null, log
     durationSeconds: 60,
     redis,
     keyPrefix: 'gatherql:upstream-budget',
-    onStoreError: warning.failed,
-    onStoreAnswered: warning.succeeded,
+    storeHealth: warning,
   });
 }

@@ -45,7 +45,7 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     down: 'login throttle store unreachable: logIns are not throttled until it is back',
     up: 'login throttle store reachable again',
   });
-  const common = { redis: options.redis ?? null, onStoreError: warning.failed, onStoreAnswered: warning.succeeded };
+  const common = { redis: options.redis ?? null, storeHealth: warning };
   const failures = createBudget({
     ...common,
     points: LOGIN_THROTTLE.maxConsecutiveFailures,

@@ -1,10 +1,9 @@
-import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBudget } from '../limits/budget.js';
 import { createStoreWarning } from '../limits/store-warning.js';
 import { createUpstreamBudget } from '../limits/upstream-budget.js';
 import { captureLogs } from './helpers/log-capture.js';
-import { deadRedis, emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { deadRedis, emptyRedis, memoryAndRedis, notYetConnectedRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // The budgets the rate limit, the upstream budget and the login throttle are made of: in
 // memory on the test's clock where a window's length is the point, and the same behaviour
@@ -44,8 +43,7 @@ describe.skipIf(!sharedRedis)('the upstream budget whose Redis comes back', () =
   it('says once that look-ups are counted again when its Redis comes back', async () => {
     const url = redisDatabase('budget');
     await emptyRedis(url);
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false });
-    onTestFinished(() => redis.disconnect());
+    const redis = notYetConnectedRedis(url);
     const logs = captureLogs();
     const budget = createUpstreamBudget(1, redis, logs.logger)!;
     expect(await budget.spend('ip:203.0.113.7', 5)).toMatchObject({ granted: true, counted: false });
@@ -110,13 +108,37 @@ describe('a budget whose Redis fails', () => {
   it('grants every spend without counting it, and says so; the other operations fail open too', async () => {
     const dead = deadRedis();
     const errors: unknown[] = [];
-    const budget = createBudget({ points: 1, durationSeconds: 60, keyPrefix: 'test', redis: dead, onStoreError: (error) => errors.push(error) });
+    const budget = createBudget({ points: 1, durationSeconds: 60, keyPrefix: 'test', redis: dead, storeHealth: { failed: (error) => errors.push(error) } });
     for (let n = 0; n < 3; n += 1) expect(await budget.spend('a')).toEqual({ granted: true, remaining: 1, resetSeconds: 60, counted: false });
     expect(await budget.peek('a')).toEqual({ granted: true, remaining: 1, resetSeconds: 60, counted: false });
     await budget.block('a', 60);
     await budget.refund('a');
     await budget.forget('a');
     expect(errors).toHaveLength(7);
+  });
+});
+
+describe.skipIf(!sharedRedis)('a budget whose Redis comes back', () => {
+  it('hears the store answer each operation, those that only write included', async () => {
+    const url = redisDatabase('budget');
+    await emptyRedis(url);
+    const redis = notYetConnectedRedis(url);
+    const heard: string[] = [];
+    const budget = createBudget({
+      points: 2,
+      durationSeconds: 60,
+      keyPrefix: 'test',
+      redis,
+      storeHealth: { failed: () => heard.push('failed'), succeeded: () => heard.push('answered') },
+    });
+    await budget.block('a', 60);
+    await redis.connect();
+    await budget.block('a', 60);
+    await budget.refund('a');
+    await budget.forget('a');
+    await budget.peek('a');
+    await budget.spend('a');
+    expect(heard).toEqual(['failed', 'answered', 'answered', 'answered', 'answered', 'answered']);
   });
 });
 

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 
 import { RequestError } from '../resolvers/errors.js';
 import { createLoginThrottle, LOGIN_THROTTLE, type LoginThrottle } from '../resolvers/login-throttle.js';
 import { captureLogs } from './helpers/log-capture.js';
-import { deadRedis, emptyRedis, memoryAndRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
+import { deadRedis, emptyRedis, memoryAndRedis, notYetConnectedRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 
 // The throttle itself, on its own stores: in memory on the test's clock (the slow-down is about
 // seconds, and no verdict here may wait for real ones), and in Redis for what needs no clock.
@@ -111,8 +111,7 @@ describe.skipIf(!sharedRedis)('the login throttle whose Redis comes back', () =>
     const url = redisDatabase('login-throttle');
     await emptyRedis(url);
     // Not connected yet: to the throttle, a store that fails.
-    const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false });
-    onTestFinished(() => redis.disconnect());
+    const redis = notYetConnectedRedis(url);
     const logs = captureLogs();
     const throttle = createLoginThrottle({ redis, logger: logs.logger });
     expect(await tryLogIn(throttle, 'ada', '203.0.113.5')).toBe('ok');

@@ -76,6 +76,16 @@ export function memoryAndRedis<T>(file: keyof typeof DATABASES, make: (redis: Re
   return places;
 }
 
+/**
+ * A client of the test's Redis database that has not connected yet: to a store, one that
+ * fails, until the test calls `connect()` (a Redis coming back). Disconnected when the test ends.
+ */
+export function notYetConnectedRedis(url: string): Redis {
+  const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false });
+  onTestFinished(() => redis.disconnect());
+  return redis;
+}
+
 /** A client of a Redis that is not there: every command fails at once, as it does in the gateway's client while Redis is down. */
 export function deadRedis(): Redis {
   const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
