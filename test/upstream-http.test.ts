@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import type { BackgroundLane } from '../sources/kit/background-lane.js';
 import { createUpstreamHttp, type GetJsonRequest, type SourceSpec, type UpstreamAttempt, type UpstreamHttp } from '../sources/kit/http.js';
 import { createMemoryQuotaStore, createQuota } from '../sources/kit/quota.js';
+import type { AttemptFacts, CallTrace } from '../sources/kit/trace.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
 import { type UpstreamPolicyOverrides, upstreamPolicy } from '../sources/kit/upstream-policy.js';
 import { TEST_POLICY } from './helpers/weather.js';
@@ -35,6 +36,7 @@ afterEach(async () => {
 /** A server answering `script` in turn (the last answer again once it runs out), and a source of the kit on it. */
 async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}, headers?: Record<string, string>, spec: Partial<SourceSpec> = {}) {
   const seen: IncomingHttpHeaders[] = [];
+  let connections = 0;
   const server = createServer((request, response) => {
     seen.push(request.headers);
     const answer = script[Math.min(seen.length - 1, script.length - 1)]!;
@@ -42,12 +44,14 @@ async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}
     response.writeHead(answer.status ?? 200, { 'content-type': 'application/json', ...answer.headers });
     response.end(answer.body ?? '{"ok":true}');
   });
+  server.on('connection', () => (connections += 1));
   servers.push(server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const attempts: UpstreamAttempt[] = [];
-  const http = createUpstreamHttp({ onAttempt: (attempt) => attempts.push(attempt) });
+  const hedges: string[] = [];
+  const http = createUpstreamHttp({ onAttempt: (attempt) => attempts.push(attempt), onHedge: (name) => hedges.push(name) });
   clients.push(http);
   const source = http.source({
     name: 'test',
@@ -66,7 +70,7 @@ async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}
     expect(error).toBeInstanceOf(UpstreamError);
     return error as UpstreamError;
   };
-  return { get, failure, seen, attempts, http, baseUrl, server };
+  return { get, failure, seen, attempts, hedges, http, baseUrl, server, connections: () => connections };
 }
 
 describe('the upstream HTTP client', () => {
@@ -106,6 +110,10 @@ describe('the upstream HTTP client', () => {
     const none = await upstream([{ status: 503 }]);
     await none.failure({ retry: 'none' });
     expect(none.seen).toHaveLength(1);
+    // `no-timeouts` spares only timeouts: a 503 is asked again.
+    const noTimeouts = await upstream([{ status: 503 }]);
+    await noTimeouts.failure({ retry: 'no-timeouts' });
+    expect(noTimeouts.seen).toHaveLength(3);
   });
 
   it('gives up on a timed-out attempt at once under `no-timeouts`, and tries it again under `all`', async () => {
@@ -342,4 +350,265 @@ describe('the upstream HTTP client', () => {
       expect(api.seen).toHaveLength(2);
     }
   });
+
+  it('traces each attempt: which one it is, the trace context it sends, and how it ended', async () => {
+    const trace = recordingTrace();
+    const api = await upstream([{ status: 503 }, { body: '{"n":5}' }]);
+    expect(await api.get({ context: { trace } })).toEqual({ n: 5 });
+    const url = new URL(`${api.baseUrl}/v1/things`);
+    expect(trace.facts).toEqual([
+      { source: 'test', method: 'GET', url, resendCount: 0, hedge: false },
+      { source: 'test', method: 'GET', url, resendCount: 1, hedge: false },
+    ]);
+    // Only the facts there are: no status key without a status, no error key without an error.
+    expect(trace.ends).toStrictEqual([
+      { outcome: 'error', status: 503 },
+      { outcome: 'ok', status: 200 },
+    ]);
+    expect(api.seen.map((headers) => headers.traceparent)).toEqual(['00-attempt-1', '00-attempt-2']);
+
+    const shape = new UpstreamError('UPSTREAM_BAD_RESPONSE', 'no results field');
+    const wrong = recordingTrace();
+    await api.failure({
+      context: { trace: wrong },
+      parse: () => {
+        throw shape;
+      },
+    });
+    expect(wrong.ends).toStrictEqual([{ outcome: 'error', status: 200, error: shape }]);
+
+    const refused = await upstream([{}]);
+    refused.server.close();
+    await once(refused.server, 'close');
+    const unreachable = recordingTrace();
+    await refused.failure({ context: { trace: unreachable }, retry: 'none' });
+    expect(unreachable.ends).toHaveLength(1);
+    expect(Object.keys(unreachable.ends[0]!)).toEqual(['outcome', 'error']);
+    expect((unreachable.ends[0]!.error as { code?: string }).code).toBe('ECONNREFUSED');
+  });
+
+  it('sends a hedge for a slow call, traced as the hedge, and takes whichever answers first', async () => {
+    const trace = recordingTrace();
+    const api = await upstream([{ hang: true }, { body: '{"n":6}' }], { hedge: { delayMs: 20, minDelayMs: 1 } });
+    expect(await api.get({ context: { trace } })).toEqual({ n: 6 });
+    expect(api.hedges).toEqual(['test']);
+    expect(trace.facts.map((facts) => [facts.resendCount, facts.hedge])).toEqual([
+      [0, false],
+      [0, true],
+    ]);
+    // The slow attempt was given up, not held against the host.
+    await expect.poll(() => trace.ends.map((end) => end.outcome).sort()).toEqual(['cancelled', 'ok']);
+  });
+
+  it('needs no observer and no more of a context than it is given', async () => {
+    // The first request is never answered: only a hedge can answer the hedging call.
+    let calls = 0;
+    const server = createServer((_request, response) => {
+      calls += 1;
+      if (calls === 2) return;
+      response.end('{"n":7}');
+    });
+    servers.push(server);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const http = createUpstreamHttp();
+    clients.push(http);
+    const url = new URL(`${baseUrl}/v1/things`);
+    const plain = http.source({ name: 'plain', what: 'The plain API', baseUrl, policy: upstreamPolicy(10_000, TEST_POLICY) });
+    expect(await plain.getJson({ url, parse: (body) => body, context: {} })).toEqual({ n: 7 });
+    // A hedge: no onHedge to tell, no signal in the context to look at.
+    const policy = upstreamPolicy(10_000, { ...TEST_POLICY, hedge: { delayMs: 20, minDelayMs: 1 } });
+    const hedging = http.source({ name: 'hedging', what: 'The hedging API', baseUrl, policy });
+    expect(await hedging.getJson({ url, parse: (body) => body, context: { trace: recordingTrace() } })).toEqual({ n: 7 });
+    expect(calls).toBe(3);
+  });
+
+  it('reports how long an attempt took', async () => {
+    const api = await upstream([{}]);
+    const before = performance.now();
+    await api.get();
+    const took = performance.now() - before;
+    expect(api.attempts).toHaveLength(1);
+    expect(api.attempts[0]!.durationMs).toBeGreaterThan(0);
+    expect(api.attempts[0]!.durationMs).toBeLessThanOrEqual(took);
+  });
+
+  it('follows no redirect: a 302 is a failed attempt and its Location is never asked', async () => {
+    const api = await upstream([{ status: 302, headers: { location: '/v1/elsewhere' } }]);
+    expect((await api.failure()).code).toBe('UPSTREAM_BAD_RESPONSE');
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('keeps its connection to a host open between calls, and closes it with the client', async () => {
+    const api = await upstream([{}]);
+    await api.get();
+    await api.get();
+    expect(api.connections()).toBe(1);
+    api.http.close();
+    await expect.poll(() => new Promise((resolve) => api.server.getConnections((_error, count) => resolve(count)))).toBe(0);
+    expect(api.http.circuits()).toEqual({});
+  });
+
+  it('rejects a call still waiting for a connection when the client closes', async () => {
+    const api = await upstream([{ hang: true }], { concurrencyPerHost: 1 });
+    const first = api.failure({ retry: 'none' });
+    await expect.poll(() => api.seen.length).toBe(1);
+    const waiting = api.get().then(
+      () => 'answered',
+      () => 'rejected',
+    );
+    api.http.close();
+    expect(await waiting).toBe('rejected');
+    // The call under way loses its connection with the client.
+    expect((await first).code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('answers a 2xx with its body even when the request says what a 404 stands for', async () => {
+    const api = await upstream([{ body: '{"results":[1]}' }]);
+    expect(await api.get({ onNotFound: () => ({ results: [] }) })).toEqual({ results: [1] });
+  });
+
+  it('treats a 429 that names no window as any 429 when the source has a quota but no reading of its body', async () => {
+    const quota = createQuota({ name: 'test', limits: { minute: 100 }, store: createMemoryQuotaStore(), now: () => 30_000 });
+    const api = await upstream([{ status: 429 }, { body: '{"n":8}' }], {}, undefined, { quota });
+    expect(await api.get()).toEqual({ n: 8 });
+    expect(api.seen).toHaveLength(2);
+  });
+
+  it('does not hold a spent quota or an oversized body against the host the same way', async () => {
+    const quota = createQuota({ name: 'test', limits: { minute: 1 }, store: createMemoryQuotaStore(), now: () => 30_000 });
+    const spent = await upstream([{}], {}, undefined, { quota });
+    await spent.get();
+    expect((await spent.failure()).hostFailure).toBe(false);
+    const over = await upstream([{ body: `"${'x'.repeat(100)}"` }], { maxResponseBytes: 10 });
+    const error = await over.failure();
+    expect(error.hostFailure).toBe(true);
+    expect(error.cause).toBeDefined();
+  });
+
+  it('does not retry an answer that is not HTTP at all', async () => {
+    let connections = 0;
+    const garbage = createNetServer((socket) => {
+      connections += 1;
+      socket.once('data', () => socket.end('garbage\r\n\r\n'));
+    });
+    garbage.listen(0, '127.0.0.1');
+    await once(garbage, 'listening');
+    const baseUrl = `http://127.0.0.1:${(garbage.address() as AddressInfo).port}`;
+    const http = createUpstreamHttp();
+    clients.push(http);
+    const source = http.source({ name: 'garbage', what: 'The garbage API', baseUrl, policy: upstreamPolicy(10_000, TEST_POLICY) });
+    const error = await source.getJson({ url: new URL(`${baseUrl}/`), parse: (body) => body }).catch((caught: unknown) => caught);
+    garbage.close();
+    expect(error).toBeInstanceOf(UpstreamError);
+    expect((error as UpstreamError).message).toBe('The garbage API failed');
+    expect(connections).toBe(1);
+  });
+
+  it('gives a call that waited for a connection past its budget a timeout that is not the host’s fault', async () => {
+    const api = await upstream([{ hang: true }], { concurrencyPerHost: 1, budgetMs: 300, timeoutMs: 10_000 });
+    // Both budgets start together: the second ends while the first still holds the only connection.
+    const first = api.failure({ retry: 'none' });
+    const second = api.failure({ retry: 'none' });
+    const [slow, waited] = await Promise.all([first, second]);
+    expect(slow.code).toBe('UPSTREAM_TIMEOUT');
+    expect(waited.code).toBe('UPSTREAM_TIMEOUT');
+    expect(waited.message).toBe('The test API did not answer in time');
+    expect(waited.hostFailure).toBe(false);
+    expect(waited.origin).not.toBe('caller');
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('reports no attempt for a call given up while it waited for a connection', async () => {
+    const api = await upstream([{ hang: true }], { concurrencyPerHost: 1 });
+    const holder = new AbortController();
+    const first = api.failure({ context: { signal: holder.signal } });
+    await expect.poll(() => api.seen.length).toBe(1);
+    const abort = new AbortController();
+    const second = api.failure({ context: { signal: abort.signal } });
+    abort.abort();
+    holder.abort();
+    expect((await second).origin).toBe('caller');
+    await first;
+    expect(api.attempts.map((attempt) => attempt.outcome)).toEqual(['cancelled']);
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('stops waiting to retry as soon as its caller gives up', async () => {
+    const api = await upstream([{ status: 503, headers: { 'retry-after': '3600' } }], { maxRetryAfterMs: 3_600_000, budgetMs: 7_200_000 });
+    const abort = new AbortController();
+    const pending = api.failure({ context: { signal: abort.signal } });
+    await expect.poll(() => api.attempts.length).toBe(1);
+    abort.abort();
+    // An hour's wait cut short: this settles only if the wait heard the abort.
+    const error = await pending;
+    expect(error.message).toBe('The test API: cancelled, nobody waits for the answer any longer');
+    expect(error.origin).toBe('caller');
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('makes no retry that could not start before its caller’s deadline, and fails with what the host said', async () => {
+    const api = await upstream([{ status: 503, headers: { 'retry-after': '30' } }], { maxRetryAfterMs: 60_000 });
+    const error = await api.failure({ context: { deadline: performance.now() + 10_000 } });
+    expect(error.code).toBe('UPSTREAM_UNAVAILABLE');
+    expect(error.message).toContain('503');
+    expect(api.seen).toHaveLength(1);
+  });
+
+  it('backs off as usual after a 503 whose Retry-After is past maxRetryAfterMs', async () => {
+    const api = await upstream([{ status: 503, headers: { 'retry-after': '3600' } }], { maxRetryAfterMs: 1_000 });
+    expect((await api.failure()).code).toBe('UPSTREAM_UNAVAILABLE');
+    // Retried after the policy's own short backoff, not given up for an hour's wait.
+    expect(api.seen).toHaveLength(3);
+  });
+
+  it('gives an attempt no longer than what is left of the call’s budget', async () => {
+    const api = await upstream([{ hang: true }], { budgetMs: 300, timeoutMs: 60_000 });
+    expect((await api.failure({ retry: 'none' })).code).toBe('UPSTREAM_TIMEOUT');
+    // Cut at the budget's end, not at the attempt timeout's (a margin of a hundred times).
+    expect(api.attempts.map((attempt) => attempt.outcome)).toEqual(['timeout']);
+    expect(api.attempts[0]!.durationMs).toBeLessThan(30_000);
+  });
+
+  it('learns how slow is slow from answered attempts only', async () => {
+    // Hedge once three latencies are known: failures are no latency.
+    const policy = { hedge: { percentile: 50, minSamples: 3, minDelayMs: 1, maxShare: 1 }, timeoutMs: 500 };
+    const failing = await upstream([{ status: 503 }, { status: 503 }, { status: 503 }, { hang: true }, {}], policy);
+    for (let n = 0; n < 3; n += 1) await failing.failure({ retry: 'none' });
+    expect((await failing.failure({ retry: 'none' })).code).toBe('UPSTREAM_TIMEOUT');
+    expect(failing.hedges).toEqual([]);
+    const answering = await upstream([{}, {}, {}, { hang: true }, { body: '{"n":9}' }], policy);
+    for (let n = 0; n < 3; n += 1) await answering.get();
+    expect(await answering.get({ retry: 'none' })).toEqual({ n: 9 });
+    expect(answering.hedges).toEqual(['test']);
+  });
+
+  it('sends no hedge that could not start before its caller’s deadline', async () => {
+    const api = await upstream([{ hang: true }, {}], { hedge: { delayMs: 250, minDelayMs: 1, maxShare: 1 }, timeoutMs: 1_000 });
+    // The hedge would go out 250 ms after the first attempt, past the caller's 200 ms.
+    const error = await api.failure({ retry: 'none', context: { deadline: performance.now() + 200 } });
+    expect(error.code).toBe('UPSTREAM_TIMEOUT');
+    expect(api.hedges).toEqual([]);
+    expect(api.seen).toHaveLength(1);
+  });
 });
+
+/** A trace that records the facts each attempt starts with and the result each ends with. */
+function recordingTrace() {
+  const facts: AttemptFacts[] = [];
+  const ends: { outcome: string; status?: number; error?: unknown }[] = [];
+  const trace: CallTrace & { facts: typeof facts; ends: typeof ends } = {
+    facts,
+    ends,
+    attempt(started) {
+      facts.push(started);
+      return { headers: { traceparent: `00-attempt-${facts.length}` }, end: (result) => ends.push(result) };
+    },
+    batch: () => {
+      throw new Error('no batches here');
+    },
+  };
+  return trace;
+}

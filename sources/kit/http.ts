@@ -129,7 +129,8 @@ export function createUpstreamHttp(observers: UpstreamObservers = {}): UpstreamH
   };
 }
 
-const RETRIED_STATUSES = (status: number) => status === 408 || status === 429 || status >= 500;
+// A 429 is read apart (failedStatus): its Retry-After and the quota window it names decide.
+const RETRIED_STATUSES = (status: number) => status === 408 || status >= 500;
 const RETRIED_CODES = new Set<string>(CONNECTION_ERROR_CODES);
 
 function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers) {
