@@ -1,10 +1,11 @@
+import { hostname } from 'node:os';
 import { sql } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { timestamp } from '../db/records.js';
 import { createEmbeddedEngine, EMBEDDED_DEFAULTS, type EmbeddedEngineOptions } from '../jobs/embedded.js';
-import type { JobEngine } from '../jobs/engine.js';
+import { DRAINING, type JobEngine } from '../jobs/engine.js';
 
 // The embedded engine's own bookkeeping on SQLite (jobs/embedded.ts, jobs/embedded-scheduler.ts):
 // its lease and the renewal of it, a claim another process took over, a database that goes
@@ -17,6 +18,8 @@ let database: DatabaseHandle;
 const engines: JobEngine[] = [];
 const errors: Record<string, unknown>[] = [];
 const clock = { now: START };
+/** Statements the engines sent (through the database's background handle). */
+let statements = 0;
 
 function engine(options: Partial<EmbeddedEngineOptions> = {}): JobEngine {
   const made = createEmbeddedEngine({
@@ -59,10 +62,16 @@ function held() {
 beforeEach(async () => {
   clock.now = START;
   errors.length = 0;
-  database = openDatabase(':memory:');
+  statements = 0;
+  database = openDatabase(':memory:', {
+    onQuery: (_event, origin) => {
+      if (origin === 'background') statements += 1;
+    },
+  });
   await migrateToLatest(database.db);
 });
 afterEach(async () => {
+  vi.useRealTimers();
   for (const made of engines.splice(0)) await made.close();
   await database.close();
 });
@@ -261,5 +270,205 @@ describe('the embedded engine on SQLite', () => {
     // close() waits for the tick under way, which stops before the next schedule.
     await jobs.close();
     expect(ran).toEqual(['a-first']);
+  });
+
+  it('claims in the name of this process, one name per engine', async () => {
+    const [one, two] = [engine(), engine()];
+    expect(one.backend).toBe('embedded');
+    const work = held();
+    one.handle('work', work.handler);
+    await one.start();
+    await one.enqueue({ id: 'mine', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['mine']);
+    two.handle('work', work.handler);
+    await two.start();
+    await two.enqueue({ id: 'yours', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toHaveLength(2);
+    const owners = await database.db.selectFrom('jobs').select('lease_owner').orderBy('id').execute();
+    const process = new RegExp(`^${hostname()}:${globalThis.process.pid}:[0-9a-f]{8}$`);
+    expect(owners.map((owner) => owner.lease_owner)).toEqual([expect.stringMatching(process), expect.stringMatching(process)]);
+    expect(owners[0]!.lease_owner).not.toBe(owners[1]!.lease_owner);
+    work.release();
+  });
+
+  it('never claims again a job it is running, even once its lease looks past on the clock', async () => {
+    const jobs = engine({ concurrency: 2 });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    // Past the lease before its renewal: to the database the job is free to claim.
+    clock.now += 2 * EMBEDDED_DEFAULTS.leaseMs;
+    await jobs.enqueue({ id: 'next', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long', 'next']);
+    await jobs.counts();
+    expect(work.ran).toEqual(['long', 'next']);
+    work.release();
+  });
+
+  it('runs one job at a time in one slot, however many enqueues wake it at once', async () => {
+    const jobs = engine({ concurrency: 1 });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await Promise.all(Array.from({ length: 10 }, (_, n) => jobs.enqueue({ id: `job-${n}`, kind: 'work', payload: {} })));
+    await expect.poll(() => work.ran.length, { timeout: 20_000 }).toBe(1);
+    // Claims asked for before this count come before it on the one connection.
+    expect(await jobs.counts()).toMatchObject({ running: 1, queued: 9 });
+    expect(work.ran).toHaveLength(1);
+    work.release();
+  });
+
+  it('sends no statement while its slots are full, even with a job due', async () => {
+    const jobs = engine({ concurrency: 1 });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'first', kind: 'work', payload: {} });
+    await jobs.enqueue({ id: 'second', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['first']);
+    await jobs.counts();
+    const before = statements;
+    // A wait, not a verdict on speed: an engine that looked for work while full would look again and again meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(statements).toBe(before);
+    work.release();
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['first', 'second']);
+    work.release();
+  });
+
+  it('tells the observer which job’s lease it could not renew, and how a run’s end could not be written', async () => {
+    const jobs = engine({ leaseMs: 90 });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'cut-off', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['cut-off']);
+    await sql`alter table jobs rename to jobs_away`.execute(database.db);
+    await expect.poll(() => errors, { timeout: 20_000 }).toContainEqual({ engine: 'embedded', step: 'lease', job: 'cut-off' });
+    work.release();
+    await expect.poll(() => errors, { timeout: 20_000 }).toContainEqual({ engine: 'embedded', step: 'end', job: 'cut-off' });
+    await sql`alter table jobs_away rename to jobs`.execute(database.db);
+  });
+
+  it('goes on without an observer through a database that is away at a claim and at a renewal', async () => {
+    const jobs = engine({ leaseMs: 90, observer: {} });
+    const work = held();
+    jobs.handle('work', work.handler);
+    const at = timestamp(new Date(START));
+    await database.db
+      .insertInto('jobs')
+      .values({ id: 'first', kind: 'work', payload: '{}', state: 'queued', run_at: at, attempts: 0, created_at: at, updated_at: at })
+      .execute();
+    await sql`alter table jobs rename to jobs_away`.execute(database.db);
+    await jobs.start();
+    await sql`alter table jobs_away rename to jobs`.execute(database.db);
+    // Claimed once the claim is tried again (after a second).
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['first']);
+    await sql`alter table jobs rename to jobs_away`.execute(database.db);
+    const renewals = statements;
+    await expect.poll(() => statements, { timeout: 20_000 }).toBeGreaterThan(renewals);
+    await sql`alter table jobs_away rename to jobs`.execute(database.db);
+    work.release();
+    await expect.poll(() => row('first').then((job) => job.state), { timeout: 20_000 }).toBe('succeeded');
+  });
+
+  it('goes on without an observer when a run’s end cannot be written, and the job is run again', async () => {
+    const jobs = engine({ observer: {} });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'unwritten', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['unwritten']);
+    await sql`alter table jobs rename to jobs_away`.execute(database.db);
+    const before = statements;
+    work.release();
+    // The end's write, then the claim the ended run wakes: both fail, and the engine goes on.
+    await expect.poll(() => statements, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 2);
+    await jobs.close();
+    await sql`alter table jobs_away rename to jobs`.execute(database.db);
+    expect(await row('unwritten')).toMatchObject({ state: 'running', attempts: 1 });
+    // Its lease runs out, and the job is claimed and run again.
+    clock.now += 2 * EMBEDDED_DEFAULTS.leaseMs;
+    const next = engine({ observer: {} });
+    const attempts: number[] = [];
+    next.handle('work', async (run) => {
+      attempts.push(run.attempt);
+      return undefined;
+    });
+    await next.start();
+    await expect.poll(() => attempts, { timeout: 20_000 }).toEqual([2]);
+  });
+
+  it('renews a running job’s lease every third of the lease', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const jobs = engine({ leaseMs: 90_000 });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
+    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    clock.now += 1_000;
+    vi.advanceTimersByTime(30_000);
+    await expect.poll(() => row('long').then((job) => job.lease_until), { timeout: 20_000 }).toBe(timestamp(new Date(START + 1_000 + 90_000)));
+    work.release();
+  });
+
+  it('alone on its database, takes up at once a job its previous life left running', async () => {
+    const until = timestamp(new Date(START + 3_600_000));
+    const at = timestamp(new Date(START));
+    await database.db
+      .insertInto('jobs')
+      .values({
+        id: 'left',
+        kind: 'work',
+        payload: '{}',
+        state: 'running',
+        run_at: at,
+        attempts: 1,
+        lease_owner: 'previous-life',
+        lease_until: until,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    const jobs = engine({ alone: true });
+    const runs: number[] = [];
+    jobs.handle('work', async (run) => {
+      runs.push(run.attempt);
+      return undefined;
+    });
+    await jobs.start();
+    await expect.poll(() => runs, { timeout: 20_000 }).toEqual([2]);
+  });
+
+  it('closes once its running jobs have given their work back and their ends are written', async () => {
+    const jobs = engine();
+    const heard: unknown[] = [];
+    jobs.handle('work', async (run) => {
+      heard.push('started');
+      await new Promise((resolve) => run.signal.addEventListener('abort', resolve, { once: true }));
+      heard.push(run.signal.reason);
+      // Giving the work back takes a while: a checkpoint to write.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.enqueue({ id: 'draining', kind: 'work', payload: {} });
+    await expect.poll(() => heard, { timeout: 20_000 }).toEqual(['started']);
+    await jobs.close();
+    expect(heard).toEqual(['started', DRAINING]);
+    expect((await row('draining')).state).not.toBe('running');
+  });
+
+  it('looks for work once when it starts, and sends nothing more while idle', async () => {
+    const jobs = engine({ alone: false });
+    jobs.handle('work', async () => undefined);
+    await jobs.start();
+    // A wait, not a verdict on speed: an engine that looked again, or polled, would send statements meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The claim's look for a free job (it finds none, so it updates nothing), and the look for the next one due.
+    expect(statements).toBe(2);
   });
 });
