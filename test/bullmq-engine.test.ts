@@ -190,4 +190,92 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
     const [state] = await jobs.schedules();
     expect(state?.nextRunAt).toBeInstanceOf(Date);
   }, 60_000);
+
+  it('names its backend, and shows a schedule that is not in Redis with no next run', async () => {
+    const jobs = engine();
+    expect(jobs.backend).toBe('bullmq');
+    jobs.schedule({ name: 'tidy', everyMs: 3_600_000, run: async () => {} });
+    await jobs.start();
+    await peek((queue) => queue.removeJobScheduler('tidy'));
+    expect((await jobs.schedules()).map((state) => [state.name, state.nextRunAt])).toEqual([['tidy', null]]);
+  });
+
+  it('puts its schedules in Redis as it starts', async () => {
+    const jobs = engine();
+    jobs.schedule({ name: 'tidy', everyMs: 3_600_000, run: async () => {} });
+    await jobs.start();
+    const [state] = await jobs.schedules();
+    expect(state?.nextRunAt).toBeInstanceOf(Date);
+  });
+
+  it('counts each state BullMQ keeps: waiting and prioritized as queued, active as running, failed', async () => {
+    const jobs = engine();
+    let started = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    jobs.handle('held', async () => {
+      started += 1;
+      await held;
+      return undefined;
+    });
+    await jobs.enqueue({ id: 'held', kind: 'held', payload: {} });
+    // Added by another client: a prioritized job of a kind nobody handles, with one attempt only.
+    await peek((queue) => queue.add('unhandled', {}, { jobId: 'job-urgent', priority: 5, attempts: 1 }));
+    expect(await jobs.counts()).toEqual({ queued: 2, running: 0, delayed: 0, succeeded: 0, failed: 0 });
+    await jobs.start();
+    await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toEqual({ queued: 0, running: 1, delayed: 0, succeeded: 0, failed: 1 });
+    expect(started).toBe(1);
+    release();
+  });
+
+  it('cancels nothing it does not have, and leaves a finished job as it ended', async () => {
+    const jobs = engine();
+    jobs.handle('quick', async () => undefined);
+    await jobs.start();
+    await jobs.cancel('never-queued');
+    await jobs.enqueue({ id: 'done', kind: 'quick', payload: {} });
+    await expect.poll(() => jobs.counts().then((counts) => counts.succeeded), { timeout: 20_000 }).toBe(1);
+    await jobs.cancel('done');
+    expect(await peek((queue) => queue.getJobState('job-done'))).toBe('completed');
+  });
+
+  it('starts one worker however often start() is called', async () => {
+    const jobs = createBullmqEngine({ url: redis.url, db: database.background, prefix: PREFIX, concurrency: 1, observer: {} });
+    engines.push(jobs);
+    let started = 0;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    jobs.handle('held', async () => {
+      started += 1;
+      await held;
+      return undefined;
+    });
+    await jobs.start();
+    await jobs.start();
+    await jobs.enqueue({ id: 'one', kind: 'held', payload: {} });
+    await jobs.enqueue({ id: 'two', kind: 'held', payload: {} });
+    await expect.poll(() => started, { timeout: 20_000 }).toBe(1);
+    // One slot: the second job waits, however long one looks.
+    await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toMatchObject({ queued: 1, running: 1 });
+    expect(started).toBe(1);
+    release();
+    await expect.poll(() => started, { timeout: 20_000 }).toBe(2);
+  });
+
+  it('with Redis away and no observer: starts, gives up an enqueue, and closes, started or not', async () => {
+    const away = `redis://127.0.0.1:${await freePort()}`;
+    const jobs = createBullmqEngine({ url: away, db: database.background, prefix: PREFIX });
+    engines.push(jobs);
+    jobs.handle('any', async () => undefined);
+    await jobs.start();
+    await expect(jobs.enqueue({ id: 'lost', kind: 'any', payload: {} })).rejects.toThrow('Redis did not answer within 2000 ms');
+    await jobs.close();
+    const never = createBullmqEngine({ url: away, db: database.background, prefix: PREFIX });
+    engines.push(never);
+    await never.close();
+  });
 });
