@@ -210,24 +210,16 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
 
   it('counts each state BullMQ keeps: waiting and prioritized as queued, active as running, failed', async () => {
     const jobs = engine();
-    let started = 0;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    jobs.handle('held', async () => {
-      started += 1;
-      await held;
-      return undefined;
-    });
+    const held = heldRuns();
+    jobs.handle('held', held.handler);
     await jobs.enqueue({ id: 'held', kind: 'held', payload: {} });
     // Added by another client: a prioritized job of a kind nobody handles, with one attempt only.
     await peek((queue) => queue.add('unhandled', {}, { jobId: 'job-urgent', priority: 5, attempts: 1 }));
     expect(await jobs.counts()).toEqual({ queued: 2, running: 0, delayed: 0, succeeded: 0, failed: 0 });
     await jobs.start();
     await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toEqual({ queued: 0, running: 1, delayed: 0, succeeded: 0, failed: 1 });
-    expect(started).toBe(1);
-    release();
+    expect(held.started).toBe(1);
+    held.release();
   });
 
   it('cancels nothing it does not have, and leaves a finished job as it ended', async () => {
@@ -244,26 +236,18 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
   it('starts one worker however often start() is called', async () => {
     const jobs = createBullmqEngine({ url: redis.url, db: database.background, prefix: PREFIX, concurrency: 1, observer: {} });
     engines.push(jobs);
-    let started = 0;
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    jobs.handle('held', async () => {
-      started += 1;
-      await held;
-      return undefined;
-    });
+    const held = heldRuns();
+    jobs.handle('held', held.handler);
     await jobs.start();
     await jobs.start();
     await jobs.enqueue({ id: 'one', kind: 'held', payload: {} });
     await jobs.enqueue({ id: 'two', kind: 'held', payload: {} });
-    await expect.poll(() => started, { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => held.started, { timeout: 20_000 }).toBe(1);
     // One slot: the second job waits, however long one looks.
     await expect.poll(() => jobs.counts(), { timeout: 20_000 }).toMatchObject({ queued: 1, running: 1 });
-    expect(started).toBe(1);
-    release();
-    await expect.poll(() => started, { timeout: 20_000 }).toBe(2);
+    expect(held.started).toBe(1);
+    held.release();
+    await expect.poll(() => held.started, { timeout: 20_000 }).toBe(2);
   });
 
   it('with Redis away and no observer: starts, gives up an enqueue, and closes, started or not', async () => {
@@ -279,3 +263,21 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
     await never.close();
   });
 });
+
+/** A handler whose runs wait until `release()`, counting how many have started. */
+function heldRuns() {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const runs = {
+    started: 0,
+    release: () => release(),
+    handler: async () => {
+      runs.started += 1;
+      await released;
+      return undefined;
+    },
+  };
+  return runs;
+}

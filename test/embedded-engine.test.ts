@@ -59,6 +59,17 @@ function held() {
   };
 }
 
+/** An engine with one held job under way: started, `id` enqueued, and its run begun. */
+async function holding(id: string, options: Partial<EmbeddedEngineOptions> = {}) {
+  const jobs = engine(options);
+  const work = held();
+  jobs.handle('work', work.handler);
+  await jobs.start();
+  await jobs.enqueue({ id, kind: 'work', payload: {} });
+  await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual([id]);
+  return { jobs, work };
+}
+
 beforeEach(async () => {
   clock.now = START;
   errors.length = 0;
@@ -78,23 +89,13 @@ afterEach(async () => {
 
 describe('the embedded engine on SQLite', () => {
   it('claims a job for the default lease, and renews it while the job runs', async () => {
-    const jobs = engine();
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    const { jobs } = await holding('long');
     expect(await row('long')).toMatchObject({ state: 'running', lease_until: timestamp(new Date(START + EMBEDDED_DEFAULTS.leaseMs)) });
     await jobs.close();
   });
 
   it('renews the lease every third of it, on its clock', async () => {
-    const jobs = engine({ leaseMs: 90 });
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    const { work } = await holding('long', { leaseMs: 90 });
     clock.now += 1_000;
     await expect.poll(() => row('long').then((job) => job.lease_until), { timeout: 20_000 }).toBe(timestamp(new Date(START + 1_000 + 90)));
     work.release();
@@ -103,12 +104,7 @@ describe('the embedded engine on SQLite', () => {
   });
 
   it('stops a run whose claim another process took over, and leaves the job to it', async () => {
-    const jobs = engine({ leaseMs: 90 });
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'taken', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['taken']);
+    const { work } = await holding('taken', { leaseMs: 90 });
     // As if this process had stalled past its lease and another had claimed the job.
     const until = timestamp(new Date(START + 3_600_000));
     await database.db.updateTable('jobs').set({ lease_owner: 'another-process', lease_until: until, attempts: 2 }).where('id', '=', 'taken').execute();
@@ -213,12 +209,7 @@ describe('the embedded engine on SQLite', () => {
 
   it('starts once: a second start() does not take its own running jobs again', async () => {
     // Alone on its database, as with SQLite and one worker: a start queues again the jobs it finds running.
-    const jobs = engine({ alone: true });
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'once', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['once']);
+    const { jobs, work } = await holding('once', { alone: true });
     await jobs.start();
     work.release();
     await expect.poll(() => row('once'), { timeout: 20_000 }).toMatchObject({ state: 'succeeded', attempts: 1 });
@@ -292,12 +283,7 @@ describe('the embedded engine on SQLite', () => {
   });
 
   it('never claims again a job it is running, even once its lease looks past on the clock', async () => {
-    const jobs = engine({ concurrency: 2 });
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    const { jobs, work } = await holding('long', { concurrency: 2 });
     // Past the lease before its renewal: to the database the job is free to claim.
     clock.now += 2 * EMBEDDED_DEFAULTS.leaseMs;
     await jobs.enqueue({ id: 'next', kind: 'work', payload: {} });
@@ -339,12 +325,7 @@ describe('the embedded engine on SQLite', () => {
   });
 
   it('tells the observer which job’s lease it could not renew, and how a run’s end could not be written', async () => {
-    const jobs = engine({ leaseMs: 90 });
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'cut-off', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['cut-off']);
+    const { work } = await holding('cut-off', { leaseMs: 90 });
     await sql`alter table jobs rename to jobs_away`.execute(database.db);
     await expect.poll(() => errors, { timeout: 20_000 }).toContainEqual({ engine: 'embedded', step: 'lease', job: 'cut-off' });
     work.release();
@@ -375,12 +356,7 @@ describe('the embedded engine on SQLite', () => {
   });
 
   it('goes on without an observer when a run’s end cannot be written, and the job is run again', async () => {
-    const jobs = engine({ observer: {} });
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'unwritten', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['unwritten']);
+    const { jobs, work } = await holding('unwritten', { observer: {} });
     await sql`alter table jobs rename to jobs_away`.execute(database.db);
     const before = statements;
     work.release();
@@ -403,12 +379,7 @@ describe('the embedded engine on SQLite', () => {
 
   it('renews a running job’s lease every third of the lease', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
-    const jobs = engine({ leaseMs: 90_000 });
-    const work = held();
-    jobs.handle('work', work.handler);
-    await jobs.start();
-    await jobs.enqueue({ id: 'long', kind: 'work', payload: {} });
-    await expect.poll(() => work.ran, { timeout: 20_000 }).toEqual(['long']);
+    const { work } = await holding('long', { leaseMs: 90_000 });
     clock.now += 1_000;
     vi.advanceTimersByTime(30_000);
     await expect.poll(() => row('long').then((job) => job.lease_until), { timeout: 20_000 }).toBe(timestamp(new Date(START + 1_000 + 90_000)));
