@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type DatabaseHandle, openDatabase } from '../db/connect.js';
+import type { JobState } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { timestamp } from '../db/records.js';
 import { createEmbeddedEngine, EMBEDDED_DEFAULTS, type EmbeddedEngineOptions } from '../jobs/embedded.js';
@@ -70,6 +71,25 @@ async function holding(id: string, options: Partial<EmbeddedEngineOptions> = {})
   return { jobs, work };
 }
 
+/** Puts a job in the table by hand, as another process (or this one's previous life) left it. */
+async function insertJob(id: string, fields: Partial<{ state: JobState; attempts: number; lease_owner: string; lease_until: string }> = {}) {
+  const at = timestamp(new Date(START));
+  await database.db
+    .insertInto('jobs')
+    .values({ id, kind: 'work', payload: '{}', state: 'queued', run_at: at, attempts: 0, created_at: at, updated_at: at, ...fields })
+    .execute();
+}
+
+/** Handles `work` on `jobs` by noting each run's attempt number, and returns the list. */
+function recordAttempts(jobs: JobEngine): number[] {
+  const attempts: number[] = [];
+  jobs.handle('work', async (run) => {
+    attempts.push(run.attempt);
+    return undefined;
+  });
+  return attempts;
+}
+
 beforeEach(async () => {
   clock.now = START;
   errors.length = 0;
@@ -121,11 +141,7 @@ describe('the embedded engine on SQLite', () => {
       ran.push(run.id);
       return undefined;
     });
-    const at = timestamp(new Date(START));
-    await database.db
-      .insertInto('jobs')
-      .values({ id: 'waiting', kind: 'work', payload: '{}', state: 'queued', run_at: at, attempts: 0, created_at: at, updated_at: at })
-      .execute();
+    await insertJob('waiting');
     await sql`alter table jobs rename to jobs_away`.execute(database.db);
     await jobs.start();
     expect(errors).toEqual([{ engine: 'embedded', step: 'claim' }]);
@@ -222,12 +238,8 @@ describe('the embedded engine on SQLite', () => {
     await first.start();
     await first.close();
     await first.enqueue({ id: 'after-close', kind: 'work', payload: {} });
-    const runs: number[] = [];
     const next = engine();
-    next.handle('work', async (run) => {
-      runs.push(run.attempt);
-      return undefined;
-    });
+    const runs = recordAttempts(next);
     await next.start();
     await expect.poll(() => runs, { timeout: 20_000 }).toEqual([1]);
   });
@@ -337,11 +349,7 @@ describe('the embedded engine on SQLite', () => {
     const jobs = engine({ leaseMs: 90, observer: {} });
     const work = held();
     jobs.handle('work', work.handler);
-    const at = timestamp(new Date(START));
-    await database.db
-      .insertInto('jobs')
-      .values({ id: 'first', kind: 'work', payload: '{}', state: 'queued', run_at: at, attempts: 0, created_at: at, updated_at: at })
-      .execute();
+    await insertJob('first');
     await sql`alter table jobs rename to jobs_away`.execute(database.db);
     await jobs.start();
     await sql`alter table jobs_away rename to jobs`.execute(database.db);
@@ -368,11 +376,7 @@ describe('the embedded engine on SQLite', () => {
     // Its lease runs out, and the job is claimed and run again.
     clock.now += 2 * EMBEDDED_DEFAULTS.leaseMs;
     const next = engine({ observer: {} });
-    const attempts: number[] = [];
-    next.handle('work', async (run) => {
-      attempts.push(run.attempt);
-      return undefined;
-    });
+    const attempts = recordAttempts(next);
     await next.start();
     await expect.poll(() => attempts, { timeout: 20_000 }).toEqual([2]);
   });
@@ -387,29 +391,9 @@ describe('the embedded engine on SQLite', () => {
   });
 
   it('alone on its database, takes up at once a job its previous life left running', async () => {
-    const until = timestamp(new Date(START + 3_600_000));
-    const at = timestamp(new Date(START));
-    await database.db
-      .insertInto('jobs')
-      .values({
-        id: 'left',
-        kind: 'work',
-        payload: '{}',
-        state: 'running',
-        run_at: at,
-        attempts: 1,
-        lease_owner: 'previous-life',
-        lease_until: until,
-        created_at: at,
-        updated_at: at,
-      })
-      .execute();
+    await insertJob('left', { state: 'running', attempts: 1, lease_owner: 'previous-life', lease_until: timestamp(new Date(START + 3_600_000)) });
     const jobs = engine({ alone: true });
-    const runs: number[] = [];
-    jobs.handle('work', async (run) => {
-      runs.push(run.attempt);
-      return undefined;
-    });
+    const runs = recordAttempts(jobs);
     await jobs.start();
     await expect.poll(() => runs, { timeout: 20_000 }).toEqual([2]);
   });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { BackgroundLane } from '../sources/kit/background-lane.js';
 import { BACKGROUND, type Caller } from '../sources/kit/caller.js';
 import type { Freshness } from '../sources/kit/freshness.js';
 import type { CallContext } from '../sources/kit/http.js';
@@ -6,6 +7,8 @@ import type { CacheEvent } from '../sources/kit/events.js';
 import { KEEP_FRESH_LEAD_MS, KEPT_RETRY_MS } from '../sources/kit/kept-keys.js';
 import { createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
 import type { SharedTier } from '../sources/kit/shared-tier.js';
+import type { CallTrace, LookUpSpan, LookUpTracer } from '../sources/kit/trace.js';
+import { UpstreamError } from '../sources/kit/upstream-error.js';
 
 const MINUTE = 60_000;
 /** Where every test's clock starts. */
@@ -64,6 +67,41 @@ function memoryTier(): SharedTier & { values: Map<string, string> } {
     },
   };
 }
+
+/** A look-up span that keeps what it was told: its events, the spans it follows, how it ended. */
+interface RecordedSpan extends LookUpSpan {
+  key: string;
+  events: CacheEvent[];
+  linked: (LookUpSpan | undefined)[];
+  ends: unknown[];
+}
+
+/** A tracer that records each look-up span it starts. */
+function recordingTracer(): { tracer: LookUpTracer; spans: RecordedSpan[] } {
+  const spans: RecordedSpan[] = [];
+  const tracer: LookUpTracer = {
+    lookUp(_cache, key) {
+      // Nothing in these tests calls an upstream through the trace: only its identity is checked.
+      const calls = {} as CallTrace;
+      const span: RecordedSpan = {
+        key,
+        events: [],
+        linked: [],
+        ends: [],
+        calls,
+        event: (event) => void span.events.push(event),
+        follows: (other) => void span.linked.push(other),
+        end: (result) => void span.ends.push(result),
+      };
+      spans.push(span);
+      return span;
+    },
+  };
+  return { tracer, spans };
+}
+
+/** A shared tier entry as the cache writes it. */
+const tierEntry = (value: string, fetchedAt: number, ttlMs = 5 * MINUTE) => JSON.stringify({ value, fetchedAt, ttlMs });
 
 const fresh = (state: Freshness['state'], fetchedAt: number, ageMs = 0): Freshness => ({ state, fetchedAt, ttlMs: 5 * MINUTE, ageMs });
 
@@ -276,6 +314,64 @@ describe('keyed cache', () => {
       await settle();
       expect(asked).toEqual([['k', MINUTE]]);
       expect(calls).toHaveLength(1);
+    });
+
+    it('refreshes from the first moment of the last part of the TTL', async () => {
+      const { cache, calls, advance } = await warm();
+      // The last fifth of five minutes starts four minutes after the load.
+      advance(4 * MINUTE);
+      await cache.get('k', BACKGROUND);
+      await cache.get('k', BACKGROUND);
+      await settle();
+      expect(calls).toHaveLength(2);
+    });
+
+    it('takes an ask that fails for a no', async () => {
+      const { cache, calls, advance } = await warm({ refreshAhead: { ...ahead, mayRefresh: () => Promise.reject(new Error('redis down')) } });
+      advance(4 * MINUTE + 30_000);
+      await cache.get('k', BACKGROUND);
+      await cache.get('k', BACKGROUND);
+      await settle();
+      expect(calls).toHaveLength(1);
+    });
+
+    it('drops a refresh it was allowed when, while it asked, a load of the key started or a new value came', async () => {
+      const allow = new Map<string, (yes: boolean) => void>();
+      const { cache, calls, events, advance } = setUp<string>({
+        refreshAhead: { ...ahead, mayRefresh: (key) => new Promise((resolve) => allow.set(key, resolve)) },
+      });
+      for (const key of ['loading', 'loaded']) {
+        const first = cache.get(key, BACKGROUND);
+        calls.at(-1)!.resolve('v1');
+        await first;
+      }
+      advance(4 * MINUTE + 30_000);
+      for (const key of ['loading', 'loading', 'loaded', 'loaded']) await cache.get(key, BACKGROUND);
+      await settle();
+      expect([...allow.keys()]).toEqual(['loading', 'loaded']);
+      // Dropped and looked up again while the asks are out: one load still under way, one done.
+      cache.drop(['loading', 'loaded']);
+      const loading = cache.get('loading', BACKGROUND);
+      const loaded = cache.get('loaded', BACKGROUND);
+      calls[3]!.resolve('v2');
+      await loaded;
+      for (const yes of allow.values()) yes(true);
+      await settle();
+      expect(calls.map((call) => call.key)).toEqual(['loading', 'loaded', 'loading', 'loaded']);
+      expect(events.filter((event) => event === 'refresh')).toEqual([]);
+      calls[2]!.resolve('v2');
+      await loading;
+    });
+
+    it('links a refresh ahead to no look-up in its trace', async () => {
+      const { tracer, spans } = recordingTracer();
+      const { cache, calls, advance } = await warm({ tracer });
+      advance(4 * MINUTE + 30_000);
+      await cache.get('k', BACKGROUND);
+      await cache.get('k', BACKGROUND);
+      await settle();
+      expect(calls).toHaveLength(2);
+      expect(spans.map((span) => [span.events, span.linked])).toEqual([[['refresh'], []]]);
     });
   });
 
@@ -508,6 +604,338 @@ describe('keyed cache', () => {
       expect(await two.cache.peek('b')).toBeUndefined();
       expect(two.calls).toHaveLength(0);
       expect(two.events).toEqual([]);
+    });
+  });
+  describe('a caller that has given up', () => {
+    const aborted = (): Caller => {
+      const controller = new AbortController();
+      controller.abort();
+      return { deadline: Number.POSITIVE_INFINITY, signal: controller.signal };
+    };
+
+    it('starts no load for a caller whose deadline has already passed, and tells it of the failure', async () => {
+      const { cache, calls, events } = setUp<string>();
+      const told: (Freshness | null)[] = [];
+      await expect(cache.get('k', { ...aborted(), onDelivery: (freshness) => told.push(freshness) })).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+      // A caller that listens to nothing gets the same error.
+      await expect(cache.get('k', aborted())).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+      expect(calls).toHaveLength(0);
+      expect(told).toEqual([null]);
+      expect(events).toEqual([]);
+    });
+
+    it('does not keep a caller whose deadline has passed waiting for a load another started, which goes on', async () => {
+      const { cache, calls } = setUp<string>();
+      const first = cache.get('k', BACKGROUND);
+      const late = cache.get('k', aborted()).then(
+        () => 'answered',
+        (error: UpstreamError) => error.code,
+      );
+      await settle();
+      calls[0]!.resolve('v');
+      expect(await late).toBe('UPSTREAM_TIMEOUT');
+      expect(calls[0]!.context.signal!.aborted).toBe(false);
+      expect((await first).value).toBe('v');
+    });
+
+    it('tells a caller that gave up of its failure once, whether the load then succeeds or fails', async () => {
+      for (const settleLoad of ['resolve', 'reject'] as const) {
+        const { cache, calls } = setUp<string>();
+        const controller = new AbortController();
+        const told: (Freshness | null)[] = [];
+        const pending = cache.get('k', { deadline: Number.POSITIVE_INFINITY, signal: controller.signal, onDelivery: (freshness) => told.push(freshness) });
+        // Another caller keeps the load going.
+        const other = cache.get('k', BACKGROUND).catch(() => undefined);
+        controller.abort();
+        await expect(pending).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+        if (settleLoad === 'resolve') calls[0]!.resolve('v');
+        else calls[0]!.reject(new Error('down'));
+        await other;
+        await settle();
+        expect(told).toEqual([null]);
+      }
+    });
+
+    it('forgets a load cleared away when it settles, without unseating the load started after it', async () => {
+      const { cache, calls, events } = setUp<string>();
+      const cleared = cache.get('k', BACKGROUND).catch((error: Error) => error.message);
+      cache.clear();
+      const next = cache.get('k', BACKGROUND);
+      calls[0]!.reject(new Error('cleared'));
+      expect(await cleared).toBe('cleared');
+      const joined = cache.get('k', BACKGROUND);
+      expect(calls).toHaveLength(2);
+      calls[1]!.resolve('v');
+      expect([(await next).value, (await joined).value]).toEqual(['v', 'v']);
+      expect(events).toEqual(['miss', 'miss', 'joined']);
+    });
+  });
+
+  describe("a caller's budget (Caller.spend)", () => {
+    it('refuses a cold look-up the budget does not allow with RATE_LIMITED, not the host’s fault, and calls nothing', async () => {
+      const { cache, calls, events } = setUp<string>();
+      const told: (Freshness | null)[] = [];
+      const refused = cache.get('k', { ...BACKGROUND, spend: async () => 12, onDelivery: (freshness) => told.push(freshness) });
+      await expect(refused).rejects.toBeInstanceOf(UpstreamError);
+      await expect(refused).rejects.toMatchObject({
+        code: 'RATE_LIMITED',
+        message: "The test service was not called: this client's upstream budget is spent; retry in 12 s",
+        retryAfterSeconds: 12,
+        hostFailure: false,
+        origin: 'caller',
+      });
+      await expect(cache.get('k', { ...BACKGROUND, spend: async () => 12 })).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+      expect(calls).toHaveLength(0);
+      expect(told).toEqual([null]);
+      expect(events).toEqual([]);
+    });
+
+    it('answers a recent value past its TTL as STALE when the budget refuses the call', async () => {
+      const { cache, calls, events, advance } = setUp<string>();
+      const first = cache.get('k', BACKGROUND);
+      calls[0]!.resolve('old');
+      await first;
+      advance(6 * MINUTE);
+      expect(await cache.get('k', { ...BACKGROUND, spend: async () => 12 })).toEqual({ value: 'old', freshness: fresh('STALE', START, 6 * MINUTE) });
+      expect(calls).toHaveLength(1);
+      expect(events).toEqual(['miss', 'stale']);
+    });
+
+    it('asks the budget once per call it would start, and never for a hit', async () => {
+      const { cache, calls } = setUp<string>();
+      let asked = 0;
+      const caller: Caller = {
+        ...BACKGROUND,
+        spend: async () => {
+          asked += 1;
+          return null;
+        },
+      };
+      const first = cache.get('k', caller);
+      await settle();
+      expect(calls).toHaveLength(1);
+      calls[0]!.resolve('v');
+      expect((await first).freshness.state).toBe('LIVE');
+      expect((await cache.get('k', caller)).freshness.state).toBe('CACHED');
+      expect(asked).toBe(1);
+    });
+
+    it('joins the load another caller started while the budget answered', async () => {
+      const { cache, calls, events } = setUp<string>();
+      let allow!: (waitSeconds: number | null) => void;
+      const spending = cache.get('k', { ...BACKGROUND, spend: () => new Promise((resolve) => (allow = resolve)) });
+      await settle();
+      const other = cache.get('k', BACKGROUND);
+      allow(null);
+      await settle();
+      expect(calls).toHaveLength(1);
+      calls[0]!.resolve('v');
+      expect([(await spending).value, (await other).value]).toEqual(['v', 'v']);
+      expect(events).toEqual(['miss', 'joined']);
+    });
+  });
+
+  describe('what a load is given, and a load refused its share of the quota', () => {
+    it('passes the quota share and the lane of the caller that started it, and nothing the caller does not have', async () => {
+      const { cache, calls } = setUp<string>();
+      const lane = { name: 'reports' } as unknown as BackgroundLane;
+      void cache.get('a', { ...BACKGROUND, quotaShare: 0.25, lane });
+      void cache.get('b', BACKGROUND);
+      expect(calls[0]!.context).toStrictEqual({
+        signal: expect.any(AbortSignal),
+        deadline: Number.POSITIVE_INFINITY,
+        onAttempt: undefined,
+        quotaShare: 0.25,
+        lane,
+      });
+      expect(calls[1]!.context).toStrictEqual({ signal: expect.any(AbortSignal), deadline: Number.POSITIVE_INFINITY, onAttempt: undefined });
+    });
+
+    const quotaRefusal = () => new UpstreamError('QUOTA_EXHAUSTED', 'The test service’s quota share is spent');
+
+    it('loads again for a joined caller that may spend more of the quota, and hands the refusal to the others', async () => {
+      const { cache, calls } = setUp<string>();
+      const background = cache.get('k', { ...BACKGROUND, quotaShare: 0.5 });
+      const sameShare = cache.get('k', { ...BACKGROUND, quotaShare: 0.5 });
+      const smallerShare = cache.get('k', { ...BACKGROUND, quotaShare: 0.25 });
+      const request = cache.get('k', BACKGROUND);
+      calls[0]!.reject(quotaRefusal());
+      for (const refused of [background, sameShare, smallerShare]) await expect(refused).rejects.toMatchObject({ code: 'QUOTA_EXHAUSTED' });
+      await settle();
+      expect(calls).toHaveLength(2);
+      expect(calls[1]!.context).not.toHaveProperty('quotaShare');
+      calls[1]!.resolve('v');
+      expect(await request).toEqual({ value: 'v', freshness: fresh('LIVE', START) });
+    });
+
+    it('hands every joined caller any other failure, and a refusal of a load that had the whole quota', async () => {
+      const failures = [
+        { startedBy: { ...BACKGROUND, quotaShare: 0.5 }, error: new UpstreamError('UPSTREAM_UNAVAILABLE', 'down') },
+        // Not an UpstreamError, whatever its code says.
+        { startedBy: { ...BACKGROUND, quotaShare: 0.5 }, error: Object.assign(new Error('odd'), { code: 'QUOTA_EXHAUSTED' }) },
+        { startedBy: BACKGROUND, error: quotaRefusal() },
+      ];
+      for (const { startedBy, error } of failures) {
+        const { cache, calls } = setUp<string>();
+        const first = cache.get('k', startedBy);
+        const request = cache.get('k', BACKGROUND);
+        calls[0]!.reject(error);
+        await expect(first).rejects.toBe(error);
+        await expect(request).rejects.toBe(error);
+        expect(calls).toHaveLength(1);
+      }
+    });
+  });
+
+  describe('traced look-ups', () => {
+    it('links a look-up that joins a load to the look-up that started it, whose trace the load is given', async () => {
+      const { cache, calls } = setUp<string>();
+      const { tracer, spans } = recordingTracer();
+      const caller = { ...BACKGROUND, tracer };
+      const answers = Promise.all([cache.get('k', caller), cache.get('k', caller)]);
+      calls[0]!.resolve('v');
+      await answers;
+      const [starter, joiner] = spans;
+      expect(spans.map((span) => [span.key, span.events, span.ends])).toEqual([
+        ['k', ['miss'], [{ state: 'LIVE' }]],
+        ['k', ['joined'], [{ state: 'LIVE' }]],
+      ]);
+      expect(starter!.linked).toEqual([]);
+      expect(joiner!.linked).toHaveLength(1);
+      expect(joiner!.linked[0]).toBe(starter);
+      expect(calls[0]!.context.trace).toBe(starter!.calls);
+    });
+
+    it('links nothing to a load started by a look-up that was not traced', async () => {
+      const { cache, calls } = setUp<string>();
+      const { tracer, spans } = recordingTracer();
+      const untraced = cache.get('k', BACKGROUND);
+      const traced = cache.get('k', { ...BACKGROUND, tracer });
+      calls[0]!.resolve('v');
+      await Promise.all([untraced, traced]);
+      expect(spans[0]!.linked).toEqual([]);
+      expect(calls[0]!.context).not.toHaveProperty('trace');
+    });
+
+    it('traces a refresh of its own, linked to the look-up that found the value stale, and ends it with how the load went', async () => {
+      const own = recordingTracer();
+      const requests = recordingTracer();
+      const { cache, calls, advance } = setUp<string>({ staleWhileRevalidateMs: MINUTE, tracer: own.tracer });
+      const first = cache.get('k', BACKGROUND);
+      calls[0]!.resolve('old');
+      await first;
+      expect(own.spans).toEqual([]);
+      advance(5 * MINUTE + 1);
+      expect((await cache.get('k', { ...BACKGROUND, tracer: requests.tracer })).freshness.state).toBe('STALE');
+      const [refresh] = own.spans;
+      expect([refresh!.events, refresh!.ends]).toEqual([['refresh'], []]);
+      expect(refresh!.linked).toHaveLength(1);
+      expect(refresh!.linked[0]).toBe(requests.spans[0]);
+      // The cache's own load: the source's own budget, no caller's deadline.
+      expect(calls[1]!.context).toStrictEqual({ signal: expect.any(AbortSignal), trace: refresh!.calls });
+      calls[1]!.resolve('new');
+      await settle();
+      expect(refresh!.ends).toEqual([{ state: 'LIVE' }]);
+      advance(5 * MINUTE + 1);
+      await cache.get('k', BACKGROUND);
+      const error = new Error('down');
+      calls[2]!.reject(error);
+      await settle();
+      expect(own.spans[1]!.ends).toEqual([{ error }]);
+      expect(own.spans[1]!.linked).toEqual([]);
+    });
+  });
+
+  describe('the shared tier, beyond its first read', () => {
+    it('loads rather than take a value from the tier whose TTL ends now', async () => {
+      const sharedTier = memoryTier();
+      sharedTier.values.set('gatherql:test:k', tierEntry('expired', START - 5 * MINUTE));
+      const { cache, calls, events } = setUp<string>({ sharedTier });
+      const answer = cache.get('k', BACKGROUND);
+      await expect.poll(() => calls.length).toBe(1);
+      calls[0]!.resolve('new');
+      expect(await answer).toEqual({ value: 'new', freshness: fresh('LIVE', START) });
+      expect(events).toEqual(['miss']);
+    });
+
+    it('while another instance loads, waits for what it writes rather than take an expired value from the tier', async () => {
+      const sharedTier = memoryTier();
+      sharedTier.values.set('gatherql:test:k', tierEntry('expired', START - 5 * MINUTE));
+      const [one, two] = [setUp<string>({ sharedTier }), setUp<string>({ sharedTier })];
+      const first = one.cache.get('k', BACKGROUND);
+      await expect.poll(() => one.calls.length).toBe(1);
+      const second = two.cache.get('k', BACKGROUND);
+      // Long enough for several looks at the tier (every SHARED_POLL_MS).
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      one.calls[0]!.resolve('new');
+      expect([(await first).value, (await second).value]).toEqual(['new', 'new']);
+      expect(two.calls).toHaveLength(0);
+    });
+
+    it('stands in for a failed load with the newer of its own value and the tier’s', async () => {
+      const cases = [
+        { tierFetchedAt: START + MINUTE, expected: 'from the tier' },
+        { tierFetchedAt: START - MINUTE, expected: 'its own' },
+        // As recent as its own: its own is kept.
+        { tierFetchedAt: START, expected: 'its own' },
+        { tierFetchedAt: undefined, expected: 'its own' },
+      ];
+      for (const { tierFetchedAt, expected } of cases) {
+        // Every lock free: only the stand-in is looked at here.
+        const sharedTier = { ...memoryTier(), lock: async () => true };
+        const { cache, calls, advance } = setUp<string>({ sharedTier });
+        const first = cache.get('k', BACKGROUND);
+        await expect.poll(() => calls.length).toBe(1);
+        calls[0]!.resolve('its own');
+        await first;
+        await settle();
+        if (tierFetchedAt === undefined) sharedTier.values.clear();
+        else sharedTier.values.set('gatherql:test:k', tierEntry('from the tier', tierFetchedAt));
+        advance(7 * MINUTE);
+        const again = cache.get('k', BACKGROUND);
+        await expect.poll(() => calls.length).toBe(2);
+        calls[1]!.reject(new Error('down'));
+        expect(await again).toMatchObject({ value: expected, freshness: { state: 'STALE' } });
+      }
+    });
+
+    it('stands in for a failed load with a value only the tier has, past its TTL', async () => {
+      const sharedTier = memoryTier();
+      sharedTier.values.set('gatherql:test:k', tierEntry('from the tier', START - 6 * MINUTE));
+      const { cache, calls } = setUp<string>({ sharedTier });
+      const answer = cache.get('k', BACKGROUND);
+      await expect.poll(() => calls.length).toBe(1);
+      calls[0]!.reject(new Error('down'));
+      expect(await answer).toEqual({ value: 'from the tier', freshness: fresh('STALE', START - 6 * MINUTE, 6 * MINUTE) });
+    });
+
+    it('joins a load of this instance that started while the tier answered', async () => {
+      const sharedTier = memoryTier();
+      const { cache, calls, events } = setUp<string>({ sharedTier });
+      const answers = Promise.all([cache.get('k', BACKGROUND), cache.get('k', BACKGROUND)]);
+      await expect.poll(() => calls.length).toBe(1);
+      calls[0]!.resolve('v');
+      expect((await answers).map((cached) => cached.value)).toEqual(['v', 'v']);
+      expect(events).toEqual(['miss', 'joined']);
+    });
+
+    it('holds a key it loads for five seconds by default, or for sharedLockMs', async () => {
+      for (const [sharedLockMs, held] of [
+        [undefined, 5_000],
+        [60_000, 60_000],
+      ] as const) {
+        const locks: [string, number][] = [];
+        const sharedTier: SharedTier = {
+          ...memoryTier(),
+          lock: async (key, ttlMs) => {
+            locks.push([key, ttlMs]);
+            return true;
+          },
+        };
+        const { cache } = setUp<string>({ sharedTier, load: async () => 'v', ...(sharedLockMs && { sharedLockMs }) });
+        await cache.get('k', BACKGROUND);
+        expect(locks).toEqual([['gatherql:test:k:load', held]]);
+      }
     });
   });
 });
@@ -770,5 +1198,35 @@ describe('keepFresh', () => {
     await vi.advanceTimersByTimeAsync(5 * (10_000 - KEEP_FRESH_LEAD_MS) + 500);
     expect(loads).toBe(6);
     for (const { cache } of instances) expect((await cache.get('k', BACKGROUND)).value).toBe('v6');
+  });
+
+  it('counts each load it makes to keep a key fresh as a refresh', async () => {
+    const events: CacheEvent[] = [];
+    const { cache, loads } = counting({ onEvent: (event) => events.push(event) });
+    const release = cache.keepFresh('k', () => {});
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(loads).toEqual(['k', 'k']);
+    expect(events).toEqual(['refresh', 'refresh']);
+    release();
+  });
+
+  it('keeps its own value over an older one in the shared tier, and refreshes on its own value’s schedule', async () => {
+    // A tier whose writes are lost: it keeps answering a value from a minute ago.
+    const sharedTier: SharedTier = {
+      get: async () => JSON.stringify({ value: 'older', fetchedAt: START - MINUTE, ttlMs: 10_000 }),
+      set: async () => {},
+      lock: async () => true,
+      unlock: async () => {},
+      delete: async () => 0,
+      deletePrefixed: async () => 0,
+    };
+    const { cache, loads } = counting({ sharedTier });
+    const heard: string[] = [];
+    const release = cache.keepFresh('k', (cached) => heard.push(cached.value));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(loads).toEqual(['k']);
+    expect(heard).toEqual(['v1']);
+    expect((await cache.get('k', BACKGROUND)).value).toBe('v1');
+    release();
   });
 });
