@@ -116,6 +116,16 @@ describe('a budget whose Redis fails', () => {
     await budget.forget('a');
     expect(errors).toHaveLength(7);
   });
+
+  it('needs nobody to hear its store, nor a listener for both of its answers', async () => {
+    for (const storeHealth of [undefined, {}, { failed: () => {} }, { succeeded: () => {} }]) {
+      const counting = createBudget({ points: 1, durationSeconds: 60, keyPrefix: 'test', ...(storeHealth && { storeHealth }) });
+      expect(await counting.spend('a')).toMatchObject({ granted: true, counted: true });
+      expect(await counting.spend('a')).toMatchObject({ granted: false, counted: true });
+      const failing = createBudget({ points: 1, durationSeconds: 60, keyPrefix: 'test', redis: deadRedis(), ...(storeHealth && { storeHealth }) });
+      expect(await failing.spend('a')).toMatchObject({ granted: true, counted: false });
+    }
+  });
 });
 
 describe.skipIf(!sharedRedis)('a budget whose Redis comes back', () => {

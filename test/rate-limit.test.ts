@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { refusalMediaType } from '../limits/rate-limit.js';
 import { signToken, tokenKey } from '../resolvers/auth.js';
 import { insertUser } from './helpers/fixtures.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
@@ -29,6 +30,13 @@ async function expectRateLimited(response: Response, limit: number) {
     }),
   ]);
 }
+
+describe('the media type of a refusal', () => {
+  it('is the GraphQL-over-HTTP one for a client that asks for it, and plain JSON otherwise', () => {
+    expect(refusalMediaType('application/graphql-response+json, application/json;q=0.9')).toBe('application/graphql-response+json');
+    for (const accept of ['application/json', '*/*', '', null, undefined]) expect(refusalMediaType(accept)).toBe('application/json');
+  });
+});
 
 describe('rate limit in memory', () => {
   let gateway: TestGateway;
