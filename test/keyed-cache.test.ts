@@ -100,6 +100,12 @@ function recordingTracer(): { tracer: LookUpTracer; spans: RecordedSpan[] } {
   return { tracer, spans };
 }
 
+/** A caller with no deadline of its own, whose wait the test ends with `abort()`. */
+function callerWithSignal(): Caller & { abort(): void } {
+  const controller = new AbortController();
+  return { deadline: Number.POSITIVE_INFINITY, signal: controller.signal, abort: () => controller.abort() };
+}
+
 /** A shared tier entry as the cache writes it. */
 const tierEntry = (value: string, fetchedAt: number, ttlMs = 5 * MINUTE) => JSON.stringify({ value, fetchedAt, ttlMs });
 
@@ -376,11 +382,6 @@ describe('keyed cache', () => {
   });
 
   describe('deadlines', () => {
-    function callerWithSignal(): Caller & { abort(): void } {
-      const controller = new AbortController();
-      return { deadline: Number.POSITIVE_INFINITY, signal: controller.signal, abort: () => controller.abort() };
-    }
-
     it('a caller whose deadline passes gets UPSTREAM_TIMEOUT, and a load nobody waits for is aborted', async () => {
       const { cache, calls } = setUp<string>();
       const caller = callerWithSignal();
@@ -606,11 +607,12 @@ describe('keyed cache', () => {
       expect(two.events).toEqual([]);
     });
   });
+
   describe('a caller that has given up', () => {
     const aborted = (): Caller => {
-      const controller = new AbortController();
-      controller.abort();
-      return { deadline: Number.POSITIVE_INFINITY, signal: controller.signal };
+      const caller = callerWithSignal();
+      caller.abort();
+      return caller;
     };
 
     it('starts no load for a caller whose deadline has already passed, and tells it of the failure', async () => {
@@ -641,12 +643,12 @@ describe('keyed cache', () => {
     it('tells a caller that gave up of its failure once, whether the load then succeeds or fails', async () => {
       for (const settleLoad of ['resolve', 'reject'] as const) {
         const { cache, calls } = setUp<string>();
-        const controller = new AbortController();
         const told: (Freshness | null)[] = [];
-        const pending = cache.get('k', { deadline: Number.POSITIVE_INFINITY, signal: controller.signal, onDelivery: (freshness) => told.push(freshness) });
+        const caller = { ...callerWithSignal(), onDelivery: (freshness: Freshness | null) => told.push(freshness) };
+        const pending = cache.get('k', caller);
         // Another caller keeps the load going.
         const other = cache.get('k', BACKGROUND).catch(() => undefined);
-        controller.abort();
+        caller.abort();
         await expect(pending).rejects.toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
         if (settleLoad === 'resolve') calls[0]!.resolve('v');
         else calls[0]!.reject(new Error('down'));
@@ -859,14 +861,23 @@ describe('keyed cache', () => {
     });
 
     it('while another instance loads, waits for what it writes rather than take an expired value from the tier', async () => {
-      const sharedTier = memoryTier();
-      sharedTier.values.set('gatherql:test:k', tierEntry('expired', START - 5 * MINUTE));
+      const memory = memoryTier();
+      memory.values.set('gatherql:test:k', tierEntry('expired', START - 5 * MINUTE));
+      let reads = 0;
+      const sharedTier = {
+        ...memory,
+        get: (key: string) => {
+          reads += 1;
+          return memory.get(key);
+        },
+      };
       const [one, two] = [setUp<string>({ sharedTier }), setUp<string>({ sharedTier })];
       const first = one.cache.get('k', BACKGROUND);
       await expect.poll(() => one.calls.length).toBe(1);
+      const before = reads;
       const second = two.cache.get('k', BACKGROUND);
-      // Long enough for several looks at the tier (every SHARED_POLL_MS).
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Its look on a miss, then two of its looks for what the loading instance writes, with the expired value still there.
+      await expect.poll(() => reads, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 3);
       one.calls[0]!.resolve('new');
       expect([(await first).value, (await second).value]).toEqual(['new', 'new']);
       expect(two.calls).toHaveLength(0);
@@ -1212,14 +1223,7 @@ describe('keepFresh', () => {
 
   it('keeps its own value over an older one in the shared tier, and refreshes on its own value’s schedule', async () => {
     // A tier whose writes are lost: it keeps answering a value from a minute ago.
-    const sharedTier: SharedTier = {
-      get: async () => JSON.stringify({ value: 'older', fetchedAt: START - MINUTE, ttlMs: 10_000 }),
-      set: async () => {},
-      lock: async () => true,
-      unlock: async () => {},
-      delete: async () => 0,
-      deletePrefixed: async () => 0,
-    };
+    const sharedTier = { ...memoryTier(), get: async () => tierEntry('older', START - MINUTE, 10_000), set: async () => {} };
     const { cache, loads } = counting({ sharedTier });
     const heard: string[] = [];
     const release = cache.keepFresh('k', (cached) => heard.push(cached.value));
