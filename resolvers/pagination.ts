@@ -1,4 +1,4 @@
-import type { Keyset } from '../db/records.js';
+import { isoString, type Keyset } from '../db/records.js';
 import { RequestError } from './errors.js';
 
 export interface Edge<T> {
@@ -27,7 +27,7 @@ export interface PageArgs {
 export function encodeCursor(keyset: Keyset): string {
   // JSON.stringify([iso, id]) written out: an ISO date and an integer need no escaping, and
   // every edge of every page is encoded.
-  return Buffer.from(`["${keyset.createdAt.toISOString()}",${keyset.id}]`).toString('base64url');
+  return Buffer.from(`["${isoString(keyset.createdAt)}",${keyset.id}]`).toString('base64url');
 }
 
 export function decodeCursor(cursor: string, argument = 'after'): Keyset {
