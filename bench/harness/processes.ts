@@ -87,6 +87,13 @@ export async function freePort(): Promise<number> {
 }
 
 /**
+ * Node options for every server the harness starts, from BENCH_SERVER_NODE_ARGS (space-separated),
+ * e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to see where a server's time goes: Node refuses
+ * `--cpu-prof` in NODE_OPTIONS, and that would profile the load generator too.
+ */
+const serverNodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+
+/**
  * Starts a server script, bundled (see bundled()), under Node with the probes (event-loop
  * delay, workers listening), and waits until it serves: for the JSON log line that carries
  * its URL, or, when the caller knows the URL, for a 200 from its readiness URL (and with
@@ -96,7 +103,7 @@ export function startServer(name: string, script: string, env: Record<string, st
   const timeoutMs = options.timeoutMs ?? 30_000;
   const spawnedAt = performance.now();
   const runtime = options.runtime ?? OWN_RUNTIME;
-  const child = spawn(runtime.node, [...probes.flatMap((probe) => ['--import', bundled(probe, runtime)]), bundled(script, runtime)], {
+  const child = spawn(runtime.node, [...serverNodeArgs, ...probes.flatMap((probe) => ['--import', bundled(probe, runtime)]), bundled(script, runtime)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
