@@ -1,4 +1,4 @@
-import type { Logger } from 'pino';
+import type { LogFn, Logger } from 'pino';
 import type { DatabaseHandle, StatementObserver } from './db/connect.js';
 import type { Budget } from './limits/budget.js';
 import type { UpstreamCost } from './limits/upstream-budget.js';
@@ -37,10 +37,13 @@ export interface ContextDeps {
   weatherWatch: WeatherWatch;
 }
 
+/** What a request's code logs through: pino's levels, each line with the request's id. */
+export type RequestLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
 /** The GraphQL context: per request, built by createContext and nothing else. */
 export interface Context extends DomainContext {
   requestId: string;
-  logger: Logger;
+  logger: RequestLogger;
   upstreamCost: UpstreamCost;
 }
 
@@ -94,7 +97,7 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
     db,
     viewer,
     requestId: facts.requestId,
-    logger: deps.logger.child({ requestId: facts.requestId }),
+    logger: requestLogger(deps.logger, facts.requestId),
     tokenKey: deps.tokenKey,
     passwords: deps.passwords,
     loginThrottle: deps.loginThrottle,
@@ -123,4 +126,20 @@ function statementObserver(lifetime: AnswerLifetime, record: RecordTiming | unde
     record?.('db', ms);
     trace?.statement(ms, event);
   };
+}
+
+/**
+ * The request's logger: pino's child with the request id, made on the first line logged. Making
+ * one renders and redacts its bindings at once, about 5 µs, and most requests log nothing of
+ * their own (the request log's line is written by its plugin).
+ */
+export function requestLogger(logger: Logger, requestId: string): RequestLogger {
+  let child: Logger | undefined;
+  const level =
+    (name: keyof RequestLogger): LogFn =>
+    (...args: Parameters<LogFn>) => {
+      child ??= logger.child({ requestId });
+      child[name](...args);
+    };
+  return { debug: level('debug'), info: level('info'), warn: level('warn'), error: level('error') };
 }
