@@ -78,17 +78,17 @@ export async function createContext(deps: ContextDeps, facts: RequestFacts): Pro
   // its answer may be kept, and what its client may still spend.
   const caller = callerWithin(deps.requestDeadlineMs, {
     onDelivery: (freshness) => limitLifetime(lifetime, freshness),
-    ...(record && { onAttempt: (attempt) => record('upstream', attempt.durationMs) }),
-    ...(trace && { tracer: trace }),
-    ...(budget && {
-      spend: async () => {
-        const state = await budget.spend(await clientKey());
-        if (state.granted) upstreamCost.lookUps += 1;
-        else upstreamCost.refused += 1;
-        if (state.counted) upstreamCost.budget = { limit: budget.points, remaining: state.remaining, resetSeconds: state.resetSeconds };
-        return state.granted ? null : state.resetSeconds;
-      },
-    }),
+    onAttempt: record && ((attempt) => record('upstream', attempt.durationMs)),
+    tracer: trace,
+    spend: budget
+      ? async () => {
+          const state = await budget.spend(await clientKey());
+          if (state.granted) upstreamCost.lookUps += 1;
+          else upstreamCost.refused += 1;
+          if (state.counted) upstreamCost.budget = { limit: budget.points, remaining: state.remaining, resetSeconds: state.resetSeconds };
+          return state.granted ? null : state.resetSeconds;
+        }
+      : undefined,
   });
   const newLoaders = () => createLoaders({ db, viewerId: userId, sources: deps.sources, caller });
   const loaders = newLoaders();

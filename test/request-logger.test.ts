@@ -19,7 +19,7 @@ describe("a request's logger", () => {
       { level: 40, msg: 'three', requestId: 'req-1', city: undefined },
       { level: 50, msg: 'four', requestId: 'req-1', city: undefined },
     ]);
-    expect(logs.lines()[3].err.message).toBe('four');
+    expect(logs.lines()[3]?.err.message).toBe('four');
   });
 
   it('keeps the levels of the logger it was made from', () => {

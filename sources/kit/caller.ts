@@ -43,25 +43,44 @@ export interface Caller {
   lane?: BackgroundLane;
 }
 
+/** What a request's caller is told of: its attempts, deliveries, budget and tracer. */
+export type CallerHooks = Pick<Caller, 'onAttempt' | 'onDelivery' | 'spend' | 'tracer'>;
+
 /**
  * A caller whose deadline is `ms` from now. The signal's timer starts on first use, so a
  * request that never reaches an upstream costs none.
  */
-export function callerWithin(ms: number, hooks: Pick<Caller, 'onAttempt' | 'onDelivery' | 'spend' | 'tracer'> = {}): Caller {
-  const deadline = performance.now() + ms;
-  let signal: AbortSignal | undefined;
-  return {
-    deadline,
-    get signal() {
-      if (!signal) {
-        signal = AbortSignal.timeout(Math.max(0, Math.ceil(deadline - performance.now())));
-        // Every look-up the request waits for listens to it: hundreds is normal, not a leak.
-        setMaxListeners(0, signal);
-      }
-      return signal;
-    },
-    ...hooks,
-  };
+export function callerWithin(ms: number, hooks: CallerHooks = {}): Caller {
+  return new DeadlineCaller(performance.now() + ms, hooks);
+}
+
+// A class, not an object literal with a getter and the hooks spread in: every request makes one,
+// and V8 built the literal at about twice the cost.
+class DeadlineCaller implements Caller {
+  readonly onAttempt;
+  readonly onDelivery;
+  readonly spend;
+  readonly tracer;
+  #signal: AbortSignal | undefined;
+
+  constructor(
+    readonly deadline: number,
+    hooks: CallerHooks,
+  ) {
+    this.onAttempt = hooks.onAttempt;
+    this.onDelivery = hooks.onDelivery;
+    this.spend = hooks.spend;
+    this.tracer = hooks.tracer;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#signal) {
+      this.#signal = AbortSignal.timeout(Math.max(0, Math.ceil(this.deadline - performance.now())));
+      // Every look-up the request waits for listens to it: hundreds is normal, not a leak.
+      setMaxListeners(0, this.#signal);
+    }
+    return this.#signal;
+  }
 }
 
 /** The gateway's own work (refreshes in the background): no deadline but the sources' budgets, nobody to tell. */
