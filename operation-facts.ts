@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { type DocumentNode, getOperationAST } from 'graphql';
+import { requestSlot } from './request-slots.js';
 
 // What the plugins learn of each GraphQL operation, whichever transport brought it. Keyed on
 // the operation's initial context, which every hook of the operation sees: Yoga's over HTTP
@@ -26,7 +27,7 @@ interface Slot {
 // generation (held by objects that only a full collection frees), and a link from it to the
 // context would keep every object of the operation alive through each scavenge with it.
 const slots = new WeakMap<object, Slot>();
-const ofRequest = new WeakMap<Request, Slot[]>();
+const ofRequest = requestSlot<Slot[]>('operations');
 
 function slotOf(context: object): Slot {
   let slot = slots.get(context);

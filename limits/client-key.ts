@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { requestSlot } from '../request-slots.js';
 
 export interface ClientKeyOptions {
   /**
@@ -25,7 +26,7 @@ export type ClientKeyFn = (request: Request, serverContext: unknown) => Promise<
  * later anyway. Requests that carry no socket (in-process `yoga.fetch`) are `ip:unknown`.
  */
 export function createClientKey(options: ClientKeyOptions): ClientKeyFn {
-  const keys = new WeakMap<Request, Promise<string>>();
+  const keys = requestSlot<Promise<string>>('client key');
   return (request, serverContext) => {
     let key = keys.get(request);
     if (!key) {

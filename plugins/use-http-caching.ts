@@ -3,6 +3,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
 import { etagOf, notModified, PRIVATE_ANSWER, publicCacheControl, publicUntil, UNKEPT_ANSWER, VARY } from '../responses/http-caching.js';
 import { keptAnswerOf, servedManyTimes } from '../responses/served-many-times.js';
+import { requestSlot } from '../request-slots.js';
 
 export interface HttpCachingOptions {
   /** The response cache's lifetime in ms: the longest an HTTP cache may keep SQL rows (see publicUntil). */
@@ -30,8 +31,8 @@ interface Caching {
 export function useHttpCaching(options: HttpCachingOptions): Plugin {
   const now = options.now ?? Date.now;
   // Executed GET answers that may be kept, and until when.
-  const keepable = new WeakMap<Request, number>();
-  const decided = new WeakMap<Request, Caching>();
+  const keepable = requestSlot<number>('keepable');
+  const decided = requestSlot<Caching>('caching');
   let graphqlEndpoint = '/graphql';
   const anonymousGet = (request: Request) => request.method === 'GET' && !request.headers.has('authorization');
 

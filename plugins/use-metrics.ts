@@ -2,6 +2,7 @@ import type { ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Metrics } from '../metrics.js';
 import { operationOf, operationsOf, socketOperationOf } from '../operation-facts.js';
+import { requestSlot } from '../request-slots.js';
 
 export interface MetricsOptions {
   metrics: Pick<Metrics, 'registry' | 'httpRequests' | 'graphqlErrors'>;
@@ -31,7 +32,7 @@ function labelOf(request: Request): OperationLabel {
 export function useMetrics(options: MetricsOptions): Plugin {
   const { registry, httpRequests, graphqlErrors } = options.metrics;
   const endpoint = options.endpoint ?? '/metrics';
-  const started = new WeakMap<Request, number>();
+  const started = requestSlot<number>('started');
   // Streams (@defer, subscriptions) are not counted: their errors come later, part by part.
   const countErrors = (result: unknown, operation: OperationLabel) => {
     if (result && typeof result === 'object' && !(Symbol.asyncIterator in result) && (result as ExecutionResult).errors?.length)

@@ -4,6 +4,7 @@ import type { BudgetState } from '../limits/budget.js';
 import type { ClientKeyFn } from '../limits/client-key.js';
 import { type RateLimit, refusalMediaType } from '../limits/rate-limit.js';
 import { socketOperationOf } from '../operation-facts.js';
+import { requestSlot } from '../request-slots.js';
 
 export interface RateLimitOptions {
   /** The budget every request spends from (see createRateLimit); null turns rate limiting off. */
@@ -12,7 +13,7 @@ export interface RateLimitOptions {
   clientKey: ClientKeyFn;
 }
 
-const spent = new WeakMap<Request, BudgetState>();
+const spent = requestSlot<BudgetState>('rate limit spent');
 
 /**
  * Limits GraphQL operations per client: a request to the GraphQL endpoint spends one point

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Plugin } from 'graphql-yoga';
+import { requestSlot } from '../request-slots.js';
 
 /** Request and response header that carries the id. */
 const HEADER = 'X-Request-Id';
 // A client's id is echoed only when it is short and plain, so it is safe to log and to reflect.
 const SANE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-const ids = new WeakMap<Request, string>();
+const ids = requestSlot<string>('request id');
 
 /**
  * The id of a request: the client's when it sent a sane one in X-Request-Id, else a fresh one;

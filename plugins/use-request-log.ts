@@ -5,6 +5,7 @@ import type { ClientKeyFn } from '../limits/client-key.js';
 import { expectedError, masksAsInternal } from '../responses/mask-error.js';
 import { requestIdOf } from './use-request-id.js';
 import { operationOf, operationsOf, type SocketOperation, socketOperationOf } from '../operation-facts.js';
+import { requestSlot } from '../request-slots.js';
 
 export interface RequestLogOptions {
   /** Where the lines go. */
@@ -33,7 +34,7 @@ interface PartsSent {
   writeWhenEnded?: () => void;
 }
 
-const entries = new WeakMap<Request, Entry>();
+const entries = requestSlot<Entry>('log entry');
 
 /**
  * One line per request: request id, method, path, operation name, status, duration, number

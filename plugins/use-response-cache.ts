@@ -8,6 +8,7 @@ import type { Lookup, ResponseStore } from '../responses/store.js';
 import { selectsViewerFields } from '../schema/viewer-scope.js';
 import { passingParts, type Payload } from '../responses/answer-parts.js';
 import { noteRan } from '../operation-facts.js';
+import { requestSlot } from '../request-slots.js';
 
 export interface ResponseCacheOptions {
   /** Where answers are kept and the generation that writes bump (see ResponseStore). */
@@ -78,7 +79,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
   const inFlight = new Map<string, Flight>();
-  const leads = new WeakMap<Request, Lead>();
+  const leads = requestSlot<Lead>('response cache lead');
   const batches = new WeakSet<Request>();
   let schema: GraphQLSchema | undefined;
   // Only queries may be kept or shared, and the operation type is in the document: a small

@@ -1,4 +1,5 @@
 import type { Plugin } from 'graphql-yoga';
+import { requestSlot } from '../request-slots.js';
 
 /** Work whose time a response reports besides the total: SQL statements and upstream HTTP calls. */
 export type TimingKind = 'db' | 'upstream';
@@ -17,7 +18,7 @@ interface Timings {
   upstream: { ms: number; count: number };
 }
 
-const timings = new WeakMap<Request, Timings>();
+const timings = requestSlot<Timings>('timings');
 
 /**
  * Where the work done for `request` is added up: the gateway hands it to the request's

@@ -2,6 +2,7 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { OperationTrace, PhaseSpan, RequestTrace, Tracing } from '../tracing/types.js';
 import { requestIdOf } from './use-request-id.js';
+import { requestSlot } from '../request-slots.js';
 
 export interface TracingPluginOptions {
   /** The gateway's tracing (see tracing/start.ts); this plugin is left out when tracing is off. */
@@ -10,7 +11,7 @@ export interface TracingPluginOptions {
   path?: string;
 }
 
-const requests = new WeakMap<Request, RequestTrace>();
+const requests = requestSlot<RequestTrace>('request trace');
 // Keyed by the GraphQL context each operation starts with (Yoga's initial context, which is
 // also the context its parse, validate and execute phases see): a batch has one per operation.
 const operations = new WeakMap<object, OperationTrace>();
