@@ -8,7 +8,6 @@ import { postgres } from './helpers/databases.js';
 import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
 import { simulatorEnv } from './helpers/weather.js';
-import { freePort } from './services/free-port.js';
 import { nginxAvailable, startNginx, type ThrowawayNginx } from './services/nginx.js';
 
 // Cache control on three instances on one PostgreSQL and one Redis, behind nginx with the
@@ -69,8 +68,9 @@ describe.skipIf(!ready)('cache control on three instances behind nginx', () => {
       TRUST_PROXY: 'true',
       ...simulatorEnv(sim),
     };
-    // One after another: the first applies the migrations the others then find done.
-    for (let index = 0; index < 3; index += 1) instances.push(await startServerProcess({ ...env, PORT: String(await freePort()) }));
+    // One after another: the first applies the migrations the others then find done. Each on the
+    // port the system gives it as it listens: a port found free beforehand may be taken by then.
+    for (let index = 0; index < 3; index += 1) instances.push(await startServerProcess(env));
     nginx = await startNginx(
       instances.map((instance) => Number(new URL(instance.url).port)),
       { cache: true },

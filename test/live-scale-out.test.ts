@@ -5,7 +5,6 @@ import { postgres } from './helpers/databases.js';
 import { type Watch, watchSse, watchWs } from './helpers/live-clients.js';
 import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
-import { freePort } from './services/free-port.js';
 import { nginxAvailable, startNginx, type ThrowawayNginx } from './services/nginx.js';
 
 // Live data across three gateway processes on one PostgreSQL and one Redis, behind nginx (as
@@ -72,10 +71,10 @@ describe.skipIf(!ready)('live data on three instances behind nginx, on one Postg
       UPSTREAM_TIMEOUT_MS: '20000',
       REQUEST_DEADLINE_MS: '30000',
     };
-    const ports = [await freePort(), await freePort(), await freePort()];
-    // One after another: the first applies the migrations the others then find done.
-    for (const port of ports) instances.push(await startServerProcess({ ...env, PORT: String(port) }));
-    nginx = await startNginx(ports);
+    // One after another: the first applies the migrations the others then find done. Each on the
+    // port the system gives it as it listens: a port found free beforehand may be taken by then.
+    for (let index = 0; index < 3; index += 1) instances.push(await startServerProcess(env));
+    nginx = await startNginx(instances.map((instance) => Number(new URL(instance.url).port)));
     token = (await post(url(0), SIGN_UP, { u: 'watcher' })).signUp.token;
   }, 120_000);
 

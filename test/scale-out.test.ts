@@ -6,7 +6,6 @@ import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { postgres } from './helpers/databases.js';
 import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
-import { freePort } from './services/free-port.js';
 import { nginxAvailable, startNginx, type ThrowawayNginx } from './services/nginx.js';
 
 // Three gateway processes on one PostgreSQL and one Redis, behind nginx (round robin), on the
@@ -54,7 +53,13 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
   };
   const instanceUrl = (index: number) => `http://127.0.0.1:${ports[index]}`;
   // A start compiles the TypeScript; on a busy machine that takes a while.
-  const start = (index: number) => startServerProcess({ ...env, PORT: String(ports[index]) }, 120_000);
+  // An instance listens first on the port the system gives it (a port found free beforehand may
+  // be taken by the time it listens), and again on that port when restarted behind nginx.
+  const start = async (index: number) => {
+    const instance = await startServerProcess({ ...env, PORT: String(ports[index] ?? 0) }, 120_000);
+    ports[index] = Number(new URL(instance.url).port);
+    return instance;
+  };
 
   beforeAll(async () => {
     databaseUrl = await postgres.createDatabase();
@@ -77,7 +82,6 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
       REQUEST_DEADLINE_MS: '30000',
       SOCKET_TIMEOUT_S: '60',
     };
-    for (let index = 0; index < 3; index += 1) ports.push(await freePort());
     // One after another: the first applies the migrations the others then find done.
     for (let index = 0; index < 3; index += 1) instances.push(await start(index));
     nginx = await startNginx(ports);
