@@ -12,6 +12,11 @@ import { runServerToExit, type ServerProcess, startServerProcess } from './helpe
 
 // WORKERS=2: server.ts forks two whole gateways on one port and watches them.
 
+// A worker compiles the TypeScript when it starts. While the rest of the suite keeps both CPUs
+// busy that has taken longer than 30 s, so every wait for a worker to listen gets as long as the
+// start of the whole server.
+const WORKER_START_MS = 180_000;
+
 const lines = (server: ServerProcess) =>
   server
     .stdout()
@@ -19,15 +24,15 @@ const lines = (server: ServerProcess) =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { msg: string; pid: number; [key: string]: unknown });
 
-describe('WORKERS=2', () => {
+describe('WORKERS=2', { timeout: WORKER_START_MS + 30_000 }, () => {
   let dir: string;
   let server: ServerProcess;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatherql-workers-'));
     // Without AUTH_SECRET on purpose: the workers must still share one (the primary makes it).
     // Three processes compile the TypeScript at once: on a busy machine that takes a while.
-    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' }, 180_000);
-  }, 200_000);
+    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' }, WORKER_START_MS);
+  });
   afterAll(async () => {
     server?.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -41,10 +46,15 @@ describe('WORKERS=2', () => {
     });
     return { status: response.status, body: (await response.json()) as any };
   };
+  const serverSaidSince = (victim: number) => {
+    const out = server.stdout().split('\n');
+    const from = out.findIndex((line) => line.includes('"worker died; starting a new one"') && line.includes(`"pid":${victim}`));
+    return [...out.slice(Math.max(0, from)).slice(-40), server.stderr().slice(-4000)].join('\n');
+  };
   const listening = () => lines(server).filter((line) => line.msg.startsWith('gatherql is listening'));
 
   it('serves from two whole gateways on one port, which share the database and the signing secret', async () => {
-    await expect.poll(() => listening().length, { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => listening().length, { timeout: WORKER_START_MS }).toBe(2);
     const primary = lines(server).find((line) => line.msg === 'started the workers')!;
     expect(primary.workers).toBe(2);
     // The demo data was seeded once, by the primary, before the workers started.
@@ -98,7 +108,13 @@ describe('WORKERS=2', () => {
     await expect
       .poll(() => lines(server).some((line) => line.msg === 'worker died; starting a new one' && line.pid === victim), { timeout: 20_000 })
       .toBe(true);
-    await expect.poll(() => listening().length, { timeout: 30_000 }).toBe(3);
+    // Should the new worker not come, the failure shows what the server said meanwhile.
+    await expect
+      .poll(() => listening().length, { timeout: WORKER_START_MS })
+      .toBe(3)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}\nthe server's log since the kill:\n${serverSaidSince(victim)}`);
+      });
     for (let n = 0; n < 5; n += 1) expect((await graphql('{ posts(first: 1) { totalCount } }')).body.data.posts.totalCount).toBeGreaterThan(0);
   });
 
