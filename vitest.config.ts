@@ -12,8 +12,11 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous on purpose: a verdict must not hang on how busy the machine is. Many tests start
+    // a gateway process, which compiles the TypeScript first; with the rest of the suite on both
+    // CPUs that has taken longer than 30 s. A test that truly hangs still fails, only later.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     // Two cores: more workers than that only queue behind each other.
     maxWorkers: 2,
   },

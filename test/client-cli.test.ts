@@ -29,7 +29,8 @@ async function cliWith(env: Record<string, string>, url: string, ...args: string
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/cli.ts', ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url, ...env },
-      timeout: 30_000,
+      // The CLI compiles first, like a server process (see SERVER_START_MS).
+      timeout: 90_000,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -102,7 +102,7 @@ describe.skipIf(!runs)('the set-up of docs/frontend-clients.md with today’s Gr
     );
     sim = await startSimulator();
     schemaSource = await startListeningGateway(simulatorEnv(sim));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await server?.stop();
@@ -137,7 +137,7 @@ describe.skipIf(!runs)('the set-up of docs/frontend-clients.md with today’s Gr
     // Trusted documents only: plain text is refused, so the programs below must go by the ids.
     const text = await fetch(`${server.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
     expect(text.status).toBe(400);
-  }, 60_000);
+  });
 
   it('type-checks the page’s programs against the generated types, and runs them against that gateway', async () => {
     expect(server, 'the gateway of the test above').toBeDefined();

@@ -67,7 +67,7 @@ async function logged(server: ServerProcess, pattern: RegExp, timeoutMs = 15_000
 describe('upstream faults against a gateway process', () => {
   it.concurrent.for(scenarios)(
     '$name: the right code per city, the circuit opens, fails fast, and closes after the upstream recovers',
-    { timeout: 60_000 },
+    { timeout: 180_000 },
     async ({ rules, code }, { expect }) => {
       const sim = await startSimulator();
       let server: ServerProcess | undefined;

@@ -195,7 +195,7 @@ describe('server.ts as a process', () => {
     } finally {
       await server.stop();
     }
-  }, 60_000);
+  });
 
   it.each([
     [{ PORT: 'abc' }, 'gatherql: PORT is invalid: expected an integer from 0 to 65535'],

@@ -35,6 +35,9 @@ const ARGUMENTS: Record<ServerBuild, string[]> = {
   tuned: ['--import', 'tsx', 'test/helpers/tuned-server.ts'],
 };
 
+/** How long a server process may take to listen (or to exit, for runServerToExit) by default: it compiles first. */
+export const SERVER_START_MS = 90_000;
+
 function spawnServer(env: Record<string, string>, build: ServerBuild = 'source'): ChildProcess {
   return spawn(process.execPath, ARGUMENTS[build], {
     cwd: root,
@@ -44,7 +47,7 @@ function spawnServer(env: Record<string, string>, build: ServerBuild = 'source')
 }
 
 /** Runs server.ts as a real process on a free port and waits until it listens. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 30_000, build: ServerBuild = 'source'): Promise<ServerProcess> {
+export function startServerProcess(env: Record<string, string>, timeoutMs = SERVER_START_MS, build: ServerBuild = 'source'): Promise<ServerProcess> {
   const child = spawnServer(env, build);
   let out = '';
   let err = '';
@@ -81,7 +84,7 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 30_0
 }
 
 /** Runs server.ts expecting it to stop by itself (bad configuration), and reports how. */
-export function runServerToExit(env: Record<string, string>, timeoutMs = 30_000): Promise<ExitedProcess> {
+export function runServerToExit(env: Record<string, string>, timeoutMs = SERVER_START_MS): Promise<ExitedProcess> {
   const child = spawnServer(env);
   let stdout = '';
   let stderr = '';
