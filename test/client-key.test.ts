@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientAddress, createClientKey } from '../limits/client-key.js';
+import { anonymousClientKey, clientAddress, connectionClientKey, createClientKey } from '../limits/client-key.js';
 
 // Who a request is, for the limits: a signed-in user by id, anyone else by address.
 
@@ -64,5 +64,33 @@ describe('createClientKey', () => {
     expect(asked).toBe(1);
     expect(await key(request(), socket('10.0.0.3'))).toBe('ip:10.0.0.3');
     expect(asked).toBe(2);
+  });
+});
+
+describe('connectionClientKey', () => {
+  const userIdOf = async (authorization: string | null) => (authorization === 'Bearer ada' ? 7 : null);
+  const upgrade = (headers: Record<string, string | string[]>, remoteAddress = '10.0.0.1') => ({ headers, socket: { remoteAddress } });
+
+  it("keys a WebSocket connection by its token's user, else by the address of its upgrade request", async () => {
+    expect(await connectionClientKey({ userIdOf, trustProxy: true }, 'Bearer ada', upgrade({ 'x-forwarded-for': '198.51.100.4' }))).toBe('user:7');
+    expect(await connectionClientKey({ userIdOf, trustProxy: false }, null, upgrade({}, '::ffff:203.0.113.7'))).toBe('ip:203.0.113.7');
+  });
+
+  it("believes the upgrade's X-Forwarded-For only behind a trusted proxy, the first of several such headers", async () => {
+    const forwarded = upgrade({ 'x-forwarded-for': '198.51.100.4, 10.0.0.1' });
+    expect(await connectionClientKey({ userIdOf, trustProxy: true }, null, forwarded)).toBe('ip:198.51.100.4');
+    expect(await connectionClientKey({ userIdOf, trustProxy: false }, null, forwarded)).toBe('ip:10.0.0.1');
+    // Node gives a header sent twice as an array (a proxy's own line is last).
+    const twice = upgrade({ 'x-forwarded-for': ['198.51.100.9', '198.51.100.4'] });
+    expect(await connectionClientKey({ userIdOf, trustProxy: true }, null, twice)).toBe('ip:198.51.100.9');
+  });
+});
+
+describe('anonymousClientKey', () => {
+  it('is the trusted forwarded address, else the socket address, else ip:unknown', () => {
+    expect(anonymousClientKey('198.51.100.4, 10.0.0.1', '10.0.0.1', true)).toBe('ip:198.51.100.4');
+    expect(anonymousClientKey('198.51.100.4', '10.0.0.1', false)).toBe('ip:10.0.0.1');
+    expect(anonymousClientKey(undefined, undefined, true)).toBe('ip:unknown');
+    expect(anonymousClientKey('not-an-ip', 'localhost', true)).toBe('ip:unknown');
   });
 });
