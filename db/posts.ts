@@ -1,5 +1,6 @@
 import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database, PostRow } from './database.js';
+import { runPrepared } from './prepared.js';
 import { type Keyset, type PostRecord, timestamp, toDate } from './records.js';
 
 const postColumns = ['id', 'author_id', 'title', 'content', 'published', 'created_at', 'updated_at'] as const;
@@ -36,13 +37,19 @@ export async function selectPostsByIds(db: Kysely<Database>, ids: readonly numbe
 
 /**
  * Published posts, newest first, `limit` rows after the keyset position. Written as SQL, not
- * with the query builder: every page of posts runs it, and building and compiling it each time
- * cost more than SQLite took to run it (BENCHMARKS.md, A/B).
+ * with the query builder, and compiled once per shape (runPrepared): every page of posts runs
+ * it, and building and compiling it each time cost more than SQLite took to run it
+ * (BENCHMARKS.md, A/B).
  */
 export async function selectPublishedPosts(db: Kysely<Database>, limit: number, after: Keyset | null): Promise<PostRecord[]> {
-  const keyset = after ? sql` and (created_at, id) < (${timestamp(after.createdAt)}, ${after.id})` : sql``;
-  const { rows } =
-    await sql<PostRow>`select ${POST_COLUMNS} from posts where published = ${true}${keyset} order by created_at desc, id desc limit ${limit}`.execute(db);
+  const createdAt = after && timestamp(after.createdAt);
+  const statement = () => {
+    const keyset = after ? sql` and (created_at, id) < (${createdAt}, ${after.id})` : sql``;
+    return sql<PostRow>`select ${POST_COLUMNS} from posts where published = ${true}${keyset} order by created_at desc, id desc limit ${limit}`;
+  };
+  const { rows } = after
+    ? await runPrepared(db, 'published posts after a keyset', statement, [true, createdAt, after.id, limit])
+    : await runPrepared(db, 'published posts', statement, [true, limit]);
   return rows.map(toPost);
 }
 

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import type { Database } from './database.js';
+import { runPrepared } from './prepared.js';
 import { type Keyset, type UserRecord, timestamp, toDate } from './records.js';
 
 /** A user row with its profile: what toUser reads. */
@@ -37,15 +38,15 @@ function toUser(row: UserSelection): UserRecord {
 }
 
 /**
- * Written as SQL, not with the query builder: every author of every page of posts is read
- * through it, and building and compiling the statement cost more than running it.
+ * Written as SQL, not with the query builder, and compiled once per number of ids
+ * (runPrepared): every author of every page of posts is read through it, and building and
+ * compiling the statement cost more than running it.
  */
 export async function selectUsersByIds(db: Kysely<Database>, ids: readonly number[]): Promise<UserRecord[]> {
   if (ids.length === 0) return [];
-  const { rows } =
-    await sql<UserSelection>`select ${USER_COLUMNS} from users left join profiles on profiles.user_id = users.id where users.id in (${sql.join(ids)})`.execute(
-      db,
-    );
+  const statement = () =>
+    sql<UserSelection>`select ${USER_COLUMNS} from users left join profiles on profiles.user_id = users.id where users.id in (${sql.join(ids)})`;
+  const { rows } = await runPrepared(db, `users by ${ids.length} ids`, statement, [...ids]);
   return rows.map(toUser);
 }
 
