@@ -67,8 +67,13 @@ export function operationOf(context: object): OperationFacts | undefined {
 
 /** What is known of each operation of an HTTP request, in the order they came. */
 export function operationsOf(request: Request): OperationFacts[] {
-  return (ofRequest.get(request) ?? []).flatMap((slot) => slot.facts ?? []);
+  // A loop, not flatMap: the metrics ask twice for every request, and flatMap took about 1 µs.
+  const operations: OperationFacts[] = [];
+  for (const slot of ofRequest.get(request) ?? NO_SLOTS) if (slot.facts) operations.push(slot.facts);
+  return operations;
 }
+
+const NO_SLOTS: readonly Slot[] = [];
 
 /**
  * What an operation that came over a WebSocket carries in place of a Request: its connection's

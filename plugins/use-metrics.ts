@@ -14,9 +14,14 @@ export interface MetricsOptions {
 type OperationLabel = 'none' | 'query' | 'mutation' | 'subscription' | 'batch';
 
 function labelOf(request: Request): OperationLabel {
-  const ran = operationsOf(request).filter((operation) => operation.ran);
-  if (ran.length > 1) return 'batch';
-  return ran[0]?.type ?? 'none';
+  let label: OperationLabel = 'none';
+  let ran = 0;
+  for (const operation of operationsOf(request)) {
+    if (!operation.ran) continue;
+    ran += 1;
+    label = operation.type ?? 'none';
+  }
+  return ran > 1 ? 'batch' : label;
 }
 
 /**

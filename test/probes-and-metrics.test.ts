@@ -86,6 +86,17 @@ describe('/metrics over real HTTP', () => {
     expect(response.status).toBe(200);
     const failed = await one.http.post('query Broken { posts(first: -1) { totalCount } }');
     expect(failed.status).toBe(200);
+    // Two operations in one request are one `batch`; one refused before it ran (it does not
+    // validate) beside one that ran is not a batch, and a request whose operation never ran is `none`.
+    const batch = (queries: string[]) =>
+      fetch(`${one.http.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(queries.map((query) => ({ query }))),
+      });
+    expect((await batch(['{ posts(first: 1) { totalCount } }', '{ posts(first: 2) { totalCount } }'])).status).toBe(200);
+    expect((await batch(['{ posts(first: 1) { totalCount } }', '{ noSuchField }'])).status).toBe(200);
+    expect((await one.http.post('{ noSuchField }')).status).toBe(400);
     const text = await scrape(one.http);
     for (const name of ['gatherql_upstream_requests_total', 'gatherql_cache_events_total', 'gatherql_db_queries_total', 'gatherql_graphql_errors_total']) {
       expect(text).toContain(`# TYPE ${name} counter`);
@@ -93,7 +104,9 @@ describe('/metrics over real HTTP', () => {
     expect(text).toContain('# TYPE gatherql_http_request_duration_seconds histogram');
     expect(sample(text, 'gatherql_db_queries_total{origin="request"}')).toBeGreaterThan(0);
     const requests = (labels: string) => Number(new RegExp(`^gatherql_http_request_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1]);
-    expect(requests('method="POST",status="200",operation="query"')).toBe(2);
+    expect(requests('method="POST",status="200",operation="query"')).toBe(3);
+    expect(requests('method="POST",status="200",operation="batch"')).toBe(1);
+    expect(requests('method="POST",status="400",operation="none"')).toBe(1);
     // The scrape itself is not counted: it is answered before.
     expect(requests('method="GET",status="200",operation="none"')).toBeNaN();
     expect(Number(/^gatherql_graphql_errors_total\{operation="query"\} (\d+)$/m.exec(text)?.[1])).toBe(1);
@@ -104,14 +117,14 @@ describe('/metrics over real HTTP', () => {
   });
 
   it('keeps two gateways in one process apart', async () => {
-    // Three different documents: an identical anonymous one would be answered from the response cache, not executed.
-    for (let i = 1; i <= 3; i++) await two.http.post(`{ posts(first: ${i}) { totalCount } }`);
+    // Five different documents: an identical anonymous one would be answered from the response cache, not executed.
+    for (let i = 1; i <= 5; i++) await two.http.post(`{ posts(first: ${i}) { totalCount } }`);
     const [a, b] = [await scrape(one.http), await scrape(two.http)];
     const statements = (text: string) => sample(text, 'gatherql_db_queries_total{origin="request"}');
     expect(statements(b)).not.toBe(statements(a));
     const requests = (text: string) =>
       Number(/^gatherql_http_request_duration_seconds_count\{method="POST",status="200",operation="query"\} (\d+)/m.exec(text)?.[1]);
-    expect(requests(b)).toBe(3);
-    expect(requests(a)).toBe(2);
+    expect(requests(b)).toBe(5);
+    expect(requests(a)).toBe(3);
   });
 });
