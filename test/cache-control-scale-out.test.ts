@@ -72,7 +72,7 @@ describe.skipIf(!ready)('cache control on three instances behind nginx', () => {
     // port the system gives it as it listens: a port found free beforehand may be taken by then.
     for (let index = 0; index < 3; index += 1) instances.push(await startServerProcess(env));
     nginx = await startNginx(
-      instances.map((instance) => Number(new URL(instance.url).port)),
+      instances.map((instance) => instance.port),
       { cache: true },
     );
     const token = (await post(instances[0]!.url, SIGN_UP)).data.signUp.token as string;

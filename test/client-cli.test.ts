@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simWeatherAt } from '../simulator/cities.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
-import { type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import { SERVER_START_MS, type ServerProcess, startServerProcess } from './helpers/server-process.js';
 import { freePort } from './services/free-port.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -29,8 +29,8 @@ async function cliWith(env: Record<string, string>, url: string, ...args: string
     const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'client/cli.ts', ...args], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', GATHERQL_URL: url, ...env },
-      // The CLI compiles first, like a server process (see SERVER_START_MS).
-      timeout: 90_000,
+      // The CLI compiles first, as a server process does.
+      timeout: SERVER_START_MS,
     });
     return { code: 0, stdout, stderr };
   } catch (error) {

@@ -105,7 +105,7 @@ describe('GraphiQL under hostile load', () => {
       // Each client reads the first bytes (so the server has queued the whole page for it), then nothing more.
       await Promise.all(
         Array.from({ length: 40 }, () => {
-          const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+          const socket = connect(server.port, '127.0.0.1');
           sockets.push(socket);
           socket.write('GET /graphql HTTP/1.1\r\nHost: gatherql.test\r\nAccept: text/html\r\n\r\n');
           return new Promise<void>((resolve) => socket.once('data', () => resolve(void socket.pause())));

@@ -74,7 +74,7 @@ describe.skipIf(!ready)('live data on three instances behind nginx, on one Postg
     // One after another: the first applies the migrations the others then find done. Each on the
     // port the system gives it as it listens: a port found free beforehand may be taken by then.
     for (let index = 0; index < 3; index += 1) instances.push(await startServerProcess(env));
-    nginx = await startNginx(instances.map((instance) => Number(new URL(instance.url).port)));
+    nginx = await startNginx(instances.map((instance) => instance.port));
     token = (await post(url(0), SIGN_UP, { u: 'watcher' })).signUp.token;
   }, 120_000);
 

@@ -57,7 +57,7 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
   // be taken by the time it listens), and again on that port when restarted behind nginx.
   const start = async (index: number) => {
     const instance = await startServerProcess({ ...env, PORT: String(ports[index] ?? 0) }, 120_000);
-    ports[index] = Number(new URL(instance.url).port);
+    ports[index] = instance.port;
     return instance;
   };
 

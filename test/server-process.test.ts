@@ -129,7 +129,7 @@ describe('server.ts as a process', () => {
 
   it('closes connections over MAX_CONNECTIONS as they arrive, and takes new ones once others close', async () => {
     const server = await startServerProcess({ DATABASE_URL: ':memory:', MAX_CONNECTIONS: '2' });
-    const port = Number(new URL(server.url).port);
+    const { port } = server;
     const open = () =>
       new Promise<Socket>((resolve, reject) => {
         const socket = connect(port, '127.0.0.1', () => resolve(socket));
@@ -175,7 +175,7 @@ describe('server.ts as a process', () => {
     try {
       const page = 'posts(first: 100) { edges { node { content } } }';
       const body = JSON.stringify({ query: `{ a: ${page} b: ${page} c: ${page} }` });
-      const socket = connect(Number(new URL(server.url).port), '127.0.0.1');
+      const socket = connect(server.port, '127.0.0.1');
       socket.write(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       socket.pause();
       const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));

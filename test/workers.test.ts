@@ -13,8 +13,8 @@ import { runServerToExit, type ServerProcess, startServerProcess } from './helpe
 // WORKERS=2: server.ts forks two whole gateways on one port and watches them.
 
 // A worker compiles the TypeScript when it starts. While the rest of the suite keeps both CPUs
-// busy that has taken longer than 30 s, so every wait for a worker to listen gets as long as the
-// start of the whole server.
+// busy that can take longer than 30 s (a CI run timed out waiting for one), so every wait for a
+// worker to listen gets as long as the start of the whole server.
 const WORKER_START_MS = 180_000;
 
 const lines = (server: ServerProcess) =>

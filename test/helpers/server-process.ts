@@ -7,6 +7,8 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Base URL, e.g. http://127.0.0.1:41234, once the server listens. */
   url: string;
+  /** The port of `url`: the one the system gave it when PORT is 0. */
+  port: number;
   stdout(): string;
   stderr(): string;
   /** Resolves with the exit code once the process has ended. */
@@ -66,6 +68,7 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = SERV
         resolve({
           child,
           url: match[1]!,
+          port: Number(new URL(match[1]!).port),
           stdout: () => out,
           stderr: () => err,
           exited,
