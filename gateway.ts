@@ -19,6 +19,7 @@ import { operationTraceOf, useTracing } from './plugins/use-tracing.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 import { createSources, type Sources, type SourcesOptions } from './sources/index.js';
 import { createBackgroundLane } from './sources/kit/background-lane.js';
+import { createBackgroundThread } from './sources/kit/background-thread.js';
 import { countriesRefreshLog, logUpstreams, offlineHint } from './upstream-notices.js';
 import { tokenKey, userIdFromAuthorization } from './resolvers/auth.js';
 import { createLoginThrottle } from './resolvers/login-throttle.js';
@@ -212,6 +213,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   const purgesHeard = events.subscribe('caches-purged');
   void hearPurges(purgesHeard, cachePurge, logger);
+  // Report runs send their upstream attempts from a thread of their own (see BackgroundThread).
+  const backgroundThread = createBackgroundThread();
   const jobs = createJobEngine({
     redisUrl: config.jobsRedisUrl,
     database,
@@ -227,7 +230,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       db: database.background,
       sources,
       quotaShare: config.reportQuotaShare,
-      lane: createBackgroundLane(options.jobs?.backgroundInFlight),
+      lane: createBackgroundLane(options.jobs?.backgroundInFlight, backgroundThread),
       now,
       onChange: reportChanged,
       ...(options.jobs?.reportChunkSize && { chunkSize: options.jobs.reportChunkSize }),
@@ -367,6 +370,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await yoga.dispose();
       // Running jobs give their work back before the sources and the database they use go.
       await jobs.close();
+      await backgroundThread.close();
       await purgesHeard.return();
       await events.close();
       sources.close();

@@ -29,5 +29,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
+// The background thread's code is loaded by Node from beside the bundle, as it is from beside the source.
+copyFileSync(resolve(root, 'sources/kit/background-thread-worker.mjs'), resolve(outdir, 'background-thread-worker.mjs'));
 copyFileSync(resolve(root, 'NOTICE.md'), resolve(outdir, 'NOTICE.md'));
 copyFileSync(createRequire(import.meta.url).resolve('world-countries/LICENSE'), resolve(outdir, 'world-countries.LICENSE.md'));

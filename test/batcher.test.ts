@@ -109,7 +109,7 @@ describe('batcher', () => {
   it('sends a call in the background lane, with the largest quota share, only when every key is background work', async () => {
     const { call, calls } = refusingUpstream();
     const batcher = createBatcher({ call, cap: 20 });
-    const lane: BackgroundLane = (attempt) => attempt();
+    const lane: BackgroundLane = (attempt) => attempt(undefined);
     await Promise.all([batcher.load('k1', { lane, quotaShare: 0.5 }), batcher.load('k2', { lane, quotaShare: 0.25 })]);
     expect(calls[0]!.context.lane).toBe(lane);
     expect(calls[0]!.context.quotaShare).toBe(0.5);

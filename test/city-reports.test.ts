@@ -13,6 +13,10 @@ import { CANCEL_REPORT, readReport, reportInState, START_REPORT, startReport } f
 import { simulatorEnv, TEST_POLICY } from './helpers/weather.js';
 import { SIM_CITIES } from '../simulator/cities.js';
 import { openDatabase } from '../db/connect.js';
+import { BACKGROUND_NICE } from '../sources/kit/background-thread.js';
+import { threadsAtNice } from './helpers/thread-nice.js';
+
+const onLinux = process.platform === 'linux';
 import { migrateToLatest } from '../db/migrate.js';
 
 async function emptySchedules(url: string) {
@@ -154,23 +158,31 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
     },
   );
 
-  it.skipIf(!available)('sends backgroundInFlight report calls at most, and a request meanwhile does not wait behind them', async () => {
-    const { gateway, sim, owner } = await start({}, { jobs: { backgroundInFlight: 3 } });
-    sim.setFaults([{ endpoint: 'geocoding', fault: { kind: 'hold' } }]);
-    const report = await startReport(gateway, owner, { names: fresh(700, 20), parts: ['WEATHER'] });
-    await expect.poll(() => sim.held(), { timeout: 30_000 }).toBe(3);
-    // The request's own look-ups reach the upstream while the report's other 17 still wait their turn.
-    const asked = fresh(800, 2);
-    const answer = gateway.query('query ($n: [String!]!) { cities(names: $n) { ... on City { weather { __typename } } } }', { n: asked });
-    // (The simulator counts names as the gateway sends them: in lower case.)
-    await expect.poll(() => asked.every((name) => sim.calls().geocodingByName[name.toLowerCase()] === 1), { timeout: 30_000 }).toBe(true);
-    expect(sim.calls().geocoding).toBe(5);
-    expect(sim.held()).toBe(5);
-    sim.release();
-    expect((await answer).body.data.cities).toEqual([{ weather: { __typename: 'CityWeather' } }, { weather: { __typename: 'CityWeather' } }]);
-    await reportInState(gateway, owner, report.id, ['SUCCEEDED']);
-    expect(sim.calls().geocoding).toBe(22);
-  });
+  it.skipIf(!available)(
+    'sends backgroundInFlight report calls at most, from the background thread, and a request meanwhile does not wait behind them',
+    async () => {
+      const threadsBefore = threadsAtNice(BACKGROUND_NICE);
+      const { gateway, sim, owner } = await start({}, { jobs: { backgroundInFlight: 3 } });
+      sim.setFaults([{ endpoint: 'geocoding', fault: { kind: 'hold' } }]);
+      const report = await startReport(gateway, owner, { names: fresh(700, 20), parts: ['WEATHER'] });
+      await expect.poll(() => sim.held(), { timeout: 30_000 }).toBe(3);
+      // The thread the report's attempts are sent from (Linux shows it by its priority), there only while the gateway is.
+      if (onLinux) expect(threadsAtNice(BACKGROUND_NICE)).toBe(threadsBefore + 1);
+      // The request's own look-ups reach the upstream while the report's other 17 still wait their turn.
+      const asked = fresh(800, 2);
+      const answer = gateway.query('query ($n: [String!]!) { cities(names: $n) { ... on City { weather { __typename } } } }', { n: asked });
+      // (The simulator counts names as the gateway sends them: in lower case.)
+      await expect.poll(() => asked.every((name) => sim.calls().geocodingByName[name.toLowerCase()] === 1), { timeout: 30_000 }).toBe(true);
+      expect(sim.calls().geocoding).toBe(5);
+      expect(sim.held()).toBe(5);
+      sim.release();
+      expect((await answer).body.data.cities).toEqual([{ weather: { __typename: 'CityWeather' } }, { weather: { __typename: 'CityWeather' } }]);
+      await reportInState(gateway, owner, report.id, ['SUCCEEDED']);
+      expect(sim.calls().geocoding).toBe(22);
+      await gateway.close();
+      if (onLinux) expect(threadsAtNice(BACKGROUND_NICE)).toBe(threadsBefore);
+    },
+  );
 
   it.skipIf(!available)('checkpoints chunk by chunk: progress moves by whole chunks, the final state last', async () => {
     const { gateway, owner } = await start({}, { jobs: { reportChunkSize: 10 } });

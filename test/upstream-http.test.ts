@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import type { BackgroundLane } from '../sources/kit/background-lane.js';
+import { type BackgroundThread, createBackgroundThread } from '../sources/kit/background-thread.js';
 import { createUpstreamHttp, type GetJsonRequest, type SourceSpec, type UpstreamAttempt, type UpstreamHttp } from '../sources/kit/http.js';
 import { createMemoryQuotaStore, createQuota } from '../sources/kit/quota.js';
 import type { AttemptFacts, CallTrace } from '../sources/kit/trace.js';
@@ -23,10 +24,20 @@ interface Scripted {
   hang?: boolean;
 }
 
+/**
+ * Where attempts are sent from: the thread that serves requests (a request's calls), or the
+ * background thread (a report's: their lane carries it). Every test runs both ways.
+ */
+type Way = 'serving thread' | 'background thread';
+let way: Way = 'serving thread';
+
 let servers: Server[] = [];
 let clients: UpstreamHttp[] = [];
+let threads: BackgroundThread[] = [];
 afterEach(async () => {
   for (const client of clients) client.close();
+  await Promise.all(threads.map((thread) => thread.close()));
+  threads = [];
   for (const server of servers) server.closeAllConnections();
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
   servers = [];
@@ -61,7 +72,20 @@ async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}
     ...(headers && { headers }),
     ...spec,
   });
-  const get = (request: Partial<GetJsonRequest<unknown>> = {}) => source.getJson({ url: new URL(`${baseUrl}/v1/things`), parse: (body) => body, ...request });
+  let thread: BackgroundThread | undefined;
+  if (way === 'background thread') {
+    thread = createBackgroundThread();
+    threads.push(thread);
+  }
+  // A lane of its own that sends from the thread, under whatever context the test gives.
+  const lane: BackgroundLane | undefined = thread && ((attempt) => attempt(thread));
+  const get = (request: Partial<GetJsonRequest<unknown>> = {}) =>
+    source.getJson({ url: new URL(`${baseUrl}/v1/things`), parse: (body) => body, ...request, context: { ...(lane && { lane }), ...request.context } });
+  /** Closes the client, and the thread its attempts are sent from. */
+  const close = async () => {
+    http.close();
+    await thread?.close();
+  };
   const failure = async (request: Partial<GetJsonRequest<unknown>> = {}) => {
     const error = await get(request).then(
       () => undefined,
@@ -70,10 +94,14 @@ async function upstream(script: Scripted[], policy: UpstreamPolicyOverrides = {}
     expect(error).toBeInstanceOf(UpstreamError);
     return error as UpstreamError;
   };
-  return { get, failure, seen, attempts, hedges, http, baseUrl, server, connections: () => connections };
+  return { get, failure, close, seen, attempts, hedges, http, baseUrl, server, connections: () => connections };
 }
 
-describe('the upstream HTTP client', () => {
+describe.each<Way>(['serving thread', 'background thread'])('the upstream HTTP client, sending from the %s', (sendingFrom) => {
+  beforeAll(() => {
+    way = sendingFrom;
+  });
+
   it('sends the source’s headers with its own, and reads the JSON body', async () => {
     const api = await upstream([{ body: '{"answer":42}' }], {}, { 'x-api-key': 'secret' });
     expect(await api.get()).toEqual({ answer: 42 });
@@ -276,7 +304,7 @@ describe('the upstream HTTP client', () => {
     const turn = new Promise<void>((resolve) => (letThrough = resolve));
     const lane: BackgroundLane = async (attempt) => {
       await turn;
-      return attempt();
+      return attempt(undefined);
     };
     const abort = new AbortController();
     const pending = api.failure({ context: { signal: abort.signal, lane } });
@@ -445,7 +473,7 @@ describe('the upstream HTTP client', () => {
     await api.get();
     await api.get();
     expect(api.connections()).toBe(1);
-    api.http.close();
+    await api.close();
     await expect.poll(() => new Promise((resolve) => api.server.getConnections((_error, count) => resolve(count)))).toBe(0);
     expect(api.http.circuits()).toEqual({});
   });
@@ -458,7 +486,7 @@ describe('the upstream HTTP client', () => {
       () => 'answered',
       () => 'rejected',
     );
-    api.http.close();
+    await api.close();
     expect(await waiting).toBe('rejected');
     // The call under way loses its connection with the client.
     expect((await first).code).toBe('UPSTREAM_UNAVAILABLE');

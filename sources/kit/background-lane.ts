@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import type { BackgroundThread } from './background-thread.js';
 
 /**
  * The way background work's upstream attempts go out (a city report's): a few in flight at
@@ -12,18 +13,22 @@ import pLimit from 'p-limit';
  * A report of 1,000 names with 8 in flight took 9 s instead of 4 s, and the p99 of the requests
  * served meanwhile fell from 5.6-7.8x their p99 alone to 2.2-3.1x (docs/performance-notes.md).
  */
-export type BackgroundLane = <T>(attempt: () => Promise<T>) => Promise<T>;
+export type BackgroundLane = <T>(attempt: (thread: BackgroundThread | undefined) => Promise<T>) => Promise<T>;
 
 /** Background attempts in flight at most, across every upstream. */
 export const BACKGROUND_IN_FLIGHT = 8;
 
-export function createBackgroundLane(inFlight = BACKGROUND_IN_FLIGHT): BackgroundLane {
+/**
+ * The lane, and the thread its attempts are sent from (see BackgroundThread): absent, they are
+ * sent from the thread that serves requests.
+ */
+export function createBackgroundLane(inFlight = BACKGROUND_IN_FLIGHT, thread?: BackgroundThread): BackgroundLane {
   const limit = pLimit(inFlight);
   const turn = turns();
   return (attempt) =>
     limit(async () => {
       await turn();
-      return attempt();
+      return attempt(thread);
     });
 }
 

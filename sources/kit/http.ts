@@ -2,14 +2,15 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { type Got, RequestError, type Response, TimeoutError } from 'got';
+import got, { type Got } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
 import type { Quota, QuotaShare, QuotaWindow } from './quota.js';
 import type { AttemptOutcome } from './events.js';
 import type { CallTrace } from './trace.js';
 import type { BackgroundLane } from './background-lane.js';
-import { CONNECTION_ERROR_CODES, deadlinePassed, statusError, toUpstreamError, UpstreamError } from './upstream-error.js';
+import type { AttemptToSend, BackgroundThread, SentAnswer } from './background-thread.js';
+import { AttemptFailure, connectionCode, deadlinePassed, statusError, timedOut, toUpstreamError, UpstreamError } from './upstream-error.js';
 import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
 
 /** One HTTP attempt that was sent, as the metrics (and Server-Timing) see it. */
@@ -131,7 +132,6 @@ export function createUpstreamHttp(observers: UpstreamObservers = {}): UpstreamH
 
 // A 429 is read apart (failedStatus): its Retry-After and the quota window it names decide.
 const RETRIED_STATUSES = (status: number) => status === 408 || status >= 500;
-const RETRIED_CODES = new Set<string>(CONNECTION_ERROR_CODES);
 
 function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers) {
   const { policy, what, name } = spec;
@@ -149,15 +149,45 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   const hedge = new HedgeController(policy.hedge);
 
   const report = (context: CallContext | undefined, outcome: AttemptOutcome, startedAt: number, error?: unknown) => {
-    const errorCode = error instanceof RequestError && RETRIED_CODES.has(error.code) ? error.code : undefined;
+    const errorCode = connectionCode(error);
     const attempt: UpstreamAttempt = { source: name, outcome, durationMs: performance.now() - startedAt, ...(errorCode && { errorCode }) };
     observers.onAttempt?.(attempt);
     context?.onAttempt?.(attempt);
     if (outcome === 'ok') hedge.observe(attempt.durationMs);
   };
 
-  /** One HTTP attempt under the host's cap: the parsed value, or an UpstreamError with what a retry needs to know. */
-  const attemptOnce = <T>(request: GetJsonRequest<T>, { deadline, budgetEnd }: CallTimes, signal: AbortSignal, which: WhichAttempt): Promise<T> =>
+  /** Sends one attempt from this thread, with got: its answer, or got's error (an AttemptFailure for a body over the cap). */
+  const sendHere = async ({ url, headers, timeoutMs, maxBytes, signal }: AttemptToSend): Promise<SentAnswer> => {
+    let tooLarge = false;
+    const timeout = { request: timeoutMs };
+    const pending = client.get(url, headers ? { signal, timeout, headers } : { signal, timeout });
+    pending.on('downloadProgress', ({ transferred }) => {
+      if (transferred > maxBytes && !tooLarge) {
+        tooLarge = true;
+        pending.cancel();
+      }
+    });
+    try {
+      const response = await pending;
+      return { status: response.statusCode, body: response.body, retryAfter: response.headers['retry-after'] };
+    } catch (error) {
+      if (tooLarge) throw new AttemptFailure('too-large', undefined, `the body went over ${maxBytes} bytes`, { cause: error });
+      throw error;
+    }
+  };
+
+  /**
+   * One HTTP attempt under the host's cap: the parsed value, or an UpstreamError with what a
+   * retry needs to know. It is sent from this thread, or from the background thread when the
+   * call's lane has one.
+   */
+  const attemptOnce = <T>(
+    request: GetJsonRequest<T>,
+    { deadline, budgetEnd }: CallTimes,
+    signal: AbortSignal,
+    which: WhichAttempt,
+    thread: BackgroundThread | undefined,
+  ): Promise<T> =>
     guard.limit(async () => {
       if (signal.aborted) throw cancelled(what);
       const now = performance.now();
@@ -171,47 +201,42 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
         report(request.context, outcome, now, error);
         span?.end({ outcome, ...(status !== undefined && { status }), ...(error !== undefined && { error }) });
       };
-      let tooLarge = false;
-      let response: Response<string>;
+      let answer: SentAnswer;
       try {
         // A late attempt (after queueing or backoff) gets only what is left of the budget.
-        const timeout = { request: Math.max(1, Math.min(policy.timeoutMs, budgetEnd - now)) };
-        const pending = client.get(request.url, span ? { signal, timeout, headers: span.headers } : { signal, timeout });
-        pending.on('downloadProgress', ({ transferred }) => {
-          if (transferred > policy.maxResponseBytes && !tooLarge) {
-            tooLarge = true;
-            pending.cancel();
-          }
-        });
-        response = await pending;
+        const timeoutMs = Math.max(1, Math.min(policy.timeoutMs, budgetEnd - now));
+        const attempt = { url: request.url, timeoutMs, maxBytes: policy.maxResponseBytes, maxSockets: policy.concurrencyPerHost, signal };
+        answer = await (thread
+          ? thread.send({ ...attempt, headers: span || spec.headers ? { ...spec.headers, ...span?.headers } : undefined })
+          : sendHere({ ...attempt, headers: span?.headers }));
       } catch (error) {
         // An aborted attempt says nothing about the host: it must not count against its circuit.
         if (signal.aborted) {
           ended('cancelled', undefined, error);
           throw cancelled(what, error);
         }
-        ended(error instanceof TimeoutError ? 'timeout' : 'error', undefined, error);
-        if (tooLarge) {
+        ended(timedOut(error) ? 'timeout' : 'error', undefined, error);
+        if (error instanceof AttemptFailure && error.kind === 'too-large') {
           throw new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered with a body over ${policy.maxResponseBytes} bytes`, {
             cause: error,
             hostFailure: true,
           });
         }
-        throw retryable(toUpstreamError(error, what), error instanceof TimeoutError || (error instanceof RequestError && RETRIED_CODES.has(error.code)));
+        throw retryable(toUpstreamError(error, what), timedOut(error) || connectionCode(error) !== undefined);
       }
-      const status = response.statusCode;
+      const status = answer.status;
       if (status === 404 && request.onNotFound) {
         ended('ok', status);
         return request.onNotFound();
       }
       if (status < 200 || status >= 300) {
         ended('error', status);
-        const refusal = request.onRefusal?.(status, response.body);
+        const refusal = request.onRefusal?.(status, answer.body);
         if (refusal) throw refusal;
-        throw await failedStatus(status, response.body, response.headers['retry-after']);
+        throw await failedStatus(status, answer.body, answer.retryAfter);
       }
       try {
-        const value = request.parse(parseJson(response.body, what));
+        const value = request.parse(parseJson(answer.body, what));
         ended('ok', status);
         return value;
       } catch (error) {
@@ -245,7 +270,14 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   };
 
   /** One attempt of a call, paid from the quota first; `sent` hears when it goes out. */
-  const paidAttempt = async <T>(request: GetJsonRequest<T>, times: CallTimes, signal: AbortSignal, which: WhichAttempt, sent?: () => void): Promise<T> => {
+  const paidAttempt = async <T>(
+    request: GetJsonRequest<T>,
+    times: CallTimes,
+    signal: AbortSignal,
+    which: WhichAttempt,
+    sent: (() => void) | undefined,
+    thread?: BackgroundThread,
+  ): Promise<T> => {
     // Nobody waits any longer (a report cancelled while its attempt waited in the lane): nothing to pay for.
     if (signal.aborted) throw cancelled(what);
     if (spec.quota) {
@@ -260,7 +292,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       }
     }
     sent?.();
-    return attemptOnce(request, times, signal, which);
+    return attemptOnce(request, times, signal, which, thread);
   };
 
   /** One call: attempts and retries within the deadline, each in the caller's lane when it has one. */
@@ -278,7 +310,7 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
       try {
         const which = { resendCount: attempt - 1, hedge };
         const first = attempt === 1 ? sent : undefined;
-        return await (lane ? lane(() => paidAttempt(request, times, signal, which, first)) : paidAttempt(request, times, signal, which, first));
+        return await (lane ? lane((thread) => paidAttempt(request, times, signal, which, first, thread)) : paidAttempt(request, times, signal, which, first));
       } catch (error) {
         const retry = RETRY.get(error as object);
         const mayRetry =

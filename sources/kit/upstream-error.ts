@@ -85,14 +85,43 @@ export function statusError(status: number, what: string, options: UpstreamError
   return new UpstreamError('UPSTREAM_BAD_RESPONSE', `${what} answered HTTP ${status}`, options);
 }
 
+/** Why an attempt got no answer, where got's own error is not at hand. */
+export type AttemptFailureKind = 'timeout' | 'too-large' | 'failed';
+
+/**
+ * An attempt that got no answer, as much of got's error as crosses from the background thread
+ * (see background-thread.ts): whether it timed out, and Node's code for a failed connection.
+ */
+export class AttemptFailure extends Error {
+  override name = 'AttemptFailure';
+  constructor(
+    readonly kind: AttemptFailureKind,
+    readonly code: string | undefined,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Whether an attempt's error is a timeout of the client's. */
+export const timedOut = (error: unknown): boolean => error instanceof TimeoutError || (error instanceof AttemptFailure && error.kind === 'timeout');
+
+/** Node's code for the connection an attempt's error says failed or broke (ECONNREFUSED…), else undefined. */
+export function connectionCode(error: unknown): string | undefined {
+  const code = error instanceof RequestError || error instanceof AttemptFailure ? error.code : undefined;
+  return code !== undefined && CONNECTION_CODES.has(code) ? code : undefined;
+}
+
 /** Classifies whatever an attempt threw before an answer arrived: a timeout, or a connection that failed. */
 export function toUpstreamError(error: unknown, what: string): UpstreamError {
   if (error instanceof UpstreamError) return error;
-  if (error instanceof TimeoutError) {
+  if (timedOut(error)) {
     return new UpstreamError('UPSTREAM_TIMEOUT', `${what} did not answer in time`, { cause: error });
   }
-  if (error instanceof RequestError && error.code && CONNECTION_CODES.has(error.code)) {
-    return new UpstreamError('UPSTREAM_UNAVAILABLE', `${what} is unreachable (${error.code})`, { cause: error });
+  const code = connectionCode(error);
+  if (code) {
+    return new UpstreamError('UPSTREAM_UNAVAILABLE', `${what} is unreachable (${code})`, { cause: error });
   }
   return new UpstreamError('UPSTREAM_UNAVAILABLE', `${what} failed`, { cause: error });
 }
