@@ -5,11 +5,13 @@ import { getPriority } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type AttemptToSend, BACKGROUND_NICE, type BackgroundThread, createBackgroundThread } from '../sources/kit/background-thread.js';
 import { AttemptFailure } from '../sources/kit/upstream-error.js';
-import { threadsAtNice } from './helpers/thread-nice.js';
+import { threadNiceValues, threadsAtNice } from './helpers/thread-nice.js';
 
 // The thread that sends background work's upstream attempts, against a real local server.
 
 const onLinux = process.platform === 'linux';
+/** Whether the background thread's nice value tells it apart from this process's other threads. */
+const lowerNiceAvailable = onLinux && getPriority() < BACKGROUND_NICE;
 
 interface Seen {
   url: string;
@@ -83,8 +85,10 @@ describe('the background thread', () => {
     expect(api.seen[0]!.headers).toMatchObject({ accept: 'application/json', 'user-agent': 'gatherql', 'x-api-key': 'key', traceparent: 'tp' });
   });
 
-  it.runIf(onLinux)('sends from a thread of its own at BACKGROUND_NICE, leaving the priority of the thread that serves alone', async () => {
+  // Only seen where this process runs at a higher priority than BACKGROUND_NICE (`nice` does not lower it that far).
+  it.runIf(lowerNiceAvailable)('sends from a thread of its own at BACKGROUND_NICE, leaving the priority of the thread that serves alone', async () => {
     const api = await upstream();
+    const serving = getPriority();
     const before = threadsAtNice(BACKGROUND_NICE);
     const sender = thread();
     // No attempt yet, no thread.
@@ -92,7 +96,17 @@ describe('the background thread', () => {
     const pending = sender.send(attempt(`${api.base}/held`));
     await expect.poll(() => api.seen.length).toBe(1);
     expect(threadsAtNice(BACKGROUND_NICE)).toBe(before + 1);
-    expect(getPriority()).toBe(0);
+    expect(getPriority()).toBe(serving);
+    api.seen[0]!.respond.end('{}');
+    expect((await pending).status).toBe(200);
+  });
+
+  it.runIf(onLinux)('never takes a higher priority than the thread that serves, whatever nice value it is given', async () => {
+    const api = await upstream();
+    const serving = getPriority();
+    const pending = thread({ nice: serving - 5 }).send(attempt(`${api.base}/held`));
+    await expect.poll(() => api.seen.length).toBe(1);
+    expect(threadNiceValues().filter((value) => value < serving)).toEqual([]);
     api.seen[0]!.respond.end('{}');
     expect((await pending).status).toBe(200);
   });
@@ -139,7 +153,7 @@ describe('the background thread', () => {
     expect(api.seen.map(({ url }) => url)).toEqual(['/second']);
   });
 
-  it.runIf(onLinux)('ends once it has had no attempt for idleMs, and starts again for the next', async () => {
+  it.runIf(lowerNiceAvailable)('ends once it has had no attempt for idleMs, and starts again for the next', async () => {
     const api = await upstream((response) => response.end('{}'));
     const before = threadsAtNice(BACKGROUND_NICE);
     const sender = thread({ idleMs: 50 });

@@ -1,3 +1,4 @@
+import { getPriority } from 'node:os';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
@@ -16,7 +17,8 @@ import { openDatabase } from '../db/connect.js';
 import { BACKGROUND_NICE } from '../sources/kit/background-thread.js';
 import { threadsAtNice } from './helpers/thread-nice.js';
 
-const onLinux = process.platform === 'linux';
+// Where this process runs at a higher priority than BACKGROUND_NICE, the report's thread shows by its nice value.
+const threadShows = process.platform === 'linux' && getPriority() < BACKGROUND_NICE;
 import { migrateToLatest } from '../db/migrate.js';
 
 async function emptySchedules(url: string) {
@@ -167,7 +169,7 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
       const report = await startReport(gateway, owner, { names: fresh(700, 20), parts: ['WEATHER'] });
       await expect.poll(() => sim.held(), { timeout: 30_000 }).toBe(3);
       // The thread the report's attempts are sent from (Linux shows it by its priority), there only while the gateway is.
-      if (onLinux) expect(threadsAtNice(BACKGROUND_NICE)).toBe(threadsBefore + 1);
+      if (threadShows) expect(threadsAtNice(BACKGROUND_NICE)).toBe(threadsBefore + 1);
       // The request's own look-ups reach the upstream while the report's other 17 still wait their turn.
       const asked = fresh(800, 2);
       const answer = gateway.query('query ($n: [String!]!) { cities(names: $n) { ... on City { weather { __typename } } } }', { n: asked });
@@ -180,7 +182,7 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
       await reportInState(gateway, owner, report.id, ['SUCCEEDED']);
       expect(sim.calls().geocoding).toBe(22);
       await gateway.close();
-      if (onLinux) expect(threadsAtNice(BACKGROUND_NICE)).toBe(threadsBefore);
+      if (threadShows) expect(threadsAtNice(BACKGROUND_NICE)).toBe(threadsBefore);
     },
   );
 

@@ -7,16 +7,18 @@
 // quota) stays with the kit on the main thread.
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import got, { RequestError, TimeoutError } from 'got';
 
 // On Linux a thread has a nice value of its own: this one yields the CPU to the thread that
-// serves requests whenever both want it. Elsewhere the value is the whole process's, so it is
-// left alone there; where it is refused, the thread runs at the priority it has.
+// serves requests whenever both want it. It never takes a higher priority than that thread's
+// (which it starts with): a gateway run under `nice -n 15` keeps its thread at 15. Elsewhere the
+// value is the whole process's, so it is left alone there; where it is refused, the thread runs
+// at the priority it has.
 if (process.platform === 'linux') {
   try {
-    setPriority(workerData.nice);
+    setPriority(Math.max(workerData.nice, getPriority()));
   } catch {}
 }
 
