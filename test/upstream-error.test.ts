@@ -1,6 +1,15 @@
 import { RequestError, TimeoutError } from 'got';
 import { describe, expect, it } from 'vitest';
-import { deadlinePassed, statusError, toUpstreamError, UpstreamError, type UpstreamErrorCode } from '../sources/kit/upstream-error.js';
+import {
+  AttemptFailure,
+  connectionCode,
+  deadlinePassed,
+  statusError,
+  timedOut,
+  toUpstreamError,
+  UpstreamError,
+  type UpstreamErrorCode,
+} from '../sources/kit/upstream-error.js';
 
 /** What the breaker, the batcher and a client read of an error. */
 const facts = (error: UpstreamError) => ({
@@ -107,6 +116,28 @@ describe('upstream errors', () => {
     expect(toUpstreamError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'countries').message).toBe('countries failed');
     const known = new UpstreamError('QUOTA_EXHAUSTED', 'spent');
     expect(toUpstreamError(known, 'countries')).toBe(known);
+  });
+
+  it('read an attempt that failed in the background thread as they read got’s own error: its timeout, its connection code', () => {
+    const timeout = new AttemptFailure('timeout', 'ETIMEDOUT', 'Timeout awaiting request for 5ms');
+    const refused = new AttemptFailure('failed', 'ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9');
+    const otherCode = new AttemptFailure('failed', 'ERR_ABORTED', 'the attempt was aborted');
+    const tooLarge = new AttemptFailure('too-large', undefined, 'the body went over 10 bytes');
+    expect([timeout, refused, otherCode, tooLarge].map((error) => [error.name, timedOut(error), connectionCode(error)])).toEqual([
+      ['AttemptFailure', true, undefined],
+      ['AttemptFailure', false, 'ECONNREFUSED'],
+      ['AttemptFailure', false, undefined],
+      ['AttemptFailure', false, undefined],
+    ]);
+    // got's own errors the same way; anything else is neither.
+    expect([gotTimeout(), gotConnectionError('ECONNRESET'), new Error('x')].map((error) => [timedOut(error), connectionCode(error)])).toEqual([
+      [true, undefined],
+      [false, 'ECONNRESET'],
+      [false, undefined],
+    ]);
+    expect(facts(toUpstreamError(timeout, 'The API'))).toMatchObject({ code: 'UPSTREAM_TIMEOUT', message: 'The API did not answer in time' });
+    expect(facts(toUpstreamError(refused, 'The API'))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: 'The API is unreachable (ECONNREFUSED)' });
+    expect(facts(toUpstreamError(otherCode, 'The API'))).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', message: 'The API failed' });
   });
 
   it('say a passed deadline is the caller’s: not the host’s fault, and named after the setting', () => {
