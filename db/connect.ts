@@ -18,6 +18,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database.js';
+import { leavesResults, readDirectly } from './prepared.js';
 import { wrapSqlite } from './sqlite.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -113,6 +114,23 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   sqlite.pragma('busy_timeout = 5000');
   const database = wrapSqlite(sqlite, { statementCache: options.statementCache ?? 500 });
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }), log });
+  // A read outside a transaction runs at once, as Kysely would run it once its turn came:
+  // better-sqlite3 is synchronous, so no other statement can be under way meanwhile. In a
+  // transaction it waits its turn through Kysely, so that it never sees the transaction's writes.
+  readDirectly(db, (query) => {
+    if (sqlite.inTransaction) return null;
+    const started = performance.now();
+    try {
+      const statement = database.prepare(query.sql);
+      if (!statement.reader) return null;
+      const rows = statement.all(query.parameters);
+      log({ level: 'query', isStream: false, query, queryDurationMillis: performance.now() - started });
+      return { rows };
+    } catch (error) {
+      log({ level: 'error', error, query, queryDurationMillis: performance.now() - started });
+      throw error;
+    }
+  });
   return {
     db,
     dialect: 'sqlite',
@@ -125,24 +143,24 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
 
 /** Tags each statement with its observer as it is built; the log then reports its duration to it. */
 function observerPlugin(observers: WeakMap<QueryId, StatementObserver>, onStatement: StatementObserver): KyselyPlugin {
-  return {
+  return leavesResults({
     transformQuery({ node, queryId }) {
       observers.set(queryId, onStatement);
       return node;
     },
     transformResult: async ({ result }) => result,
-  };
+  });
 }
 
 /** Marks each statement built through a handle, so that the log can tell who sent it. */
 function tagPlugin(tagged: WeakSet<QueryId>): KyselyPlugin {
-  return {
+  return leavesResults({
     transformQuery({ node, queryId }) {
       tagged.add(queryId);
       return node;
     },
     transformResult: async ({ result }) => result,
-  };
+  });
 }
 
 /** The table an INSERT, UPDATE or DELETE built with the query builder writes; null when the statement does not say. */

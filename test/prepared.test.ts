@@ -93,6 +93,47 @@ for (const dialect of dialects) {
       expect(kinds).toEqual(['background', 'request']);
     });
 
+    it("never sees a transaction's writes from outside it: a read begun meanwhile waits for its end", async () => {
+      let outside: ReturnType<typeof shownAfter> | undefined;
+      const rollback = new Error('rolled back on purpose');
+      const observed = database.observed(() => {});
+      const transaction = database.db.transaction().execute(async (trx) => {
+        await sql`insert into things (id, name, shown) values (9, 'nine', ${true})`.execute(trx);
+        outside = shownAfter(observed, 8, 5);
+        // Inside, the write is seen.
+        expect((await shownAfter(trx, 8, 5)).rows).toEqual([{ id: 9, name: 'nine' }]);
+        throw rollback;
+      });
+      await expect(transaction).rejects.toBe(rollback);
+      expect((await outside)?.rows).toEqual([]);
+    });
+
+    it("keeps a plugin's change to the result: only plugins that leave results be are passed by", async () => {
+      const shouting = database.db.withPlugin({
+        transformQuery: ({ node }) => node,
+        transformResult: async ({ result }) => ({ ...result, rows: result.rows.map((row) => ({ ...row, name: String(row.name).toUpperCase() })) }),
+      });
+      expect((await shownAfter(shouting, 0, 1)).rows).toEqual([{ id: 1, name: 'ONE' }]);
+    });
+
+    it('still runs a statement that writes, though it is made for reads', async () => {
+      const rename = (name: string) => runPrepared(database.db, 'rename one', () => sql`update things set name = ${name} where id = ${1}`, [name, 1]);
+      await rename('uno');
+      expect((await shownAfter(database.db, 0, 1)).rows).toEqual([{ id: 1, name: 'uno' }]);
+      await rename('one');
+      expect((await shownAfter(database.db, 0, 1)).rows).toEqual([{ id: 1, name: 'one' }]);
+    });
+
+    it('reports a read that fails to its observer and to the log, with its error, and rejects', async () => {
+      const heard: string[] = [];
+      const observed = database.observed((durationMs, event) => heard.push(`${event.level} ${durationMs >= 0} ${event.query.sql}`));
+      kinds.length = 0;
+      const statement = () => sql`select id from no_such_things where id > ${1}`;
+      await expect(runPrepared(observed, 'a table that is not there', statement, [1])).rejects.toThrow(/no_such_things/);
+      expect(heard).toEqual([`error true ${statement().compile(database.db).sql}`]);
+      expect(kinds).toEqual(['request']);
+    });
+
     it(`keeps ${SHAPES_KEPT} shapes at most; past them a statement is built on every run`, async () => {
       // A handle of its own: the shapes of the tests above are not counted.
       const own = openDatabase(url);

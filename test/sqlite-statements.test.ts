@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { wrapSqlite } from '../db/sqlite.js';
@@ -66,5 +69,68 @@ describe('SQLite prepared statements', () => {
     const db = wrapSqlite(spy, { statementCache: 10 });
     db.prepare('update t set at = ? where flag = ?').run([new Date('2026-01-05T09:00:00Z'), false]);
     expect(db.prepare('select at from t where id = ?').all([2])).toEqual([{ at: '2026-01-05T09:00:00.000Z' }]);
+  });
+});
+
+describe('SQLite rows made from raw values', () => {
+  // Names that a literal could get wrong: repeated, integer-like (they come first in any
+  // object), quoted, unicode, an Object.prototype member, empty, and
+  // `__proto__` (a setter in both, which a number leaves be).
+  const awkward = [
+    `select 1 as a, 2 as b, 3 as a`,
+    `select 'x' as "2", 'y' as "1", 'z' as b`,
+    `select 1 as "it's", 2 as "a""b", 3 as "\\n", 4 as "ü  ", 5 as ""`,
+    `select 1 as constructor, 2 as toString, 3 as hasOwnProperty`,
+    `select 1 as "__proto__", 2 as b`,
+    `select id, flag, at, id * 2 from t order by id`,
+    `select * from t where id > ? order by id`,
+  ];
+
+  it.each(awkward)('makes the objects better-sqlite3 makes: %s', (sql) => {
+    const { spy } = counting();
+    const db = wrapSqlite(spy, { statementCache: 10 });
+    const parameters = sql.includes('?') ? [1] : [];
+    const made = db.prepare(sql).all(parameters) as Record<string, unknown>[];
+    const theirs = sqlite.prepare(sql).all(...parameters) as Record<string, unknown>[];
+    // Twice: the first run makes the row function, the second uses the kept one.
+    expect(db.prepare(sql).all(parameters)).toEqual(theirs);
+    expect(made).toEqual(theirs);
+    expect(made.map((row) => Object.keys(row))).toEqual(theirs.map((row) => Object.keys(row)));
+    expect(made.map((row) => Object.getPrototypeOf(row))).toEqual(theirs.map((row) => Object.getPrototypeOf(row)));
+    expect(made.length).toBeGreaterThan(0);
+  });
+
+  it('sees the columns a change of schema made through it', () => {
+    const { spy } = counting();
+    const db = wrapSqlite(spy, { statementCache: 10 });
+    const all = 'select * from t where id = ?';
+    expect(db.prepare(all).all([1])).toEqual([{ id: 1, flag: 1, at: null }]);
+    db.prepare('alter table t rename column flag to marked').run([]);
+    expect(db.prepare(all).all([1])).toEqual([{ id: 1, marked: 1, at: null }]);
+  });
+
+  it('sees the columns a change of schema made by another connection', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatherql-sqlite-'));
+    try {
+      const file = join(dir, 'db.sqlite');
+      sqlite = new SqliteDatabase(file);
+      sqlite.exec('create table t (id integer primary key, flag integer); insert into t values (1, 1)');
+      const db = wrapSqlite(sqlite, { statementCache: 10 });
+      const all = 'select * from t';
+      expect(db.prepare(all).all([])).toEqual([{ id: 1, flag: 1 }]);
+      const other = new SqliteDatabase(file);
+      other.exec(`alter table t add column note text default 'n'`);
+      other.close();
+      expect(db.prepare(all).all([])).toEqual([{ id: 1, flag: 1, note: 'n' }]);
+    } finally {
+      sqlite.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('leaves statements that are not kept to better-sqlite3', () => {
+    const { spy } = counting();
+    const db = wrapSqlite(spy, { statementCache: 0 });
+    expect(db.prepare('select 1 as a, 2 as a').all([])).toEqual([{ a: 2 }]);
   });
 });
