@@ -196,7 +196,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   metrics.watchQuotas(sources.quotas);
   logUpstreams(logger, config);
-  const events = createEventBus<GatewayTopics>({
+  const events = await createEventBus<GatewayTopics>({
     redisUrl: config.redisUrl,
     onError: busWarning(logger),
     onPublish: (topic) => metrics.eventsPublished.inc({ topic }),
@@ -215,7 +215,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   void hearPurges(purgesHeard, cachePurge, logger);
   // Report runs send their upstream attempts from a thread of their own (see BackgroundThread).
   const backgroundThread = createBackgroundThread();
-  const jobs = createJobEngine({
+  const jobs = await createJobEngine({
     redisUrl: config.jobsRedisUrl,
     database,
     workers: config.workers,

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 
 export type { Redis } from 'ioredis';
@@ -21,6 +21,8 @@ export interface RedisOptions {
  */
 export async function openRedis(url: string, logger: Logger, options: RedisOptions = {}): Promise<Redis> {
   const warnIntervalMs = options.warnIntervalMs ?? 30_000;
+  // Loaded only with a Redis to use: a gateway without one never holds the client in memory.
+  const { Redis } = await import('ioredis');
   const redis = new Redis(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -16,7 +17,7 @@ import {
   TableNode,
   UpdateQueryNode,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Database } from './database.js';
 import { leavesResults, readDirectly } from './prepared.js';
 import { wrapSqlite } from './sqlite.js';
@@ -73,10 +74,21 @@ export interface DatabaseOptions {
 
 // COUNT(*) and BIGINT come back from pg as strings; our counts fit in a double.
 const INT8_OID = 20;
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+
+/**
+ * node-postgres, loaded on the first PostgreSQL database opened: a gateway on its embedded
+ * SQLite file never holds it in memory. Loaded synchronously, as opening a database is.
+ */
+let postgres: { Pool: typeof pg.Pool; types: pg.CustomTypesConfig } | undefined;
+function loadPostgres() {
+  if (!postgres) {
+    const { Pool, types } = createRequire(import.meta.url)('pg') as typeof pg;
+    const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+      oid === INT8_OID ? (value: string) => Number(value) : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser;
+    postgres = { Pool, types: { getTypeParser } };
+  }
+  return postgres;
+}
 
 /** Opens the database that DATABASE_URL names: SQLite for `file:`/`:memory:`, PostgreSQL for `postgres://`. */
 export function openDatabase(url: string, options: DatabaseOptions = {}): DatabaseHandle {
@@ -93,7 +105,8 @@ export function openDatabase(url: string, options: DatabaseOptions = {}): Databa
   const inBackground = (db: Kysely<Database>) => db.withPlugin(tagPlugin(background));
 
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, types: pgTypes });
+    const { Pool, types } = loadPostgres();
+    const pool = new Pool({ connectionString: url, max: options.poolSize ?? 10, types });
     pool.on('error', (error) => options.onPoolError?.(error));
     // A client checked out of the pool (in a statement or a transaction) reports a lost
     // connection on itself, and with no listener that would end the process. Its queries are

@@ -1,7 +1,6 @@
-import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 import { createPubSub, type PubSub } from 'graphql-yoga';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { workerEventTarget } from './cluster-relay.js';
 import { createEventQueue, type LiveStream } from './event-queue.js';
 
@@ -53,11 +52,13 @@ export interface EventBusOptions {
   onPublish?: (topic: string) => void;
 }
 
-export function createEventBus<T extends TopicMap>(options: EventBusOptions): EventBus<T> {
+export async function createEventBus<T extends TopicMap>(options: EventBusOptions): Promise<EventBus<T>> {
   if (!options.redisUrl) {
     const { target, close } = workerEventTarget();
     return busOn(target, '', options, close, () => Promise.resolve());
   }
+  // Loaded only with a Redis to use: a gateway without one never holds the client in memory.
+  const [{ Redis }, { createRedisEventTarget }] = await Promise.all([import('ioredis'), import('@graphql-yoga/redis-event-target')]);
   // A subscribing connection can do nothing else, so publishing needs one of its own; neither
   // is the gateway's shared client, which is built to fail fast.
   const publishClient = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });

@@ -3,9 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
-import { type WebSocket, WebSocketServer } from 'ws';
+import type { WebSocket, WebSocketServer } from 'ws';
 import type { SocketOperationContext } from '../operation-facts.js';
 
 /** How often a silent connection is pinged (and a peer that does not answer is cut): as Yoga's SSE pings. */
@@ -55,9 +54,14 @@ type Enveloped = ReturnType<WebSocketTransportOptions['yoga']['getEnveloped']>;
  * connection authenticates with `connectionParams.authorization` ("Bearer <token>"); a bad
  * token is refused at once. graphql-ws owns the framing and the keep-alive pings.
  */
+/** The WebSocket server and graphql-ws on it, made with the first connection. */
+interface Listening {
+  wss: WebSocketServer;
+  server: { dispose(): void | Promise<void> };
+}
+
 export function createWebSocketTransport(options: WebSocketTransportOptions): WebSocketTransport {
   const path = options.path ?? '/graphql';
-  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
   const authorizations = new WeakMap<WebSocket, string | null>();
   const running = new WeakMap<object, Enveloped>();
   let inFlight = 0;
@@ -70,51 +74,61 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
 
   const masked = (error: unknown, requestId: string) => (error instanceof GraphQLError ? error : options.maskError(error, requestId));
 
-  const server = useServer<Record<string, unknown> | undefined, Record<PropertyKey, never>>(
-    {
-      async onConnect(ctx) {
-        const authorization = ctx.connectionParams?.authorization;
-        if (authorization !== undefined && typeof authorization !== 'string') return false;
-        if (authorization) {
-          try {
-            await options.verifyAuthorization(authorization);
-          } catch {
-            return false;
-          }
-        }
-        authorizations.set(ctx.extra.socket, authorization || null);
-        return true;
-      },
-      async onSubscribe(ctx, _id, payload: SubscribePayload) {
-        const socketOperation = { requestId: randomUUID(), authorization: authorizations.get(ctx.extra.socket) ?? null, startedAt: performance.now() };
-        const initial: SocketOperationContext & { params: SubscribePayload } = { req: ctx.extra.request, params: payload, socketOperation };
-        const enveloped = options.yoga.getEnveloped(initial);
-        try {
-          const document = enveloped.parse(payload.query);
-          const errors = enveloped.validate(enveloped.schema, document);
-          if (errors.length > 0) return [...errors];
-          const args: ExecutionArgs = {
-            schema: enveloped.schema,
-            document,
-            operationName: payload.operationName ?? null,
-            variableValues: payload.variables ?? null,
-            contextValue: await enveloped.contextFactory(),
-          };
-          running.set(args, enveloped);
-          inFlight += 1;
-          return args;
-        } catch (error) {
-          return [masked(error, socketOperation.requestId)];
-        }
-      },
-      execute: (args) => run(args, 'execute'),
-      subscribe: (args) => run(args, 'subscribe'),
-      // Every operation that onSubscribe let run ends here, however it ends (the client left, too).
-      onComplete: () => ended(),
-    },
-    wss,
-    options.keepAliveMs ?? WEBSOCKET_KEEP_ALIVE_MS,
-  );
+  // ws and graphql-ws are loaded with the first upgrade: a gateway that never serves a
+  // WebSocket never holds them in memory (about 11 MB of RSS).
+  let loading: Promise<Listening> | undefined;
+  let listening: Listening | undefined;
+  const listen = () =>
+    (loading ??= Promise.all([import('graphql-ws/use/ws'), import('ws')]).then(([{ useServer }, { WebSocketServer }]) => {
+      const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
+      const server = useServer<Record<string, unknown> | undefined, Record<PropertyKey, never>>(
+        {
+          async onConnect(ctx) {
+            const authorization = ctx.connectionParams?.authorization;
+            if (authorization !== undefined && typeof authorization !== 'string') return false;
+            if (authorization) {
+              try {
+                await options.verifyAuthorization(authorization);
+              } catch {
+                return false;
+              }
+            }
+            authorizations.set(ctx.extra.socket, authorization || null);
+            return true;
+          },
+          async onSubscribe(ctx, _id, payload: SubscribePayload) {
+            const socketOperation = { requestId: randomUUID(), authorization: authorizations.get(ctx.extra.socket) ?? null, startedAt: performance.now() };
+            const initial: SocketOperationContext & { params: SubscribePayload } = { req: ctx.extra.request, params: payload, socketOperation };
+            const enveloped = options.yoga.getEnveloped(initial);
+            try {
+              const document = enveloped.parse(payload.query);
+              const errors = enveloped.validate(enveloped.schema, document);
+              if (errors.length > 0) return [...errors];
+              const args: ExecutionArgs = {
+                schema: enveloped.schema,
+                document,
+                operationName: payload.operationName ?? null,
+                variableValues: payload.variables ?? null,
+                contextValue: await enveloped.contextFactory(),
+              };
+              running.set(args, enveloped);
+              inFlight += 1;
+              return args;
+            } catch (error) {
+              return [masked(error, socketOperation.requestId)];
+            }
+          },
+          execute: (args) => run(args, 'execute'),
+          subscribe: (args) => run(args, 'subscribe'),
+          // Every operation that onSubscribe let run ends here, however it ends (the client left, too).
+          onComplete: () => ended(),
+        },
+        wss,
+        options.keepAliveMs ?? WEBSOCKET_KEEP_ALIVE_MS,
+      );
+      listening = { wss, server };
+      return listening;
+    }));
 
   /** Runs an operation through envelop; what it throws, or what its stream throws, is a masked error result, never a closed socket. */
   const run = async (args: ExecutionArgs, how: 'execute' | 'subscribe') => {
@@ -131,14 +145,24 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
   return {
     handleUpgrade(request, socket, head) {
       const url = new URL(request.url ?? '/', 'http://localhost');
-      if (url.pathname !== path || draining) {
-        socket.end(`HTTP/1.1 ${draining ? '503 Service Unavailable' : '404 Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-        return;
-      }
-      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+      if (url.pathname !== path) return refuse(socket, '404 Not Found');
+      if (draining) return refuse(socket, '503 Service Unavailable');
+      listen().then(
+        ({ wss }) => {
+          // Draining may have begun while ws was loaded.
+          if (draining) return refuse(socket, '503 Service Unavailable');
+          wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+        },
+        (error: unknown) => {
+          options.maskError(error, randomUUID());
+          refuse(socket, '500 Internal Server Error');
+        },
+      );
     },
     async drain(withinMs) {
       draining = true;
+      if (!loading) return;
+      const { wss } = await loading;
       const until = performance.now() + withinMs;
       if (inFlight > 0) {
         let timer: NodeJS.Timeout | undefined;
@@ -155,12 +179,19 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
       ).unref();
     },
     get connections() {
-      return wss.clients.size;
+      return listening?.wss.clients.size ?? 0;
     },
     close: async () => {
-      await server.dispose();
+      // A connection's loading under way ends first, so that what it made is disposed of too.
+      const made = await loading?.catch(() => undefined);
+      await made?.server.dispose();
     },
   };
+}
+
+/** Answers an upgrade that is not taken, and closes its socket. */
+function refuse(socket: Duplex, status: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /** A stream whose failure becomes one last result with the masked error, as Yoga does over HTTP. */

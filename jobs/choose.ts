@@ -1,5 +1,4 @@
 import type { DatabaseHandle } from '../db/connect.js';
-import { createBullmqEngine } from './bullmq.js';
 import { createEmbeddedEngine, EMBEDDED_DEFAULTS } from './embedded.js';
 import type { JobEngine, JobObserver } from './engine.js';
 
@@ -36,9 +35,11 @@ export interface JobEngineChoice {
  * embedded engine polls only when other processes share the database (PostgreSQL, which
  * other instances may use, or several workers on one SQLite file).
  */
-export function createJobEngine(choice: JobEngineChoice): JobEngine {
+export async function createJobEngine(choice: JobEngineChoice): Promise<JobEngine> {
   const { database, observer, tuning = {} } = choice;
   if (choice.redisUrl) {
+    // BullMQ and its Redis client are loaded only when asked for: the embedded default never holds them.
+    const { createBullmqEngine } = await import('./bullmq.js');
     return createBullmqEngine({
       url: choice.redisUrl,
       db: database.background,

@@ -21,15 +21,15 @@ const buses: EventBus<Topics>[] = [];
 afterEach(async () => {
   for (const bus of buses.splice(0)) await bus.close();
 });
-const bus = (redisUrl: string | null) => {
-  const made = createEventBus<Topics>({ redisUrl });
+const bus = async (redisUrl: string | null) => {
+  const made = await createEventBus<Topics>({ redisUrl });
   buses.push(made);
   return made;
 };
 
 describe('event bus in memory', () => {
   it('hands each event to the subscribers of its topic, and of its id', async () => {
-    const events = bus(null);
+    const events = await bus(null);
     const greetings = take(events.subscribe('greeted'), 2);
     const progress = take(events.subscribe('progressed', 7), 1);
     events.publish('progressed', 8, { done: 1 });
@@ -44,7 +44,7 @@ describe('event bus in memory', () => {
 describe.skipIf(!sharedRedis)('event bus on Redis', () => {
   it('says when a subscription is heard by every instance: an event published once after that arrives', async () => {
     const url = sharedRedis ? redisDatabase('event-bus') : '';
-    const [here, there] = [bus(url), bus(url)];
+    const [here, there] = await Promise.all([bus(url), bus(url)]);
     for (let round = 0; round < 5; round += 1) {
       const progress = there.subscribe('progressed', round);
       await progress.ready;
@@ -55,7 +55,7 @@ describe.skipIf(!sharedRedis)('event bus on Redis', () => {
 
   it('carries an event published on one instance to the subscribers of another, on the same database only', async () => {
     const url = sharedRedis ? redisDatabase('event-bus') : '';
-    const [here, there, elsewhere] = [bus(url), bus(url), bus(url.replace(/\/\d+$/, '/0'))];
+    const [here, there, elsewhere] = await Promise.all([bus(url), bus(url), bus(url.replace(/\/\d+$/, '/0'))]);
     const heard = take(there.subscribe('greeted'), 2);
     const strayed: unknown[] = [];
     const stray = elsewhere.subscribe('greeted');

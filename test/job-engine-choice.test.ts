@@ -19,8 +19,8 @@ const engines: JobEngine[] = [];
 const warnings: string[] = [];
 const clock = { now: START };
 
-function choose(choice: Partial<JobEngineChoice>): JobEngine {
-  const made = createJobEngine({
+async function choose(choice: Partial<JobEngineChoice>): Promise<JobEngine> {
+  const made = await createJobEngine({
     redisUrl: null,
     database,
     workers: 1,
@@ -86,7 +86,7 @@ afterEach(async () => {
 describe('without a Redis for jobs: the embedded engine', () => {
   it('alone on SQLite (one worker) takes up at start the jobs its previous life left running', async () => {
     await insertRow('left', 'running', START, START + HOUR);
-    const jobs = choose({});
+    const jobs = await choose({});
     expect(jobs.backend).toBe('embedded');
     const ran: string[] = [];
     jobs.handle('work', async (run) => {
@@ -100,7 +100,7 @@ describe('without a Redis for jobs: the embedded engine', () => {
 
   it('with several workers on the file, leaves others’ running jobs to their lease and polls for the jobs they queue', async () => {
     await insertRow('theirs', 'running', START, START + HOUR);
-    const jobs = choose({ workers: 2 });
+    const jobs = await choose({ workers: 2 });
     const ran: string[] = [];
     jobs.handle('work', async (run) => {
       ran.push(run.id);
@@ -119,11 +119,11 @@ describe('without a Redis for jobs: the embedded engine', () => {
       ran.push(run.id);
       return undefined;
     };
-    const alone = choose({});
+    const alone = await choose({});
     alone.handle('work', record);
     await alone.start();
     // Started after it, with the same interval: once this one has polled, the alone one would have too.
-    const polling = choose({ workers: 2 });
+    const polling = await choose({ workers: 2 });
     polling.handle('other', record);
     await polling.start();
     await insertRow('not-heard', 'queued', START);
@@ -136,7 +136,7 @@ describe('without a Redis for jobs: the embedded engine', () => {
   }, 60_000);
 
   it('passes on the tuning: the lease, the poll, how many run at once, and the clock', async () => {
-    const jobs = choose({ tuning: { leaseMs: 7_000, pollMs: 20, concurrency: 3 } });
+    const jobs = await choose({ tuning: { leaseMs: 7_000, pollMs: 20, concurrency: 3 } });
     const work = held();
     jobs.handle('work', work.handler);
     await jobs.start();
@@ -172,7 +172,7 @@ describe.skipIf(!redisServer)('with a Redis for jobs: BullMQ', () => {
   });
 
   it('runs on BullMQ with the tuning it was given: key prefix, lock, stalled-job check, concurrency, clock', async () => {
-    const jobs = choose({
+    const jobs = await choose({
       redisUrl: redis.url,
       tuning: { prefix: 'chosen', lockMs: 120_000, stalledIntervalMs: 45_000, concurrency: 3 },
     });
@@ -206,7 +206,7 @@ describe.skipIf(!redisServer)('with a Redis for jobs: BullMQ', () => {
 
   it('warns once, in one line, when Redis may evict the queues’ keys', async () => {
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
-    const jobs = choose({ redisUrl: redis.url, tuning: { prefix: 'evicting' } });
+    const jobs = await choose({ redisUrl: redis.url, tuning: { prefix: 'evicting' } });
     await jobs.start();
     expect(warnings).toEqual([
       'JOBS_REDIS_URL: Redis evicts keys (maxmemory-policy allkeys-lru), so queued jobs can be lost; set maxmemory-policy noeviction, or give jobs a Redis of their own (docs/deploy.md)',
@@ -218,7 +218,7 @@ describe.skipIf(!redisServer)('with a Redis for jobs: BullMQ', () => {
     const url = new URL(redis.url);
     url.username = 'jobs';
     url.password = 'jobs-password';
-    const jobs = choose({ redisUrl: url.toString(), tuning: { prefix: 'managed' } });
+    const jobs = await choose({ redisUrl: url.toString(), tuning: { prefix: 'managed' } });
     await jobs.start();
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(
