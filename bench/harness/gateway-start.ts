@@ -3,6 +3,7 @@ import { freePort, type ServerProcess, startServer } from './processes.js';
 import { SIM_API_KEY } from '../../simulator/countries-keys.js';
 import type { Runtime } from './runtimes.js';
 import type { SimulatorClient } from './simulator-client.js';
+import { GATEWAY_HEAP_ARGS } from '../../node-options.js';
 
 /** The four upstream base URLs, and the key the simulated REST Countries takes, as every server (gatherql and the peers) reads them. */
 export function upstreamEnv(sim: Pick<SimulatorClient, 'geocodingUrl' | 'forecastUrl' | 'airQualityUrl' | 'countriesUrl'>): Record<string, string> {
@@ -55,6 +56,13 @@ export async function startGateway(
       ...(workers > 1 && { WORKERS: String(workers) }),
       ...env,
     },
-    { url: `http://127.0.0.1:${port}/graphql`, readyUrl: `http://127.0.0.1:${port}/ready`, ...(workers > 1 && { workers }), ...(runtime && { runtime }) },
+    {
+      url: `http://127.0.0.1:${port}/graphql`,
+      readyUrl: `http://127.0.0.1:${port}/ready`,
+      // As `npm start` runs it (package.json).
+      nodeArgs: GATEWAY_HEAP_ARGS,
+      ...(workers > 1 && { workers }),
+      ...(runtime && { runtime }),
+    },
   );
 }

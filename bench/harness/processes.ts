@@ -69,6 +69,8 @@ export interface StartOptions {
    * to listen answers `readyUrl`; the others may still be starting.
    */
   workers?: number;
+  /** Node options of this server's own; BENCH_SERVER_NODE_ARGS come after, and win where both set one. */
+  nodeArgs?: readonly string[];
   /** The Node it runs on; the harness's own by default. */
   runtime?: Runtime;
 }
@@ -103,11 +105,15 @@ export function startServer(name: string, script: string, env: Record<string, st
   const timeoutMs = options.timeoutMs ?? 30_000;
   const spawnedAt = performance.now();
   const runtime = options.runtime ?? OWN_RUNTIME;
-  const child = spawn(runtime.node, [...serverNodeArgs, ...probes.flatMap((probe) => ['--import', bundled(probe, runtime)]), bundled(script, runtime)], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    runtime.node,
+    [...(options.nodeArgs ?? []), ...serverNodeArgs, ...probes.flatMap((probe) => ['--import', bundled(probe, runtime)]), bundled(script, runtime)],
+    {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   // Only the start of the output is kept: it is what explains a failed start, and a server
   // that logs per request must not grow the harness's memory.
   let out = '';

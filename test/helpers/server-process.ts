@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_HEAP_ARGS } from '../../node-options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -31,9 +32,9 @@ export type ServerBuild = 'source' | 'bundle' | 'moved-bundle' | 'tuned';
 
 const ARGUMENTS: Record<ServerBuild, string[]> = {
   source: ['--import', 'tsx', 'server.ts'],
-  bundle: ['--enable-source-maps', 'dist/server.mjs'],
+  bundle: ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, 'dist/server.mjs'],
   // The same files copied one folder deeper (the test copies them): a bundle must not depend on where it is put.
-  'moved-bundle': ['--enable-source-maps', 'dist/moved/server.mjs'],
+  'moved-bundle': ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, 'dist/moved/server.mjs'],
   tuned: ['--import', 'tsx', 'test/helpers/tuned-server.ts'],
 };
 
