@@ -29,7 +29,8 @@ await build({
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
-// The background thread's code is loaded by Node from beside the bundle, as it is from beside the source.
-copyFileSync(resolve(root, 'sources/kit/background-thread-worker.mjs'), resolve(outdir, 'background-thread-worker.mjs'));
+// The background thread's code (and the attempt it shares with http.ts) is loaded by Node from
+// beside the bundle, as it is from beside the source.
+for (const file of ['background-thread-worker.mjs', 'got-attempt.mjs']) copyFileSync(resolve(root, 'sources/kit', file), resolve(outdir, file));
 copyFileSync(resolve(root, 'NOTICE.md'), resolve(outdir, 'NOTICE.md'));
 copyFileSync(createRequire(import.meta.url).resolve('world-countries/LICENSE'), resolve(outdir, 'world-countries.LICENSE.md'));

@@ -5,11 +5,10 @@
 // It does only what got does for an attempt: the connection, the request, the body as text, the
 // timeout, the abort and the size cap. What the answer means (statuses, retries, the circuit, the
 // quota) stays with the kit on the main thread.
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import got, { RequestError, TimeoutError } from 'got';
+import { RequestError, TimeoutError } from 'got';
+import { attemptClient, BodyTooLarge, keepAliveAgents, sendAttempt } from './got-attempt.mjs';
 
 // On Linux a thread has a nice value of its own: this one yields the CPU to the thread that
 // serves requests whenever both want it. It never takes a higher priority than that thread's
@@ -22,21 +21,13 @@ if (process.platform === 'linux') {
   } catch {}
 }
 
-const client = got.extend({
-  headers: { accept: 'application/json', 'user-agent': 'gatherql' },
-  retry: { limit: 0 },
-  throwHttpErrors: false,
-  followRedirect: false,
-});
-
-/** Keep-alive agents, one per origin, as many sockets as the source lets be in flight. */
+/** Keep-alive agents, one pair per origin, as many sockets as the source lets be in flight. */
 const agents = new Map();
 function agentFor(url, maxSockets) {
   const key = `${url.origin} ${maxSockets}`;
   let agent = agents.get(key);
   if (!agent) {
-    const options = { keepAlive: true, maxSockets };
-    agent = url.protocol === 'https:' ? { https: new HttpsAgent(options) } : { http: new HttpAgent(options) };
+    agent = keepAliveAgents(maxSockets);
     agents.set(key, agent);
   }
   return agent;
@@ -53,20 +44,12 @@ parentPort.on('message', (message) => {
 async function send({ id, url: href, headers, timeoutMs, maxBytes, maxSockets }) {
   const controller = new AbortController();
   underWay.set(id, controller);
-  let tooLarge = false;
   try {
     const url = new URL(href);
-    const pending = client.get(url, { signal: controller.signal, timeout: { request: timeoutMs }, headers, agent: agentFor(url, maxSockets) });
-    pending.on('downloadProgress', ({ transferred }) => {
-      if (transferred > maxBytes && !tooLarge) {
-        tooLarge = true;
-        pending.cancel();
-      }
-    });
-    const response = await pending;
-    parentPort.postMessage({ id, status: response.statusCode, body: response.body, retryAfter: response.headers['retry-after'] });
+    const answer = await sendAttempt(attemptClient, url, { headers, timeoutMs, maxBytes, signal: controller.signal, agent: agentFor(url, maxSockets) });
+    parentPort.postMessage({ id, ...answer });
   } catch (error) {
-    const kind = tooLarge ? 'too-large' : error instanceof TimeoutError ? 'timeout' : 'failed';
+    const kind = error instanceof BodyTooLarge ? 'too-large' : error instanceof TimeoutError ? 'timeout' : 'failed';
     const code = error instanceof RequestError ? error.code : undefined;
     parentPort.postMessage({ id, failure: { kind, code, message: error instanceof Error ? error.message : String(error) } });
   } finally {

@@ -46,6 +46,8 @@ export const BACKGROUND_NICE = 10;
 export const BACKGROUND_THREAD_IDLE_MS = 60_000;
 
 const WORKER_FILE = new URL('./background-thread-worker.mjs', import.meta.url);
+/** What the thread's code imports from beside it. */
+const WORKER_IMPORTS = [new URL('./got-attempt.mjs', import.meta.url)];
 
 type Reply =
   | { id: number; status: number; body: string; retryAfter: string | undefined }
@@ -60,7 +62,9 @@ const aborted = () => new AttemptFailure('failed', 'ERR_ABORTED', 'the attempt w
 
 export function createBackgroundThread({ nice = BACKGROUND_NICE, idleMs = BACKGROUND_THREAD_IDLE_MS } = {}): BackgroundThread {
   // The file is read only when a report runs: a build without it must fail at start instead.
-  if (!existsSync(WORKER_FILE)) throw new Error(`the background thread's code is missing: ${fileURLToPath(WORKER_FILE)} (see scripts/build.mjs)`);
+  for (const file of [WORKER_FILE, ...WORKER_IMPORTS]) {
+    if (!existsSync(file)) throw new Error(`the background thread's code is missing: ${fileURLToPath(file)} (see scripts/build.mjs)`);
+  }
   let worker: Worker | null = null;
   let closed = false;
   let nextId = 0;

@@ -1,8 +1,6 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import got, { type Got } from 'got';
+import type { Got } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
 import type { Quota, QuotaShare, QuotaWindow } from './quota.js';
@@ -10,6 +8,7 @@ import type { AttemptOutcome } from './events.js';
 import type { CallTrace } from './trace.js';
 import type { BackgroundLane } from './background-lane.js';
 import type { AttemptToSend, BackgroundThread, SentAnswer } from './background-thread.js';
+import { attemptClient, BodyTooLarge, keepAliveAgents, sendAttempt } from './got-attempt.mjs';
 import { AttemptFailure, connectionCode, deadlinePassed, statusError, timedOut, toUpstreamError, UpstreamError } from './upstream-error.js';
 import { backoffDelay, MIN_ATTEMPT_MS, type UpstreamPolicy } from './upstream-policy.js';
 
@@ -106,19 +105,13 @@ export interface UpstreamHttp {
 
 /** The one HTTP client for every upstream of a gateway: made by the gateway factory, closed by its close(). */
 export function createUpstreamHttp(observers: UpstreamObservers = {}): UpstreamHttp {
-  const base = got.extend({
-    headers: { accept: 'application/json', 'user-agent': 'gatherql' },
-    // Retries, statuses and redirects are the source's to decide, attempt by attempt (see callOnce).
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    followRedirect: false,
-  });
   const sources = new Map<string, ReturnType<typeof createSource>>();
 
   return {
     source(spec) {
       if (sources.has(spec.name)) throw new Error(`upstream source ${spec.name} is registered twice`);
-      const registered = createSource(base, spec, observers);
+      // One client for every source: retries, statuses and redirects are each source's to decide, attempt by attempt (see callOnce).
+      const registered = createSource(attemptClient, spec, observers);
       sources.set(spec.name, registered);
       return registered.source;
     },
@@ -135,9 +128,7 @@ const RETRIED_STATUSES = (status: number) => status === 408 || status >= 500;
 
 function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers) {
   const { policy, what, name } = spec;
-  // Connections are reused between calls (HTTP keep-alive), as many per host as calls may be in flight.
-  const agentOptions = { keepAlive: true, maxSockets: policy.concurrencyPerHost };
-  const agent = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
+  const agent = keepAliveAgents(policy.concurrencyPerHost);
   const client = base.extend({ agent, ...(spec.headers && { headers: spec.headers }) });
   const guard = createHostGuard({
     source: name,
@@ -157,21 +148,11 @@ function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers)
   };
 
   /** Sends one attempt from this thread, with got: its answer, or got's error (an AttemptFailure for a body over the cap). */
-  const sendHere = async ({ url, headers, timeoutMs, maxBytes, signal }: AttemptToSend): Promise<SentAnswer> => {
-    let tooLarge = false;
-    const timeout = { request: timeoutMs };
-    const pending = client.get(url, headers ? { signal, timeout, headers } : { signal, timeout });
-    pending.on('downloadProgress', ({ transferred }) => {
-      if (transferred > maxBytes && !tooLarge) {
-        tooLarge = true;
-        pending.cancel();
-      }
-    });
+  const sendHere = async (attempt: AttemptToSend): Promise<SentAnswer> => {
     try {
-      const response = await pending;
-      return { status: response.statusCode, body: response.body, retryAfter: response.headers['retry-after'] };
+      return await sendAttempt(client, attempt.url, attempt);
     } catch (error) {
-      if (tooLarge) throw new AttemptFailure('too-large', undefined, `the body went over ${maxBytes} bytes`, { cause: error });
+      if (error instanceof BodyTooLarge) throw new AttemptFailure('too-large', undefined, error.message, { cause: error.cause });
       throw error;
     }
   };
