@@ -13,7 +13,7 @@ export interface SqliteOptions {
 /** A kept statement, and for a reader whose rows are made here, how to make them. */
 interface Kept {
   statement: BetterSqlite3.Statement;
-  /** Null: better-sqlite3 makes the rows (a statement not kept, or one that writes). */
+  /** Null: better-sqlite3 makes the rows (a statement not kept, one that writes, or a column named `__proto__`). */
   rows: RowShape | null;
 }
 
@@ -68,7 +68,8 @@ export function wrapSqlite(sqlite: BetterSqlite3.Database, options: SqliteOption
           // SQLite prepared the statement again after a change of schema made elsewhere, and
           // its columns changed: read them again, and the rows with them.
           entry.rows = rowShapeOf(statement);
-          return madeRows(statement.all(...values) as unknown[][], entry.rows.make);
+          const again = statement.all(...values);
+          return entry.rows ? madeRows(again as unknown[][], entry.rows.make) : again;
         },
         run: (parameters) => {
           const result = statement.run(...bindable(parameters));
@@ -92,12 +93,16 @@ function madeRows(rows: unknown[][], make: RowShape['make']): Record<string, unk
 }
 
 /**
- * Turns `statement` to raw mode and makes its row function. A column named `__proto__` sets the
- * prototype in the literal as it does when better-sqlite3 sets it (a value that is not an
- * object leaves it be), so the objects agree there too.
+ * Turns `statement` to raw mode and makes its row function, or leaves its rows to
+ * better-sqlite3 (null) when a column is named `__proto__`: a literal sets the prototype with
+ * that key, and better-sqlite3 does so on some Node versions and makes an own property on others.
  */
-function rowShapeOf(statement: BetterSqlite3.Statement): RowShape {
+function rowShapeOf(statement: BetterSqlite3.Statement): RowShape | null {
   const names = statement.columns().map((column) => column.name);
+  if (names.includes('__proto__')) {
+    statement.raw(false);
+    return null;
+  }
   statement.raw(true);
   const fields = names.map((name, index) => `${JSON.stringify(name)}: values[${index}]`);
   // One literal per statement: every object it makes has the same shape, known to V8 at once.
