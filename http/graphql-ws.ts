@@ -44,6 +44,12 @@ export interface WebSocketTransportOptions {
 
 type Enveloped = ReturnType<WebSocketTransportOptions['yoga']['getEnveloped']>;
 
+/** The WebSocket server and graphql-ws on it, made with the first connection. */
+interface Listening {
+  wss: WebSocketServer;
+  server: { dispose(): void | Promise<void> };
+}
+
 /**
  * The `graphql-ws` protocol over WebSocket (graphql-ws with ws), beside Yoga on one node:http
  * server: the same port and path, an upgrade instead of a request. Each operation runs through
@@ -54,12 +60,6 @@ type Enveloped = ReturnType<WebSocketTransportOptions['yoga']['getEnveloped']>;
  * connection authenticates with `connectionParams.authorization` ("Bearer <token>"); a bad
  * token is refused at once. graphql-ws owns the framing and the keep-alive pings.
  */
-/** The WebSocket server and graphql-ws on it, made with the first connection. */
-interface Listening {
-  wss: WebSocketServer;
-  server: { dispose(): void | Promise<void> };
-}
-
 export function createWebSocketTransport(options: WebSocketTransportOptions): WebSocketTransport {
   const path = options.path ?? '/graphql';
   const authorizations = new WeakMap<WebSocket, string | null>();

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Got } from 'got';
 import { HedgeController, hedged } from './hedging.js';
 import { type CircuitChange, type CircuitState, createHostGuard } from './host-guard.js';
 import type { Quota, QuotaShare, QuotaWindow } from './quota.js';
@@ -110,8 +109,7 @@ export function createUpstreamHttp(observers: UpstreamObservers = {}): UpstreamH
   return {
     source(spec) {
       if (sources.has(spec.name)) throw new Error(`upstream source ${spec.name} is registered twice`);
-      // One client for every source: retries, statuses and redirects are each source's to decide, attempt by attempt (see callOnce).
-      const registered = createSource(attemptClient, spec, observers);
+      const registered = createSource(spec, observers);
       sources.set(spec.name, registered);
       return registered.source;
     },
@@ -126,10 +124,11 @@ export function createUpstreamHttp(observers: UpstreamObservers = {}): UpstreamH
 // A 429 is read apart (failedStatus): its Retry-After and the quota window it names decide.
 const RETRIED_STATUSES = (status: number) => status === 408 || status >= 500;
 
-function createSource(base: Got, spec: SourceSpec, observers: UpstreamObservers) {
+function createSource(spec: SourceSpec, observers: UpstreamObservers) {
   const { policy, what, name } = spec;
   const agent = keepAliveAgents(policy.concurrencyPerHost);
-  const client = base.extend({ agent, ...(spec.headers && { headers: spec.headers }) });
+  // One client for every source; retries, statuses and redirects are each source's to decide, attempt by attempt (see callOnce).
+  const client = attemptClient.extend({ agent, ...(spec.headers && { headers: spec.headers }) });
   const guard = createHostGuard({
     source: name,
     host: new URL(spec.baseUrl).host,
