@@ -26,10 +26,13 @@ export interface SeedSummary {
  * (and returns null) when there is already a user, so a restart never seeds twice.
  */
 export async function seedDemoData(db: Kysely<Database>, hashPassword: (password: string) => Promise<string>): Promise<SeedSummary | null> {
+  // Every start of the embedded default comes here: a database already seeded is told apart
+  // before the hash, which holds 32 MiB and a core for tens of milliseconds (passwords.ts).
+  if (await anyUser(db)) return null;
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return db.transaction().execute(async (trx) => {
-    const existing = await trx.selectFrom('users').select('id').limit(1).executeTakeFirst();
-    if (existing) return null;
+    // Asked again inside: another process (a worker, a second start) may have seeded since.
+    if (await anyUser(trx)) return null;
 
     const start = Date.UTC(2026, 0, 5, 9, 0, 0);
     const hour = 3_600_000;
@@ -67,4 +70,8 @@ export async function seedDemoData(db: Kysely<Database>, hashPassword: (password
     await trx.insertInto('posts').values(posts).execute();
     return { users: userIds.length, posts: posts.length, unpublished: posts.filter((post) => !post.published).length };
   });
+}
+
+async function anyUser(db: Kysely<Database>): Promise<boolean> {
+  return (await db.selectFrom('users').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
