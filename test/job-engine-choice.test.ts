@@ -5,6 +5,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { timestamp } from '../db/records.js';
 import { createJobEngine, type JobEngineChoice } from '../jobs/choose.js';
 import type { JobEngine } from '../jobs/engine.js';
+import { dialects } from './helpers/databases.js';
 import { findRedisServer, startRedis, type ThrowawayRedis } from './services/redis.js';
 
 // Which job engine a configuration gets (jobs/choose.ts), with the settings it passes on, and
@@ -150,6 +151,38 @@ describe('without a Redis for jobs: the embedded engine', () => {
     await expect.poll(() => work.ran.length, { timeout: 20_000 }).toBe(4);
     work.release();
   });
+});
+
+const postgres = dialects.find((dialect) => dialect.name === 'postgres')!;
+
+describe.skipIf(!postgres.available)('without a Redis for jobs, on PostgreSQL: the embedded engine', () => {
+  let url: string;
+  beforeEach(async () => {
+    await database.close();
+    url = await postgres.createDatabase();
+    database = openDatabase(url);
+    await migrateToLatest(database.db);
+  });
+  afterEach(async () => {
+    for (const made of engines.splice(0)) await made.close();
+    await database.close();
+    // The file's own afterEach closes `database` once more: an empty one, then.
+    database = openDatabase(':memory:');
+    await postgres.dropDatabase(url);
+  });
+
+  it('polls for the jobs other instances queue even with one worker: any instance may share the database', async () => {
+    const jobs = await choose({});
+    const ran: string[] = [];
+    jobs.handle('work', async (run) => {
+      ran.push(run.id);
+      return undefined;
+    });
+    await jobs.start();
+    // Queued by another instance: only a poll (every EMBEDDED_DEFAULTS.sharedPollMs) finds it.
+    await insertRow('queued-elsewhere', 'queued', START);
+    await expect.poll(() => ran, { timeout: 45_000, interval: 200 }).toEqual(['queued-elsewhere']);
+  }, 60_000);
 });
 
 const redisServer = findRedisServer();

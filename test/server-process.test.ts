@@ -80,6 +80,21 @@ describe('server.ts as a process', () => {
     }
   });
 
+  it("refuses to start from a bundle that lacks the background thread's files, naming the missing one", async () => {
+    // A report would load them only once it runs: a build that forgot one must fail at start, not then.
+    const incomplete = join(root, 'dist', 'incomplete');
+    mkdirSync(incomplete, { recursive: true });
+    for (const file of readdirSync(join(root, 'dist')))
+      if (file.endsWith('.mjs') && file !== 'got-attempt.mjs') copyFileSync(join(root, 'dist', file), join(incomplete, file));
+    try {
+      const result = await runServerToExit({ DATABASE_URL: ':memory:' }, 60_000, 'incomplete-bundle');
+      expect(result.code).toBe(1);
+      expect(result.stderr + result.stdout).toContain(`the background thread's code is missing: ${join(incomplete, 'got-attempt.mjs')}`);
+    } finally {
+      rmSync(incomplete, { recursive: true, force: true });
+    }
+  });
+
   it('seeds an empty embedded database once, serves, and exits 0 on SIGTERM', async () => {
     const env = { DATABASE_URL: `file:${join(dir, 'first.sqlite')}` };
     const first = await startServerProcess(env);

@@ -28,13 +28,15 @@ export interface ExitedProcess {
  * (dist/), that bundle moved, or the source with gateway options from TEST_GATEWAY_OPTIONS
  * (tuned-server.ts: small leases for tests of takeovers).
  */
-export type ServerBuild = 'source' | 'bundle' | 'moved-bundle' | 'tuned';
+export type ServerBuild = 'source' | 'bundle' | 'moved-bundle' | 'incomplete-bundle' | 'tuned';
 
 const ARGUMENTS: Record<ServerBuild, string[]> = {
   source: ['--import', 'tsx', 'server.ts'],
   bundle: ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, 'dist/server.mjs'],
   // The same files copied one folder deeper (the test copies them): a bundle must not depend on where it is put.
   'moved-bundle': ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, 'dist/moved/server.mjs'],
+  // The bundle copied without a file it needs (the test leaves it out): it must say so at start.
+  'incomplete-bundle': ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, 'dist/incomplete/server.mjs'],
   tuned: ['--import', 'tsx', 'test/helpers/tuned-server.ts'],
 };
 
@@ -88,8 +90,8 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = SERV
 }
 
 /** Runs server.ts expecting it to stop by itself (bad configuration), and reports how. */
-export function runServerToExit(env: Record<string, string>, timeoutMs = SERVER_START_MS): Promise<ExitedProcess> {
-  const child = spawnServer(env);
+export function runServerToExit(env: Record<string, string>, timeoutMs = SERVER_START_MS, build: ServerBuild = 'source'): Promise<ExitedProcess> {
+  const child = spawnServer(env, build);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += chunk));
