@@ -11,6 +11,7 @@ import { maskError, masksAsInternal } from './responses/mask-error.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { useExecution } from './plugins/use-execution.js';
 import { responseStoreFor } from './responses/choose.js';
+import { createInFlightAnswers } from './responses/in-flight.js';
 import { QUERY_LIMIT_DEFAULTS } from './plugins/use-query-limits.js';
 import { requestIdOf } from './plugins/use-request-id.js';
 import { logUnexpectedError, yogaLogger } from './plugins/use-request-log.js';
@@ -272,10 +273,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   let draining = false;
   // Aborted when draining begins: the subscriptions plugin then completes every open stream.
   const drain = new AbortController();
+  // Identical queries in flight share one execution, whether they wait in Yoga or in the lane.
+  const flights = tuning.shareQueries ? createInFlightAnswers() : undefined;
   // With tracing, every request goes through Yoga, so that each has its span.
   const keptAnswers =
     responses && !tracing
-      ? createKeptAnswers({ store: responses, endpoint: '/graphql', now, logger, metrics, rateLimit, trustProxy: config.trustProxy })
+      ? createKeptAnswers({
+          store: responses,
+          ...(flights && { flights }),
+          endpoint: '/graphql',
+          now,
+          logger,
+          metrics,
+          rateLimit,
+          trustProxy: config.trustProxy,
+        })
       : null;
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -339,7 +351,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
               () => false,
             ),
           now,
-          ...(keptAnswers && { onResponseKey: keptAnswers.learn }),
+          ...(flights && { flights }),
+          ...(keptAnswers && { onResponseKey: keptAnswers.learn, joinedEarlier: keptAnswers.joinedEarlier }),
           onCacheEvent: (event) => metrics.cacheEvents.inc({ cache: 'responses', event }),
         }),
       ],

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ExecutionResult } from 'graphql';
 import { performance } from 'node:perf_hooks';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
@@ -9,7 +10,8 @@ import type { Metrics } from '../metrics.js';
 import { requestIdFrom } from '../plugins/use-request-id.js';
 import { logRequest, millisecondsSince } from '../plugins/use-request-log.js';
 import { processingTime, totalTiming } from '../plugins/use-server-timing.js';
-import { notModified, publicCacheControl, VARY } from '../responses/http-caching.js';
+import { notModified, publicCacheControl, UNKEPT_ANSWER, VARY } from '../responses/http-caching.js';
+import type { Flight, InFlightAnswers, SharedAnswer } from '../responses/in-flight.js';
 import { KEPT_ANSWERS_MAX, type KeptResponse, type Lookup, type ResponseStore } from '../responses/store.js';
 import type { NodeListener } from './node-listener.js';
 
@@ -32,6 +34,12 @@ const MEDIA_TYPES = new Map<string | undefined, string>([
 export interface KeptAnswersOptions {
   /** The response cache's store (see useResponseCache): the lane only reads it. */
   store: ResponseStore;
+  /**
+   * The executions in flight that the response cache lets identical queries share: a request
+   * the lane knows arrives while its answer is being worked out waits for it here, not in
+   * Yoga. None: such a request goes to Yoga.
+   */
+  flights?: InFlightAnswers;
   /** The GraphQL endpoint's path. */
   endpoint: string;
   /** The response cache's clock. */
@@ -50,7 +58,19 @@ export interface KeptAnswers {
   listener(next: NodeListener): NodeListener;
   /** Learns the response-cache key of a request the lane passed on (see useResponseCache's onKey). */
   learn(key: string, serverContext: unknown): void;
+  /**
+   * The shared answer the lane waited for on behalf of a request it then passed on, since it
+   * writes only answers without errors (Yoga writes the rest): the response cache answers
+   * that request with it (see useResponseCache's joinedEarlier).
+   */
+  joinedEarlier(serverContext: unknown): SharedAnswer | undefined;
 }
+
+/** The cache event an answer counts as once written: a hit, or nothing more (a join counts as it begins). */
+interface Counted {
+  inc(): void;
+}
+const COUNTED: Counted = { inc: () => {} };
 
 /** A request the lane may answer: its exact bytes, and the media type of its answer. */
 interface Asked {
@@ -70,10 +90,11 @@ interface Asked {
  * id, Server-Timing, the request log and the metrics, HTTP caching and 304s.
  */
 export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
-  const { store, endpoint, now, logger, metrics, rateLimit } = options;
+  const { store, flights, endpoint, now, logger, metrics, rateLimit } = options;
   // As many requests as the store keeps answers: more would point at answers it no longer has.
   const keys = new LRUCache<string, string>({ max: KEPT_ANSWERS_MAX });
   const passedOn = new WeakMap<IncomingMessage, string>();
+  const joinedForYoga = new WeakMap<IncomingMessage, SharedAnswer>();
   // The bytes of an answer kept in this process, encoded once.
   const encoded = new WeakMap<KeptResponse, Buffer>();
   const bytesOf = (kept: KeptResponse) => {
@@ -85,8 +106,25 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
     return bytes;
   };
 
+  // A shared answer as the lane writes it, made once for all who waited for it: its bytes
+  // (serialised once, see servedManyTimes), and no HTTP cache may keep it, as Yoga says to a
+  // request that joined one in flight (no-store: only the lead's answer has a lifetime), so
+  // it needs no ETag.
+  const written = new WeakMap<SharedAnswer, KeptResponse>();
+  const writtenOf = (shared: SharedAnswer): KeptResponse => {
+    let kept = written.get(shared);
+    if (!kept) {
+      const { result } = shared;
+      const body = (result as { stringify?: (result: ExecutionResult) => string }).stringify?.(result) ?? JSON.stringify(result);
+      kept = { body, etag: '', name: shared.name, until: Number.NEGATIVE_INFINITY, publicUntil: Number.NEGATIVE_INFINITY };
+      written.set(shared, kept);
+    }
+    return kept;
+  };
+
   // The metrics' children, looked up once rather than by their labels on every answer.
   const hits = metrics.cacheEvents.labels({ cache: 'responses', event: 'hit' });
+  const joins = metrics.cacheEvents.labels({ cache: 'responses', event: 'joined' });
   const durations = new Map<string, { observe(seconds: number): void }>();
   const observe = (method: string, status: number, seconds: number) => {
     const key = `${method} ${status}`;
@@ -100,8 +138,12 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
   const clientOf = (req: IncomingMessage) =>
     anonymousClientKey(req.headers['x-forwarded-for'] as string | undefined, req.socket.remoteAddress, options.trustProxy);
 
-  /** Writes the kept answer (a 304 to a client whose copy is current), or the refusal of a spent rate limit. */
-  const answer = (req: IncomingMessage, res: ServerResponse, asked: Asked, kept: KeptResponse, started: number, spent: BudgetState | null) => {
+  /**
+   * Writes the kept or shared answer (a 304 to a client whose copy is current), or the refusal
+   * of a spent rate limit. A GET's kept answer says for how long HTTP caches may keep it; a
+   * shared one, that they may not (`no-store`), as Yoga's would.
+   */
+  const answer = (req: IncomingMessage, res: ServerResponse, asked: Asked, kept: KeptResponse, started: number, served: Counted, spent: BudgetState | null) => {
     const requestId = requestIdFrom(req.headers['x-request-id'] as string | undefined);
     const head: string[] = ['x-request-id', requestId];
     if (spent) head.push(...rateLimit!.headers(spent).flat());
@@ -112,10 +154,15 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
       body = JSON.stringify({ errors: [rateLimit!.refusal(spent)] });
       head.push('content-type', `${refusalMediaType(req.headers.accept)}; charset=utf-8`, 'retry-after', String(spent.resetSeconds));
     } else {
-      hits.inc();
+      served.inc();
       if (req.method === 'GET') {
-        head.push('cache-control', publicCacheControl(kept.publicUntil, now()), 'etag', kept.etag, 'vary', VARY);
-        if (notModified(req.headers['if-none-match'], kept.etag)) status = 304;
+        const at = now();
+        if (kept.publicUntil > at) {
+          head.push('cache-control', publicCacheControl(kept.publicUntil, at), 'etag', kept.etag, 'vary', VARY);
+          if (notModified(req.headers['if-none-match'], kept.etag)) status = 304;
+        } else {
+          head.push('cache-control', UNKEPT_ANSWER);
+        }
       }
       if (status === 200) {
         body = bytesOf(kept);
@@ -143,11 +190,11 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
   };
 
   /** Spends the request's point of the rate limit, when there is one, then answers. */
-  const respond = (req: IncomingMessage, res: ServerResponse, asked: Asked, kept: KeptResponse, started: number): unknown => {
-    if (!rateLimit) return answer(req, res, asked, kept, started, null);
+  const respond = (req: IncomingMessage, res: ServerResponse, asked: Asked, kept: KeptResponse, started: number, served: Counted): unknown => {
+    if (!rateLimit) return answer(req, res, asked, kept, started, served, null);
     return rateLimit
       .spend(clientOf(req))
-      .then((spent) => answer(req, res, asked, kept, started, spent))
+      .then((spent) => answer(req, res, asked, kept, started, served, spent))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'kept answers: could not answer a request');
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
@@ -155,14 +202,34 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
       });
   };
 
-  /** Answers from the store when it keeps an answer for these bytes now, else passes the request on. */
+  /**
+   * Waits for the execution in flight and writes its answer; one with errors (whose status and
+   * shape are Yoga's to decide) goes to Yoga with it, and without one (the lead failed first)
+   * the request goes to Yoga as it came.
+   */
+  const join = (req: IncomingMessage, res: ServerResponse, next: NodeListener, asked: Asked, started: number, flight: Flight) => {
+    // Counted as it begins to wait, as the response cache counts the requests that wait in Yoga.
+    joins.inc();
+    return flight.answer.then((shared) => {
+      if (shared && !shared.result.errors?.length && !shared.result.extensions?.http) return respond(req, res, asked, writtenOf(shared), started, COUNTED);
+      if (shared) joinedForYoga.set(req, shared);
+      return next(req, res);
+    });
+  };
+
+  /** Answers from the store when it keeps an answer for these bytes now, or with the answer of an identical request in flight; else passes the request on. */
   const serve = (req: IncomingMessage, res: ServerResponse, next: NodeListener, asked: Asked, started: number): unknown => {
     const key = keys.get(asked.raw);
     if (key === undefined) {
       passedOn.set(req, asked.raw);
       return next(req, res);
     }
-    const decide = ({ kept }: Lookup) => (kept && now() < kept.until ? respond(req, res, asked, kept, started) : next(req, res));
+    const decide = ({ kept, generation }: Lookup) => {
+      if (kept && now() < kept.until) return respond(req, res, asked, kept, started, hits);
+      // A failed store says generation -1: then nobody can tell whether a write came between.
+      const flight = generation >= 0 ? flights?.joinable(key, generation) : undefined;
+      return flight ? join(req, res, next, asked, started, flight) : next(req, res);
+    };
     const found = store.lookUp(key);
     return found instanceof Promise ? found.then(decide) : decide(found);
   };
@@ -174,6 +241,12 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
       if (raw === undefined) return;
       passedOn.delete(req!);
       keys.set(raw, key);
+    },
+    joinedEarlier(serverContext) {
+      const req = (serverContext as { req?: IncomingMessage } | undefined)?.req;
+      const shared = req && joinedForYoga.get(req);
+      if (shared) joinedForYoga.delete(req!);
+      return shared;
     },
     listener(next) {
       return (req, res) => {

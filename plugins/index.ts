@@ -26,6 +26,7 @@ import { useSubscriptions } from './use-subscriptions.js';
 import { SUBSCRIBER_BUFFER } from '../events/bus.js';
 import { useUpstreamCost } from './use-upstream-cost.js';
 import { named } from './plugin-names.js';
+import type { InFlightAnswers, SharedAnswer } from '../responses/in-flight.js';
 
 /** Response headers that browser apps on other origins may read (CORS hides all others from their scripts). */
 export const EXPOSED_HEADERS = ['X-Request-Id', 'X-Processing-Time', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'];
@@ -123,6 +124,10 @@ export interface ExecutionDeps {
   provesViewer: (authorization: string) => Promise<boolean>;
   /** Told of each request's response-cache key (see http/kept-answers.ts). */
   onResponseKey?: (key: string, serverContext: unknown) => void;
+  /** The gateway's executions in flight, which the lane of kept answers joins too. */
+  flights?: InFlightAnswers;
+  /** An answer the lane of kept answers waited for on a request's behalf (see useResponseCache). */
+  joinedEarlier?: (serverContext: unknown) => SharedAnswer | undefined;
   /** The clock the weather caches' freshness is measured on. */
   now: () => number;
   /** Counts answers served from the store (`hit`), executed (`miss`) and shared in flight (`joined`). */
@@ -145,6 +150,8 @@ export function executionPlugins(deps: ExecutionDeps): Plugin[] {
       provesViewer: deps.provesViewer,
       now: deps.now,
       ...(deps.onResponseKey && { onKey: deps.onResponseKey }),
+      ...(deps.flights && { flights: deps.flights }),
+      ...(deps.joinedEarlier && { joinedEarlier: deps.joinedEarlier }),
       ...(deps.onCacheEvent && { onEvent: deps.onCacheEvent }),
     }),
   );

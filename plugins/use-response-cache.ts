@@ -5,6 +5,7 @@ import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
 import { etagOf, publicUntil } from '../responses/http-caching.js';
 import { responseKey, servedFromStore, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
 import type { Lookup, ResponseStore } from '../responses/store.js';
+import { createInFlightAnswers, type Flight, type InFlightAnswers, type SharedAnswer } from '../responses/in-flight.js';
 import { selectsViewerFields } from '../schema/viewer-scope.js';
 import { passingParts, type Payload } from '../responses/answer-parts.js';
 import { noteRan } from '../operation-facts.js';
@@ -20,6 +21,14 @@ export interface ResponseCacheOptions {
   responseTtlMs: number;
   /** Identical queries in flight share one execution. */
   share: boolean;
+  /** Where the executions in flight are found: the gateway's, which the lane of kept answers joins too. Default: one of its own. */
+  flights?: InFlightAnswers;
+  /**
+   * The answer the lane of kept answers already waited for on behalf of this request (by its
+   * server context), and left to Yoga to write (see http/kept-answers.ts): it is the request's
+   * answer, as if it had joined the flight here.
+   */
+  joinedEarlier?: (serverContext: unknown) => SharedAnswer | undefined;
   /**
    * True when an Authorization header proves a viewer (or is empty): only then may a signed-in
    * request get a kept answer, so that a bad token still gets its 401. Without it, no
@@ -42,13 +51,6 @@ interface FreshContext {
 /** How long an answer may be kept: at most `responseTtlMs`, and never beyond what it read stays fresh. */
 export function keepFor(responseTtlMs: number, lifetime: AnswerLifetime, now: number): number {
   return Math.max(0, Math.min(responseTtlMs, lifetime.until - now));
-}
-
-interface Flight {
-  generation: number;
-  /** The answer as every waiter gets it, or null when there is none to share. */
-  answer: Promise<ExecutionResult | null>;
-  settle(result: ExecutionResult | null): void;
 }
 
 /** A request whose answer may be kept or shared: under which key, in which generation. */
@@ -78,7 +80,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
   const { store, responseTtlMs, share, provesViewer } = options;
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
-  const inFlight = new Map<string, Flight>();
+  const flights = options.flights ?? createInFlightAnswers();
   const leads = requestSlot<Lead>('response cache lead');
   const batches = new WeakSet<Request>();
   let schema: GraphQLSchema | undefined;
@@ -108,21 +110,13 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     return kind;
   };
 
-  const lead = (key: string, generation: number): Flight | null => {
-    // A failed store says generation -1: without it no one can tell whether a write came between.
-    if (!share || generation < 0) return null;
-    let settle!: (result: ExecutionResult | null) => void;
-    const answer = new Promise<ExecutionResult | null>((resolve) => (settle = resolve));
-    const flight: Flight = {
-      generation,
-      answer,
-      settle(result) {
-        if (inFlight.get(key) === flight) inFlight.delete(key);
-        settle(result);
-      },
-    };
-    inFlight.set(key, flight);
-    return flight;
+  // A failed store says generation -1: without it no one can tell whether a write came between.
+  const lead = (key: string, generation: number): Flight | null => (share && generation >= 0 ? flights.lead(key, generation) : null);
+
+  /** Makes a shared answer this request's (the request log and the metrics learn of the operation from noteRan). */
+  const adopt = (context: object, shared: SharedAnswer, setResult: (result: ExecutionResult) => void) => {
+    noteRan(context, { type: 'query', name: shared.name });
+    setResult(shared.result);
   };
 
   const decide = (
@@ -139,8 +133,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       noteRan(context, { type: 'query', name });
       return setResult(servedFromStore(kept));
     }
-    const flight = share && generation >= 0 ? inFlight.get(key) : undefined;
-    if (flight && flight.generation === generation) {
+    const flight = share && generation >= 0 ? flights.joinable(key, generation) : undefined;
+    if (flight) {
       emit('joined');
       return flight.answer.then((shared) => {
         // Nothing to share (the first one failed before it had an answer): execute as usual.
@@ -148,8 +142,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
           leads.set(request, { key, generation, name, flight: null });
           return;
         }
-        noteRan(context, { type: 'query', name });
-        setResult(shared);
+        adopt(context, shared, setResult);
       });
     }
     if (responseTtlMs > 0) emit('miss');
@@ -185,6 +178,8 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       if (authorization !== null && (kind.viewers || !provesViewer)) return;
       const key = responseKey(params.query, params.operationName, params.variables);
       options.onKey?.(key, context);
+      const early = options.joinedEarlier?.(context);
+      if (early) return adopt(context, early, setResult);
       if (authorization === null) return lookUp(key, kind.name, request, context, setResult);
       return provesViewer!(authorization).then((proven) => (proven ? lookUp(key, kind.name, request, context, setResult) : undefined));
     },
@@ -212,7 +207,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       }
       // One copy for all, serialised once.
       const plain = result ? withoutCost(result as ExecutionResult) : null;
-      lead.flight?.settle(plain && servedManyTimes(plain));
+      lead.flight?.settle(plain && { result: servedManyTimes(plain), name: lead.name });
       if (plain) keep(plain);
     },
     onResponse({ request }) {

@@ -5,11 +5,14 @@ import { createKeptAnswers, type KeptAnswers } from '../http/kept-answers.js';
 import { createRateLimit } from '../limits/rate-limit.js';
 import { counterValue, createMetrics } from '../metrics.js';
 import { etagOf } from '../responses/http-caching.js';
+import { createInFlightAnswers, type InFlightAnswers, type SharedAnswer } from '../responses/in-flight.js';
+import { servedManyTimes } from '../responses/served-many-times.js';
 import { createMemoryResponseStore, type KeptResponse } from '../responses/store.js';
 import { as } from './helpers/auth.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
-import { useHttpGateways } from './helpers/http.js';
+import { type HttpGateway, serveOverHttp, useHttpGateways } from './helpers/http.js';
 import { captureLogs } from './helpers/log-capture.js';
+import { startWeatherHarness, type WeatherHarness } from './helpers/weather.js';
 
 const BODY = '{"data":{"posts":[]}}';
 const kept = (until: number, publicUntil = until): KeptResponse => ({ body: BODY, etag: etagOf(BODY), name: 'Posts', until, publicUntil });
@@ -37,15 +40,30 @@ async function lane(options: { limit?: number } = {}) {
   const metrics = createMetrics();
   const logs = captureLogs('info');
   const passedOn: string[] = [];
+  // What the stand-in was handed besides the request: an answer the lane waited for.
+  const handedOn: (SharedAnswer | undefined)[] = [];
+  // The flights the response cache would lead; `waiting` lists each key a request waits for at the lane.
+  const inFlight = createInFlightAnswers();
+  const waiting: string[] = [];
+  const flights: InFlightAnswers = {
+    lead: inFlight.lead,
+    joinable(key, generation) {
+      const flight = inFlight.joinable(key, generation);
+      if (flight) waiting.push(key);
+      return flight;
+    },
+  };
   let keptAnswers: KeptAnswers;
   const next = (req: IncomingMessage, res: import('node:http').ServerResponse) => {
     const key = `${req.method} ${req.url} ${(req as { body?: string }).body ?? ''}`;
     passedOn.push(key);
     keptAnswers.learn(key, { req });
+    handedOn.push(keptAnswers.joinedEarlier({ req }));
     res.end('from yoga');
   };
   keptAnswers = createKeptAnswers({
     store,
+    flights,
     endpoint: '/graphql',
     now: () => clock,
     logger: logs.logger,
@@ -61,6 +79,9 @@ async function lane(options: { limit?: number } = {}) {
     metrics,
     logs,
     passedOn,
+    handedOn,
+    flights,
+    waiting,
     url,
     advance: (ms: number) => (clock += ms),
     now: () => clock,
@@ -167,6 +188,87 @@ describe('the lane of kept answers', () => {
   });
 });
 
+describe('identical requests in flight, at the lane', () => {
+  const BODY_IN_FLIGHT = '{"query":"{ weather }"}';
+  const KEY = `POST /graphql ${BODY_IN_FLIGHT}`;
+  const shared = (result: object): SharedAnswer => ({ result: servedManyTimes(result), name: 'Weather' });
+
+  /** The lane has seen the bytes answered, and an identical request is being executed (led) in generation 0. */
+  async function inFlight() {
+    const l = await lane();
+    await l.post(BODY_IN_FLIGHT);
+    return { l, flight: l.flights.lead(KEY, 0) };
+  }
+
+  it('wait there for the one being executed and get its answer from the lane, never through Yoga', async () => {
+    const { l, flight } = await inFlight();
+    const answers = Promise.all([l.post(BODY_IN_FLIGHT), l.post(BODY_IN_FLIGHT, { 'x-request-id': 'joined-2' })]);
+    await expect.poll(() => l.waiting.length, { timeout: 20_000 }).toBe(2);
+    const result = { data: { weather: [{ city: 'Oslo' }] } };
+    flight.settle(shared(result));
+    const [first, second] = await answers;
+    expect(await first.text()).toBe(JSON.stringify(result));
+    expect(await second.text()).toBe(JSON.stringify(result));
+    expect(Object.fromEntries(second.headers)).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(JSON.stringify(result).length),
+      'x-request-id': 'joined-2',
+      'server-timing': expect.stringMatching(/^total;dur=\d+\.\d\d$/),
+    });
+    // A POST says nothing to HTTP caches.
+    expect(second.headers.get('cache-control')).toBeNull();
+    expect(l.passedOn).toEqual([KEY]);
+    expect(await counterValue(l.metrics.cacheEvents, { cache: 'responses', event: 'joined' })).toBe(2);
+    expect(await counterValue(l.metrics.cacheEvents, { cache: 'responses', event: 'hit' })).toBe(0);
+    expect(l.logs.lines().filter((line) => line.msg === 'request' && line.requestId === 'joined-2')).toEqual([
+      expect.objectContaining({ operationName: 'Weather', status: 200, errors: 0 }),
+    ]);
+  });
+
+  it("tell HTTP caches not to keep a GET's shared answer, as Yoga tells a request that joined one", async () => {
+    const l = await lane();
+    await l.get('query=W');
+    const key = 'GET /graphql?query=W ';
+    const result = { data: { weather: [] } };
+    const flight = l.flights.lead(key, 0);
+    const joined = l.get('query=W', { 'if-none-match': '*' });
+    await expect.poll(() => l.waiting.length, { timeout: 20_000 }).toBe(1);
+    flight.settle(shared(result));
+    const answered = await joined;
+    // Only the lead's answer has a lifetime (and an ETag): a client's copy is never taken as current.
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('cache-control')).toBe('no-store');
+    expect(answered.headers.get('etag')).toBeNull();
+    expect(await answered.text()).toBe(JSON.stringify(result));
+    expect(l.passedOn).toEqual([key]);
+  });
+
+  it('hand Yoga an answer with errors together with the request, for Yoga to write; none when the lead had no answer', async () => {
+    const { l, flight } = await inFlight();
+    const failed = l.post(BODY_IN_FLIGHT);
+    await expect.poll(() => l.waiting.length, { timeout: 20_000 }).toBe(1);
+    const withErrors = shared({ errors: [{ message: 'Unexpected error.' }], data: null });
+    flight.settle(withErrors);
+    expect(await (await failed).text()).toBe('from yoga');
+    expect(l.handedOn).toEqual([undefined, withErrors]);
+
+    const again = l.flights.lead(KEY, 0);
+    const alone = l.post(BODY_IN_FLIGHT);
+    await expect.poll(() => l.waiting.length, { timeout: 20_000 }).toBe(2);
+    again.settle(null);
+    expect(await (await alone).text()).toBe('from yoga');
+    expect(l.handedOn).toEqual([undefined, withErrors, undefined]);
+  });
+
+  it('are not joined once a write came after the one in flight began', async () => {
+    const { l, flight } = await inFlight();
+    l.store.invalidate();
+    expect(await (await l.post(BODY_IN_FLIGHT)).text()).toBe('from yoga');
+    expect(l.waiting).toEqual([]);
+    flight.settle(null);
+  });
+});
+
 describe('the lane in front of the gateway', () => {
   const serve = useHttpGateways();
   const POSTS = '{ posts(first: 3) { edges { node { title } } } }';
@@ -211,5 +313,69 @@ describe('the lane in front of the gateway', () => {
     before = await statements();
     await titles();
     expect(await statements()).toBeGreaterThan(before);
+  });
+});
+
+describe('identical requests in flight, in front of the gateway', () => {
+  let harness: WeatherHarness | undefined;
+  let http: HttpGateway | undefined;
+  afterEach(async () => {
+    await http?.close();
+    await harness?.close();
+    harness = http = undefined;
+  });
+
+  /** A gateway over HTTP on the simulator, whose first geocoding call is held: requests that come meanwhile surely find it in flight. */
+  async function heldOverHttp() {
+    harness = await startWeatherHarness();
+    http = await serveOverHttp(harness.gateway);
+    harness.sim.setFaults([{ endpoint: 'geocoding', times: 1, fault: { kind: 'hold' } }]);
+    const { gateway, sim } = harness;
+    return { gateway, sim, url: `${http.url}/graphql`, joined: () => counterValue(gateway.metrics.cacheEvents, { cache: 'responses', event: 'joined' }) };
+  }
+
+  it('join the one being executed at the lane or in Yoga alike: one upstream call, the same bytes, the same headers, and no-store for a live value', async () => {
+    const { gateway, sim, url: endpoint, joined } = await heldOverHttp();
+    const url = `${endpoint}?query=${encodeURIComponent('{ weather(cities: ["Oslo"]) { __typename ... on CityWeather { city conditions } } }')}`;
+    const lead = fetch(url);
+    await expect.poll(() => sim.held(), { timeout: 20_000 }).toBe(1);
+    // The lane knows these bytes now (the lead's key); an Accept it does not take goes to Yoga.
+    const atTheLane = fetch(url, { headers: { accept: 'application/json' } });
+    const inYoga = fetch(url, { headers: { accept: 'application/json, text/plain' } });
+    await expect.poll(joined, { timeout: 20_000 }).toBe(2);
+    sim.release();
+    const answers = await Promise.all([lead, atTheLane, inYoga]);
+    const bodies = await Promise.all(answers.map((answer) => answer.text()));
+    expect(JSON.parse(bodies[0]!).data.weather[0].city).toBe('Oslo');
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(bodies[2]).toBe(bodies[0]);
+    const names = (response: Response) => [...response.headers.keys()].filter((name) => !['date', 'connection', 'keep-alive'].includes(name)).sort();
+    expect(names(answers[1]!)).toEqual(names(answers[2]!));
+    // The weather was fetched for the lead (LIVE): no HTTP cache may keep any of the three.
+    for (const answer of answers) expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(sim.calls().geocoding).toBe(1);
+    expect(await counterValue(gateway.metrics.cacheEvents, { cache: 'geocoding' })).toBe(1);
+  });
+
+  it('join it at the lane when its answer has errors too: Yoga writes that answer, and nothing executes again', async () => {
+    const { gateway, sim, url, joined } = await heldOverHttp();
+    // The weather waits for the held call; the page of posts fails at once (an argument out of range).
+    const query = '{ weather(cities: ["Oslo"]) { __typename } posts(first: -1) { totalCount } }';
+    const post = (accept: string) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body: JSON.stringify({ query }) });
+    const lead = post('application/json');
+    await expect.poll(() => sim.held(), { timeout: 20_000 }).toBe(1);
+    const atTheLane = post('application/json');
+    const inYoga = post('application/json, text/plain');
+    await expect.poll(joined, { timeout: 20_000 }).toBe(2);
+    sim.release();
+    const answers = await Promise.all([lead, atTheLane, inYoga]);
+    const bodies = await Promise.all(answers.map((answer) => answer.text()));
+    expect(JSON.parse(bodies[0]!).errors).toHaveLength(1);
+    expect(bodies[1]).toBe(bodies[0]);
+    expect(bodies[2]).toBe(bodies[0]);
+    expect(answers.map((answer) => answer.status)).toEqual([answers[0]!.status, answers[0]!.status, answers[0]!.status]);
+    // One execution: one look-up of the city, and no second one for the request that waited at the lane.
+    expect(await counterValue(gateway.metrics.cacheEvents, { cache: 'geocoding' })).toBe(1);
+    expect(sim.calls().geocoding).toBe(1);
   });
 });

@@ -1,0 +1,54 @@
+import type { ExecutionResult } from 'graphql';
+
+/** What a request in flight hands the identical ones that waited for it. */
+export interface SharedAnswer {
+  /** Its answer, serialised once however many get it (see servedManyTimes). */
+  result: ExecutionResult;
+  /** The operation's name, for the request log. */
+  name: string | null;
+}
+
+/** One execution that identical requests of its generation may wait for. */
+export interface Flight {
+  readonly generation: number;
+  /** The answer every waiter gets, or null when there is none to share (each then executes as usual). */
+  readonly answer: Promise<SharedAnswer | null>;
+  /** Ends the flight: later requests no longer find it. */
+  settle(answer: SharedAnswer | null): void;
+}
+
+/**
+ * The executions in flight that identical requests may share, by response-cache key: made by
+ * the gateway, so that both the response cache (in Yoga) and the lane of kept answers (in
+ * front of it) can join them.
+ */
+export interface InFlightAnswers {
+  /** Starts the flight of `key`, begun in `generation`. */
+  lead(key: string, generation: number): Flight;
+  /** The flight of `key` a request begun in `generation` may wait for: none after a write came between. */
+  joinable(key: string, generation: number): Flight | undefined;
+}
+
+export function createInFlightAnswers(): InFlightAnswers {
+  const flights = new Map<string, Flight>();
+  return {
+    lead(key, generation) {
+      let settle!: (answer: SharedAnswer | null) => void;
+      const answer = new Promise<SharedAnswer | null>((resolve) => (settle = resolve));
+      const flight: Flight = {
+        generation,
+        answer,
+        settle(shared) {
+          if (flights.get(key) === flight) flights.delete(key);
+          settle(shared);
+        },
+      };
+      flights.set(key, flight);
+      return flight;
+    },
+    joinable(key, generation) {
+      const flight = flights.get(key);
+      return flight?.generation === generation ? flight : undefined;
+    },
+  };
+}
