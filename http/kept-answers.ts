@@ -70,7 +70,7 @@ export interface KeptAnswers {
 interface Counted {
   inc(): void;
 }
-const COUNTED: Counted = { inc: () => {} };
+const ALREADY_COUNTED: Counted = { inc: () => {} };
 
 /** A request the lane may answer: its exact bytes, and the media type of its answer. */
 interface Asked {
@@ -211,7 +211,8 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
     // Counted as it begins to wait, as the response cache counts the requests that wait in Yoga.
     joins.inc();
     return flight.answer.then((shared) => {
-      if (shared && !shared.result.errors?.length && !shared.result.extensions?.http) return respond(req, res, asked, writtenOf(shared), started, COUNTED);
+      if (shared && !shared.result.errors?.length && !shared.result.extensions?.http)
+        return respond(req, res, asked, writtenOf(shared), started, ALREADY_COUNTED);
       if (shared) joinedForYoga.set(req, shared);
       return next(req, res);
     });
