@@ -8,14 +8,18 @@ import { CRASH_LOOP, shareAmongWorkers } from '../http/workers.js';
 import { TEST_AUTH_SECRET } from './helpers/auth.js';
 import { testConfig } from './helpers/gateway.js';
 import { watchSse } from './helpers/live-clients.js';
-import { runServerToExit, type ServerProcess, startServerProcess } from './helpers/server-process.js';
+import { buildWorkersBundle, runServerToExit, type ServerProcess, startServerProcess } from './helpers/server-process.js';
 
 // WORKERS=2: server.ts forks two whole gateways on one port and watches them.
 
-// A worker compiles the TypeScript when it starts. While the rest of the suite keeps both CPUs
-// busy that can take longer than 30 s (a CI run timed out waiting for one), so every wait for a
-// worker to listen gets as long as the start of the whole server.
+// The server runs bundled, as `npm start` runs it, so that a worker does not compile the
+// TypeScript when it starts. A bundled worker listens within seconds; the waits stay long
+// because the rest of the suite keeps both CPUs busy, and a wait that ends early passes early.
 const WORKER_START_MS = 180_000;
+// The longest test waits for a death (20 s), then for a new worker, then serves five requests.
+const TEST_MS = 20_000 + WORKER_START_MS + 60_000;
+
+beforeAll(buildWorkersBundle, 120_000);
 
 const lines = (server: ServerProcess) =>
   server
@@ -24,14 +28,17 @@ const lines = (server: ServerProcess) =>
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { msg: string; pid: number; [key: string]: unknown });
 
-describe('WORKERS=2', { timeout: WORKER_START_MS + 30_000 }, () => {
+describe('WORKERS=2', { timeout: TEST_MS }, () => {
   let dir: string;
   let server: ServerProcess;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatherql-workers-'));
     // Without AUTH_SECRET on purpose: the workers must still share one (the primary makes it).
-    // Three processes compile the TypeScript at once: on a busy machine that takes a while.
-    server = await startServerProcess({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' }, WORKER_START_MS);
+    server = await startServerProcess(
+      { DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' },
+      WORKER_START_MS,
+      'workers-bundle',
+    );
   });
   afterAll(async () => {
     server?.child.kill('SIGKILL');
@@ -134,7 +141,11 @@ describe('WORKERS=2, with workers that cannot start', () => {
     const dir = mkdtempSync(join(tmpdir(), 'gatherql-workers-'));
     try {
       const port = (taken.address() as { port: number }).port;
-      const result = await runServerToExit({ DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', PORT: String(port) }, 600_000);
+      const result = await runServerToExit(
+        { DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', PORT: String(port) },
+        600_000,
+        'workers-bundle',
+      );
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(`gatherql: workers keep dying at start (${CRASH_LOOP.times} in a row); see the log above`);
       expect(result.stderr).toContain(`gatherql: cannot listen on 127.0.0.1:${port}`);

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { GATEWAY_HEAP_ARGS } from '../../node-options.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,10 +26,14 @@ export interface ExitedProcess {
 
 /**
  * How the server is run: its TypeScript source, the bundle `npm start` builds and runs
- * (dist/), that bundle moved, or the source with gateway options from TEST_GATEWAY_OPTIONS
- * (tuned-server.ts: small leases for tests of takeovers).
+ * (dist/), that bundle moved, the source with gateway options from TEST_GATEWAY_OPTIONS
+ * (tuned-server.ts: small leases for tests of takeovers), or a bundle of the workers test's
+ * own (see buildWorkersBundle).
  */
-export type ServerBuild = 'source' | 'bundle' | 'moved-bundle' | 'incomplete-bundle' | 'tuned';
+export type ServerBuild = 'source' | 'bundle' | 'moved-bundle' | 'incomplete-bundle' | 'tuned' | 'workers-bundle';
+
+/** Where buildWorkersBundle puts its bundle: beside the packages it imports, away from dist/ (which other tests rebuild). */
+const WORKERS_BUNDLE_DIR = 'test/.build/workers';
 
 const ARGUMENTS: Record<ServerBuild, string[]> = {
   source: ['--import', 'tsx', 'server.ts'],
@@ -38,7 +43,18 @@ const ARGUMENTS: Record<ServerBuild, string[]> = {
   // The bundle copied without a file it needs (the test leaves it out): it must say so at start.
   'incomplete-bundle': ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, 'dist/incomplete/server.mjs'],
   tuned: ['--import', 'tsx', 'test/helpers/tuned-server.ts'],
+  'workers-bundle': ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, `${WORKERS_BUNDLE_DIR}/server.mjs`],
 };
+
+/**
+ * Bundles server.ts as `npm start` does, for the workers test. Every worker it forks would
+ * otherwise compile the TypeScript again when it starts: with the rest of the suite keeping
+ * both CPUs busy, three processes compiling at once took minutes, and the replacement of a
+ * killed worker outlasted the test (CI failed twice so). A bundle starts in about a second.
+ */
+export async function buildWorkersBundle(): Promise<void> {
+  await promisify(execFile)(process.execPath, ['scripts/build.mjs', 'server.ts', WORKERS_BUNDLE_DIR], { cwd: root });
+}
 
 /** How long a server process may take to listen (or to exit, for runServerToExit) by default: it compiles first. */
 export const SERVER_START_MS = 90_000;
