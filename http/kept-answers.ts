@@ -227,8 +227,7 @@ export function createKeptAnswers(options: KeptAnswersOptions): KeptAnswers {
     }
     const decide = ({ kept, generation }: Lookup) => {
       if (kept && now() < kept.until) return respond(req, res, asked, kept, started, hits);
-      // A failed store says generation -1: then nobody can tell whether a write came between.
-      const flight = generation >= 0 ? flights?.joinable(key, generation) : undefined;
+      const flight = flights?.joinable(key, generation);
       return flight ? join(req, res, next, asked, started, flight) : next(req, res);
     };
     const found = store.lookUp(key);

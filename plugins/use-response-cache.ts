@@ -110,8 +110,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
     return kind;
   };
 
-  // A failed store says generation -1: without it no one can tell whether a write came between.
-  const lead = (key: string, generation: number): Flight | null => (share && generation >= 0 ? flights.lead(key, generation) : null);
+  const lead = (key: string, generation: number): Flight | null => (share ? flights.lead(key, generation) : null);
 
   /** Makes a shared answer this request's (the request log and the metrics learn of the operation from noteRan). */
   const adopt = (context: object, shared: SharedAnswer, setResult: (result: ExecutionResult) => void) => {
@@ -133,7 +132,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       noteRan(context, { type: 'query', name });
       return setResult(servedFromStore(kept));
     }
-    const flight = share && generation >= 0 ? flights.joinable(key, generation) : undefined;
+    const flight = share ? flights.joinable(key, generation) : undefined;
     if (flight) {
       emit('joined');
       return flight.answer.then((shared) => {

@@ -6,7 +6,7 @@ describe('executions in flight', () => {
 
   it('are joinable until settled, in their own generation only', async () => {
     const flights = createInFlightAnswers();
-    const flight = flights.lead('K', 3);
+    const flight = flights.lead('K', 3)!;
     expect(flights.joinable('K', 3)).toBe(flight);
     expect(flights.joinable('K', 4)).toBeUndefined();
     expect(flights.joinable('other', 3)).toBeUndefined();
@@ -18,11 +18,20 @@ describe('executions in flight', () => {
 
   it('settling an older flight of a key leaves the newer one (led after a write) joinable', () => {
     const flights = createInFlightAnswers();
-    const older = flights.lead('K', 1);
-    const newer = flights.lead('K', 2);
+    const older = flights.lead('K', 1)!;
+    const newer = flights.lead('K', 2)!;
     older.settle(null);
     expect(flights.joinable('K', 2)).toBe(newer);
     newer.settle(null);
     expect(flights.joinable('K', 2)).toBeUndefined();
+  });
+
+  it('are neither led nor joined in the generation a failed store reports (-1): a write may have come between', () => {
+    const flights = createInFlightAnswers();
+    expect(flights.lead('K', -1)).toBeNull();
+    expect(flights.joinable('K', -1)).toBeUndefined();
+    // The next request in a known generation finds nothing to join either: it executes, and leads.
+    expect(flights.joinable('K', 0)).toBeUndefined();
+    expect(flights.lead('K', 0)).not.toBeNull();
   });
 });

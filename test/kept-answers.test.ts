@@ -197,7 +197,7 @@ describe('identical requests in flight, at the lane', () => {
   async function inFlight() {
     const l = await lane();
     await l.post(BODY_IN_FLIGHT);
-    return { l, flight: l.flights.lead(KEY, 0) };
+    return { l, flight: l.flights.lead(KEY, 0)! };
   }
 
   it('wait there for the one being executed and get its answer from the lane, never through Yoga', async () => {
@@ -230,7 +230,7 @@ describe('identical requests in flight, at the lane', () => {
     await l.get('query=W');
     const key = 'GET /graphql?query=W ';
     const result = { data: { weather: [] } };
-    const flight = l.flights.lead(key, 0);
+    const flight = l.flights.lead(key, 0)!;
     const joined = l.get('query=W', { 'if-none-match': '*' });
     await expect.poll(() => l.waiting.length, { timeout: 20_000 }).toBe(1);
     flight.settle(shared(result));
@@ -252,7 +252,7 @@ describe('identical requests in flight, at the lane', () => {
     expect(await (await failed).text()).toBe('from yoga');
     expect(l.handedOn).toEqual([undefined, withErrors]);
 
-    const again = l.flights.lead(KEY, 0);
+    const again = l.flights.lead(KEY, 0)!;
     const alone = l.post(BODY_IN_FLIGHT);
     await expect.poll(() => l.waiting.length, { timeout: 20_000 }).toBe(2);
     again.settle(null);
