@@ -56,6 +56,18 @@ async function insertRow(id: string, state: 'queued' | 'running', runAt: number,
 
 const row = (id: string) => database.db.selectFrom('jobs').select(['state', 'attempts', 'lease_until']).where('id', '=', id).executeTakeFirstOrThrow();
 
+/** A handler that records the id of each run, and returns at once. */
+function recorded() {
+  const ran: string[] = [];
+  return {
+    ran,
+    handler: async (run: { id: string }) => {
+      ran.push(run.id);
+      return undefined;
+    },
+  };
+}
+
 /** A handler that records each run and holds it until `release()`. */
 function held() {
   const ran: string[] = [];
@@ -89,11 +101,8 @@ describe('without a Redis for jobs: the embedded engine', () => {
     await insertRow('left', 'running', START, START + HOUR);
     const jobs = await choose({});
     expect(jobs.backend).toBe('embedded');
-    const ran: string[] = [];
-    jobs.handle('work', async (run) => {
-      ran.push(run.id);
-      return undefined;
-    });
+    const { ran, handler } = recorded();
+    jobs.handle('work', handler);
     await jobs.start();
     await expect.poll(() => ran, { timeout: 20_000 }).toEqual(['left']);
     expect(warnings).toEqual([]);
@@ -102,11 +111,8 @@ describe('without a Redis for jobs: the embedded engine', () => {
   it('with several workers on the file, leaves others’ running jobs to their lease and polls for the jobs they queue', async () => {
     await insertRow('theirs', 'running', START, START + HOUR);
     const jobs = await choose({ workers: 2 });
-    const ran: string[] = [];
-    jobs.handle('work', async (run) => {
-      ran.push(run.id);
-      return undefined;
-    });
+    const { ran, handler } = recorded();
+    jobs.handle('work', handler);
     await jobs.start();
     // Queued by another worker: only a poll (every EMBEDDED_DEFAULTS.sharedPollMs) finds it.
     await insertRow('queued-elsewhere', 'queued', START);
@@ -115,11 +121,7 @@ describe('without a Redis for jobs: the embedded engine', () => {
   }, 60_000);
 
   it('alone on its database, does not poll: a job only another process queued waits', async () => {
-    const ran: string[] = [];
-    const record = async (run: { id: string }) => {
-      ran.push(run.id);
-      return undefined;
-    };
+    const { ran, handler: record } = recorded();
     const alone = await choose({});
     alone.handle('work', record);
     await alone.start();
@@ -173,11 +175,8 @@ describe.skipIf(!postgres.available)('without a Redis for jobs, on PostgreSQL: t
 
   it('polls for the jobs other instances queue even with one worker: any instance may share the database', async () => {
     const jobs = await choose({});
-    const ran: string[] = [];
-    jobs.handle('work', async (run) => {
-      ran.push(run.id);
-      return undefined;
-    });
+    const { ran, handler } = recorded();
+    jobs.handle('work', handler);
     await jobs.start();
     // Queued by another instance: only a poll (every EMBEDDED_DEFAULTS.sharedPollMs) finds it.
     await insertRow('queued-elsewhere', 'queued', START);
