@@ -14,6 +14,8 @@ export default {
     'persisted-documents.ts',
     // The job engine, against test/job-engine.test.ts (in-process: SQLite and BullMQ on Redis).
     'jobs/**/*.ts',
+    // The event bus of live data, against its unit tests (in memory, on Redis, and between workers).
+    'events/**/*.ts',
   ],
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },

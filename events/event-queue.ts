@@ -50,18 +50,17 @@ export function createEventQueue<T>(options: EventQueueOptions<T>): EventQueue<T
   const pulls: { resolve: (result: IteratorResult<T>) => void; reject: (error: unknown) => void }[] = [];
   let finished = false;
   let failure: Error | null = null;
+  // A pull waits only while no event does (push hands an event to a waiting pull first), and
+  // never beside a failure (fail() rejects the pulls that wait; a later pull is told at once).
 
   const close = () => {
     if (finished) return;
     finished = true;
     options.onClose?.();
   };
-  /** Settles the pulls that wait once nothing more can come. */
+  /** Ends the pulls that wait once nothing more can come. */
   const settleEnded = () => {
-    for (const pull of pulls.splice(0)) {
-      if (failure) pull.reject(failure);
-      else pull.resolve({ done: true, value: undefined });
-    }
+    for (const pull of pulls.splice(0)) pull.resolve({ done: true, value: undefined });
   };
 
   const stream: LiveStream<T> = {
@@ -108,17 +107,15 @@ export function createEventQueue<T>(options: EventQueueOptions<T>): EventQueue<T
     },
     end() {
       close();
-      if (waiting.length === 0) settleEnded();
+      settleEnded();
     },
     fail(error) {
       if (finished) return;
-      failure = error;
       close();
-      if (waiting.length === 0) {
-        const pending = pulls.splice(0);
-        if (pending.length > 0) failure = null;
-        for (const pull of pending) pull.reject(error);
-      }
+      const pending = pulls.splice(0);
+      // Told once: to the pulls that wait, or else to the next one, after the events that wait.
+      if (pending.length === 0) failure = error;
+      for (const pull of pending) pull.reject(error);
     },
   };
 }

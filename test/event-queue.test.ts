@@ -61,4 +61,48 @@ describe('event queue', () => {
     await expect(later.stream.next()).rejects.toThrow('broken');
     expect(await later.stream.next()).toEqual({ done: true, value: undefined });
   });
+
+  it('says why a consumer was dropped, naming the bound, in an error of its own name', async () => {
+    const queue = createEventQueue<number>({ limit: 3 });
+    for (let n = 0; n < 4; n += 1) queue.push(n);
+    const error = await queue.stream.next().catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(ConsumerTooSlowError);
+    expect(error).toMatchObject({ name: 'ConsumerTooSlowError', limit: 3 });
+    expect((error as Error).message).toBe('This subscription was dropped: more than 3 events waited for a client that did not read them');
+  });
+
+  it('frees what waited on return(): nothing of it comes after, and return() says the stream is done', async () => {
+    const queue = createEventQueue<number>({ limit: 5 });
+    queue.push(1);
+    queue.push(2);
+    expect(await queue.stream.return()).toEqual({ done: true, value: undefined });
+    expect(await queue.stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('tells a failure once: to a consumer that waits, or to the next pull when none waits', async () => {
+    const waiting = createEventQueue<number>({ limit: 5 });
+    const pending = waiting.stream.next();
+    waiting.fail(new Error('broken'));
+    await expect(pending).rejects.toThrow('broken');
+    expect(await waiting.stream.next()).toEqual({ done: true, value: undefined });
+    const idle = createEventQueue<number>({ limit: 5 });
+    idle.fail(new Error('broken'));
+    await expect(idle.stream.next()).rejects.toThrow('broken');
+    expect(await idle.stream.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('ignores a failure once it has ended: what waited still comes, then the end', async () => {
+    let closed = 0;
+    const ended = createEventQueue<number>({ limit: 5, onClose: () => (closed += 1) });
+    ended.push(1);
+    ended.end();
+    ended.fail(new Error('too late'));
+    expect(await ended.stream.next()).toEqual({ done: false, value: 1 });
+    expect(await ended.stream.next()).toEqual({ done: true, value: undefined });
+    const returned = createEventQueue<number>({ limit: 5, onClose: () => (closed += 1) });
+    await returned.stream.return();
+    returned.fail(new Error('too late'));
+    expect(await returned.stream.next()).toEqual({ done: true, value: undefined });
+    expect(closed).toBe(2);
+  });
 });
