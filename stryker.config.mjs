@@ -16,6 +16,8 @@ export default {
     'jobs/**/*.ts',
     // The event bus of live data, against its unit tests (in memory, on Redis, and between workers).
     'events/**/*.ts',
+    // The graphql-ws transport, against test/websocket-transport.test.ts (a small Yoga, real clients).
+    'http/graphql-ws.ts',
   ],
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },

@@ -17,8 +17,8 @@ export const MUTATION_TESTS = [
   'test/budget.test.ts',
   'test/bullmq-engine.test.ts',
   'test/caller.test.ts',
-  'test/cluster-relay.test.ts',
   'test/client-key.test.ts',
+  'test/cluster-relay.test.ts',
   'test/config.test.ts',
   'test/embedded-engine.test.ts',
   'test/event-bus.test.ts',
@@ -58,6 +58,7 @@ export const MUTATION_TESTS = [
   'test/upstream-policy.test.ts',
   'test/weather-faults.test.ts',
   'test/weather-resilience.test.ts',
+  'test/websocket-transport.test.ts',
 ];
 
 /**
