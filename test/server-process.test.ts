@@ -1,17 +1,15 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/connect.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
 import { startSimulator } from '../simulator/simulator.js';
 import { startOtlpReceiver } from './helpers/otlp-receiver.js';
-import { runServerToExit, startServerProcess } from './helpers/server-process.js';
+import { buildBundle, runServerToExit, startServerProcess } from './helpers/server-process.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'gatherql-server-'));
@@ -19,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('server.ts as a process', () => {
   it('runs as npm start runs it: bundled by scripts/build.mjs, then plain Node, bundled country facts and their notice included', async () => {
-    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: root });
+    await buildBundle();
     // What the licence of the bundled country facts (ODbL) asks for, beside the bundle.
     expect(readFileSync(join(root, 'dist', 'NOTICE.md'), 'utf8')).toContain('Contains information from [world-countries]');
     expect(readFileSync(join(root, 'dist', 'world-countries.LICENSE.md'), 'utf8')).toContain('ODC Open Database License (ODbL)');

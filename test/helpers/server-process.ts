@@ -46,15 +46,18 @@ const ARGUMENTS: Record<ServerBuild, string[]> = {
   'workers-bundle': ['--enable-source-maps', ...GATEWAY_HEAP_ARGS, `${WORKERS_BUNDLE_DIR}/server.mjs`],
 };
 
-/**
- * Bundles server.ts as `npm start` does, for the workers test. Every worker it forks would
- * otherwise compile the TypeScript again when it starts: with the rest of the suite keeping
- * both CPUs busy, three processes compiling at once took minutes, and the replacement of a
- * killed worker outlasted the test (CI failed twice so). A bundle starts in about a second.
- */
-export async function buildWorkersBundle(): Promise<void> {
-  await promisify(execFile)(process.execPath, ['scripts/build.mjs', 'server.ts', WORKERS_BUNDLE_DIR], { cwd: root });
+/** Bundles server.ts as `npm start` does (scripts/build.mjs), into `outdir` (relative to the repository). */
+export async function buildBundle(outdir = 'dist'): Promise<void> {
+  await promisify(execFile)(process.execPath, ['scripts/build.mjs', 'server.ts', outdir], { cwd: root });
 }
+
+/**
+ * The workers test's bundle. Every worker it forks would otherwise compile the TypeScript
+ * again when it starts: with the rest of the suite keeping both CPUs busy, three processes
+ * compiling at once took minutes, and the replacement of a killed worker outlasted the test
+ * (CI failed twice so). A bundle starts in about a second.
+ */
+export const buildWorkersBundle = () => buildBundle(WORKERS_BUNDLE_DIR);
 
 /** How long a server process may take to listen (or to exit, for runServerToExit) by default: it compiles first. */
 export const SERVER_START_MS = 90_000;
