@@ -46,8 +46,11 @@ export const SUBSCRIBER_BUFFER = 100;
 export interface EventBusOptions {
   /** REDIS_URL, or null for a bus in this process (and its sibling workers) alone. */
   redisUrl: string | null;
-  /** Hears of connection trouble; the bus reconnects by itself, and what is published meanwhile is lost (pub/sub keeps nothing). */
-  onError?: (error: Error) => void;
+  /**
+   * Hears of connection trouble; the bus reconnects by itself, and what is published meanwhile
+   * is lost (pub/sub keeps nothing). Required: trouble nobody hears of is a bus gone quiet.
+   */
+  onError: (error: Error) => void;
   /** Hears of every event published here, by topic (a metric). */
   onPublish?: (topic: string) => void;
 }
@@ -65,9 +68,9 @@ export async function createEventBus<T extends TopicMap>(options: EventBusOption
   // A SUBSCRIBE asked while Redis is away waits for it (and is renewed on every reconnection)
   // rather than being given up after a few retries: a listener (of purges, say) must not go deaf for good.
   const subscribeClient = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-  for (const client of [publishClient, subscribeClient]) client.on('error', (error: Error) => options.onError?.(error));
+  const report = (error: Error) => options.onError(error);
+  for (const client of [publishClient, subscribeClient]) client.on('error', report);
   const database = new URL(options.redisUrl).pathname.slice(1) || '0';
-  const report = (error: Error) => options.onError?.(error);
   // The event target sends its commands and lets their failures go unhandled, which would end
   // the process while Redis is away: it gets the three methods it uses, failures reported.
   const publisher = { publish: (channel: string, message: string) => publishClient.publish(channel, message).catch(report) };

@@ -78,6 +78,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
   // WebSocket never holds them in memory (about 11 MB of RSS).
   let loading: Promise<Listening> | undefined;
   let listening: Listening | undefined;
+  let closing: Promise<void> | undefined;
   const listen = () =>
     (loading ??= Promise.all([import('graphql-ws/use/ws'), import('ws')]).then(([{ useServer }, { WebSocketServer }]) => {
       const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes });
@@ -181,10 +182,14 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
     get connections() {
       return listening?.wss.clients.size ?? 0;
     },
-    close: async () => {
-      // A connection's loading under way ends first, so that what it made is disposed of too.
-      const made = await loading?.catch(() => undefined);
-      await made?.server.dispose();
+    close() {
+      // Once: the WebSocket server refuses to be closed a second time.
+      closing ??= (async () => {
+        // A connection's loading under way ends first, so that what it made is disposed of too.
+        const made = await loading?.catch(() => undefined);
+        await made?.server.dispose();
+      })();
+      return closing;
     },
   };
 }
@@ -194,8 +199,12 @@ function refuse(socket: Duplex, status: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
-/** A stream whose failure becomes one last result with the masked error, as Yoga does over HTTP. */
-function maskedStream(source: AsyncIterable<ExecutionResult>, mask: (error: unknown) => GraphQLError): AsyncIterableIterator<ExecutionResult> {
+/**
+ * A stream whose failure becomes one last result with the masked error, as Yoga does over HTTP.
+ * Yoga's own masking already does so for what its executor streams; this is the net for what
+ * throws past it (a plugin's wrapper of the stream).
+ */
+export function maskedStream(source: AsyncIterable<ExecutionResult>, mask: (error: unknown) => GraphQLError): AsyncIterableIterator<ExecutionResult> {
   const iterator = source[Symbol.asyncIterator]();
   let failed = false;
   const stream: AsyncIterableIterator<ExecutionResult> = {

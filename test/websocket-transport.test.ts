@@ -1,15 +1,18 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { connect } from 'node:net';
-import { GraphQLError } from 'graphql';
+import { type ExecutionResult, GraphQLError } from 'graphql';
 import { createClient } from 'graphql-ws';
-import { createSchema, createYoga } from 'graphql-yoga';
+import { createSchema, createYoga, type Plugin } from 'graphql-yoga';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createWebSocketTransport, type WebSocketTransport } from '../http/graphql-ws.js';
+import { createWebSocketTransport, maskedStream, type WebSocketTransport } from '../http/graphql-ws.js';
 
 // The graphql-ws transport on its own, with a small Yoga and real WebSocket clients: what it
 // refuses, what it masks, and how it drains. test/live-*.test.ts run it inside the gateway.
+
+/** How many `ticks` streams have been ended (by their client leaving, through the transport). */
+let tickStreamsEnded = 0;
 
 /** Ticks until the client leaves; `broken` yields one and then fails with a secret. */
 const schema = createSchema({
@@ -22,9 +25,13 @@ const schema = createSchema({
     Subscription: {
       ticks: {
         subscribe: async function* () {
-          for (let n = 0; ; n += 1) {
-            yield { ticks: n };
-            await new Promise((resolve) => setTimeout(resolve, 20));
+          try {
+            for (let n = 0; ; n += 1) {
+              yield { ticks: n };
+              await new Promise((resolve) => setTimeout(resolve, 20));
+            }
+          } finally {
+            tickStreamsEnded += 1;
           }
         },
       },
@@ -38,6 +45,25 @@ const schema = createSchema({
   },
 });
 
+/**
+ * What wraps the executor and throws, as a plugin could: the operation named ExecuteThrows
+ * fails as it starts, SubscribeThrows before its stream exists.
+ */
+const throwing: Plugin = {
+  onExecute({ args, setExecuteFn }) {
+    if (args.operationName === 'ExecuteThrows')
+      setExecuteFn(() => {
+        throw new Error('secret: execute threw');
+      });
+  },
+  onSubscribe({ args, setSubscribeFn }) {
+    if (args.operationName === 'SubscribeThrows')
+      setSubscribeFn(() => {
+        throw new Error('secret: subscribe threw');
+      });
+  },
+};
+
 let server: Server;
 let transport: WebSocketTransport;
 let url: string;
@@ -45,7 +71,8 @@ const masked: unknown[] = [];
 
 beforeEach(async () => {
   masked.length = 0;
-  const yoga = createYoga({ schema, logging: false });
+  tickStreamsEnded = 0;
+  const yoga = createYoga({ schema, logging: false, plugins: [throwing] });
   transport = createWebSocketTransport({
     yoga,
     verifyAuthorization: async (authorization) => {
@@ -70,7 +97,7 @@ afterEach(async () => {
 });
 
 /** A client that records how its connection closed. */
-function client(connectionParams: Record<string, unknown> = {}) {
+function client(connectionParams: Record<string, unknown> | null = {}) {
   const closed: { code: number | null } = { code: null };
   const made = createClient({
     url,
@@ -78,19 +105,20 @@ function client(connectionParams: Record<string, unknown> = {}) {
     retryAttempts: 0,
     lazy: false,
     onNonLazyError: () => {},
-    connectionParams,
+    // null: a connection_init with no payload at all.
+    connectionParams: connectionParams ?? undefined,
     on: { closed: (event) => (closed.code = (event as { code?: number }).code ?? null) },
   });
   return { client: made, closed };
 }
 
 /** Runs an operation to its end: what it yielded, and how it ended. */
-async function collect(query: string, made = client().client) {
+async function collect(query: string, made = client().client, operationName?: string) {
   const results: unknown[] = [];
   let failure: unknown = null;
   await new Promise<void>((resolve) =>
     made.subscribe(
-      { query },
+      { query, ...(operationName && { operationName }) },
       {
         next: (value) => void results.push(value),
         error: (error) => {
@@ -117,6 +145,33 @@ async function upgradeStatus(path: string): Promise<string> {
   }
   socket.destroy();
   return answer.split('\r\n')[0]!;
+}
+
+/**
+ * A peer that opens a graphql-ws connection over a raw socket, is acknowledged, and then
+ * answers nothing, not even the server's close: `cut` resolves with the time its socket closed.
+ */
+async function silentPeer(): Promise<{ cut: Promise<number> }> {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  const cut = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
+  let seen = '';
+  let initialised = false;
+  await new Promise<void>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('latin1');
+      if (!initialised && seen.includes('\r\n\r\n')) {
+        initialised = true;
+        // A client's frame is masked: a mask of zeros leaves the text as it is.
+        const init = Buffer.from(JSON.stringify({ type: 'connection_init' }));
+        socket.write(Buffer.concat([Buffer.from([0x81, 0x80 | init.length, 0, 0, 0, 0]), init]));
+      }
+      if (seen.includes('connection_ack')) resolve();
+    });
+    socket.write(
+      `GET /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: graphql-transport-ws\r\n\r\n`,
+    );
+  });
+  return { cut };
 }
 
 describe('the graphql-ws transport', () => {
@@ -222,5 +277,122 @@ describe('the graphql-ws transport', () => {
     const made = client();
     await expect.poll(() => made.closed.code, { timeout: 10_000 }).not.toBeNull();
     await made.client.dispose();
+  });
+
+  it('takes a connection opened with no payload at all', async () => {
+    const made = client(null);
+    expect(await collect('{ hello }', made.client)).toEqual({ results: [{ data: { hello: 'world' } }], failure: null });
+    expect(made.closed.code).toBeNull();
+    await made.client.dispose();
+  });
+
+  it('masks what throws around execution (an executor, a subscribe), and keeps the connection', async () => {
+    const made = client();
+    const unexpected = { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    expect(await collect('query ExecuteThrows { hello }', made.client, 'ExecuteThrows')).toEqual({ results: [{ errors: [unexpected] }], failure: null });
+    expect(await collect('subscription SubscribeThrows { ticks }', made.client, 'SubscribeThrows')).toEqual({
+      results: [{ errors: [unexpected] }],
+      failure: null,
+    });
+    expect(masked.map((error) => (error as Error).message)).toEqual(['secret: execute threw', 'secret: subscribe threw']);
+    expect(await collect('{ hello }', made.client)).toEqual({ results: [{ data: { hello: 'world' } }], failure: null });
+    expect(made.closed.code).toBeNull();
+    await made.client.dispose();
+  });
+
+  it('ends the stream underneath when its client stops a subscription', async () => {
+    const made = client();
+    const ticks: unknown[] = [];
+    const stop = made.client.subscribe({ query: 'subscription { ticks }' }, { next: (value) => void ticks.push(value), error: () => {}, complete: () => {} });
+    await expect.poll(() => ticks.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    expect(tickStreamsEnded).toBe(0);
+    stop();
+    await expect.poll(() => tickStreamsEnded, { timeout: 10_000 }).toBe(1);
+    await made.client.dispose();
+  });
+
+  it('ends a drain when its grace is over though a subscription still streams, and closes with 1001', async () => {
+    const made = client();
+    const ticks: unknown[] = [];
+    made.client.subscribe({ query: 'subscription { ticks }' }, { next: (value) => void ticks.push(value), error: () => {}, complete: () => {} });
+    await expect.poll(() => ticks.length, { timeout: 10_000 }).toBeGreaterThan(0);
+    const began = performance.now();
+    await transport.drain(300);
+    // Timers may round by a millisecond or so; a slow machine only makes it later.
+    expect(performance.now() - began).toBeGreaterThanOrEqual(290);
+    await expect.poll(() => made.closed.code, { timeout: 10_000 }).toBe(1001);
+    await made.client.dispose();
+  });
+
+  it('cuts a peer that does not answer the close at the end of the grace', async () => {
+    const peer = await silentPeer();
+    expect(transport.connections).toBe(1);
+    const began = performance.now();
+    await transport.drain(1_500);
+    expect((await peer.cut) - began).toBeGreaterThanOrEqual(1_490);
+    await expect.poll(() => transport.connections, { timeout: 10_000 }).toBe(0);
+  });
+
+  it('gives a peer a second at least to answer the close, however short the grace', async () => {
+    const peer = await silentPeer();
+    const began = performance.now();
+    await transport.drain(0);
+    expect((await peer.cut) - began).toBeGreaterThanOrEqual(990);
+  });
+
+  it('closes every connection with 1001 when closed, and may be closed twice', async () => {
+    const made = client();
+    expect(await collect('{ hello }', made.client)).toEqual({ results: [{ data: { hello: 'world' } }], failure: null });
+    await transport.close();
+    await expect.poll(() => made.closed.code, { timeout: 10_000 }).toBe(1001);
+    await expect(transport.close()).resolves.toBeUndefined();
+    await made.client.dispose();
+  });
+});
+
+describe('maskedStream', () => {
+  // Yoga's masking already turns a stream's failure into a result (the test of `broken` above);
+  // this is the transport's net for a stream that throws past it.
+  /** A stream that yields one result and then throws on every pull, counting its pulls and returns. */
+  function throwsAfterOne() {
+    const seen = { pulls: 0, returns: 0 };
+    const source: AsyncIterable<ExecutionResult> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          seen.pulls += 1;
+          if (seen.pulls === 1) return { done: false, value: { data: { n: 1 } } };
+          throw new Error('secret: the stream threw');
+        },
+        return: async () => {
+          seen.returns += 1;
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    return { source, seen };
+  }
+  const mask = (error: unknown) => new GraphQLError(`masked: ${(error as Error).message.length} characters`);
+
+  it('ends a stream that throws with one last result, its error masked, and pulls it no more', async () => {
+    const { source, seen } = throwsAfterOne();
+    const results: ExecutionResult[] = [];
+    for await (const result of maskedStream(source, mask)) results.push(result);
+    expect(results).toEqual([{ data: { n: 1 } }, { errors: [new GraphQLError('masked: 24 characters')] }]);
+    expect(seen.pulls).toBe(2);
+  });
+
+  it('passes its end on to the stream underneath', async () => {
+    const { source, seen } = throwsAfterOne();
+    const stream = maskedStream(source, mask);
+    expect(await stream.next()).toEqual({ done: false, value: { data: { n: 1 } } });
+    expect(await stream.return!()).toEqual({ done: true, value: undefined });
+    expect(seen.returns).toBe(1);
+  });
+
+  it('ends, too, a stream underneath that has no end of its own to call', async () => {
+    const source: AsyncIterable<ExecutionResult> = { [Symbol.asyncIterator]: () => ({ next: async () => ({ done: false, value: { data: { n: 1 } } }) }) };
+    const stream = maskedStream(source, mask);
+    expect(await stream.next()).toEqual({ done: false, value: { data: { n: 1 } } });
+    expect(await stream.return!()).toEqual({ done: true, value: undefined });
   });
 });
