@@ -211,7 +211,11 @@ export async function checkpointReport(
   return toReport(row);
 }
 
-/** The run pauses until `resumesAt` (a quota window reopens); undefined when it no longer holds the report. */
+/**
+ * The run pauses until `resumesAt` (a quota window reopens); undefined when it no longer holds
+ * the report, or was asked to stop since its checkpoint: paused, a flagged report would wait
+ * for a run that the flag then refuses, and never end.
+ */
 export async function pauseReport(db: Kysely<Database>, id: number, token: string, resumesAt: Date): Promise<ReportRecord | undefined> {
   const row = await db
     .updateTable('city_reports')
@@ -219,6 +223,7 @@ export async function pauseReport(db: Kysely<Database>, id: number, token: strin
     .where('id', '=', id)
     .where('run_token', '=', token)
     .where('state', '=', 'RUNNING')
+    .where('cancel_requested', '=', false)
     .returning(reportColumns)
     .executeTakeFirst();
   return row && toReport(row);

@@ -132,7 +132,10 @@ export function createReportRunner(deps: ReportRunDeps): JobHandler<CityReportJo
       publish(report);
       if (waitSeconds !== undefined) {
         const resumesAt = new Date(now() + waitSeconds * 1000);
-        publish(await pauseReport(deps.db, id, token, resumesAt));
+        const paused = await pauseReport(deps.db, id, token, resumesAt);
+        // Asked to stop since the checkpoint (or taken over): not paused, and ended here.
+        if (!paused) return stop();
+        publish(paused);
         return { retryAt: resumesAt, reason: 'quota' };
       }
     }

@@ -1,5 +1,8 @@
-import { getPriority } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import SqliteDatabase from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { LOCATION_BATCH_CAP } from '../sources/open-meteo/service.js';
@@ -247,6 +250,44 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
       expect(done).toMatchObject({ done: 12, upstreamCalls: 13, resumesAt: null });
       const codes = done.rows.edges.map((edge: any) => edge.node.result.weather.__typename);
       expect(codes).toEqual(Array(12).fill('CityWeather'));
+    },
+  );
+
+  it.skipIf(onTestClock || dialect !== sqlite)(
+    'ends CANCELLED, not paused, a report whose cancel came between its checkpoint and its pause for quota',
+    async () => {
+      const clock = { now: Date.parse('2026-12-05T10:00:10.000Z') };
+      // As in the test above: the chunk's forecast batch is refused for quota, so the run checkpoints, then pauses.
+      // A file, which a second connection can open.
+      const folder = mkdtempSync(join(tmpdir(), 'gatherql-report-'));
+      const file = join(folder, 'gatherql.db');
+      const { gateway, owner } = await start(
+        { DATABASE_URL: `file:${file}`, OPEN_METEO_QUOTA: '40/minute', REPORT_QUOTA_SHARE: '0.5' },
+        { sources: { now: () => clock.now } },
+      );
+      // The cancel's flag lands at the one moment in between: as the checkpoint is told (the
+      // run writes its pause next), through a connection of its own, before the run goes on.
+      const direct = new SqliteDatabase(file);
+      const publish = gateway.events.publish;
+      let flagged = 0;
+      gateway.events.publish = ((topic: string, id: number, report: { state: string; upstreamCalls: number }) => {
+        if (topic === 'report-updated' && report.state === 'RUNNING' && report.upstreamCalls > 0) {
+          flagged += direct.prepare("UPDATE city_reports SET cancel_requested = 1 WHERE id = ? AND state = 'RUNNING'").run(id).changes;
+        }
+        return (publish as (...args: unknown[]) => void)(topic, id, report);
+      }) as typeof publish;
+      try {
+        const report = await startReport(gateway, owner, { names: fresh(700, 12), parts: ['WEATHER'] });
+        const ended = await reportInState(gateway, owner, report.id, ['CANCELLED', 'WAITING_FOR_QUOTA']);
+        expect(flagged).toBe(1);
+        expect(ended).toMatchObject({ state: 'CANCELLED', done: 0, resumesAt: null });
+        // Nothing is left to run it again.
+        await expect.poll(() => gateway.jobs.counts().then((counts) => counts.queued + counts.running), { timeout: 30_000 }).toBe(0);
+      } finally {
+        direct.close();
+        await gateway.close();
+        rmSync(folder, { recursive: true, force: true });
+      }
     },
   );
 
