@@ -138,14 +138,14 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): JobEngine 
         .catch((error: unknown) => observer.onError?.(error, { engine: 'embedded', step: 'lease', job: job.id }));
     }, leaseMs / 3);
     renew.unref();
-    const settled = (async () => {
+    const run = async () => {
       try {
         const handler = handlers.get(job.kind)!;
-        const result = await runJob(
-          { id: job.id, kind: job.kind, payload: JSON.parse(job.payload), attempt: job.attempts, signal: abort.signal },
-          handler,
-          observer,
-        );
+        const payload = payloadOf(job);
+        const result =
+          payload instanceof Error
+            ? ({ end: 'error', error: payload.message, final: true } as const)
+            : await runJob({ id: job.id, kind: job.kind, payload, attempt: job.attempts, signal: abort.signal }, handler, observer);
         if (abort.signal.reason !== 'lost') await endRun(job, result);
       } catch (error) {
         observer.onError?.(error, { engine: 'embedded', step: 'end', job: job.id });
@@ -154,8 +154,11 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): JobEngine 
         running.delete(job.id);
         wake();
       }
-    })();
-    running.set(job.id, { abort, settled });
+    };
+    // In the map before the run begins: a run that ends before its first wait takes itself out of it.
+    const entry = { abort, settled: Promise.resolve() };
+    running.set(job.id, entry);
+    entry.settled = run();
   };
 
   const insert = (target: Kysely<Database>, job: { id: string; kind: string; payload: unknown }) => {
@@ -200,11 +203,21 @@ export function createEmbeddedEngine(options: EmbeddedEngineOptions): JobEngine 
       closing ??= (async () => {
         wakeTimer.clear();
         await scheduler.close();
-        for (const { abort } of running.values()) abort.abort(DRAINING);
+        // A claim under way ends first: the job it takes, if any, is then told to stop with the rest.
         await pumping?.catch(() => {});
+        for (const { abort } of running.values()) abort.abort(DRAINING);
         await Promise.allSettled([...running.values()].map((run) => run.settled));
       })();
       return closing;
     },
   };
+}
+
+/** A job's payload, or why it cannot be read (a row written by hand, or by a build that wrote it otherwise): no run could do better. */
+function payloadOf(job: JobRecord): unknown {
+  try {
+    return JSON.parse(job.payload);
+  } catch (error) {
+    return new Error(`its payload is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }

@@ -417,6 +417,59 @@ describe('the embedded engine on SQLite', () => {
     expect((await row('draining')).state).not.toBe('running');
   });
 
+  it('fails for good a job whose payload is not JSON, and its slot goes on to the next job', async () => {
+    const jobs = engine({ concurrency: 1 });
+    const runs = recordAttempts(jobs);
+    const at = timestamp(new Date(START));
+    await database.db
+      .insertInto('jobs')
+      .values({ id: 'garbled', kind: 'work', payload: '{"cut', state: 'queued', run_at: at, attempts: 0, created_at: at, updated_at: at })
+      .execute();
+    await jobs.start();
+    await expect.poll(() => row('garbled'), { timeout: 20_000 }).toMatchObject({ state: 'failed', attempts: 1 });
+    expect((await row('garbled')).last_error).toMatch(/^its payload is not JSON: /);
+    // The engine's one slot is free again.
+    await jobs.enqueue({ id: 'next', kind: 'work', payload: {} });
+    await expect.poll(() => runs, { timeout: 20_000 }).toEqual([1]);
+    expect(runs).toEqual([1]);
+  });
+
+  it('tells a job claimed while it closes to stop too, and closes once it has', async () => {
+    // The claim that takes the job is held until close() has begun.
+    let claimed: () => void = () => {};
+    const claimReached = new Promise<void>((resolve) => (claimed = resolve));
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const claims = new Set<unknown>();
+    const jobs = engine({
+      db: database.background.withPlugin({
+        transformQuery: ({ node, queryId }) => {
+          if (node.kind === 'UpdateQueryNode' && node.returning) claims.add(queryId);
+          return node;
+        },
+        transformResult: async ({ queryId, result }) => {
+          if (claims.has(queryId) && result.rows.length > 0) {
+            claimed();
+            await gate;
+          }
+          return result;
+        },
+      }),
+    });
+    const work = held();
+    jobs.handle('work', work.handler);
+    await jobs.start();
+    await jobs.enqueue({ id: 'late-claim', kind: 'work', payload: {} });
+    await claimReached;
+    const closed = jobs.close();
+    release();
+    await closed;
+    expect(work.ran).toEqual(['late-claim']);
+    expect(work.reasons).toEqual([DRAINING]);
+    // Its end is written before close() returns.
+    expect((await row('late-claim')).state).not.toBe('running');
+  });
+
   it('looks for work once when it starts, and sends nothing more while idle', async () => {
     const jobs = engine({ alone: false });
     jobs.handle('work', async () => undefined);
