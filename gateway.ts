@@ -251,6 +251,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         { error: (error as Error).message, reportId },
         'city report: its job could not be enqueued now; the repair schedule enqueues it within a minute',
       ),
+    onCancelError: (error, reportId) =>
+      logger.warn(
+        { error: (error as Error).message, reportId },
+        'city report: cancelled, but its job engine could not be told now; its run stops at its next check',
+      ),
   };
   const deps: ContextDeps = {
     database,

@@ -118,8 +118,14 @@ export function createBullmqEngine(options: BullmqEngineOptions): JobEngine {
     enqueue: add,
     async cancel(id) {
       worker?.cancelJob(bullmqId(id), CANCELLED);
-      const job = await queue.getJob(bullmqId(id));
-      if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
+      // Bounded as an enqueue is: with Redis away its commands would wait for it to come back.
+      await withTimeout(
+        (async () => {
+          const job = await queue.getJob(bullmqId(id));
+          if (job && ((await job.isWaiting()) || (await job.isDelayed()))) await job.remove();
+        })(),
+        ENQUEUE_TIMEOUT_MS,
+      );
     },
     async schedules() {
       return book.states(async (name) => {

@@ -30,6 +30,8 @@ export interface ReportSettings {
   onChange?: (report: ReportRecord) => void;
   /** Hears of a job that could not be handed to its engine (it is enqueued again by the repair schedule). */
   onEnqueueError?: (error: unknown, reportId: number) => void;
+  /** Hears of a cancel its engine could not be told of (the report is cancelled all the same). */
+  onCancelError?: (error: unknown, reportId: number) => void;
 }
 
 export interface CityReportInput {
@@ -124,7 +126,11 @@ export async function cancelCityReport(ctx: DomainContext, ref: { ref: string; i
   const settings = ctx.reports;
   const jobId = reportJobId(report.id);
   const asked = await requestReportCancel(ctx.db, report.id);
-  if (asked !== null) await settings.jobs.cancel(jobId);
+  // The database says the report is cancelled, which every run of it heeds: an engine that
+  // cannot be told now (Redis away) leaves a run that ends at its next check, or is refused.
+  if (asked !== null) {
+    await settings.jobs.cancel(jobId).catch((error: unknown) => settings.onCancelError?.(error, report.id));
+  }
   if (asked === 'flagged' && !(await stoppedWithin(ctx, report.id, CANCEL_WAIT_MS))) await cancelFlaggedReport(ctx.db, report.id);
   const current = await reloadReport(ctx, report.id);
   if (asked !== null) settings.onChange?.(current);

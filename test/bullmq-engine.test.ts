@@ -161,6 +161,8 @@ describe.skipIf(!redisServer)('the BullMQ engine', () => {
     jobs.handle('any', async () => undefined);
     await jobs.start();
     await expect(jobs.enqueue({ id: 'lost', kind: 'any', payload: {} })).rejects.toThrow('Redis did not answer within 2000 ms');
+    // A cancel gives up after the same wait, rather than waiting for Redis to come back.
+    await expect(jobs.cancel('lost')).rejects.toThrow('Redis did not answer within 2000 ms');
     // Each of its Redis clients tells the observer, under a step of its own.
     await expect
       .poll(() => new Set(errors.map((context) => JSON.stringify(context))), { timeout: 20_000 })

@@ -291,6 +291,30 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
     },
   );
 
+  it.skipIf(onTestClock)('cancels a report, and tells its watchers, though its job engine cannot be told (Redis away)', async () => {
+    const clock = { now: Date.parse('2026-12-05T10:00:10.000Z') };
+    const { gateway, owner } = await start({ OPEN_METEO_QUOTA: '40/minute', REPORT_QUOTA_SHARE: '0.5' }, { sources: { now: () => clock.now } });
+    const report = await startReport(gateway, owner, { names: fresh(800, 12), parts: ['WEATHER'] });
+    await reportInState(gateway, owner, report.id, ['WAITING_FOR_QUOTA']);
+    gateway.jobs.cancel = async () => {
+      throw new Error('Redis did not answer within 2000 ms');
+    };
+    const told: string[] = [];
+    const publish = gateway.events.publish;
+    gateway.events.publish = ((topic: string, id: number, update: { state: string }) => {
+      if (topic === 'report-updated') told.push(update.state);
+      return (publish as (...args: unknown[]) => void)(topic, id, update);
+    }) as typeof publish;
+    const cancelled = await gateway.query(CANCEL_REPORT, { id: report.id }, owner);
+    expect(cancelled.body.errors).toBeUndefined();
+    expect(cancelled.body.data.cancelCityReport).toMatchObject({ __typename: 'CityReport', state: 'CANCELLED' });
+    expect(told).toEqual(['CANCELLED']);
+    // Its job, still in the engine, runs when the window reopens, and is refused: the report stays cancelled.
+    clock.now = Date.parse('2026-12-05T10:01:00.500Z');
+    await expect.poll(() => gateway.jobs.counts().then((counts) => counts.queued + counts.running), { timeout: 30_000 }).toBe(0);
+    expect(await readReport(gateway, owner, report.id)).toMatchObject({ state: 'CANCELLED', done: 0 });
+  });
+
   it.skipIf(onTestClock)('pauses for an upstream 429 too, and goes on by itself', async () => {
     const clock = { now: Date.parse('2026-12-05T10:00:10.000Z') };
     const { gateway, sim, owner } = await start({ OPEN_METEO_QUOTA: '600/minute' }, { sources: { now: () => clock.now } });
