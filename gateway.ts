@@ -41,6 +41,7 @@ import { type CachePurge, createCachePurge } from './resolvers/cache-purge.js';
 import type { CachesPurged, GatewayTopics } from './resolvers/topics.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createWebSocketTransport, type WebSocketTransport } from './http/graphql-ws.js';
+import { trustedSource } from './plugins/use-trusted-documents.js';
 import { type SocketOperationContext, socketOperationOf } from './operation-facts.js';
 import { createWeatherWatch, type WeatherWatch } from './resolvers/weather-watch.js';
 import type { ReportRecord } from './db/reports.js';
@@ -373,6 +374,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       return maskError(error, 'Unexpected error.') as GraphQLError;
     },
     maxPayloadBytes: QUERY_LIMIT_DEFAULTS.maxBodyBytes,
+    ...(config.persistedDocuments.mode !== 'off' && {
+      sourceOf: trustedSource({ mode: config.persistedDocuments.mode, documents: config.persistedDocuments.documents ?? new Map() }),
+    }),
   });
 
   const beginDraining = () => {

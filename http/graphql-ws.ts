@@ -40,6 +40,11 @@ export interface WebSocketTransportOptions {
   /** Largest message in bytes (the request body limit); a larger one closes the connection (1009). */
   maxPayloadBytes: number;
   keepAliveMs?: number;
+  /**
+   * The text an operation runs, from what the client sent (trusted documents: the document its
+   * id names); throws a GraphQLError to refuse it. Default: its `query`.
+   */
+  sourceOf?: (payload: SubscribePayload) => string;
 }
 
 type Enveloped = ReturnType<WebSocketTransportOptions['yoga']['getEnveloped']>;
@@ -102,7 +107,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
             const initial: SocketOperationContext & { params: SubscribePayload } = { req: ctx.extra.request, params: payload, socketOperation };
             const enveloped = options.yoga.getEnveloped(initial);
             try {
-              const document = enveloped.parse(payload.query);
+              const document = enveloped.parse(options.sourceOf ? options.sourceOf(payload) : payload.query);
               const errors = enveloped.validate(enveloped.schema, document);
               if (errors.length > 0) return [...errors];
               const args: ExecutionArgs = {

@@ -1,7 +1,5 @@
 import { usePersistedOperations } from '@graphql-yoga/plugin-persisted-operations';
-import { parse } from 'graphql';
-import { createGraphQLError, type GraphQLParams, type Plugin } from 'graphql-yoga';
-import { socketOperationOf } from '../operation-facts.js';
+import { createGraphQLError, type Plugin } from 'graphql-yoga';
 import type { PersistedDocuments } from '../persisted-documents.js';
 
 export interface TrustedDocumentsOptions {
@@ -9,6 +7,13 @@ export interface TrustedDocumentsOptions {
   mode: 'allow' | 'only';
   /** Id -> document text: the manifest that codegen writes (see readPersistedDocuments). */
   documents: PersistedDocuments;
+}
+
+/** What names the document of an operation: its text, or a trusted document's id (over HTTP, Yoga's params; over a WebSocket, the subscribe payload). */
+export interface NamedDocument {
+  query?: string | null;
+  documentId?: unknown;
+  extensions?: Record<string, unknown> | null;
 }
 
 /** An id as a client sent it, cut short for a message: a hostile one may be long. */
@@ -20,7 +25,7 @@ const shown = (id: string) => JSON.stringify(id.length > 80 ? `${id.slice(0, 80)
  * parameters), else Apollo's `extensions.persistedQuery.sha256Hash`, which is the appendix's
  * `sha256:` id. Null when there is none, or it is not a string.
  */
-export function documentIdOf(params: GraphQLParams & { documentId?: unknown }, request: Request | null): string | null {
+export function documentIdOf(params: NamedDocument, request: Request | null): string | null {
   if (params.documentId !== undefined) return typeof params.documentId === 'string' && params.documentId !== '' ? params.documentId : null;
   if (request?.method === 'GET') {
     const id = new URL(request.url, 'http://localhost').searchParams.get('documentId');
@@ -31,6 +36,29 @@ export function documentIdOf(params: GraphQLParams & { documentId?: unknown }, r
   return null;
 }
 
+/** The errors of trusted documents, worded for the mode. */
+function trustedDocumentErrors(mode: TrustedDocumentsOptions['mode']) {
+  return {
+    notFound: (id: string) =>
+      createGraphQLError(
+        `No trusted document has the id ${shown(id)}: send the id of an operation in the manifest that codegen writes (persisted-documents.json)${mode === 'allow' ? ', or the operation itself' : ''}.`,
+        { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } } },
+      ),
+    persistedQueryOnly: () =>
+      createGraphQLError(
+        'This server runs trusted documents only (PERSISTED_DOCUMENTS=only): send {"documentId": "<hash>"} of an operation in its manifest instead of the query text. Ad-hoc queries, from GraphiQL too, are refused here.',
+        { extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } } },
+      ),
+    keyNotFound: () =>
+      createGraphQLError(
+        mode === 'allow'
+          ? 'A request needs a "query", or a "documentId" string naming a trusted document.'
+          : 'A request needs a "documentId" string naming a trusted document (PERSISTED_DOCUMENTS=only).',
+        { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
+      ),
+  };
+}
+
 /**
  * Trusted documents (Yoga's persisted-operations plugin): a request may name a document of
  * the manifest by id instead of sending its text, which then runs as if it had been sent, so
@@ -39,27 +67,12 @@ export function documentIdOf(params: GraphQLParams & { documentId?: unknown }, r
  * message that says why, which is what GraphiQL then shows. An unknown id is
  * PERSISTED_QUERY_NOT_FOUND (HTTP 404), a request with neither id nor document BAD_REQUEST.
  * Persisted documents are validated like any other, so a manifest older than the schema fails
- * as its documents would.
+ * as its documents would. An operation over a WebSocket has no params phase (only envelop's
+ * hooks run): the transport asks trustedSource for the text it parses.
  */
 export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
   const { documents, mode } = options;
-  const notFound = (id: string) =>
-    createGraphQLError(
-      `No trusted document has the id ${shown(id)}: send the id of an operation in the manifest that codegen writes (persisted-documents.json)${mode === 'allow' ? ', or the operation itself' : ''}.`,
-      { extensions: { code: 'PERSISTED_QUERY_NOT_FOUND', http: { status: 404 } } },
-    );
-  const persistedQueryOnly = () =>
-    createGraphQLError(
-      'This server runs trusted documents only (PERSISTED_DOCUMENTS=only): send {"documentId": "<hash>"} of an operation in its manifest instead of the query text. Ad-hoc queries, from GraphiQL too, are refused here.',
-      { extensions: { code: 'PERSISTED_QUERY_ONLY', http: { status: 400 } } },
-    );
-  const keyNotFound = () =>
-    createGraphQLError(
-      mode === 'allow'
-        ? 'A request needs a "query", or a "documentId" string naming a trusted document.'
-        : 'A request needs a "documentId" string naming a trusted document (PERSISTED_DOCUMENTS=only).',
-      { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
-    );
+  const errors = trustedDocumentErrors(mode);
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(
@@ -69,27 +82,35 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): Plugin {
           // A Map, not the parsed JSON object: an id such as "__proto__" or "constructor" must be just unknown.
           getPersistedOperation: (id) => documents.get(id) ?? null,
           customErrors: {
-            notFound: ({ params, request }) => notFound(documentIdOf(params, request) ?? ''),
-            persistedQueryOnly,
-            keyNotFound,
+            notFound: ({ params, request }) => errors.notFound(documentIdOf(params, request) ?? ''),
+            persistedQueryOnly: errors.persistedQueryOnly,
+            keyNotFound: errors.keyNotFound,
           },
         }),
       );
     },
-    // An operation over a WebSocket has no params phase (only envelop's hooks run): its id is
-    // resolved, and `only` enforced, as it is parsed. Its `query` is a string, maybe empty.
-    onParse({ context, setParsedDocument }) {
-      if (!socketOperationOf(context)) return;
-      const params = ((context as { params?: GraphQLParams & { documentId?: unknown } }).params ?? {}) as GraphQLParams & { documentId?: unknown };
-      const id = documentIdOf(params, null);
-      if (id === null) {
-        if (mode === 'only') throw persistedQueryOnly();
-        if (!params.query) throw keyNotFound();
-        return;
-      }
-      const text = documents.get(id);
-      if (text === undefined) throw notFound(id);
-      setParsedDocument(parse(text));
-    },
+  };
+}
+
+/**
+ * The text an operation over a WebSocket runs: the trusted document its params name, else
+ * its own `query` (under `allow`); throws what the plugin answers over HTTP. The transport
+ * parses this text, not the `query` the client sent beside an id: Yoga's parse cache keys a
+ * document by the text it was parsed from, and a document set in place of another text would
+ * be found again under that text by every later request, over HTTP too.
+ */
+export function trustedSource(options: TrustedDocumentsOptions): (params: NamedDocument) => string {
+  const { documents, mode } = options;
+  const errors = trustedDocumentErrors(mode);
+  return (params) => {
+    const id = documentIdOf(params, null);
+    if (id === null) {
+      if (mode === 'only') throw errors.persistedQueryOnly();
+      if (!params.query) throw errors.keyNotFound();
+      return params.query;
+    }
+    const text = documents.get(id);
+    if (text === undefined) throw errors.notFound(id);
+    return text;
   };
 }

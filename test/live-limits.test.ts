@@ -111,6 +111,34 @@ describe('the rate limit and trusted documents (only) over WebSocket', () => {
   });
 });
 
+describe('trusted documents over WebSocket and HTTP, one parse cache', () => {
+  const live = useHttpGateway(() => ({ ...simulatorEnv(sim), PERSISTED_DOCUMENTS: 'only' }), { seed: true });
+  const manifest = JSON.parse(readFileSync('client/generated/persisted-documents.json', 'utf8')) as Record<string, string>;
+  const idOf = (name: string) => Object.keys(manifest).find((id) => manifest[id]!.includes(`query ${name}(`))!;
+  const byIdOverWs = async (query: string, documentId: string, variables: Record<string, unknown> = {}) => {
+    const watch = watchWs(url(live), query, { extra: { documentId }, variables });
+    await expect.poll(() => watch.completed || watch.failure !== null, { timeout: 10_000 }).toBe(true);
+    await watch.close();
+    return watch.events[0]!;
+  };
+
+  it('runs the document each id names, whatever text came beside it, and never lets that text name it later', async () => {
+    // Two documents by id, each with an empty query, one after the other: each runs its own.
+    expect(Object.keys((await byIdOverWs('', idOf('LatestPosts'))).data)).toEqual(['posts']);
+    expect(Object.keys((await byIdOverWs('', idOf('CurrentWeather'), { cities: ['Oslo'] })).data)).toEqual(['weather']);
+    // The text of CurrentWeather beside the id of LatestPosts: LatestPosts runs, as the id says...
+    expect(Object.keys((await byIdOverWs(manifest[idOf('CurrentWeather')]!, idOf('LatestPosts'))).data)).toEqual(['posts']);
+    // ...and a request for CurrentWeather by its id, over HTTP, still runs CurrentWeather.
+    const response = await fetch(url(live), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ documentId: idOf('CurrentWeather'), variables: { cities: ['Oslo'] } }),
+    });
+    const body = (await response.json()) as { data: Record<string, unknown> };
+    expect(Object.keys(body.data)).toEqual(['weather']);
+  });
+});
+
 describe('a consumer that does not read', () => {
   const live = useHttpGateway(() => simulatorEnv(sim), { seed: true });
   // The heap is measured after a full collection, which tests cannot ask for otherwise.
