@@ -408,7 +408,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     await close();
     throw error;
   }
-  const listener = nodeListener(keptAnswers ? keptAnswers.listener(yoga) : yoga);
+  const listener = nodeListener(keptAnswers ? keptAnswers.listener(yoga) : yoga, yoga.graphqlEndpoint);
   return {
     yoga,
     listener,

@@ -7,14 +7,22 @@ const BAD_HOST = JSON.stringify({
   errors: [{ message: 'The Host header does not name a host: the request URL cannot be built', extensions: { code: 'BAD_REQUEST' } }],
 });
 
+const NOT_THE_ENDPOINT = JSON.stringify({
+  errors: [{ message: 'Not found: GraphQL is served at its endpoint path exactly (no trailing slash)', extensions: { code: 'NOT_FOUND' } }],
+});
+
 /**
- * What server.ts listens with: Yoga, behind one check that no Yoga plugin can make. Yoga's
- * node adapter builds each request's URL from the Host header before any plugin runs, and
- * answers a Host it cannot parse ("a b", "x:99999") with HTTP 500 and the error's stack
- * trace, which names files on the server. Such a request is the client's mistake: it gets
- * 400 here instead, and never reaches the adapter.
+ * What server.ts listens with: Yoga, behind two checks that no Yoga plugin can make.
+ * - Yoga's node adapter builds each request's URL from the Host header before any plugin
+ *   runs, and answers a Host it cannot parse ("a b", "x:99999") with HTTP 500 and the error's
+ *   stack trace, which names files on the server. Such a request is the client's mistake: it
+ *   gets 400 here instead, and never reaches the adapter.
+ * - Yoga serves GraphQL on more than its endpoint: on the endpoint with a trailing slash, and
+ *   on any URL that ends with it (`/x?a=/graphql`, `//graphql`). The plugins that apply to
+ *   GraphQL requests (the rate limit, `private` answers) look for the endpoint's path: such a
+ *   request would pass them by. It gets 404 here.
  */
-export function nodeListener(handler: NodeListener): NodeListener {
+export function nodeListener(handler: NodeListener, endpoint = '/graphql'): NodeListener {
   // Hosts known to make a URL with any path: nearly every request names one of a few, and
   // parsing a URL per request to learn it again shows in the cost of an answer kept in memory.
   // (A URL's authority ends where its path begins, and a path never fails to parse.)
@@ -23,6 +31,11 @@ export function nodeListener(handler: NodeListener): NodeListener {
     const host = request.headers.host;
     const path = request.url ?? '/';
     const isPath = path.charCodeAt(0) === 47; /* / */
+    if (path !== endpoint && takenAsGraphql(path, endpoint)) {
+      response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+      response.end(NOT_THE_ENDPOINT);
+      return;
+    }
     if (host && !(isPath && goodHosts.has(host))) {
       // The URL exactly as the adapter will build it (no TLS here: a proxy terminates it).
       if (!URL.canParse(`http://${host}${path}`)) {
@@ -39,3 +52,11 @@ export function nodeListener(handler: NodeListener): NodeListener {
 
 /** Hosts remembered as good at most. */
 const GOOD_HOSTS_KEPT = 64;
+
+/** Whether Yoga would serve this request URL as GraphQL at another path than exactly `endpoint` (see useUnhandledRoute). */
+function takenAsGraphql(path: string, endpoint: string): boolean {
+  const query = path.indexOf('?');
+  const pathname = query < 0 ? path : path.slice(0, query);
+  if (pathname === endpoint) return false;
+  return pathname === `${endpoint}/` || path.endsWith(endpoint) || path.endsWith(`${endpoint}/`);
+}

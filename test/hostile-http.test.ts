@@ -165,3 +165,21 @@ describe('a Host header that is not a host, against server.ts', () => {
     expect((await raw('gatherql.example:8080')).status).toBe(200);
   });
 });
+
+describe('GraphQL at its endpoint path alone', () => {
+  const limited = useHttpGateway(() => ({ RATE_LIMIT_PER_MINUTE: '2' }));
+  const post = (path: string) =>
+    fetch(`${limited.http.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' });
+
+  it('answers 404 where Yoga would also serve GraphQL but the rate limit would not see it, and counts nothing there', async () => {
+    for (const path of ['/graphql/', '//graphql', '/x?a=/graphql', '/graphql/?query=x', '/health/graphql']) {
+      const response = await post(path);
+      expect(response.status, path).toBe(404);
+      expect((await response.json()).errors[0].extensions.code).toBe('NOT_FOUND');
+    }
+    // The client's two points of the minute are all still there, and then spent.
+    expect((await post('/graphql')).status).toBe(200);
+    expect((await post('/graphql')).status).toBe(200);
+    expect((await post('/graphql')).status).toBe(429);
+  });
+});
