@@ -7,7 +7,7 @@ export interface ClientKeyOptions {
    * proves nothing. A signed-in user is keyed by that id.
    */
   userIdOf: (authorization: string | null) => Promise<number | null>;
-  /** Believe the left-most X-Forwarded-For address (only behind a proxy that sets it). */
+  /** Believe the right-most X-Forwarded-For address, the one the proxy in front wrote (only behind one). */
   trustProxy: boolean;
 }
 
@@ -58,7 +58,11 @@ export function connectionClientKey(
   upgrade: { headers: Record<string, string | string[] | undefined>; socket?: { remoteAddress?: string | undefined } },
 ): Promise<string> {
   const forwarded = upgrade.headers['x-forwarded-for'];
-  return keyOf(options, authorization, addressOf(Array.isArray(forwarded) ? forwarded[0] : forwarded, upgrade.socket?.remoteAddress, options.trustProxy));
+  return keyOf(
+    options,
+    authorization,
+    addressOf(Array.isArray(forwarded) ? forwarded.join(',') : forwarded, upgrade.socket?.remoteAddress, options.trustProxy),
+  );
 }
 
 /**
@@ -75,9 +79,15 @@ export function clientAddress(request: Request, serverContext: ServerContextWith
   return addressOf(request.headers.get('x-forwarded-for'), serverContext?.req?.socket?.remoteAddress, trustProxy);
 }
 
+/**
+ * Behind a trusted proxy, the right-most X-Forwarded-For address: the one that proxy wrote,
+ * the address it was connected from. What is left of it is what the client sent, which it
+ * may make up (a proxy that appends, as nginx's `$proxy_add_x_forwarded_for` does, keeps it),
+ * and a key it picks would give it a new budget each time.
+ */
 function addressOf(forwardedFor: string | null | undefined, socketAddress: string | undefined, trustProxy: boolean): string | null {
-  if (trustProxy) {
-    const forwarded = forwardedFor?.split(',')[0]?.trim();
+  if (trustProxy && forwardedFor) {
+    const forwarded = forwardedFor.slice(forwardedFor.lastIndexOf(',') + 1).trim();
     const address = forwarded && normalise(forwarded);
     if (address) return address;
   }

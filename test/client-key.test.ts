@@ -18,12 +18,13 @@ describe('clientAddress', () => {
     expect(clientAddress(request(), socket(remote), false)).toBe(expected);
   });
 
-  it('believes the left-most X-Forwarded-For address only when told to, and only when it is an address', () => {
-    const forwarded = request({ 'x-forwarded-for': ' 198.51.100.4 , 10.0.0.1' });
+  it('believes the right-most X-Forwarded-For address (the proxy’s) only when told to, and only when it is an address', () => {
+    // What the client sent comes first, and the proxy in front appends the address it saw.
+    const forwarded = request({ 'x-forwarded-for': ' 10.9.9.9 , 198.51.100.4 ' });
     expect(clientAddress(forwarded, socket('10.0.0.1'), true)).toBe('198.51.100.4');
     expect(clientAddress(forwarded, socket('10.0.0.1'), false)).toBe('10.0.0.1');
     expect(clientAddress(request({ 'x-forwarded-for': '::FFFF:198.51.100.4' }), socket('10.0.0.1'), true)).toBe('198.51.100.4');
-    expect(clientAddress(request({ 'x-forwarded-for': 'not-an-ip, 198.51.100.4' }), socket('10.0.0.1'), true)).toBe('10.0.0.1');
+    expect(clientAddress(request({ 'x-forwarded-for': '198.51.100.4, not-an-ip' }), socket('10.0.0.1'), true)).toBe('10.0.0.1');
     expect(clientAddress(request({ 'x-forwarded-for': '' }), socket('10.0.0.1'), true)).toBe('10.0.0.1');
     expect(clientAddress(request({ 'x-forwarded-for': '198.51.100.4' }), undefined, true)).toBe('198.51.100.4');
   });
@@ -76,19 +77,19 @@ describe('connectionClientKey', () => {
     expect(await connectionClientKey({ userIdOf, trustProxy: false }, null, upgrade({}, '::ffff:203.0.113.7'))).toBe('ip:203.0.113.7');
   });
 
-  it("believes the upgrade's X-Forwarded-For only behind a trusted proxy, the first of several such headers", async () => {
-    const forwarded = upgrade({ 'x-forwarded-for': '198.51.100.4, 10.0.0.1' });
+  it("believes the upgrade's X-Forwarded-For only behind a trusted proxy, the right-most address of the last such header", async () => {
+    const forwarded = upgrade({ 'x-forwarded-for': '10.9.9.9, 198.51.100.4' });
     expect(await connectionClientKey({ userIdOf, trustProxy: true }, null, forwarded)).toBe('ip:198.51.100.4');
     expect(await connectionClientKey({ userIdOf, trustProxy: false }, null, forwarded)).toBe('ip:10.0.0.1');
     // Node gives a header sent twice as an array (a proxy's own line is last).
-    const twice = upgrade({ 'x-forwarded-for': ['198.51.100.9', '198.51.100.4'] });
-    expect(await connectionClientKey({ userIdOf, trustProxy: true }, null, twice)).toBe('ip:198.51.100.9');
+    const twice = upgrade({ 'x-forwarded-for': ['198.51.100.9', '10.9.9.9, 198.51.100.4'] });
+    expect(await connectionClientKey({ userIdOf, trustProxy: true }, null, twice)).toBe('ip:198.51.100.4');
   });
 });
 
 describe('anonymousClientKey', () => {
   it('is the trusted forwarded address, else the socket address, else ip:unknown', () => {
-    expect(anonymousClientKey('198.51.100.4, 10.0.0.1', '10.0.0.1', true)).toBe('ip:198.51.100.4');
+    expect(anonymousClientKey('10.9.9.9, 198.51.100.4', '10.0.0.1', true)).toBe('ip:198.51.100.4');
     expect(anonymousClientKey('198.51.100.4', '10.0.0.1', false)).toBe('ip:10.0.0.1');
     expect(anonymousClientKey(undefined, undefined, true)).toBe('ip:unknown');
     expect(anonymousClientKey('not-an-ip', 'localhost', true)).toBe('ip:unknown');

@@ -114,9 +114,11 @@ describe('rate limit by client address over real HTTP', () => {
     await expectRateLimited(await http.post(QUERY, {}, { 'x-forwarded-for': '203.0.113.99' }), 2);
   });
 
-  it('believes the left-most X-Forwarded-For address with TRUST_PROXY', async () => {
+  it('believes the right-most X-Forwarded-For address with TRUST_PROXY, the one the proxy appended: what the client sent before it changes nothing', async () => {
     const http = await serve({ TRUST_PROXY: 'true' });
-    const from = (address: string) => http.post(QUERY, {}, { 'x-forwarded-for': `${address}, 10.0.0.1` });
+    // Behind nginx's $proxy_add_x_forwarded_for: the client's own header, then the address nginx saw.
+    let made = 0;
+    const from = (address: string) => http.post(QUERY, {}, { 'x-forwarded-for': `10.0.${made++}.1, ${address}` });
     expect((await from('203.0.113.7')).status).toBe(200);
     expect((await from('203.0.113.7')).status).toBe(200);
     await expectRateLimited(await from('203.0.113.7'), 2);

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,23 +35,49 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
   const instances: ServerProcess[] = [];
   let env: Record<string, string>;
   let nextClient = 0;
-  /** A client address of its own (nginx passes the client's X-Forwarded-For on; the instances believe it). */
-  const newClient = () => `198.51.${Math.floor(nextClient / 250) % 250}.${(nextClient++ % 250) + 1}`;
+  /**
+   * A client address of its own: a loopback address other than 127.0.0.1 (Linux routes all of
+   * 127/8 to this host), which the request is sent from. nginx appends it to X-Forwarded-For
+   * and the instances believe that address, as they would a real client's.
+   */
+  const newClient = () => `127.1.${Math.floor(nextClient / 250) % 250}.${(nextClient++ % 250) + 1}`;
 
-  const post = async (base: string, query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}): Promise<Answer> => {
-    const response = await fetch(`${base}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': newClient(), ...headers },
-      body: JSON.stringify({ query, variables }),
+  /** POSTs one operation from the address `from`, on a connection of its own. */
+  const post = (
+    base: string,
+    query: string,
+    variables: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+    from = newClient(),
+  ): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const body = JSON.stringify({ query, variables });
+      const request = httpRequest(
+        `${base}/graphql`,
+        {
+          method: 'POST',
+          agent: false,
+          localAddress: from,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (text += chunk));
+          response.on('error', reject);
+          // Read as text first: what nginx answers on a failure is an HTML page, not JSON.
+          response.on('end', () => {
+            try {
+              resolve({ status: response.statusCode!, body: JSON.parse(text) });
+            } catch {
+              resolve({ status: response.statusCode!, body: text });
+            }
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
     });
-    // Read as text first: what nginx answers on a failure is an HTML page, not JSON.
-    const text = await response.text();
-    try {
-      return { status: response.status, body: JSON.parse(text) };
-    } catch {
-      return { status: response.status, body: text };
-    }
-  };
   const instanceUrl = (index: number) => `http://127.0.0.1:${ports[index]}`;
   // A start compiles the TypeScript; on a busy machine that takes a while.
   // An instance listens first on the port the system gives it (a port found free beforehand may
@@ -95,9 +122,11 @@ describe.skipIf(!ready)('three instances behind nginx, on one PostgreSQL and one
   });
 
   it(`lets exactly ${RATE_LIMIT} requests of one client pass in total, whichever instance they reach`, async () => {
-    const client = '203.0.113.77';
+    const client = newClient();
     const statuses: number[] = [];
-    for (let n = 0; n < RATE_LIMIT + 10; n += 1) statuses.push((await post(nginx.url, '{ __typename }', {}, { 'x-forwarded-for': client })).status);
+    // What the client writes in X-Forwarded-For itself changes nothing: nginx appends the address it saw.
+    for (let n = 0; n < RATE_LIMIT + 10; n += 1)
+      statuses.push((await post(nginx.url, '{ __typename }', {}, { 'x-forwarded-for': `10.0.0.${n}` }, client)).status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(RATE_LIMIT);
     expect(statuses.slice(RATE_LIMIT).every((status) => status === 429)).toBe(true);
   });

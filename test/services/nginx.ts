@@ -24,7 +24,7 @@ export interface ThrowawayNginx {
  * is skipped for 2 s and the request goes to the next one (also a POST: a refused or reset
  * connection means the request was not read), keep-alive connections to the instances that
  * nginx closes before the instances would (4 s, below KEEP_ALIVE_TIMEOUT_MS in http/serve.ts),
- * WebSocket upgrades passed on, and the client's own X-Forwarded-For passed on. Event streams
+ * WebSocket upgrades passed on, and the client's address appended to X-Forwarded-For. Event streams
  * (SSE) are not buffered: the gateway says so per response (X-Accel-Buffering: no).
  * `keepalive`: idle connections to the instances that nginx keeps open (128 as in the docs).
  * `cache`: nginx keeps the answers that say it may, as the proxy_cache recipe of the docs does.
