@@ -1,6 +1,7 @@
 import { type ExecutionResult, type GraphQLSchema, getOperationAST, parse } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
+import { QUERY_LIMIT_DEFAULTS } from './use-query-limits.js';
 import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
 import { etagOf, publicUntil } from '../responses/http-caching.js';
 import { responseKey, servedFromStore, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
@@ -86,17 +87,17 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
   let schema: GraphQLSchema | undefined;
   // Only queries may be kept or shared, and the operation type is in the document: a small
   // cache of what each document is answers that before Yoga parses (a syntax error: not a query).
-  const documents = new LRUCache<string, Map<string | null, DocumentKind>>({ max: 1000 });
+  // Keyed by the operation's name and the text together, and bounded by their length too: both
+  // are the client's to choose, and a text may be as long as a body (1 MiB).
+  const documents = new LRUCache<string, DocumentKind>({ max: 1000, maxSize: 4_000_000, sizeCalculation: (_kind, key) => key.length });
   const kindOf = (query: string, operationName: string | null): DocumentKind => {
-    let byName = documents.get(query);
-    if (!byName) {
-      byName = new Map();
-      documents.set(query, byName);
-    }
-    let kind = byName.get(operationName);
+    // Length-prefixed: no name and text can make the key of another.
+    const key = operationName === null ? `-${query}` : `${operationName.length}:${operationName}${query}`;
+    let kind = documents.get(key);
     if (kind === undefined) {
       try {
-        const document = parse(query);
+        // As Yoga parses it: a document over the token limit is refused there, and is no query here.
+        const document = parse(query, { maxTokens: QUERY_LIMIT_DEFAULTS.maxTokens });
         const operation = getOperationAST(document, operationName ?? undefined);
         kind =
           operation?.operation === 'query' && schema
@@ -105,7 +106,7 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
       } catch {
         kind = { query: false };
       }
-      byName.set(operationName, kind);
+      documents.set(key, kind);
     }
     return kind;
   };
