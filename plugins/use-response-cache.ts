@@ -3,6 +3,7 @@ import { isAsyncIterable, type Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import { QUERY_LIMIT_DEFAULTS } from './use-query-limits.js';
 import type { AnswerLifetime } from '../resolvers/answer-lifetime.js';
+import type { UpstreamCost } from '../limits/upstream-budget.js';
 import { etagOf, publicUntil } from '../responses/http-caching.js';
 import { responseKey, servedFromStore, servedManyTimes, withoutCost } from '../responses/served-many-times.js';
 import type { Lookup, ResponseStore } from '../responses/store.js';
@@ -205,6 +206,9 @@ export function useResponseCache(options: ResponseCacheOptions): Plugin {
         lead.flight?.settle(null);
         return setResult(passingParts(result as AsyncIterable<Payload>, (whole) => keep(withoutCost(whole))));
       }
+      // An answer in which the client's own upstream budget refused something is that
+      // client's alone: another, with a budget of its own, runs the query itself.
+      if (((context as { upstreamCost?: UpstreamCost }).upstreamCost?.refused ?? 0) > 0) return lead.flight?.settle(null);
       // One copy for all, serialised once.
       const plain = result ? withoutCost(result as ExecutionResult) : null;
       lead.flight?.settle(plain && { result: servedManyTimes(plain), name: lead.name });

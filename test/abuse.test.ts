@@ -117,6 +117,29 @@ describe('cost-based limits: one request may not spend everyone’s upstream bud
     // An answer that cost nothing says nothing about cost.
     expect((await weather(['Lima'], '198.51.100.9')).body.extensions).toBeUndefined();
   });
+
+  it('never hands a client’s budget refusal to another client that asked the same query meanwhile', async () => {
+    harness = await startWeatherHarness({ UPSTREAM_BUDGET_PER_MINUTE: '3', TRUST_PROXY: 'true' });
+    const query = { query: '{ weather(cities: ["Rome", "Lima"]) { __typename ... on WeatherError { code } } }' };
+    const joined = () => counterValue(harness!.gateway.metrics.cacheEvents, { cache: 'responses', event: 'joined' });
+    // Lima is cached (by a third client); the first client has one unit of its three left.
+    await post(harness.gateway, { query: '{ weather(cities: ["Lima"]) { __typename } }' }, '192.0.2.50');
+    await post(harness.gateway, { query: '{ weather(cities: ["Paris"]) { __typename } }' }, '203.0.113.7');
+    // Its last unit goes to Rome's place, whose call is held: its answer (Rome refused at the
+    // forecast, Lima from the cache) is being worked out when the second client asks the same.
+    harness.sim.setFaults([{ endpoint: 'geocoding', times: 1, fault: { kind: 'hold' } }]);
+    const spent = post(harness.gateway, query, '203.0.113.7');
+    await expect.poll(() => harness!.sim.held(), { timeout: 10_000 }).toBe(1);
+    const before = await joined();
+    const fresh = post(harness.gateway, query, '198.51.100.9');
+    await expect.poll(joined, { timeout: 10_000 }).toBe(before + 1);
+    harness.sim.release();
+    expect((await spent).body.data.weather).toEqual([{ __typename: 'WeatherError', code: 'RATE_LIMITED' }, { __typename: 'CityWeather' }]);
+    // The second client's budget is whole: its Rome is gathered for it.
+    const answer = await fresh;
+    expect(answer.body.data.weather).toEqual([{ __typename: 'CityWeather' }, { __typename: 'CityWeather' }]);
+    expect(answer.body.extensions.cost).toMatchObject({ refused: 0 });
+  });
 });
 
 describe('login throttling', () => {
