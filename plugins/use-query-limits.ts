@@ -1,6 +1,8 @@
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import type { GraphQLError, ValidationContext } from 'graphql';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { type DocumentNode, type ExecutionArgs, type GraphQLError, type ValidationContext, validate } from 'graphql';
 import { createGraphQLError, type Plugin } from 'graphql-yoga';
+import { pageSizeVariables, withPageSizes } from './page-size-variables.js';
 
 export interface QueryLimitsOptions {
   /** Deepest field nesting; fragments count by what they contain. Default 12 (the contract's deepest query is 8). */
@@ -39,6 +41,9 @@ export const QUERY_LIMIT_DEFAULTS = {
 } as const satisfies Required<QueryLimitsOptions>;
 
 type ArmorConfig = NonNullable<Parameters<typeof EnvelopArmorPlugin>[0]>;
+
+/** Verdicts of the cost with variables kept per document: a client that sends new page sizes each time only keeps this many. */
+const PAGE_COST_VERDICTS_KEPT = 64;
 type Limit = 'depth' | 'aliases' | 'tokens' | 'directives' | 'cost';
 
 /** Turns graphql-armor's rejection ("Syntax Error: Query depth limit of 12 exceeded, found 60.") into ours. */
@@ -106,9 +111,39 @@ export function useQueryLimits(options: QueryLimitsOptions = {}): Plugin {
     costLimit: { ...report('cost', limits.maxCost), maxCost: limits.maxCost, flattenFragments: true },
   };
 
+  // The cost again once the variables are known, for a document that gives a page size by one
+  // (`posts(first: $n)`): validation counted it as 1. The verdict of each set of page sizes is
+  // kept with the document (a few per document: the same sizes come again and again).
+  const pageCost = costLimitRule(armor.costLimit!);
+  const verdicts = new WeakMap<DocumentNode, Map<string, GraphQLError | null>>();
+  const checkPageCost = (args: ExecutionArgs) => {
+    const names = pageSizeVariables(args.document);
+    if (names.length === 0) return;
+    const variables = args.variableValues ?? {};
+    const sizes = names.map((name) => String(variables[name])).join(',');
+    let known = verdicts.get(args.document);
+    if (!known) {
+      known = new Map();
+      verdicts.set(args.document, known);
+    }
+    let verdict = known.get(sizes);
+    if (verdict === undefined) {
+      verdict = validate(args.schema, withPageSizes(args.document, variables), [pageCost])[0] ?? null;
+      if (known.size >= PAGE_COST_VERDICTS_KEPT) known.clear();
+      known.set(sizes, verdict);
+    }
+    if (verdict) throw verdict;
+  };
+
   return {
     onPluginInit({ addPlugin }) {
       addPlugin(EnvelopArmorPlugin(armor));
+    },
+    onExecute({ args }) {
+      checkPageCost(args);
+    },
+    onSubscribe({ args }) {
+      checkPageCost(args);
     },
     onRequestParse({ request, requestParser, setRequestParser, fetchAPI, serverContext }) {
       const length = request.headers.get('content-length');

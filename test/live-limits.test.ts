@@ -71,6 +71,15 @@ describe('SUBSCRIPTIONS_PER_CLIENT=3', () => {
     await expect.poll(() => tooDeep.failure !== null, { timeout: 10_000 }).toBe(true);
     expect((tooDeep.failure as { extensions?: { code?: string } }[])[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     await tooDeep.close();
+    // A page size given by a variable counts as the size it has (validation alone saw 1).
+    const costly = watchWs(
+      url(live),
+      'subscription ($n: Int) { postPublished { author { posts(first: $n) { edges { node { author { posts(first: $n) { edges { node { title } } } } } } } } } }',
+      { variables: { n: 100 } },
+    );
+    await expect.poll(() => costly.completed || costly.failure !== null, { timeout: 10_000 }).toBe(true);
+    expect(codeOf(costly)).toBe('QUERY_TOO_COMPLEX');
+    await costly.close();
     expect(await open()).toBe(0);
   });
 

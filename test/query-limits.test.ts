@@ -112,6 +112,24 @@ describe('query limits on the gateway (real HTTP)', () => {
     expect(body.errors[0].extensions.found).toBeGreaterThan(QUERY_LIMIT_DEFAULTS.maxCost);
   });
 
+  it('counts a page size given by a variable as the size it has: the same bomb through $n is refused, the same query with small pages runs', async () => {
+    const bomb =
+      'query ($n: Int, $m: Int = 100) { posts(first: $n) { edges { node { author { posts(first: $m) { edges { node { author { username } } } } } } } } }';
+    const refused = await post(bomb, { n: 100 });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([tooComplex('cost')]);
+    expect(refused.body.errors[0].extensions.found).toBeGreaterThan(QUERY_LIMIT_DEFAULTS.maxCost);
+    expect(refused.body.data).toBeUndefined();
+    // The same document with small pages, and again with the bomb's sizes: each verdict is the sizes'.
+    const small = await post(bomb, { n: 2, m: 2 });
+    expect(small.status).toBe(200);
+    expect(small.body.errors).toBeUndefined();
+    expect((await post(bomb, { n: 100 })).status).toBe(400);
+    // The shipped client's page of posts passes its size as a variable too.
+    const latest = await post('query Latest($first: Int = 10) { posts(first: $first) { edges { node { title author { username } } } } }', { first: 50 });
+    expect(latest.body.errors).toBeUndefined();
+  });
+
   // A hostile client picks its own Accept header: a refusal must be a 4xx for every one of them.
   it.each([
     ['depth', nested(13)],
