@@ -5,7 +5,7 @@ import type { Freshness } from '../sources/kit/freshness.js';
 import type { CallContext } from '../sources/kit/http.js';
 import type { CacheEvent } from '../sources/kit/events.js';
 import { KEEP_FRESH_LEAD_MS, KEPT_RETRY_MS } from '../sources/kit/kept-keys.js';
-import { createKeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
+import { createKeyedCache, type KeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
 import type { SharedTier } from '../sources/kit/shared-tier.js';
 import type { CallTrace, LookUpSpan, LookUpTracer } from '../sources/kit/trace.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
@@ -530,6 +530,26 @@ describe('keyed cache', () => {
       expect(cache.drop()).toBe(2);
       expect(cache.size).toBe(0);
       expect(cache.drop()).toBe(0);
+    });
+
+    it('keeps no value whose load began before the purge, even one that answers after the next load', async () => {
+      for (const purge of [(cache: KeyedCache<string>) => cache.drop(['a']), (cache: KeyedCache<string>) => cache.drop()]) {
+        const { cache, calls } = setUp<string>();
+        const before = cache.get('a', BACKGROUND);
+        await settle();
+        expect(calls).toHaveLength(1);
+        purge(cache);
+        // The next look-up loads anew rather than joining the load from before.
+        const after = cache.get('a', BACKGROUND);
+        await settle();
+        expect(calls.map((call) => call.key)).toEqual(['a', 'a']);
+        calls[1]!.resolve('new');
+        expect((await after).value).toBe('new');
+        // The old load answers last: those who waited for it get it; the cache keeps the new value.
+        calls[0]!.resolve('old');
+        expect((await before).value).toBe('old');
+        expect(await cache.get('a', BACKGROUND)).toMatchObject({ value: 'new', freshness: { state: 'CACHED' } });
+      }
     });
 
     it('loads a dropped key on its next look-up, and leaves the other keys cached', async () => {

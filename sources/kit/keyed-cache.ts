@@ -118,6 +118,8 @@ interface Flight<V> {
   span?: LookUpSpan;
   /** The quota share it may spend (see Caller.quotaShare); absent: all of it. */
   quotaShare?: number;
+  /** Its key was purged while it loaded: its value goes to those who waited for it, and is kept nowhere. */
+  purged?: boolean;
 }
 
 /** The load was refused for its quota share, and `caller` may spend more of the quota than it. */
@@ -156,6 +158,9 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     caller.onDelivery?.(freshness);
     return { value: entry.value, freshness };
   };
+
+  /** An entry for the callers of a load whose key was purged meanwhile, kept nowhere. */
+  const unkept = (value: V): Entry<V> => ({ value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) });
 
   const store = (key: string, value: V): Entry<V> => {
     const entry = { value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) };
@@ -202,7 +207,8 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       ...(caller.lane && { lane: caller.lane }),
       ...(span && { trace: span.calls }),
     };
-    const load = () => options.load(key, context).then((value) => store(key, value));
+    // (A value asked for before a purge is not kept after it: see drop.)
+    const load = () => options.load(key, context).then((value) => (flight.purged ? unkept(value) : store(key, value)));
     const flight: Flight<V> = {
       entry: tier && !background ? loadOnce(key, caller, abort.signal, load) : load(),
       abort,
@@ -426,6 +432,14 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     drop(keys) {
       const dropped = keys ? keys.filter((key) => entries.delete(key)).length : entries.size;
       if (!keys) entries.clear();
+      // A load under way was asked for before the purge: its value must not be kept after it,
+      // and the next look-up loads again instead of joining it.
+      for (const key of keys ?? [...inflight.keys()]) {
+        const flight = inflight.get(key);
+        if (!flight) continue;
+        flight.purged = true;
+        inflight.delete(key);
+      }
       // A key kept fresh (a live subscription's) is loaded again now rather than at its old time.
       kept.renew(keys);
       return dropped;
