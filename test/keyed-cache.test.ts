@@ -5,7 +5,7 @@ import type { Freshness } from '../sources/kit/freshness.js';
 import type { CallContext } from '../sources/kit/http.js';
 import type { CacheEvent } from '../sources/kit/events.js';
 import { KEEP_FRESH_LEAD_MS, KEPT_RETRY_MS } from '../sources/kit/kept-keys.js';
-import { createKeyedCache, type KeyedCache, type KeyedCacheOptions } from '../sources/kit/keyed-cache.js';
+import { createKeyedCache, type KeyedCache, type KeyedCacheOptions, refreshLockKey } from '../sources/kit/keyed-cache.js';
 import type { SharedTier } from '../sources/kit/shared-tier.js';
 import type { CallTrace, LookUpSpan, LookUpTracer } from '../sources/kit/trace.js';
 import { UpstreamError } from '../sources/kit/upstream-error.js';
@@ -577,7 +577,12 @@ describe('keyed cache', () => {
       for (const key of ['a', 'b', 'c']) await test.cache.get(key, BACKGROUND);
       await other.cache.get('a', BACKGROUND);
       await settle();
+      // An instance refreshing 'a' holds its lock; the purge frees it for whoever refreshes next.
+      expect(await sharedTier.lock(refreshLockKey('test', 'a'), 60_000)).toBe(true);
+      expect(await sharedTier.lock(refreshLockKey('test', 'b'), 60_000)).toBe(true);
       expect(await test.cache.purgeShared(['a', 'x'])).toBe(1);
+      expect(await sharedTier.lock(refreshLockKey('test', 'a'), 60_000)).toBe(true);
+      expect(await sharedTier.lock(refreshLockKey('test', 'b'), 60_000)).toBe(false);
       expect([...sharedTier.values.keys()].sort()).toEqual(['gatherql:other:a', 'gatherql:test:b', 'gatherql:test:c']);
       expect(await test.cache.purgeShared()).toBe(2);
       expect([...sharedTier.values.keys()]).toEqual(['gatherql:other:a']);

@@ -139,6 +139,11 @@ function refusedShare(flight: Flight<unknown>, caller: Caller, error: unknown): 
  * expiry by how often it is read, and load a key once across instances through the shared
  * tier. Those would wrap every fetch() call; owning the flight is shorter and clearer.
  */
+/** The shared tier's lock on a key of cache `name` that the instance refreshing it holds (see upstreamCache's mayRefresh). */
+export function refreshLockKey(name: string, key: string): string {
+  return `gatherql:${name}:${key}:refresh`;
+}
+
 export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V> {
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
@@ -446,7 +451,10 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     },
     async purgeShared(keys) {
       if (!tier) return 0;
-      return keys ? tier.delete(keys.map(sharedKey), keys.map(loadLockKey)) : tier.deletePrefixed(sharedKey(''));
+      // Its locks too: a refresh lock left would keep every instance from refreshing a kept key until it ran out.
+      return keys
+        ? tier.delete(keys.map(sharedKey), [...keys.map(loadLockKey), ...keys.map((key) => refreshLockKey(options.name, key))])
+        : tier.deletePrefixed(sharedKey(''));
     },
     keepFresh: (key, onValue) => kept.hold(key, onValue),
     get keptKeys() {

@@ -1,6 +1,6 @@
 import type { CacheEvent } from './events.js';
 import { KEEP_FRESH_SHARE } from './kept-keys.js';
-import { createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead } from './keyed-cache.js';
+import { createKeyedCache, type KeyedCache, type KeyedCacheOptions, type RefreshAhead, refreshLockKey } from './keyed-cache.js';
 import type { Quota } from './quota.js';
 import type { SharedTier } from './shared-tier.js';
 import type { LookUpTracer } from './trace.js';
@@ -46,7 +46,7 @@ export function upstreamCache<V>(settings: CacheSettings, options: UpstreamCache
   const tier = settings.sharedTier;
   // With Redis, one instance refreshes a key; the others read what it wrote to the shared tier.
   const mayRefresh = async (key: string, aheadMs: number) =>
-    (!quota || (await quota.hasHeadroom(REFRESH_QUOTA_RESERVE))) && (!tier || (await tier.lock(`gatherql:${options.name}:${key}:refresh`, aheadMs)));
+    (!quota || (await quota.hasHeadroom(REFRESH_QUOTA_RESERVE))) && (!tier || (await tier.lock(refreshLockKey(options.name, key), aheadMs)));
   const refreshAhead: RefreshAhead | undefined = settings.refreshAhead ? { ...settings.refreshAhead, mayRefresh } : undefined;
   return createKeyedCache<V>({
     ...cache,
