@@ -208,8 +208,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const cachePurge = createCachePurge({
     caches: sources.caches,
     places: sources.places,
-    // A store in Redis is every instance's: the purging instance empties it for all.
-    dropAnswers: async (everywhere) => (responses && (everywhere || !responses.shared) ? responses.purge() : 0),
+    // A store in Redis is every instance's: the purging instance empties it for all. An instance
+    // that hears of it still moves the store to a new generation once its own entries are gone:
+    // an answer it made in between, from an entry the purge was for, is then found by nobody.
+    dropAnswers: async (everywhere) => {
+      if (!responses) return 0;
+      if (everywhere || !responses.shared) return responses.purge();
+      responses.invalidate();
+      await responses.settled();
+      return 0;
+    },
     announce: (purge) => events.publish('caches-purged', purge),
     onDropped: (cache, count) => metrics.cachePurged.inc({ cache }, count),
   });

@@ -97,12 +97,17 @@ describe.skipIf(!ready)('cache control on three instances behind nginx', () => {
     await expect.poll(async () => ((await redis.pubsub('NUMSUB', channel)) as [string, number])[1], { timeout: 20_000 }).toBe(3);
     for (const instance of instances) await weather(instance, 'Paris');
     sim.resetCalls();
+    const generation = async () => Number((await redis.get('gatherql:responses:generation')) ?? 0);
+    const before = await generation();
     const purged = await post(instances[0]!.url, 'mutation { purgeCaches(input: { places: ["paris"] }) { purged } }', {}, admin);
     // This instance's entries and the shared tier's: Paris' geocoding and its weather, at least.
     expect(purged.data.purgeCaches.purged).toBeGreaterThanOrEqual(4);
     for (const instance of instances.slice(1)) {
       await expect.poll(() => counter(instance, 'gatherql_cache_purged_total', 'cache="weather"'), { timeout: 20_000 }).toBe(1);
     }
+    // The kept answers moved to a new generation with the purge, and again as each other
+    // instance dropped its entries: an answer one made meanwhile from its old entry is found by nobody.
+    await expect.poll(generation, { timeout: 20_000 }).toBeGreaterThanOrEqual(before + 3);
     for (const instance of instances) await weather(instance, 'Paris');
     expect(calls()).toEqual({ geocoding: 1, forecast: 1 });
     // Elsewhere nothing changed.
