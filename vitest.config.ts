@@ -17,6 +17,10 @@ export default defineConfig({
     // CPUs that has taken longer than 30 s. A test that truly hangs still fails, only later.
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // The same for expect.poll, whose default gives up after 1 s: a poll ends as soon as what it
+    // waits for holds, so a long limit costs nothing unless the test fails. Under load a thread
+    // or a process can take longer than a second to start (test/background-thread.test.ts).
+    expect: { poll: { timeout: 30_000 } },
     // Two cores: more workers than that only queue behind each other.
     maxWorkers: 2,
   },

@@ -45,6 +45,10 @@ for ((run = 1; run <= runs; run++)); do
   echo "run $run/$runs: $verdict: $summary"
   if [[ $verdict == RED ]]; then
     sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ (FAIL|×) ' | sort -u | head -20
+    # The clone goes with the run: its log is kept where it can still be read.
+    kept=$(mktemp "${TMPDIR:-/tmp}/suite-under-load-run-$run-XXXXXX.log")
+    cp "$log" "$kept"
+    echo "run $run/$runs: the whole log is in $kept"
   fi
 done
 
