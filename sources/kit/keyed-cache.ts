@@ -127,6 +127,11 @@ function refusedShare(flight: Flight<unknown>, caller: Caller, error: unknown): 
   return flight.quotaShare !== undefined && (caller.quotaShare ?? 1) > flight.quotaShare && error instanceof UpstreamError && error.code === 'QUOTA_EXHAUSTED';
 }
 
+/** The shared tier's lock on a key of cache `name` that the instance refreshing it holds (see upstreamCache's mayRefresh). */
+export function refreshLockKey(name: string, key: string): string {
+  return `gatherql:${name}:${key}:refresh`;
+}
+
 /**
  * A process-wide cache in front of one upstream: singleflight, TTL, stale windows,
  * refresh-ahead, LRU bound.
@@ -139,11 +144,6 @@ function refusedShare(flight: Flight<unknown>, caller: Caller, error: unknown): 
  * expiry by how often it is read, and load a key once across instances through the shared
  * tier. Those would wrap every fetch() call; owning the flight is shorter and clearer.
  */
-/** The shared tier's lock on a key of cache `name` that the instance refreshing it holds (see upstreamCache's mayRefresh). */
-export function refreshLockKey(name: string, key: string): string {
-  return `gatherql:${name}:${key}:refresh`;
-}
-
 export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V> {
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => {});
@@ -164,11 +164,11 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
     return { value: entry.value, freshness };
   };
 
-  /** An entry for the callers of a load whose key was purged meanwhile, kept nowhere. */
-  const unkept = (value: V): Entry<V> => ({ value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) });
+  /** A value just loaded, as an entry: what store() keeps, and what the callers of a purged key's load get (kept nowhere). */
+  const entryOf = (value: V): Entry<V> => ({ value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) });
 
   const store = (key: string, value: V): Entry<V> => {
-    const entry = { value, fetchedAt: now(), ttlMs: Math.max(0, options.ttlMs(value)) };
+    const entry = entryOf(value);
     entries.set(key, entry);
     tier?.set(sharedKey(key), JSON.stringify(entry), entry.ttlMs + keepMs).catch(() => {});
     kept.loaded(key, entry);
@@ -213,7 +213,7 @@ export function createKeyedCache<V>(options: KeyedCacheOptions<V>): KeyedCache<V
       ...(span && { trace: span.calls }),
     };
     // (A value asked for before a purge is not kept after it: see drop.)
-    const load = () => options.load(key, context).then((value) => (flight.purged ? unkept(value) : store(key, value)));
+    const load = () => options.load(key, context).then((value) => (flight.purged ? entryOf(value) : store(key, value)));
     const flight: Flight<V> = {
       entry: tier && !background ? loadOnce(key, caller, abort.signal, load) : load(),
       abort,
