@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
@@ -161,6 +162,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const metrics = createMetrics();
   const passwords = createPasswordHasher();
   const redis = config.redisUrl ? await openRedis(config.redisUrl, logger) : null;
+  // The workers of WORKERS > 1 without Redis count in their primary (http/workers.ts): a client
+  // has one budget and a username one throttle, whichever worker takes each connection.
+  const inPrimary = !redis && config.workers > 1 && cluster.isWorker;
   const now = options.sources?.now ?? Date.now;
   // Where answers are kept and shared (see responseStoreFor), before the database whose writes forget them.
   const responses = tuning.responseTtlMs > 0 || tuning.shareQueries ? responseStoreFor(config, redis, now, logger) : null;
@@ -274,14 +278,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     weatherMaxCities: config.weatherMaxCities,
     requestDeadlineMs: config.requestDeadlineMs,
     passwords,
-    loginThrottle: createLoginThrottle({ redis, logger }),
-    upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger),
+    loginThrottle: createLoginThrottle({ redis, inPrimary, logger }),
+    upstreamBudget: createUpstreamBudget(config.upstreamBudgetPerMinute, redis, logger, inPrimary),
     reports,
     cachePurge,
     events,
     weatherWatch,
   };
-  const rateLimit = config.rateLimitPerMinute > 0 ? createRateLimit({ limit: config.rateLimitPerMinute, redis, logger }) : null;
+  const rateLimit = config.rateLimitPerMinute > 0 ? createRateLimit({ limit: config.rateLimitPerMinute, redis, inPrimary, logger }) : null;
   const clientKeyOptions = { userIdOf: (authorization: string | null) => userIdFromAuthorization(deps.tokenKey, authorization), trustProxy: config.trustProxy };
   const clientKey = createClientKey(clientKeyOptions);
   let draining = false;

@@ -5,6 +5,7 @@ import { openDatabase } from '../db/connect.js';
 import { prepareDatabase } from '../db/prepare.js';
 import { hashPassword } from '../resolvers/passwords.js';
 import { relayEventsBetweenWorkers } from '../events/cluster-relay.js';
+import { keepWorkersBudgets } from '../limits/budget.js';
 
 /**
  * Workers that die at start this many times in a row are not started again. A worker dies at
@@ -31,9 +32,14 @@ export async function runWorkers(config: Config, logger: Logger, fail: (message:
     await database.close();
   }
   if (!config.redisUrl) {
-    logger.warn({ workers: config.workers }, 'WORKERS without REDIS_URL: each worker keeps its own caches and counts; set REDIS_URL to share them');
-    // Without Redis the workers' event buses talk through this process (see cluster-relay.ts).
+    logger.warn(
+      { workers: config.workers },
+      'WORKERS without REDIS_URL: each worker keeps its own caches and a part of each upstream quota; set REDIS_URL to share them',
+    );
+    // Without Redis the workers' event buses talk through this process (see cluster-relay.ts),
+    // and their rate limit, upstream budgets and login throttle count here.
     relayEventsBetweenWorkers();
+    keepWorkersBudgets();
   }
 
   const startedAt = new Map<Worker, number>();
@@ -72,23 +78,15 @@ export async function runWorkers(config: Config, logger: Logger, fail: (message:
 }
 
 /**
- * A worker's part of the per-client and per-upstream budgets. With Redis every worker counts
- * in one place; without it each counts alone, so each gets 1/WORKERS of every budget and
- * together they keep to it (a client's requests spread over the workers).
+ * A worker's part of the upstream quotas. With Redis every worker counts in one place; without
+ * it each counts its calls alone, so each gets 1/WORKERS of every quota. A quota is a promise to
+ * the upstream (REST Countries' free tier): the parts never add up to more than the whole, so
+ * they are rounded down. (The per-client budgets need no parts: the primary counts them.)
  */
 export function shareAmongWorkers(config: Config): Config {
   if (config.redisUrl || config.workers <= 1) return config;
-  const part = (value: number) => (value > 0 ? Math.max(1, Math.ceil(value / config.workers)) : value);
-  // An upstream quota is a promise to the upstream (REST Countries' free tier): the parts never
-  // add up to more than the whole, so they are rounded down.
-  const quotaPart = (value: number) => Math.max(1, Math.floor(value / config.workers));
+  const part = (value: number) => Math.max(1, Math.floor(value / config.workers));
   const quota = (limits: Config['openMeteoQuota']) =>
-    limits && (Object.fromEntries(Object.entries(limits).map(([window, value]) => [window, quotaPart(value)])) as NonNullable<Config['openMeteoQuota']>);
-  return {
-    ...config,
-    rateLimitPerMinute: part(config.rateLimitPerMinute),
-    upstreamBudgetPerMinute: part(config.upstreamBudgetPerMinute),
-    openMeteoQuota: quota(config.openMeteoQuota),
-    restCountriesQuota: quota(config.restCountriesQuota),
-  };
+    limits && (Object.fromEntries(Object.entries(limits).map(([window, value]) => [window, part(value)])) as NonNullable<Config['openMeteoQuota']>);
+  return { ...config, openMeteoQuota: quota(config.openMeteoQuota), restCountriesQuota: quota(config.restCountriesQuota) };
 }

@@ -1,4 +1,11 @@
-import { type RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import {
+  type RateLimiterAbstract,
+  RateLimiterCluster,
+  RateLimiterClusterMaster,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { Redis } from '../redis.js';
 
 /** What a spend found: granted or not, what is left, and when the window resets. */
@@ -21,6 +28,12 @@ export interface BudgetOptions {
   blockSeconds?: number;
   /** Keep the counts in Redis, so that every gateway on it shares one budget per key. Default: process memory. */
   redis?: Redis | null;
+  /**
+   * Without Redis: keep the counts in the node:cluster primary, so that the workers of one
+   * machine (WORKERS > 1) share one budget per key. Only in a worker whose primary called
+   * keepWorkersBudgets().
+   */
+  inPrimary?: boolean;
   /** Prefix of the Redis keys, e.g. `gatherql:rate`. */
   keyPrefix: string;
   /** Hears how the store does, on every use (a StoreWarning logs it): each failure and each answer. */
@@ -52,13 +65,28 @@ export interface Budget {
   forget(key: string): Promise<void>;
 }
 
+/** A primary that has not answered a spend in this long is taken as failed: the spend is granted (fail open). */
+const PRIMARY_TIMEOUT_MS = 2_000;
+
+/**
+ * In the node:cluster primary of WORKERS > 1 without Redis: keeps the counts of the workers'
+ * budgets made `inPrimary`, one count per key for all of them (answered over their IPC
+ * channels). Without it, a budget kept by each worker alone would let a client spend it once
+ * per worker: the login throttle would allow WORKERS times its guesses.
+ */
+export function keepWorkersBudgets(): void {
+  new RateLimiterClusterMaster();
+}
+
 export function createBudget(options: BudgetOptions): Budget {
   const { points, durationSeconds: duration, keyPrefix } = options;
   const blockDuration = options.blockSeconds ?? 0;
   const limiter: RateLimiterAbstract = options.redis
     ? // Not ready means fail now: ioredis would otherwise hold the request until it reconnects.
       new RateLimiterRedis({ storeClient: options.redis, points, duration, blockDuration, keyPrefix, rejectIfRedisNotReady: true })
-    : new RateLimiterMemory({ points, duration, blockDuration, keyPrefix });
+    : options.inPrimary
+      ? new RateLimiterCluster({ points, duration, blockDuration, keyPrefix, timeoutMs: PRIMARY_TIMEOUT_MS })
+      : new RateLimiterMemory({ points, duration, blockDuration, keyPrefix });
   const open: BudgetState = { granted: true, remaining: points, resetSeconds: duration, counted: false };
   const failOpen = (error: unknown): BudgetState => {
     options.storeHealth?.failed?.(error);

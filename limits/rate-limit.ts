@@ -10,6 +10,8 @@ export interface RateLimitOptions {
   windowSeconds?: number;
   /** Keep the counters in Redis, so that every gateway on it shares one budget per client. Default: in process memory. */
   redis?: Redis | null;
+  /** Without Redis, with WORKERS > 1: count in the primary, once for all workers (see keepWorkersBudgets). */
+  inPrimary?: boolean;
   /** Prefix of the Redis keys. Default `gatherql:rate`. */
   keyPrefix?: string;
   /** Receives the warning while the Redis store is unreachable, and the all-clear. */
@@ -54,6 +56,7 @@ export function createRateLimit(options: RateLimitOptions): RateLimit {
     points,
     durationSeconds: duration,
     redis: options.redis,
+    inPrimary: options.inPrimary,
     keyPrefix: options.keyPrefix ?? 'gatherql:rate',
     storeHealth: warning,
   });

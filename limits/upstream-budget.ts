@@ -37,7 +37,7 @@ export function defaultUpstreamBudget(largestRequestNames: number): number {
  * city is a call, a cached one nothing), so that no client can spend the gateway's quota
  * for everyone. Null when off.
  */
-export function createUpstreamBudget(perMinute: number, redis: Redis | null, logger: Logger): Budget | null {
+export function createUpstreamBudget(perMinute: number, redis: Redis | null, logger: Logger, inPrimary = false): Budget | null {
   if (perMinute <= 0) return null;
   const warning = createStoreWarning({
     logger,
@@ -49,6 +49,7 @@ export function createUpstreamBudget(perMinute: number, redis: Redis | null, log
     points: perMinute,
     durationSeconds: 60,
     redis,
+    inPrimary,
     keyPrefix: 'gatherql:upstream-budget',
     storeHealth: warning,
   });

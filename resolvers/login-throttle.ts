@@ -35,6 +35,8 @@ export interface LoginThrottle {
 export interface LoginThrottleOptions {
   /** Share the counts through Redis, so that every instance throttles alike. */
   redis?: Redis | null;
+  /** Without Redis, with WORKERS > 1: count in the primary, once for all workers (see keepWorkersBudgets). */
+  inPrimary?: boolean;
   logger?: Logger;
 }
 
@@ -45,7 +47,7 @@ export function createLoginThrottle(options: LoginThrottleOptions = {}): LoginTh
     down: 'login throttle store unreachable: logIns are not throttled until it is back',
     up: 'login throttle store reachable again',
   });
-  const common = { redis: options.redis ?? null, storeHealth: warning };
+  const common = { redis: options.redis ?? null, inPrimary: options.inPrimary, storeHealth: warning };
   const failures = createBudget({
     ...common,
     points: LOGIN_THROTTLE.maxConsecutiveFailures,

@@ -35,7 +35,8 @@ describe('WORKERS=2', { timeout: TEST_MS }, () => {
     dir = mkdtempSync(join(tmpdir(), 'gatherql-workers-'));
     // Without AUTH_SECRET on purpose: the workers must still share one (the primary makes it).
     server = await startServerProcess(
-      { DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '0' },
+      // A rate limit no test reaches: it is there to be counted.
+      { DATABASE_URL: `file:${join(dir, 'workers.sqlite')}`, WORKERS: '2', RATE_LIMIT_PER_MINUTE: '1000' },
       WORKER_START_MS,
       'workers-bundle',
     );
@@ -109,6 +110,51 @@ describe('WORKERS=2', { timeout: TEST_MS }, () => {
     await watch.close();
   });
 
+  it('without Redis, counts one rate limit per client for both workers (in the primary)', async () => {
+    await expect.poll(() => listening().length, { timeout: WORKER_START_MS }).toBe(2);
+    const remaining: number[] = [];
+    // Each on a connection of its own, so the two workers take them in turn.
+    for (let n = 0; n < 6; n += 1) {
+      const answer = await fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ query: 'query Counted { __typename }' }),
+      });
+      expect(answer.headers.get('ratelimit-limit')).toBe('1000');
+      remaining.push(Number(answer.headers.get('ratelimit-remaining')));
+    }
+    // One count: each request spends from what the one before it left, whichever worker took it.
+    expect(remaining.slice(1)).toEqual(remaining.slice(0, -1).map((left) => left - 1));
+    const counted = lines(server).filter((line) => line.msg === 'request' && line.operationName === 'Counted');
+    expect(new Set(counted.map((line) => line.pid)).size).toBe(2);
+  });
+
+  it('without Redis, locks a username after five failed logIns in all, whichever workers took them', async () => {
+    const guess = () =>
+      fetch(`${server.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ query: 'mutation Guess { logIn(username: "grace", password: "a wrong guess") { __typename } }' }),
+      }).then(async (answer) => (await answer.json()) as any);
+    let failed = 0;
+    for (;;) {
+      const body = await guess();
+      if (body.data) {
+        failed += 1;
+        continue;
+      }
+      expect(body.errors[0].extensions.code).toBe('RATE_LIMITED');
+      const wait = body.errors[0].extensions.retryAfterSeconds as number;
+      // Locked for the quarter of an hour: the guesses are over. A pause (1 s, 2 s, 4 s …) is waited out.
+      if (wait > 60) break;
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+    // Each worker alone would have allowed five.
+    expect(failed).toBe(5);
+    const guesses = lines(server).filter((line) => line.msg === 'request' && line.operationName === 'Guess');
+    expect(new Set(guesses.map((line) => line.pid)).size).toBe(2);
+  });
+
   it('replaces a worker that dies, and keeps serving', async () => {
     const victim = listening()[0]!.pid;
     process.kill(victim, 'SIGKILL');
@@ -163,16 +209,17 @@ describe('WORKERS=2, with workers that cannot start', () => {
 });
 
 describe('shareAmongWorkers', () => {
-  it('gives each of N workers 1/N of every budget without Redis, and the whole with it', () => {
+  it('gives each of N workers 1/N of every upstream quota without Redis, and the whole with it; the per-client budgets stay whole', () => {
     const config = testConfig({ WORKERS: '3', RATE_LIMIT_PER_MINUTE: '100', UPSTREAM_BUDGET_PER_MINUTE: '200', OPEN_METEO_QUOTA: '600/minute,5000/hour' });
     expect(shareAmongWorkers(config)).toMatchObject({
-      rateLimitPerMinute: 34,
-      upstreamBudgetPerMinute: 67,
+      // Counted once for all workers, in the primary.
+      rateLimitPerMinute: 100,
+      upstreamBudgetPerMinute: 200,
       openMeteoQuota: { minute: 200, hour: 1666 },
       // 3 x 5 = 15 a day: the parts of a quota never add up to more than the whole (16/day).
       restCountriesQuota: { day: 5 },
     });
-    expect(shareAmongWorkers(testConfig({ WORKERS: '3', RATE_LIMIT_PER_MINUTE: '0' })).rateLimitPerMinute).toBe(0);
+    expect(shareAmongWorkers(testConfig({ WORKERS: '4', REST_COUNTRIES_QUOTA: '2/minute' })).restCountriesQuota).toEqual({ minute: 1 });
     const shared = testConfig({ WORKERS: '3', REDIS_URL: 'redis://127.0.0.1:1', AUTH_SECRET: TEST_AUTH_SECRET });
     expect(shareAmongWorkers(shared)).toBe(shared);
   });
