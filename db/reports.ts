@@ -284,12 +284,18 @@ export async function cancelFlaggedReport(db: Kysely<Database>, id: number): Pro
     .execute();
 }
 
+/** A run's error as counted: the failures in a row so far, and the report when they ended it. */
+export interface CountedFailure {
+  failures: number;
+  failed?: ReportRecord;
+}
+
 /**
  * Counts a run that ended in an error (the database answered, so the fault is not an
  * outage): after `maxFailures` in a row with no checkpoint between them the report is
- * FAILED, with the last error as its failure.
+ * FAILED, with the last error as its failure. Undefined when the report is no longer active.
  */
-export async function recordReportFailure(db: Kysely<Database>, id: number, message: string, maxFailures: number): Promise<ReportRecord | undefined> {
+export async function recordReportFailure(db: Kysely<Database>, id: number, message: string, maxFailures: number): Promise<CountedFailure | undefined> {
   const at = timestamp();
   const counted = await db
     .updateTable('city_reports')
@@ -298,7 +304,8 @@ export async function recordReportFailure(db: Kysely<Database>, id: number, mess
     .where('state', 'in', ACTIVE_REPORT_STATES)
     .returning('failures')
     .executeTakeFirst();
-  if (!counted || counted.failures < maxFailures) return undefined;
+  if (!counted) return undefined;
+  if (counted.failures < maxFailures) return { failures: counted.failures };
   const row = await db
     .updateTable('city_reports')
     .set({ state: 'FAILED', failure: message.slice(0, 500), finished_at: at, resumes_at: null, run_token: null, updated_at: at })
@@ -306,7 +313,7 @@ export async function recordReportFailure(db: Kysely<Database>, id: number, mess
     .where('state', 'in', ACTIVE_REPORT_STATES)
     .returning(reportColumns)
     .executeTakeFirst();
-  return row && toReport(row);
+  return { failures: counted.failures, ...(row && { failed: toReport(row) }) };
 }
 
 /** Whether a run may go on: it still holds the report and nobody asked it to stop. */

@@ -65,7 +65,7 @@ export interface JobRun<P = unknown> {
   readonly id: string;
   readonly kind: string;
   readonly payload: P;
-  /** 1 on the first run; more after a retry or after the process that ran it died. */
+  /** 1 on the first run; one more for each run after it: a retry, a wait the handler asked for, or a run whose process died. */
   readonly attempt: number;
   /**
    * Aborted when the job is cancelled in this process or the engine closes (`reason` says

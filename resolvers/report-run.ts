@@ -151,12 +151,15 @@ export function createReportRunner(deps: ReportRunDeps): JobHandler<CityReportJo
       deps.onError?.(error, id);
       // Counted only where the database answers: an outage pauses a report (it goes on from
       // its checkpoint once the database is back), a fault that repeats fails it.
-      const failed = await recordReportFailure(deps.db, id, failureMessage(error), MAX_JOB_ATTEMPTS).catch(() => undefined);
-      if (failed) {
-        publish(failed);
+      const counted = await recordReportFailure(deps.db, id, failureMessage(error), MAX_JOB_ATTEMPTS).catch(() => undefined);
+      if (counted?.failed) {
+        publish(counted.failed);
         return undefined;
       }
-      return { retryAt: new Date(now() + retryDelayMs(run.attempt)), reason: 'retry' };
+      // The backoff follows the failures in a row, not the runs: a report that has waited out
+      // many quota windows (a run each) is not kept minutes behind one error. When the database
+      // did not answer, its runs are what is known.
+      return { retryAt: new Date(now() + retryDelayMs(counted?.failures ?? run.attempt)), reason: 'retry' };
     }
   };
 }

@@ -23,6 +23,9 @@ import { threadsAtNice } from './helpers/thread-nice.js';
 // Where this process runs at a higher priority than BACKGROUND_NICE, the report's thread shows by its nice value.
 const threadShows = process.platform === 'linux' && getPriority() < BACKGROUND_NICE;
 import { migrateToLatest } from '../db/migrate.js';
+import { timestamp } from '../db/records.js';
+import { retryDelayMs } from '../jobs/engine.js';
+import { sql } from 'kysely';
 
 async function emptySchedules(url: string) {
   const handle = openDatabase(url);
@@ -377,6 +380,34 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
     const read = await readReport(gateway, owner, report.id);
     expect(read).toMatchObject({ state: 'CANCELLED', done: 10 });
     expect(read.rows.edges.map((edge: any) => edge.node.result.name)).toEqual(fresh(500, 10));
+  });
+
+  it.skipIf(onTestClock || dialect !== sqlite)('backs off from an error by the failures in a row, not by the runs its quota waits took', async () => {
+    const clock = { now: Date.parse('2026-12-05T10:00:10.000Z') };
+    const { gateway, sim, owner } = await start({ OPEN_METEO_QUOTA: '600/minute' }, { sources: { now: () => clock.now } });
+    const db = gateway.database.db;
+    // Three runs wait out a 429 each; the fourth gathers its rows and cannot write them.
+    sim.setFaults([{ endpoint: 'forecast', times: 3, fault: { kind: 'status', status: 429, reason: 'Minutely API request limit exceeded.' } }]);
+    await sql`CREATE TRIGGER refuse_rows BEFORE INSERT ON city_report_rows BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END`.execute(db);
+    const report = await startReport(gateway, owner, { names: fresh(900, 5), parts: ['WEATHER'] });
+    const jobId = `city-report-${Buffer.from(report.id, 'base64').toString().split(':')[1]}`;
+    const job = () => db.selectFrom('jobs').select(['state', 'attempts', 'run_at']).where('id', '=', jobId).executeTakeFirstOrThrow();
+    for (let wait = 1; wait <= 3; wait += 1) {
+      // Paused by this run: until a minute that has not begun.
+      await expect
+        .poll(async () => (await job()).attempts === wait && Date.parse((await readReport(gateway, owner, report.id)).resumesAt) > clock.now, {
+          timeout: 30_000,
+        })
+        .toBe(true);
+      clock.now = Date.parse((await readReport(gateway, owner, report.id)).resumesAt) + 1000;
+    }
+    await expect.poll(async () => (await db.selectFrom('city_reports').select('failures').executeTakeFirstOrThrow()).failures, { timeout: 30_000 }).toBe(1);
+    // The fourth run, the first failure: retried after retryDelayMs(1), as a report that never waited would be.
+    await expect.poll(job, { timeout: 30_000 }).toMatchObject({ state: 'queued', attempts: 4, run_at: timestamp(new Date(clock.now + retryDelayMs(1))) });
+    await sql`DROP TRIGGER refuse_rows`.execute(db);
+    clock.now += retryDelayMs(1);
+    const done = await reportInState(gateway, owner, report.id, ['SUCCEEDED'], 100);
+    expect(done.rows.edges.map((edge: any) => edge.node.result.weather.__typename)).toEqual(Array(5).fill('CityWeather'));
   });
 
   it.skipIf(onTestClock)('shows the queue and the schedules to admins alone, and deletes reports past REPORT_RETENTION_DAYS on its schedule', async () => {
