@@ -38,8 +38,8 @@ import type { JobEngine, JobObserver } from './jobs/engine.js';
 import { CITY_REPORT_JOB, createReportRunner } from './resolvers/report-run.js';
 import { registerSchedules } from './gateway-schedules.js';
 import type { ReportSettings } from './resolvers/reports.js';
-import { type CachePurge, createCachePurge } from './resolvers/cache-purge.js';
-import type { CachesPurged, GatewayTopics } from './resolvers/topics.js';
+import { createCachePurge, listenForPurges } from './resolvers/cache-purge.js';
+import type { GatewayTopics } from './resolvers/topics.js';
 import { createEventBus, type EventBus } from './events/bus.js';
 import { createWebSocketTransport, type WebSocketTransport } from './http/graphql-ws.js';
 import { trustedSource } from './plugins/use-trusted-documents.js';
@@ -225,8 +225,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     announce: (purge) => events.publish('caches-purged', purge),
     onDropped: (cache, count) => metrics.cachePurged.inc({ cache }, count),
   });
-  const purgesHeard = events.subscribe('caches-purged');
-  void hearPurges(purgesHeard, cachePurge, logger);
+  const purgesHeard = listenForPurges({
+    subscribe: () => events.subscribe('caches-purged'),
+    cachePurge,
+    onError: (error, what) => logger.warn({ err: error }, `cache purge: ${what}`),
+  });
   // Report runs send their upstream attempts from a thread of their own (see BackgroundThread).
   const backgroundThread = createBackgroundThread();
   const jobs = await createJobEngine({
@@ -405,7 +408,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       // Running jobs give their work back before the sources and the database they use go.
       await jobs.close();
       await backgroundThread.close();
-      await purgesHeard.return();
+      await purgesHeard.close();
       await events.close();
       sources.close();
       if (redis) await closeRedis(redis);
@@ -442,12 +445,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 }
 
 /** Drops here what other instances purge, as long as the gateway lives. */
-async function hearPurges(purges: AsyncIterable<CachesPurged>, cachePurge: CachePurge, logger: Logger): Promise<void> {
-  for await (const purge of purges) {
-    await cachePurge.heard(purge).catch((error: unknown) => logger.warn({ err: error }, 'cache purge: could not drop what another instance purged'));
-  }
-}
-
 /** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */
 function busWarning(logger: Logger): (error: Error) => void {
   const warning = createStoreWarning({

@@ -62,6 +62,8 @@ export interface CachePurge {
   purge(request: PurgeRequest): Promise<number>;
   /** Another instance's purge, heard on the bus: the same entries go here too. Its own are skipped. */
   heard(purge: CachesPurged): Promise<void>;
+  /** Purges were announced that this instance did not hear (what they named is unknown): everything here goes. */
+  missed(): Promise<void>;
 }
 
 type PurgeEvent = Omit<CachesPurged, 'origin'>;
@@ -138,6 +140,51 @@ export function createCachePurge(deps: CachePurgeDeps): CachePurge {
       if (purge.origin === instance) return;
       await dropHere(purge);
       await dropAnswers(false);
+    },
+    async missed() {
+      await dropHere({ caches: upstreamCaches(null), places: null, coordinates: [] });
+      await dropAnswers(false);
+    },
+  };
+}
+
+/** What listenForPurges needs of the event bus and the log. */
+export interface PurgeListenerDeps {
+  /** A new subscription to `caches-purged` (EventBus.subscribe): a bounded queue, which drops a listener that falls behind. */
+  subscribe: () => AsyncIterableIterator<CachesPurged> & { return(): Promise<IteratorResult<CachesPurged>> };
+  cachePurge: CachePurge;
+  onError: (error: unknown, what: string) => void;
+}
+
+/**
+ * Hears the other instances' purges for as long as the gateway lives, one after the other.
+ * A burst of purges can outrun it (each drop may wait for the answers in flight): then the bus
+ * drops its subscription. It subscribes again at once and, since what it missed is unknown,
+ * drops everything here: an entry kept past a purge would be served as fresh for its whole TTL.
+ */
+export function listenForPurges(deps: PurgeListenerDeps): { close(): Promise<void> } {
+  let closed = false;
+  let current = deps.subscribe();
+  const listening = (async () => {
+    while (!closed) {
+      try {
+        for await (const purge of current) {
+          await deps.cachePurge.heard(purge).catch((error: unknown) => deps.onError(error, 'could not drop what another instance purged'));
+        }
+        return;
+      } catch (error) {
+        if (closed) return;
+        current = deps.subscribe();
+        deps.onError(error, 'missed purges of other instances: everything cached here is dropped');
+        await deps.cachePurge.missed().catch((failure: unknown) => deps.onError(failure, 'could not drop what this instance holds'));
+      }
+    }
+  })();
+  return {
+    async close() {
+      closed = true;
+      await current.return();
+      await listening;
     },
   };
 }

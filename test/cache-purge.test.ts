@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SUBSCRIBER_BUFFER } from '../events/bus.js';
 import { counterValue } from '../metrics.js';
 import { createCachePurge } from '../resolvers/cache-purge.js';
 import type { CachesPurged } from '../resolvers/topics.js';
@@ -10,6 +11,7 @@ import { PAGE_LIMIT } from '../sources/rest-countries/v5-client.js';
 import { as } from './helpers/auth.js';
 import { docBlocks } from './helpers/doc-blocks.js';
 import { insertPost, insertUser } from './helpers/fixtures.js';
+import { captureLogs } from './helpers/log-capture.js';
 import { startGateway, type TestGateway } from './helpers/gateway.js';
 import { emptyRedis, redisDatabase, sharedRedis } from './helpers/redis-databases.js';
 import { simulatorEnv, TEST_POLICY, WEATHER_QUERY } from './helpers/weather.js';
@@ -195,6 +197,24 @@ describe('purgeCaches on one instance', () => {
     expect((await purge({ places: ['Paris', '\u0000'] })).errors?.[0]?.message).toBe('places[1]: A city name must not contain control characters');
     expect(gateway.sources.cacheSizes()).toEqual(sizes);
     expect(await purgedFrom(gateway, 'geocoding')).toBe(0);
+  });
+
+  it('outrun by a burst of other instances’ purges, drops everything here, and goes on hearing the next ones', async () => {
+    const logs = captureLogs('warn');
+    gateway = await startGateway(simulatorEnv(sim), { logger: logs.logger, sources: { policy: TEST_POLICY } });
+    await weather(gateway, ['Paris', 'Berlin']);
+    // More purges at once than a subscriber may leave waiting, of a place nobody asked for: one
+    // taken at once, a buffer's worth waiting behind it, and one more.
+    const foreign = { origin: 'another instance', caches: ['geocoding'], places: ['nowhere'], coordinates: [] };
+    for (let n = 0; n < SUBSCRIBER_BUFFER + 2; n += 1) gateway.events.publish('caches-purged', foreign);
+    // What the missed purges named is unknown: every place goes, and the next request calls again.
+    await expect.poll(() => gateway.sources.cacheSizes().geocoding, { timeout: 10_000 }).toBe(0);
+    expect(logs.lines().map((line) => line.msg)).toContain('cache purge: missed purges of other instances: everything cached here is dropped');
+    expect(await callsDuring(sim, () => weather(gateway, ['Paris', 'Berlin']))).toMatchObject({ geocoding: 2, forecast: 1 });
+    // Listening again: a later purge of one place is heard, and only that place goes.
+    gateway.events.publish('caches-purged', { ...foreign, places: ['paris'] });
+    await expect.poll(() => gateway.sources.cacheSizes().geocoding, { timeout: 10_000 }).toBe(1);
+    expect(await callsDuring(sim, () => weather(gateway, ['Berlin']))).toMatchObject({ geocoding: 0, forecast: 0 });
   });
 });
 
