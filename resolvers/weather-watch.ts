@@ -122,7 +122,8 @@ export function createWeatherWatch(options: WeatherWatchOptions): WeatherWatch {
   const watch = (scope: UpstreamScope, cities: readonly string[]): LiveStream<WeatherResult> => {
     const joined: [string, Watcher][] = [];
     const queue = createEventQueue<WeatherResult>({
-      limit: SUBSCRIBER_BUFFER,
+      // Room for a first answer of every city at once (cached values are all read in one turn), and the buffer after it.
+      limit: SUBSCRIBER_BUFFER + cities.length,
       onClose: () => {
         streams.delete(queue.stream);
         for (const [key, watcher] of joined.splice(0)) leave(key, watcher);

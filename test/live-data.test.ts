@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUBSCRIBER_BUFFER } from '../events/bus.js';
 import { counterValue } from '../metrics.js';
 import { type Simulator, startSimulator } from '../simulator/simulator.js';
 import { as } from './helpers/auth.js';
@@ -97,6 +98,28 @@ describe('weatherUpdates: one upstream poll per time to live, whatever the numbe
     const results = watch.events.map((event) => event.data.weatherUpdates);
     expect(results).toContainEqual({ __typename: 'WeatherError', city: 'Atlantis', code: 'CITY_NOT_FOUND' });
     expect(results.find((result) => result.city === 'Oslo')?.__typename).toBe('CityWeather');
+    await watch.close();
+  });
+});
+
+describe('weatherUpdates of many cities', () => {
+  let synthetic: Simulator;
+  beforeAll(async () => {
+    synthetic = await startSimulator({ syntheticNames: true });
+  });
+  afterAll(() => synthetic?.close());
+  const CITIES = 150;
+  const live = useHttpGateway(() => ({ ...simulatorEnv(synthetic), WEATHER_MAX_CITIES: String(CITIES) }));
+
+  it(`gives a first answer of WEATHER_MAX_CITIES (${CITIES}) cached cities at once, past the ${SUBSCRIBER_BUFFER} events a subscriber may leave waiting`, async () => {
+    const cities = Array.from({ length: CITIES }, (_, index) => `Sim ${5000 + index}`);
+    const warmed = await live.gateway.query('query ($cities: [String!]!) { weather(cities: $cities) { __typename } }', { cities });
+    expect(new Set(warmed.body.data.weather.map((item: { __typename: string }) => item.__typename))).toEqual(new Set(['CityWeather']));
+    // Every value is cached: the whole first answer is ready in one turn.
+    const watch = await watchSse(url(live), WEATHER, { variables: { cities } });
+    await expect.poll(() => watch.events.length, { timeout: 20_000 }).toBe(CITIES);
+    expect(new Set(watch.events.map((event) => event.data?.weatherUpdates?.__typename))).toEqual(new Set(['CityWeather']));
+    expect(new Set(watch.events.map((event) => event.data.weatherUpdates.city))).toEqual(new Set(cities));
     await watch.close();
   });
 });
