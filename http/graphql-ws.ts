@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ExecutionArgs, type ExecutionResult, GraphQLError } from 'graphql';
+import { type ExecutionArgs, type ExecutionResult, GraphQLError, getOperationAST } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -110,6 +110,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
               const document = enveloped.parse(options.sourceOf ? options.sourceOf(payload) : payload.query);
               const errors = enveloped.validate(enveloped.schema, document);
               if (errors.length > 0) return [...errors];
+              // graphql-ws ends an operation it cannot identify without onComplete: refused here, it is never counted in flight.
+              if (!getOperationAST(document, payload.operationName ?? undefined)) return [new GraphQLError('Unable to identify operation')];
               const args: ExecutionArgs = {
                 schema: enveloped.schema,
                 document,
@@ -150,6 +152,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
 
   return {
     handleUpgrade(request, socket, head) {
+      // A target no URL can be made of (`//x:99999/graphql`): thrown here, in the server's
+      // upgrade listener, it would end the process.
+      if (!URL.canParse(request.url ?? '/', 'http://localhost')) return refuse(socket, '400 Bad Request');
       const url = new URL(request.url ?? '/', 'http://localhost');
       if (url.pathname !== path) return refuse(socket, '404 Not Found');
       if (draining) return refuse(socket, '503 Service Unavailable');

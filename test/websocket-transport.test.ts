@@ -179,8 +179,25 @@ describe('the graphql-ws transport', () => {
     expect(await upgradeStatus('/graphql')).toBe('HTTP/1.1 101 Switching Protocols');
     expect(await upgradeStatus('/other')).toBe('HTTP/1.1 404 Not Found');
     expect(await upgradeStatus('/graphql/more')).toBe('HTTP/1.1 404 Not Found');
+    // Targets no URL can be made of are refused, not thrown in the server's upgrade listener (which ends the process).
+    expect(await upgradeStatus('//x:99999/graphql')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await upgradeStatus('http://x:99999/graphql')).toBe('HTTP/1.1 400 Bad Request');
+    expect(await upgradeStatus('/graphql')).toBe('HTTP/1.1 101 Switching Protocols');
     await transport.drain(1_000);
     expect(await upgradeStatus('/graphql')).toBe('HTTP/1.1 503 Service Unavailable');
+  });
+
+  it('refuses an operation it cannot identify, and counts it as nothing under way: a drain then closes at once', async () => {
+    const made = client();
+    for (const operationName of ['C', undefined]) {
+      const { results, failure } = await collect('query A { hello } query B { hello }', made.client, operationName);
+      expect(results).toEqual([]);
+      expect(failure).toEqual([expect.objectContaining({ message: 'Unable to identify operation' })]);
+    }
+    // A grace far longer than any test: the drain waits for operations in flight, and none is.
+    await transport.drain(3_600_000);
+    await expect.poll(() => made.closed.code, { timeout: 10_000 }).toBe(1001);
+    await made.client.dispose();
   });
 
   it('answers a query, and streams a subscription', async () => {
