@@ -105,13 +105,16 @@ export function useSubscriptions(options: SubscriptionsOptions): Plugin {
       if (draining.aborted) return setResultAndStopExecution(ended());
       const field = rootField(args.document, args.operationName) ?? 'unknown';
       const context = args.contextValue as ClientContext;
-      return (async () => {
+      // The client's place is taken as the subscribe begins, not here: a plugin after this one
+      // may still refuse the operation (the query limits), and then nothing would give it back.
+      let release: (() => void) | null = null;
+      setSubscribeFn(async (subscribeArgs) => {
         const client = (await context.clientKey?.()) ?? 'ip:unknown';
         const count = openPerClient.get(client) ?? 0;
-        if (count >= perClient) return setResultAndStopExecution({ errors: [tooMany()] });
+        if (count >= perClient) return { errors: [tooMany()] };
         openPerClient.set(client, count + 1);
         let released = false;
-        const release = () => {
+        release = () => {
           if (released) return;
           released = true;
           const left = (openPerClient.get(client) ?? 1) - 1;
@@ -119,21 +122,20 @@ export function useSubscriptions(options: SubscriptionsOptions): Plugin {
           else openPerClient.delete(client);
         };
         // A subscribe that fails before it has a result opens nothing.
-        setSubscribeFn(async (subscribeArgs) => {
-          try {
-            return (await subscribeFn(subscribeArgs)) as Result;
-          } catch (error) {
-            release();
-            throw error;
-          }
-        });
-        return {
-          onSubscribeResult({ result, setResult }) {
-            if (!isAsyncIterable(result)) return release();
-            setResult(track(result as AsyncIterable<ExecutionResult>, field, release));
-          },
-        };
-      })();
+        try {
+          return (await subscribeFn(subscribeArgs)) as Result;
+        } catch (error) {
+          release();
+          throw error;
+        }
+      });
+      return {
+        onSubscribeResult({ result, setResult }) {
+          if (!release) return;
+          if (!isAsyncIterable(result)) return release();
+          setResult(track(result as AsyncIterable<ExecutionResult>, field, release));
+        },
+      };
     },
   };
 }

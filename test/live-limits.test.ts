@@ -83,6 +83,27 @@ describe('SUBSCRIPTIONS_PER_CLIENT=3', () => {
     expect(await open()).toBe(0);
   });
 
+  it('gives back the place of a subscription that the query limits refuse', async () => {
+    const costly =
+      'subscription ($n: Int) { postPublished { author { posts(first: $n) { edges { node { author { posts(first: $n) { edges { node { title } } } } } } } } } }';
+    // More refusals than the client has places, over both transports.
+    for (let n = 0; n < 2; n += 1) {
+      const overWs = watchWs(url(live), costly, { variables: { n: 100 } });
+      await expect.poll(() => overWs.completed || overWs.failure !== null, { timeout: 10_000 }).toBe(true);
+      expect(codeOf(overWs)).toBe('QUERY_TOO_COMPLEX');
+      await overWs.close();
+      const overSse = await watchSse(url(live), costly, { variables: { n: 100 } });
+      await overSse.ended;
+      expect(codeOf(overSse)).toBe('QUERY_TOO_COMPLEX');
+    }
+    // All three places are the client's still.
+    const three = [await watchSse(url(live), POSTS), watchWs(url(live), POSTS), await watchSse(url(live), POSTS)];
+    await expect.poll(open, { timeout: 10_000 }).toBe(3);
+    expect(three.map((watch) => codeOf(watch) ?? null)).toEqual([null, null, null]);
+    for (const watch of three) await watch.close();
+    await expect.poll(open, { timeout: 10_000 }).toBe(0);
+  });
+
   it('refuses a WebSocket opened with a bad token (4403), and never counts it as anonymous', async () => {
     const forged = watchWs(url(live), POSTS, { authorization: 'Bearer not.a.token' });
     await expect.poll(() => forged.closeCode, { timeout: 10_000 }).toBe(4403);
