@@ -55,7 +55,12 @@ export function wrapSqlite(sqlite: BetterSqlite3.Database, options: SqliteOption
       statements?.clear();
       sqlite.close();
     },
-    prepare(sql: string): SqliteStatement {
+    prepare(text: string): SqliteStatement {
+      // Kysely begins a transaction with a plain BEGIN, which takes the write lock only at the
+      // first write. Another process on the file (WORKERS) that commits between a transaction's
+      // read and its write then fails that write at once with SQLITE_BUSY (a snapshot gone
+      // stale is not waited for). BEGIN IMMEDIATE takes the lock first, waiting busy_timeout.
+      const sql = text === 'begin' ? 'begin immediate' : text;
       const entry = kept(sql);
       const { statement } = entry;
       return {

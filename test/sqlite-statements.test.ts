@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { openDatabase } from '../db/connect.js';
 import { wrapSqlite } from '../db/sqlite.js';
 
 let sqlite: SqliteDatabase.Database;
@@ -132,5 +134,45 @@ describe('SQLite rows made from raw values', () => {
     const { spy } = counting();
     const db = wrapSqlite(spy, { statementCache: 0 });
     expect(db.prepare('select 1 as a, 2 as a').all([])).toEqual([{ a: 2 }]);
+  });
+});
+
+describe('SQLite transactions beside another process on the file', () => {
+  it('take the write lock as they begin: a read, then another connection’s commit, then a write still succeeds', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'gatherql-begin-'));
+    const file = join(folder, 'shared.db');
+    const handle = openDatabase(`file:${file}`);
+    // Another process on the same file (WORKERS), which does not wait for a lock.
+    const other = new SqliteDatabase(file, { timeout: 0 });
+    try {
+      await handle.db.schema
+        .createTable('t')
+        .addColumn('id', 'integer', (column) => column.primaryKey())
+        .execute();
+      const refused: string[] = [];
+      await handle.db.transaction().execute(async (trx) => {
+        const before = await trx
+          .selectFrom('t' as never)
+          .select(sql<number>`count(*)`.as('n'))
+          .executeTakeFirstOrThrow();
+        expect(before).toEqual({ n: 0 });
+        try {
+          other.prepare('insert into t (id) values (1)').run();
+        } catch (error) {
+          refused.push((error as { code: string }).code);
+        }
+        await trx
+          .insertInto('t' as never)
+          .values({ id: 2 } as never)
+          .execute();
+      });
+      // The other writer waited its turn; the transaction, which read first, was not refused.
+      expect(refused).toEqual(['SQLITE_BUSY']);
+      expect(other.prepare('select id from t').pluck().all()).toEqual([2]);
+    } finally {
+      other.close();
+      await handle.close();
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
