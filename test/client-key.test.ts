@@ -28,6 +28,10 @@ describe('clientAddress', () => {
     expect(clientAddress(request({ 'x-forwarded-for': '' }), socket('10.0.0.1'), true)).toBe('10.0.0.1');
     expect(clientAddress(request({ 'x-forwarded-for': '198.51.100.4' }), undefined, true)).toBe('198.51.100.4');
   });
+
+  it('reads no address from a server context whose request has no socket', () => {
+    expect(clientAddress(request(), { req: {} } as never, false)).toBeNull();
+  });
 });
 
 describe('createClientKey', () => {
@@ -84,6 +88,13 @@ describe('connectionClientKey', () => {
     // Node gives a header sent twice as an array (a proxy's own line is last).
     const twice = upgrade({ 'x-forwarded-for': ['198.51.100.9', '10.9.9.9, 198.51.100.4'] });
     expect(await connectionClientKey({ userIdOf, trustProxy: true }, null, twice)).toBe('ip:198.51.100.4');
+    // The lines are one list: the proxy's own line, a single address, is not run into the one before it.
+    const ownLine = upgrade({ 'x-forwarded-for': ['198.51.100.9, 10.9.9.9', '198.51.100.4'] });
+    expect(await connectionClientKey({ userIdOf, trustProxy: true }, null, ownLine)).toBe('ip:198.51.100.4');
+  });
+
+  it('keys an upgrade whose socket is gone (its peer left) as ip:unknown', async () => {
+    expect(await connectionClientKey({ userIdOf, trustProxy: false }, null, { headers: {} })).toBe('ip:unknown');
   });
 });
 
