@@ -256,20 +256,24 @@ export async function finishReport(
  */
 export async function requestReportCancel(db: Kysely<Database>, id: number): Promise<'cancelled' | 'flagged' | null> {
   const at = timestamp();
-  const idle = await db
+  // One statement: a run that pauses (RUNNING to WAITING_FOR_QUOTA) between a write for the
+  // idle states and one for the running state would be missed by both, and the cancel lost.
+  const row = await db
     .updateTable('city_reports')
-    .set({ state: 'CANCELLED', cancel_requested: true, finished_at: at, resumes_at: null, run_token: null, updated_at: at })
+    .set({
+      state: sql<ReportStateColumn>`case when state = 'RUNNING' then state else 'CANCELLED' end`,
+      finished_at: sql<string | null>`case when state = 'RUNNING' then finished_at else ${at} end`,
+      resumes_at: sql<string | null>`case when state = 'RUNNING' then resumes_at else null end`,
+      run_token: sql<string | null>`case when state = 'RUNNING' then run_token else null end`,
+      cancel_requested: true,
+      updated_at: at,
+    })
     .where('id', '=', id)
-    .where('state', 'in', ['QUEUED', 'WAITING_FOR_QUOTA'])
+    .where('state', 'in', ACTIVE_REPORT_STATES)
+    .returning('state')
     .executeTakeFirst();
-  if (idle.numUpdatedRows > 0n) return 'cancelled';
-  const running = await db
-    .updateTable('city_reports')
-    .set({ cancel_requested: true, updated_at: at })
-    .where('id', '=', id)
-    .where('state', '=', 'RUNNING')
-    .executeTakeFirst();
-  return running.numUpdatedRows > 0n ? 'flagged' : null;
+  if (!row) return null;
+  return row.state === 'RUNNING' ? 'flagged' : 'cancelled';
 }
 
 /** Cancels a flagged report whose run did not answer in time: its token is dropped, so it writes nothing more. */
