@@ -60,7 +60,7 @@ describe('asking a report to stop', () => {
     let cancelling = false;
     // The run's pause (as pauseReport writes it) lands right after the cancel's first statement.
     const { db, id: reportId } = await open((statement) => {
-      if (!cancelling || paused > 0 || !/^update "city_reports"/.test(statement)) return;
+      if (!run || !cancelling || paused > 0 || !/^update "city_reports"/.test(statement)) return;
       paused += run.prepare("update city_reports set state = 'WAITING_FOR_QUOTA' where id = ? and state = 'RUNNING' and cancel_requested = 0").run(id).changes;
       cancelling = false;
     });
