@@ -63,6 +63,7 @@ export function createBullmqEngine(options: BullmqEngineOptions): JobEngine {
   const book = createScheduleBook(options.db, observer, now);
   let worker: Worker | undefined;
   let closing: Promise<void> | undefined;
+  let draining = false;
 
   // Runs under way in this process, so that close() waits for them to give their work back.
   const running = new Set<Promise<unknown>>();
@@ -72,6 +73,12 @@ export function createBullmqEngine(options: BullmqEngineOptions): JobEngine {
     return run.finally(() => running.delete(run));
   };
   const runOne = async (job: Job, token: string | undefined, signal: AbortSignal | undefined): Promise<void> => {
+    if (draining) {
+      // Taken while this engine closes: the worker's fetch under way when close() began wakes
+      // for the very job a run just gave back. Given back again unrun, due now, for another instance.
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
     const abort = signal ?? new AbortController().signal;
     if (job.name === SCHEDULE_TICK) {
       await book.run(String(job.data.schedule), abort, new Date(now()));
@@ -176,7 +183,8 @@ export function createBullmqEngine(options: BullmqEngineOptions): JobEngine {
     },
     close() {
       closing ??= (async () => {
-        // Running jobs hear DRAINING and give their work back (see JobRun.signal).
+        // Running jobs hear DRAINING and give their work back (see JobRun.signal); none is begun from now on.
+        draining = true;
         worker?.cancelAllJobs(DRAINING);
         await Promise.allSettled(running);
         // A worker closes gracefully only through Redis; without it, it is closed by force

@@ -215,27 +215,29 @@ for (const backend of backends) {
       expect(outcomes.filter((item) => item.outcome === 'cancelled')).toHaveLength(2);
     });
 
-    it('drains on close: a running job hears DRAINING, gives its work back, and runs on the next engine', async () => {
+    it('drains on close: a running job hears DRAINING, gives its work back, and runs on the next engine, not again on the closing one', async () => {
       const reasons: unknown[] = [];
-      let runs = 0;
-      const handler = async (run: { signal: AbortSignal }) => {
-        runs += 1;
-        if (runs > 1) return undefined;
+      const ranOn: string[] = [];
+      const handlerOn = (name: string) => async (run: { signal: AbortSignal }) => {
+        ranOn.push(name);
+        if (name === 'next') return undefined;
         await new Promise((resolve) => run.signal.addEventListener('abort', resolve, { once: true }));
         reasons.push(run.signal.reason);
         return { retryAt: new Date(), reason: 'drain' as const };
       };
       const first = engine();
-      first.handle('drained', handler);
+      first.handle('drained', handlerOn('first'));
       await first.start();
       await first.enqueue({ id: 'drained-1', kind: 'drained', payload: {} });
-      await expect.poll(() => runs, { timeout: 20_000 }).toBe(1);
+      await expect.poll(() => ranOn.length, { timeout: 20_000 }).toBe(1);
       await first.close();
       expect(reasons).toEqual([DRAINING]);
+      // The job it gave back was not taken again while it closed.
+      expect(ranOn).toEqual(['first']);
       const next = engine();
-      next.handle('drained', handler);
+      next.handle('drained', handlerOn('next'));
       await next.start();
-      await expect.poll(() => runs, { timeout: 20_000 }).toBe(2);
+      await expect.poll(() => ranOn, { timeout: 20_000 }).toEqual(['first', 'next']);
       await expect.poll(() => next.counts().then((counts) => counts.succeeded), { timeout: 20_000 }).toBe(1);
     });
   });
