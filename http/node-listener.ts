@@ -1,4 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { requestIdFrom } from '../plugins/use-request-id.js';
+import { processingTime, totalTiming } from '../plugins/use-server-timing.js';
 
 /** A node:http request listener, such as a Yoga instance. */
 export type NodeListener = (request: IncomingMessage, response: ServerResponse) => unknown;
@@ -28,19 +31,18 @@ export function nodeListener(handler: NodeListener, endpoint = '/graphql'): Node
   // (A URL's authority ends where its path begins, and a path never fails to parse.)
   const goodHosts = new Set<string>();
   return (request, response) => {
+    const started = performance.now();
     const host = request.headers.host;
     const path = request.url ?? '/';
     const isPath = path.charCodeAt(0) === 47; /* / */
     if (path !== endpoint && takenAsGraphql(path, endpoint)) {
-      response.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
-      response.end(NOT_THE_ENDPOINT);
+      answer(request, response, started, 404, NOT_THE_ENDPOINT);
       return;
     }
     if (host && !(isPath && goodHosts.has(host))) {
       // The URL exactly as the adapter will build it (no TLS here: a proxy terminates it).
       if (!URL.canParse(`http://${host}${path}`)) {
-        response.writeHead(400, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
-        response.end(BAD_HOST);
+        answer(request, response, started, 400, BAD_HOST, { connection: 'close' });
         return;
       }
       // Bounded: a client that sends a new Host every time only keeps its requests parsed.
@@ -48,6 +50,19 @@ export function nodeListener(handler: NodeListener, endpoint = '/graphql'): Node
     }
     return handler(request, response);
   };
+}
+
+/** One of these answers, with the headers every response carries (the request id, Server-Timing, X-Processing-Time). */
+function answer(request: IncomingMessage, response: ServerResponse, started: number, status: number, body: string, headers: Record<string, string> = {}): void {
+  const ms = performance.now() - started;
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'x-request-id': requestIdFrom(request.headers['x-request-id'] as string | undefined),
+    'server-timing': totalTiming(ms),
+    'x-processing-time': processingTime(ms),
+    ...headers,
+  });
+  response.end(body);
 }
 
 /** Hosts remembered as good at most. */

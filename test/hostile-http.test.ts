@@ -160,6 +160,7 @@ describe('a Host header that is not a host, against server.ts', () => {
       const { status, text } = await raw(host, path);
       expect(status).toBe(400);
       expect(text).toContain('BAD_REQUEST');
+      expect(text).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/i);
       expect(text).not.toMatch(/\bat .*(\.js|\.ts)|node_modules|Invalid URL/);
     }
     expect((await raw('gatherql.example:8080')).status).toBe(200);
@@ -176,7 +177,13 @@ describe('GraphQL at its endpoint path alone', () => {
       const response = await post(path);
       expect(response.status, path).toBe(404);
       expect((await response.json()).errors[0].extensions.code).toBe('NOT_FOUND');
+      // The headers every response carries.
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(response.headers.get('server-timing')).toMatch(/^total;dur=\d+\.\d\d$/);
+      expect(response.headers.get('x-processing-time')).toMatch(/^\d+\.\d+s$/);
     }
+    const named = await fetch(`${limited.http.url}/graphql/`, { method: 'POST', headers: { 'x-request-id': 'trace-42' }, body: '{}' });
+    expect(named.headers.get('x-request-id')).toBe('trace-42');
     // The client's two points of the minute are all still there, and then spent.
     expect((await post('/graphql')).status).toBe(200);
     expect((await post('/graphql')).status).toBe(200);
