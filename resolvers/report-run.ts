@@ -50,6 +50,12 @@ export const REPORT_CHUNK_DEADLINE_MS = 60_000;
  */
 export const REPORT_SLICE = LOCATION_BATCH_CAP;
 export const REPORT_SLICES_IN_FLIGHT = 2;
+/**
+ * How often a run looks, while a chunk is gathered, whether it still holds its report. A cancel
+ * made on another instance cannot reach this run's signal: the run hears of it within about this
+ * long, and no call of its chunk starts after (the cancel waits up to CANCEL_WAIT_MS for it).
+ */
+export const REPORT_HELD_CHECK_MS = 1_000;
 /** A quota refusal that does not say when its window reopens is waited out this long. */
 export const UNKNOWN_QUOTA_WAIT_S = 60;
 
@@ -109,17 +115,32 @@ export function createReportRunner(deps: ReportRunDeps): JobHandler<CityReportJo
       if (run.signal.aborted || !(await reportRunHeld(deps.db, id, token))) return stop();
       const positions = pending.slice(at, at + chunkSize);
       let calls = 0;
-      const caller = chunkCaller(run.signal, deps.quotaShare, deps.lane, () => {
+      const released = new AbortController();
+      const caller = chunkCaller(AbortSignal.any([run.signal, released.signal]), deps.quotaShare, deps.lane, () => {
         calls += 1;
       });
       const scope = { loaders: createUpstreamLoaders(deps.sources, caller), caller };
-      const places = await gatherInSlices(
-        scope,
-        positions.map((position) => names[position]!),
-        parts,
-      );
+      const watch = setInterval(() => {
+        reportRunHeld(deps.db, id, token).then(
+          (held) => {
+            if (!held) released.abort(CANCELLED);
+          },
+          // The database away: the checkpoint will say.
+          () => {},
+        );
+      }, REPORT_HELD_CHECK_MS);
+      let places: GatheredPlace[];
+      try {
+        places = await gatherInSlices(
+          scope,
+          positions.map((position) => names[position]!),
+          parts,
+        );
+      } finally {
+        clearInterval(watch);
+      }
       // A chunk cut short is not kept: its next run gathers it whole.
-      if (run.signal.aborted) return stop();
+      if (run.signal.aborted || released.signal.aborted) return stop();
       const rows: ReportRow[] = [];
       let waitSeconds: number | undefined;
       places.forEach((place, index) => {

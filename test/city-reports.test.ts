@@ -382,6 +382,23 @@ describe.each(ENGINES)('city reports on $name', ({ dialect, bullmq }) => {
     expect(read.rows.edges.map((edge: any) => edge.node.result.name)).toEqual(fresh(500, 10));
   });
 
+  it.skipIf(!available)('cancels a run its engine cannot reach (as one on another instance) within one chunk, too', async () => {
+    const { gateway, sim, owner } = await start({}, { jobs: { reportChunkSize: 10 } });
+    // The engine reaches the runs of its own process only: this one is told nothing.
+    gateway.jobs.cancel = async () => {};
+    sim.setFaults([{ endpoint: 'geocoding', city: 'Sim 615', fault: { kind: 'hold' } }]);
+    const report = await startReport(gateway, owner, { names: fresh(600, 40), parts: ['WEATHER'] });
+    await expect.poll(() => sim.held(), { timeout: 30_000 }).toBe(1);
+    const cancelled = await gateway.query(CANCEL_REPORT, { id: report.id }, owner);
+    expect(cancelled.body.data.cancelCityReport).toMatchObject({ __typename: 'CityReport', state: 'CANCELLED', done: 10 });
+    const sent = calls(sim);
+    sim.release();
+    // The run heard of the cancel through the database and gave up its chunk before the cancel
+    // answered: the call it waited for is let go, and no other starts.
+    await expect.poll(() => gateway.jobs.counts().then((counts) => counts.running), { timeout: 30_000 }).toBe(0);
+    expect(calls(sim)).toEqual(sent);
+  });
+
   it.skipIf(onTestClock || dialect !== sqlite)('backs off from an error by the failures in a row, not by the runs its quota waits took', async () => {
     const clock = { now: Date.parse('2026-12-05T10:00:10.000Z') };
     const { gateway, sim, owner } = await start({ OPEN_METEO_QUOTA: '600/minute' }, { sources: { now: () => clock.now } });
