@@ -77,9 +77,15 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
     query: string,
     expected: string,
     screenshot: string,
-    options: { headers?: string; meanwhile?: () => Promise<void> } = {},
+    options: { headers?: string; meanwhile?: () => Promise<void>; onAnswer?: (body: string) => void } = {},
   ): Promise<string> {
     const page = await context.newPage();
+    // What the gateway answered the page, as sent: the result pane renders only the lines in view.
+    page.on('response', (response) => {
+      if (options.onAnswer && response.request().method() === 'POST' && response.url().startsWith(url)) {
+        response.text().then(options.onAnswer, () => {});
+      }
+    });
     page.on('request', (request) => {
       const requested = new URL(request.url());
       if (!['data:', 'blob:', 'about:'].includes(requested.protocol) && requested.hostname !== '127.0.0.1') external.push(requested.href);
@@ -176,8 +182,10 @@ describe.skipIf(!available)('GraphiQL in headless Chromium', () => {
       await expect
         .poll(async () => (await post(read, {}, { authorization: `Bearer ${login.data.logIn.token}` })).data.cityReport.state, { timeout: 30_000 })
         .toBe('SUCCEEDED');
-      const text = await runInGraphiQL(signedIn.url, read, 'CITY_NOT_FOUND', 'graphiql-read-report.png', { headers });
-      const answer = JSON.parse(text.slice(text.indexOf('{'))) as { data: { cityReport: { rows: { edges: { node: unknown }[] } } } };
+      const answers: string[] = [];
+      await runInGraphiQL(signedIn.url, read, 'CITY_NOT_FOUND', 'graphiql-read-report.png', { headers, onAnswer: (body) => answers.push(body) });
+      await expect.poll(() => answers.length, { timeout: 10_000 }).toBeGreaterThan(0);
+      const answer = JSON.parse(answers.at(-1)!) as { data: { cityReport: { rows: { edges: { node: unknown }[] } } } };
       expect(answer.data.cityReport.rows.edges.map((edge) => edge.node)).toEqual([
         { position: 0, result: { __typename: 'City', name: 'Paris' } },
         { position: 1, result: { __typename: 'CityError', code: 'CITY_NOT_FOUND' } },
