@@ -444,7 +444,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   };
 }
 
-/** Drops here what other instances purge, as long as the gateway lives. */
 /** Says that the event bus lost Redis, at most once a minute: it reconnects by itself. */
 function busWarning(logger: Logger): (error: Error) => void {
   const warning = createStoreWarning({

@@ -154,8 +154,12 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): We
     handleUpgrade(request, socket, head) {
       // A target no URL can be made of (`//x:99999/graphql`): thrown here, in the server's
       // upgrade listener, it would end the process.
-      if (!URL.canParse(request.url ?? '/', 'http://localhost')) return refuse(socket, '400 Bad Request');
-      const url = new URL(request.url ?? '/', 'http://localhost');
+      let url: URL;
+      try {
+        url = new URL(request.url ?? '/', 'http://localhost');
+      } catch {
+        return refuse(socket, '400 Bad Request');
+      }
       if (url.pathname !== path) return refuse(socket, '404 Not Found');
       if (draining) return refuse(socket, '503 Service Unavailable');
       listen().then(
